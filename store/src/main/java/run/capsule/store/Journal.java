@@ -1,0 +1,119 @@
+package run.capsule.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
+import org.jooq.DSLContext;
+import org.jooq.SQLDialect;
+import org.jooq.conf.RenderQuotedNames;
+import org.jooq.conf.Settings;
+import org.jooq.impl.DSL;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * The journal database: a connection pool, the schema migrated by Flyway on open, and the jOOQ context.
+ * Identifiers are rendered unquoted so that H2 and PostgreSQL each apply their own case folding.
+ */
+public final class Journal implements AutoCloseable {
+    private final JournalConfig config;
+    private final HikariDataSource dataSource;
+    private final DSLContext dsl;
+    private final TaskJournal tasks;
+    private final ModuleStore modules;
+    private final ReadOnlySql readOnlySql;
+
+    private Journal(JournalConfig config, HikariDataSource dataSource, DSLContext dsl) {
+        this.config = config;
+        this.dataSource = dataSource;
+        this.dsl = dsl;
+        this.tasks = new TaskJournal(dsl);
+        this.modules = new ModuleStore(dsl);
+        this.readOnlySql = new ReadOnlySql(config, dataSource);
+    }
+
+    public static Journal open(JournalConfig config) {
+        HikariConfig hikari = new HikariConfig();
+        hikari.setJdbcUrl(config.jdbcUrl());
+        if (config.user() != null) {
+            hikari.setUsername(config.user());
+        }
+        if (config.password() != null) {
+            hikari.setPassword(config.password());
+        }
+        hikari.setMaximumPoolSize(config.poolSize());
+        hikari.setMinimumIdle(1);
+        hikari.setPoolName("capsule-journal");
+        hikari.setInitializationFailTimeout(10_000);
+        HikariDataSource dataSource;
+        try {
+            dataSource = new HikariDataSource(hikari);
+        } catch (RuntimeException e) {
+            throw new JournalException("cannot open journal database " + config.redactedUrl() + ": " + rootMessage(e), e);
+        }
+        try {
+            Flyway.configure()
+                    .dataSource(dataSource)
+                    .locations("classpath:db/migration")
+                    .load()
+                    .migrate();
+            SQLDialect dialect = config.isH2() ? SQLDialect.H2 : SQLDialect.POSTGRES;
+            Settings settings = new Settings()
+                    .withRenderQuotedNames(RenderQuotedNames.NEVER)
+                    .withRenderSchema(false)
+                    .withExecuteLogging(false);
+            DSLContext dsl = DSL.using(dataSource, dialect, settings);
+            if (config.isH2()) {
+                ReadOnlySql.ensureH2Reader(dataSource);
+            }
+            return new Journal(config, dataSource, dsl);
+        } catch (FlywayException | SQLException e) {
+            dataSource.close();
+            throw new JournalException("cannot migrate journal database " + config.redactedUrl() + ": " + rootMessage(e), e);
+        } catch (RuntimeException e) {
+            dataSource.close();
+            throw e;
+        }
+    }
+
+    public TaskJournal tasks() {
+        return tasks;
+    }
+
+    public ModuleStore modules() {
+        return modules;
+    }
+
+    public ReadOnlySql readOnlySql() {
+        return readOnlySql;
+    }
+
+    public JournalConfig config() {
+        return config;
+    }
+
+    /** For vendor-specific administration in tests and tools; application code goes through the typed APIs. */
+    public DSLContext dsl() {
+        return dsl;
+    }
+
+    Connection connection() throws SQLException {
+        return dataSource.getConnection();
+    }
+
+    @Override
+    public void close() {
+        dataSource.close();
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        String message = t.getMessage();
+        return message == null ? t.getClass().getSimpleName() : message.lines().findFirst().orElse(message);
+    }
+}

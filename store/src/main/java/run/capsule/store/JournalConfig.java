@@ -1,0 +1,45 @@
+package run.capsule.store;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/** Where the journal lives. The embedded default is an H2 file under a directory (normally {@code ./.capsule}). */
+public record JournalConfig(String jdbcUrl, String user, String password, int poolSize) {
+
+    public JournalConfig {
+        Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+        if (!jdbcUrl.startsWith("jdbc:h2:") && !jdbcUrl.startsWith("jdbc:postgresql:")) {
+            throw new IllegalArgumentException("unsupported database URL '" + jdbcUrl
+                    + "': Capsule supports jdbc:h2: and jdbc:postgresql:");
+        }
+        if (poolSize < 1) {
+            throw new IllegalArgumentException("poolSize must be at least 1");
+        }
+    }
+
+    public static JournalConfig embedded(Path directory) {
+        Path file = directory.toAbsolutePath().normalize().resolve("journal");
+        return new JournalConfig("jdbc:h2:file:" + file + ";DATABASE_TO_LOWER=TRUE", "sa", "", 4);
+    }
+
+    public static JournalConfig of(String jdbcUrl) {
+        return new JournalConfig(jdbcUrl, null, null, 4);
+    }
+
+    public JournalConfig withCredentials(String user, String password) {
+        return new JournalConfig(jdbcUrl, user, password, poolSize);
+    }
+
+    public JournalConfig withPoolSize(int size) {
+        return new JournalConfig(jdbcUrl, user, password, size);
+    }
+
+    public boolean isH2() {
+        return jdbcUrl.startsWith("jdbc:h2:");
+    }
+
+    /** The URL with any password parameter removed, for messages and logs. */
+    public String redactedUrl() {
+        return jdbcUrl.replaceAll("(?i)(password=)[^;&]*", "$1***");
+    }
+}

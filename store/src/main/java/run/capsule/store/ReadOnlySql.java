@@ -1,0 +1,108 @@
+package run.capsule.store;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Runs a user's SQL over the journal and guarantees it cannot write. The statement must be a single
+ * query; on H2 it runs as a user that holds only SELECT on the journal tables (so H2's file functions are
+ * refused too), on PostgreSQL inside a READ ONLY transaction that is rolled back. These are the
+ * documented vendor-specific statements of the store.
+ */
+public final class ReadOnlySql {
+    static final String H2_READER = "capsule_reader";
+    private static final String H2_READER_PASSWORD = "capsule-journal-reader";
+    private static final Set<String> QUERY_KEYWORDS = Set.of("select", "with", "values", "table", "explain", "show");
+    private static final List<String> JOURNAL_TABLES = List.of("tasks", "attempts", "task_events", "modules");
+
+    private final JournalConfig config;
+    private final DataSource dataSource;
+
+    ReadOnlySql(JournalConfig config, DataSource dataSource) {
+        this.config = config;
+        this.dataSource = dataSource;
+    }
+
+    static void ensureH2Reader(DataSource dataSource) throws SQLException {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE USER IF NOT EXISTS " + H2_READER + " PASSWORD '" + H2_READER_PASSWORD + "'");
+            s.execute("GRANT SELECT ON " + String.join(", ", JOURNAL_TABLES) + " TO " + H2_READER);
+        }
+    }
+
+    /** Runs the query and returns at most {@code maxRows} rows; a write or a malformed query is a {@link JournalException}. */
+    public QueryResult query(String sql, int maxRows) {
+        String statement = singleStatement(sql);
+        try (Connection c = config.isH2()
+                ? DriverManager.getConnection(config.jdbcUrl(), H2_READER, H2_READER_PASSWORD)
+                : dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            c.setReadOnly(true);
+            if (!config.isH2()) {
+                try (Statement s = c.createStatement()) {
+                    s.execute("SET TRANSACTION READ ONLY");
+                }
+            }
+            try (Statement s = c.createStatement()) {
+                s.setMaxRows(maxRows + 1);
+                try (ResultSet rs = s.executeQuery(statement)) {
+                    return read(rs, maxRows);
+                }
+            } finally {
+                c.rollback();
+            }
+        } catch (SQLException e) {
+            throw new JournalException("query failed: " + Journal.rootMessage(e), e);
+        }
+    }
+
+    private static String singleStatement(String sql) {
+        String trimmed = sql == null ? "" : sql.strip();
+        while (trimmed.endsWith(";")) {
+            trimmed = trimmed.substring(0, trimmed.length() - 1).stripTrailing();
+        }
+        if (trimmed.isEmpty()) {
+            throw new JournalException("empty query");
+        }
+        if (trimmed.contains(";")) {
+            throw new JournalException("only one statement per query is allowed");
+        }
+        String first = trimmed.split("[\\s(]+", 2)[0].toLowerCase(Locale.ROOT);
+        if (!QUERY_KEYWORDS.contains(first)) {
+            throw new JournalException("the journal is read-only here: '" + first.toUpperCase(Locale.ROOT)
+                    + "' statements are not allowed (use SELECT)");
+        }
+        return trimmed;
+    }
+
+    private static QueryResult read(ResultSet rs, int maxRows) throws SQLException {
+        ResultSetMetaData meta = rs.getMetaData();
+        List<String> columns = new ArrayList<>();
+        for (int i = 1; i <= meta.getColumnCount(); i++) {
+            columns.add(meta.getColumnLabel(i).toLowerCase(Locale.ROOT));
+        }
+        List<List<Object>> rows = new ArrayList<>();
+        boolean truncated = false;
+        while (rs.next()) {
+            if (rows.size() == maxRows) {
+                truncated = true;
+                break;
+            }
+            List<Object> row = new ArrayList<>(columns.size());
+            for (int i = 1; i <= columns.size(); i++) {
+                row.add(rs.getObject(i));
+            }
+            rows.add(row);
+        }
+        return new QueryResult(columns, rows, truncated);
+    }
+}

@@ -1,0 +1,138 @@
+package run.capsule.store;
+
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class TaskJournalTest {
+    @TempDir
+    Path dir;
+
+    private Journal open(String database) {
+        return Journal.open(database.equals("h2") ? JournalDatabases.h2(dir) : JournalDatabases.postgres());
+    }
+
+    private static NewTask task(String id, byte[] module, int maxRetries) {
+        return new NewTask(id, "hello", null, ModuleStore.sha256(module), maxRetries, "{\"args\":[]}");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void journalsEveryStatusChangeWithItsEvent(String database) {
+        byte[] module = "\0asm-fake".getBytes(StandardCharsets.UTF_8);
+        String id = UUID.randomUUID().toString();
+        try (Journal journal = open(database)) {
+            TaskJournal tasks = journal.tasks();
+            tasks.create(task(id, module, 1), module);
+            int first = tasks.startAttempt(id, "node-a");
+            tasks.finishAttempt(id, first, AttemptOutcome.failed(12, null, 65536L, 3, "task_error", "exited with code 3"), true, "retrying");
+            int second = tasks.startAttempt(id, "node-a");
+            TaskStatus end = tasks.finishAttempt(id, second, AttemptOutcome.succeeded(7, 1234L, 131072L, 0, "\"hi\""), false, "succeeded");
+
+            assertThat(first).isEqualTo(1);
+            assertThat(second).isEqualTo(2);
+            assertThat(end).isEqualTo(TaskStatus.SUCCEEDED);
+            TaskRow row = tasks.find(id).orElseThrow();
+            assertThat(row.status()).isEqualTo(TaskStatus.SUCCEEDED);
+            assertThat(row.attempts()).isEqualTo(2);
+            assertThat(row.resultJson()).isEqualTo("\"hi\"");
+            assertThat(row.errorType()).isNull();
+            assertThat(tasks.attempts(id)).extracting(AttemptRow::status, AttemptRow::exitCode, AttemptRow::errorType)
+                    .containsExactly(
+                            org.assertj.core.groups.Tuple.tuple(AttemptStatus.FAILED, 3, "task_error"),
+                            org.assertj.core.groups.Tuple.tuple(AttemptStatus.SUCCEEDED, 0, null));
+            assertThat(tasks.events(id)).extracting(EventRow::fromStatus, EventRow::toStatus).containsExactly(
+                    org.assertj.core.groups.Tuple.tuple(null, TaskStatus.PENDING),
+                    org.assertj.core.groups.Tuple.tuple(TaskStatus.PENDING, TaskStatus.RUNNING),
+                    org.assertj.core.groups.Tuple.tuple(TaskStatus.RUNNING, TaskStatus.RETRY_WAIT),
+                    org.assertj.core.groups.Tuple.tuple(TaskStatus.RETRY_WAIT, TaskStatus.RUNNING),
+                    org.assertj.core.groups.Tuple.tuple(TaskStatus.RUNNING, TaskStatus.SUCCEEDED));
+            assertThat(journal.modules().get(row.moduleSha256())).hasValueSatisfying(b -> assertThat(b).isEqualTo(module));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void staleAttemptCannotOverwriteANewerOne(String database) {
+        byte[] module = "\0asm-other".getBytes(StandardCharsets.UTF_8);
+        String id = UUID.randomUUID().toString();
+        try (Journal journal = open(database)) {
+            TaskJournal tasks = journal.tasks();
+            tasks.create(task(id, module, 3), module);
+            int first = tasks.startAttempt(id, "node-a");
+            tasks.finishAttempt(id, first, AttemptOutcome.failed(5, null, null, null, "runner_crashed", "runner died"), true, "retrying");
+            int second = tasks.startAttempt(id, "node-b");
+
+            assertThatThrownBy(() -> tasks.finishAttempt(id, first, AttemptOutcome.succeeded(1, null, null, 0, "1"), false, "late"))
+                    .isInstanceOf(StaleTransitionException.class);
+            assertThatThrownBy(() -> tasks.startAttempt(id, "node-c")).isInstanceOf(StaleTransitionException.class);
+            int eventsBefore = tasks.events(id).size();
+            tasks.finishAttempt(id, second, AttemptOutcome.succeeded(1, null, null, 0, "2"), false, "succeeded");
+            assertThat(tasks.find(id).orElseThrow().resultJson()).isEqualTo("2");
+            assertThat(tasks.events(id)).hasSize(eventsBefore + 1);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void sameModuleIsStoredOnce(String database) {
+        byte[] module = "\0asm-shared".getBytes(StandardCharsets.UTF_8);
+        try (Journal journal = open(database)) {
+            journal.tasks().create(task(UUID.randomUUID().toString(), module, 0), module);
+            journal.tasks().create(task(UUID.randomUUID().toString(), module, 0), module);
+            QueryResult count = journal.readOnlySql().query("select count(*) as n from modules", 10);
+            assertThat(((Number) count.rows().get(0).get(0)).longValue()).isEqualTo(1);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void readOnlySqlReadsButNeverWrites(String database) {
+        byte[] module = "\0asm-sql".getBytes(StandardCharsets.UTF_8);
+        String id = UUID.randomUUID().toString();
+        try (Journal journal = open(database)) {
+            journal.tasks().create(task(id, module, 0), module);
+            QueryResult result = journal.readOnlySql().query("SELECT id, status FROM tasks WHERE name = 'hello';", 10);
+            assertThat(result.columns()).containsExactly("id", "status");
+            assertThat(result.rows()).containsExactly(List.of(id, "PENDING"));
+
+            assertThatThrownBy(() -> journal.readOnlySql().query("DELETE FROM tasks", 10))
+                    .isInstanceOf(JournalException.class).hasMessageContaining("read-only");
+            assertThatThrownBy(() -> journal.readOnlySql().query("select 1; delete from tasks", 10))
+                    .isInstanceOf(JournalException.class).hasMessageContaining("one statement");
+            assertThatThrownBy(() -> journal.readOnlySql().query(
+                    "WITH gone AS (DELETE FROM task_events RETURNING id) SELECT count(*) FROM gone", 10))
+                    .isInstanceOf(JournalException.class);
+            if (database.equals("h2")) {
+                assertThatThrownBy(() -> journal.readOnlySql().query(
+                        "SELECT CSVWRITE('" + dir.resolve("leak.csv") + "', 'SELECT * FROM tasks')", 10))
+                        .isInstanceOf(JournalException.class);
+                assertThat(dir.resolve("leak.csv")).doesNotExist();
+            }
+            assertThat(journal.tasks().events(id)).hasSize(1);
+            assertThat(journal.tasks().find(id)).isPresent();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void historySurvivesReopening(String database) {
+        JournalConfig config = database.equals("h2") ? JournalDatabases.h2(dir) : JournalDatabases.postgres();
+        byte[] module = "\0asm-reopen".getBytes(StandardCharsets.UTF_8);
+        String id = UUID.randomUUID().toString();
+        try (Journal journal = Journal.open(config)) {
+            journal.tasks().create(task(id, module, 0), module);
+        }
+        try (Journal journal = Journal.open(config)) {
+            assertThat(journal.tasks().recent(10)).extracting(TaskRow::id).containsExactly(id);
+        }
+    }
+}
