@@ -18,6 +18,11 @@ import java.sql.SQLException;
  * Identifiers are rendered unquoted so that H2 and PostgreSQL each apply their own case folding.
  */
 public final class Journal implements AutoCloseable {
+    static {
+        System.setProperty("org.jooq.no-logo", "true");
+        System.setProperty("org.jooq.no-tips", "true");
+    }
+
     private final JournalConfig config;
     private final HikariDataSource dataSource;
     private final DSLContext dsl;

@@ -22,8 +22,10 @@ public record JournalConfig(String jdbcUrl, String user, String password, int po
         return new JournalConfig("jdbc:h2:file:" + file + ";DATABASE_TO_LOWER=TRUE", "sa", "", 4);
     }
 
+    /** A database by URL; H2 URLs get H2's usual {@code sa} user unless credentials are set. */
     public static JournalConfig of(String jdbcUrl) {
-        return new JournalConfig(jdbcUrl, null, null, 4);
+        boolean h2 = jdbcUrl != null && jdbcUrl.startsWith("jdbc:h2:");
+        return new JournalConfig(jdbcUrl, h2 ? "sa" : null, h2 ? "" : null, 4);
     }
 
     public JournalConfig withCredentials(String user, String password) {

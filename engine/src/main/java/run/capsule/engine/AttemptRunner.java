@@ -1,0 +1,89 @@
+package run.capsule.engine;
+
+import run.capsule.engine.runner.RunnerCrashedException;
+import run.capsule.engine.runner.RunnerPool;
+import run.capsule.engine.runner.RunnerProcess;
+import run.capsule.runner.protocol.AttemptResult;
+import run.capsule.runner.protocol.Mount;
+import run.capsule.runner.protocol.RunAttempt;
+import run.capsule.store.AttemptOutcome;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Runs one attempt on a pooled runner and turns whatever happened into an {@link AttemptOutcome}. */
+final class AttemptRunner {
+    private final RunnerPool pool;
+    private final Duration killGrace;
+
+    AttemptRunner(RunnerPool pool, Duration killGrace) {
+        this.pool = pool;
+        this.killGrace = killGrace;
+    }
+
+    record Ran(AttemptOutcome outcome, String stdout) {
+    }
+
+    Ran run(String taskId, int attemptNo, TaskSpec spec, String moduleSha256, Path moduleFile, TaskListener listener)
+            throws InterruptedException {
+        long started = System.nanoTime();
+        RunnerProcess runner;
+        try {
+            runner = pool.acquire();
+        } catch (RunnerCrashedException e) {
+            return new Ran(AttemptOutcome.failed(elapsed(started), null, null, null, ErrorType.INTERNAL_ERROR.wireName(),
+                    "no runner available: " + e.getMessage()), null);
+        }
+        try {
+            listener.attemptStarted(taskId, attemptNo, runner.pid());
+            RunAttempt request = request(taskId, attemptNo, spec, moduleSha256, moduleFile);
+            Duration hardDeadline = spec.limits().timeout().plus(killGrace);
+            AttemptResult result = runner.execute(request, text -> listener.guestStderr(taskId, attemptNo, text), hardDeadline);
+            long duration = elapsed(started);
+            if (result.succeeded()) {
+                String resultJson = GuestResult.toJson(GuestResult.fromStdout(result.stdout()));
+                return new Ran(AttemptOutcome.succeeded(duration, result.fuelConsumed(), result.ramUsed(), result.exitCode(), resultJson),
+                        result.stdout());
+            }
+            return new Ran(AttemptOutcome.failed(duration, result.fuelConsumed(), result.ramUsed(), result.exitCode(),
+                    result.errorType(), withStderrTail(result.message(), result.stderr())), result.stdout());
+        } catch (RunnerCrashedException e) {
+            ErrorType type = e.killedForDeadline() ? ErrorType.TIMEOUT : ErrorType.RUNNER_CRASHED;
+            String message = e.killedForDeadline()
+                    ? "timed out after " + spec.limits().timeout().toMillis() + " ms; " + e.getMessage()
+                    : e.getMessage();
+            return new Ran(AttemptOutcome.failed(elapsed(started), null, null, null, type.wireName(), message), null);
+        } finally {
+            pool.release(runner);
+        }
+    }
+
+    private static RunAttempt request(String taskId, int attemptNo, TaskSpec spec, String sha, Path moduleFile) {
+        Map<String, String> env = new LinkedHashMap<>();
+        spec.env().forEach(e -> env.put(e.name(), e.value()));
+        List<Mount> mounts = spec.mounts().stream()
+                .map(m -> new Mount(m.hostPath().toString(), m.guestPath(), m.readOnly()))
+                .toList();
+        return new RunAttempt(taskId + "#" + attemptNo, sha, moduleFile.toString(), spec.name(), spec.args(), env, mounts,
+                spec.limits().timeout().toMillis(), spec.limits().outputBytes(), true);
+    }
+
+    private static String withStderrTail(String message, String stderr) {
+        if (stderr == null || stderr.isBlank()) {
+            return message;
+        }
+        List<String> lines = stderr.strip().lines().toList();
+        String last = lines.get(lines.size() - 1);
+        if (last.length() > 300) {
+            last = last.substring(0, 300) + "...";
+        }
+        return message + " (stderr: " + last + ")";
+    }
+
+    private static long elapsed(long startedNanos) {
+        return (System.nanoTime() - startedNanos) / 1_000_000;
+    }
+}

@@ -1,0 +1,21 @@
+package run.capsule.engine;
+
+import java.util.Locale;
+
+/** The {@code error_type} values of the JSON envelope and the journal. */
+public enum ErrorType {
+    INVALID_INPUT, TASK_ERROR, TIMEOUT, FUEL_EXHAUSTED, MEMORY_LIMIT, RUNNER_CRASHED, LOST, CANCELLED, INTERNAL_ERROR;
+
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static ErrorType fromWire(String name) {
+        return valueOf(name.toUpperCase(Locale.ROOT));
+    }
+
+    /** Whether another attempt could end differently. Bad input and cancellation never retry. */
+    public boolean retryable() {
+        return this != INVALID_INPUT && this != CANCELLED;
+    }
+}

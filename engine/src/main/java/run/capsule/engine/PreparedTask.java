@@ -1,0 +1,82 @@
+package run.capsule.engine;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import run.capsule.runner.wasm.ImportPolicy;
+import run.capsule.runner.wasm.InvalidModuleException;
+import run.capsule.runner.wasm.ModuleInspector;
+import run.capsule.store.ModuleStore;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A task checked and ready to journal: the module read and inspected, its digest and the configuration as
+ * JSON. Everything that can be refused is refused here, before the journal is touched.
+ */
+record PreparedTask(TaskSpec spec, byte[] moduleBytes, String moduleSha256, String configJson) {
+    static final long MAX_MODULE_BYTES = 256L * 1024 * 1024;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static PreparedTask prepare(TaskSpec spec) {
+        Path file = spec.module();
+        String shown = file.toString();
+        if (!Files.exists(file)) {
+            throw new InvalidInputException(shown + ": file not found");
+        }
+        if (Files.isDirectory(file)) {
+            throw new InvalidInputException(shown + " is a directory, not a WebAssembly module");
+        }
+        byte[] bytes;
+        try {
+            if (Files.size(file) > MAX_MODULE_BYTES) {
+                throw new InvalidInputException(shown + " is larger than " + Sizes.format(MAX_MODULE_BYTES));
+            }
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new InvalidInputException(shown + " cannot be read: " + e.getMessage());
+        }
+        try {
+            var info = ModuleInspector.inspect(shown, bytes);
+            ImportPolicy.check(shown, info).ifPresent(reason -> {
+                throw new InvalidInputException(reason);
+            });
+        } catch (InvalidModuleException e) {
+            throw new InvalidInputException(e.getMessage());
+        }
+        String digest = ModuleStore.sha256(bytes);
+        return new PreparedTask(spec, bytes, digest, configJson(spec, digest));
+    }
+
+    private static String configJson(TaskSpec spec, String digest) {
+        ObjectNode config = JSON.createObjectNode();
+        config.put("module", spec.module().toAbsolutePath().normalize().toString());
+        config.put("module_sha256", digest);
+        ArrayNode args = config.putArray("args");
+        spec.args().forEach(args::add);
+        ObjectNode limits = config.putObject("limits");
+        limits.put("compute", spec.limits().compute().level());
+        limits.put("fuel", spec.limits().compute().fuel());
+        limits.put("ram_bytes", spec.limits().ramBytes());
+        limits.put("timeout_ms", spec.limits().timeout().toMillis());
+        limits.put("output_bytes", spec.limits().outputBytes());
+        ObjectNode retry = config.putObject("retry");
+        retry.put("max_retries", spec.retryPolicy().maxRetries());
+        retry.put("initial_backoff_ms", spec.retryPolicy().initialBackoff().toMillis());
+        retry.put("multiplier", spec.retryPolicy().multiplier());
+        retry.put("max_backoff_ms", spec.retryPolicy().maxBackoff().toMillis());
+        ArrayNode mounts = config.putArray("mounts");
+        for (MountSpec m : spec.mounts()) {
+            mounts.addObject().put("host", m.hostPath().toString()).put("guest", m.guestPath()).put("mode", m.readOnly() ? "ro" : "rw");
+        }
+        ArrayNode hosts = config.putArray("allowed_hosts");
+        spec.allowedHosts().forEach(h -> hosts.add(h.pattern()));
+        ArrayNode env = config.putArray("env");
+        spec.env().forEach(e -> env.add(e.name()));
+        ArrayNode notEnforced = config.putArray("not_enforced");
+        notEnforced.add("compute").add("ram").add("allowed_hosts");
+        return config.toString();
+    }
+}

@@ -1,0 +1,106 @@
+package run.capsule.engine;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything needed to run one task: the module, its arguments, limits, retry policy and grants.
+ * Immutable; build with {@link #builder(Path)}.
+ */
+public record TaskSpec(
+        String name,
+        Path module,
+        List<String> args,
+        Limits limits,
+        RetryPolicy retryPolicy,
+        List<MountSpec> mounts,
+        List<HostPattern> allowedHosts,
+        List<EnvGrant> env) {
+
+    public TaskSpec {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(module, "module");
+        args = List.copyOf(args);
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(retryPolicy, "retryPolicy");
+        mounts = List.copyOf(mounts);
+        allowedHosts = List.copyOf(allowedHosts);
+        env = List.copyOf(env);
+        if (name.isBlank() || name.length() > 200) {
+            throw new InvalidInputException("task name must be 1-200 characters");
+        }
+    }
+
+    public static Builder builder(Path module) {
+        return new Builder(module);
+    }
+
+    public static final class Builder {
+        private final Path module;
+        private String name;
+        private final List<String> args = new ArrayList<>();
+        private Limits limits = Limits.DEFAULT;
+        private RetryPolicy retryPolicy = RetryPolicy.NONE;
+        private final List<MountSpec> mounts = new ArrayList<>();
+        private final List<HostPattern> allowedHosts = new ArrayList<>();
+        private final List<EnvGrant> env = new ArrayList<>();
+
+        private Builder(Path module) {
+            this.module = Objects.requireNonNull(module, "module");
+        }
+
+        public Builder name(String name) {
+            this.name = name;
+            return this;
+        }
+
+        public Builder args(List<String> args) {
+            this.args.addAll(args);
+            return this;
+        }
+
+        public Builder arg(String arg) {
+            this.args.add(arg);
+            return this;
+        }
+
+        public Builder limits(Limits limits) {
+            this.limits = limits;
+            return this;
+        }
+
+        public Builder retryPolicy(RetryPolicy retryPolicy) {
+            this.retryPolicy = retryPolicy;
+            return this;
+        }
+
+        public Builder mount(MountSpec mount) {
+            this.mounts.add(mount);
+            return this;
+        }
+
+        public Builder allowHost(HostPattern host) {
+            this.allowedHosts.add(host);
+            return this;
+        }
+
+        public Builder env(EnvGrant grant) {
+            this.env.add(grant);
+            return this;
+        }
+
+        public TaskSpec build() {
+            String taskName = name != null ? name : defaultName(module);
+            return new TaskSpec(taskName, module, args, limits, retryPolicy, mounts, allowedHosts, env);
+        }
+
+        private static String defaultName(Path module) {
+            Path file = module.getFileName();
+            String base = file == null ? "task" : file.toString();
+            int dot = base.lastIndexOf('.');
+            return dot > 0 ? base.substring(0, dot) : base;
+        }
+    }
+}

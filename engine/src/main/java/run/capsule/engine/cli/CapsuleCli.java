@@ -1,0 +1,97 @@
+package run.capsule.engine.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import run.capsule.engine.Capsule;
+import run.capsule.engine.CapsuleOptions;
+import run.capsule.store.JournalConfig;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** The {@code capsule} command line. Exit codes: 0 success, 1 task or command failed, 2 usage error. */
+@Command(name = "capsule", mixinStandardHelpOptions = true, version = "capsule 0.1.0",
+        description = "Runs untrusted WebAssembly in sandboxed runner processes and journals every task in SQL.",
+        subcommands = {RunCommand.class, HistoryCommand.class, SqlCommand.class})
+public final class CapsuleCli implements Runnable {
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int USAGE = 2;
+
+    @Option(names = "--db", paramLabel = "JDBC_URL", scope = CommandLine.ScopeType.INHERIT,
+            description = "Journal database (jdbc:h2:... or jdbc:postgresql:...). Default: $CAPSULE_DB_URL, else an H2 file in ./.capsule/")
+    String db;
+
+    final Path workingDir;
+    final Map<String, String> env;
+    final PrintStream out;
+    final PrintStream err;
+
+    public CapsuleCli(Path workingDir, Map<String, String> env, PrintStream out, PrintStream err) {
+        this.workingDir = workingDir;
+        this.env = env;
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        CapsuleCli cli = new CapsuleCli(Path.of("").toAbsolutePath(), System.getenv(), System.out, System.err);
+        int code = cli.execute(args);
+        System.out.flush();
+        System.exit(code);
+    }
+
+    public int execute(String... args) {
+        CommandLine commandLine = new CommandLine(this);
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        commandLine.setExitCodeExceptionMapper(e -> FAILED);
+        commandLine.setParameterExceptionHandler((ex, argv) -> {
+            err.println("capsule: " + ex.getMessage());
+            if (ex.getCommandLine().getCommand() instanceof RunCommand run && run.jsonRequested(argv)) {
+                run.printInvalidInput(ex.getMessage());
+            }
+            return USAGE;
+        });
+        commandLine.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            err.println("capsule: " + oneLine(ex));
+            return FAILED;
+        });
+        return commandLine.execute(args);
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(out);
+    }
+
+    CapsuleOptions options(int runners) {
+        return CapsuleOptions.builder()
+                .journal(journalConfig())
+                .runners(runners)
+                .build();
+    }
+
+    JournalConfig journalConfig() {
+        String url = db != null ? db : env.get("CAPSULE_DB_URL");
+        if (url == null || url.isBlank()) {
+            return JournalConfig.embedded(workingDir.resolve(".capsule"));
+        }
+        return JournalConfig.of(url);
+    }
+
+    Capsule open(int runners) {
+        return Capsule.open(options(runners));
+    }
+
+    static String oneLine(Throwable e) {
+        String message = e.getMessage();
+        if (message == null || message.isBlank()) {
+            message = e.getClass().getSimpleName();
+        }
+        return message.strip().lines().findFirst().orElse(message);
+    }
+}

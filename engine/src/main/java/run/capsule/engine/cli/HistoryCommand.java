@@ -1,0 +1,177 @@
+package run.capsule.engine.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import run.capsule.engine.Capsule;
+import run.capsule.engine.InvalidInputException;
+import run.capsule.store.AttemptRow;
+import run.capsule.store.EventRow;
+import run.capsule.store.TaskRow;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+@Command(name = "history", description = {"Shows recent tasks, or one task with its attempts and status changes.",
+        "TASK_ID may be a unique prefix of an id."})
+final class HistoryCommand implements Callable<Integer> {
+    @ParentCommand
+    CapsuleCli cli;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "TASK_ID")
+    String taskId;
+
+    @Option(names = "--json", description = "Print JSON")
+    boolean json;
+
+    @Option(names = "--limit", paramLabel = "N", description = "How many recent tasks (default 20)")
+    int limit = 20;
+
+    @Override
+    public Integer call() {
+        if (limit < 1 || limit > 10_000) {
+            cli.err.println("capsule: --limit must be between 1 and 10000");
+            return CapsuleCli.USAGE;
+        }
+        try (Capsule capsule = cli.open(1)) {
+            if (taskId == null) {
+                List<TaskRow> tasks = capsule.recentTasks(limit);
+                if (json) {
+                    ArrayNode array = Json.MAPPER.createArrayNode();
+                    tasks.forEach(t -> array.add(task(t)));
+                    cli.out.println(Json.write(array));
+                } else {
+                    printTasks(tasks);
+                }
+                return CapsuleCli.OK;
+            }
+            Optional<TaskRow> found;
+            try {
+                found = capsule.findTask(taskId);
+            } catch (InvalidInputException e) {
+                cli.err.println("capsule: " + e.getMessage());
+                return CapsuleCli.FAILED;
+            }
+            if (found.isEmpty()) {
+                cli.err.println("capsule: no task " + taskId);
+                return CapsuleCli.FAILED;
+            }
+            TaskRow task = found.get();
+            List<AttemptRow> attempts = capsule.attempts(task.id());
+            List<EventRow> events = capsule.events(task.id());
+            if (json) {
+                ObjectNode node = Json.object();
+                node.set("task", task(task));
+                ArrayNode a = node.putArray("attempts");
+                attempts.forEach(r -> a.add(attempt(r)));
+                ArrayNode e = node.putArray("events");
+                events.forEach(r -> e.add(event(r)));
+                cli.out.println(Json.write(node));
+            } else {
+                printTask(task, attempts, events);
+            }
+            return CapsuleCli.OK;
+        }
+    }
+
+    private void printTasks(List<TaskRow> tasks) {
+        if (tasks.isEmpty()) {
+            cli.out.println("no tasks yet");
+            return;
+        }
+        cli.out.printf("%-36s  %-20s  %-10s  %8s  %-24s  %s%n", "TASK_ID", "NAME", "STATUS", "ATTEMPTS", "CREATED_AT", "ERROR");
+        for (TaskRow t : tasks) {
+            cli.out.printf("%-36s  %-20s  %-10s  %8d  %-24s  %s%n", t.id(), abbreviate(t.name(), 20), t.status(), t.attempts(),
+                    Json.time(t.createdAt()), t.errorType() == null ? "" : t.errorType());
+        }
+    }
+
+    private void printTask(TaskRow t, List<AttemptRow> attempts, List<EventRow> events) {
+        cli.out.println("task        " + t.id());
+        cli.out.println("name        " + t.name());
+        cli.out.println("status      " + t.status());
+        cli.out.println("created_at  " + Json.time(t.createdAt()));
+        cli.out.println("updated_at  " + Json.time(t.updatedAt()));
+        cli.out.println("attempts    " + t.attempts() + " (max retries " + t.maxRetries() + ")");
+        if (t.resultJson() != null) {
+            cli.out.println("result      " + abbreviate(t.resultJson(), 200));
+        }
+        if (t.errorType() != null) {
+            cli.out.println("error       " + t.errorType() + ": " + t.errorMessage());
+        }
+        cli.out.println();
+        cli.out.printf("%-7s  %-10s  %10s  %12s  %10s  %5s  %s%n", "ATTEMPT", "STATUS", "DURATION", "FUEL", "RAM", "EXIT", "NODE / ERROR");
+        for (AttemptRow a : attempts) {
+            cli.out.printf("%-7d  %-10s  %10s  %12s  %10s  %5s  %s%n", a.attemptNo(), a.status(),
+                    a.durationMs() == null ? "-" : a.durationMs() + " ms", dash(a.fuelConsumed()), dash(a.ramUsed()), dash(a.exitCode()),
+                    a.nodeId() + (a.errorType() == null ? "" : "  " + a.errorType() + ": " + a.errorMessage()));
+        }
+        cli.out.println();
+        for (EventRow e : events) {
+            cli.out.printf("%-24s  %-10s -> %-10s  %s%n", Json.time(e.at()), e.fromStatus() == null ? "" : e.fromStatus(), e.toStatus(), e.reason());
+        }
+    }
+
+    static ObjectNode task(TaskRow t) {
+        ObjectNode n = Json.object();
+        n.put("id", t.id());
+        n.put("name", t.name());
+        n.put("status", t.status().name());
+        n.put("parent_id", t.parentId());
+        n.put("created_at", Json.time(t.createdAt()));
+        n.put("updated_at", Json.time(t.updatedAt()));
+        n.put("attempts", t.attempts());
+        n.put("max_retries", t.maxRetries());
+        n.set("result", t.resultJson() == null ? null : readTree(t.resultJson()));
+        n.put("error_type", t.errorType());
+        n.put("error_message", t.errorMessage());
+        n.set("config", readTree(t.configJson()));
+        return n;
+    }
+
+    private static ObjectNode attempt(AttemptRow a) {
+        ObjectNode n = Json.object();
+        n.put("attempt_no", a.attemptNo());
+        n.put("node_id", a.nodeId());
+        n.put("status", a.status().name());
+        n.put("started_at", Json.time(a.startedAt()));
+        n.put("finished_at", Json.time(a.finishedAt()));
+        n.put("duration_ms", a.durationMs());
+        n.put("fuel_consumed", a.fuelConsumed());
+        n.put("ram_used", a.ramUsed());
+        n.put("exit_code", a.exitCode());
+        n.put("error_type", a.errorType());
+        n.put("error_message", a.errorMessage());
+        return n;
+    }
+
+    private static ObjectNode event(EventRow e) {
+        ObjectNode n = Json.object();
+        n.put("attempt_no", e.attemptNo());
+        n.put("at", Json.time(e.at()));
+        n.put("from_status", e.fromStatus() == null ? null : e.fromStatus().name());
+        n.put("to_status", e.toStatus().name());
+        n.put("reason", e.reason());
+        return n;
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode readTree(String json) {
+        try {
+            return Json.MAPPER.readTree(json);
+        } catch (Exception e) {
+            return com.fasterxml.jackson.databind.node.TextNode.valueOf(json);
+        }
+    }
+
+    private static String dash(Object value) {
+        return value == null ? "-" : value.toString();
+    }
+
+    private static String abbreviate(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max - 3) + "...";
+    }
+}

@@ -1,0 +1,54 @@
+package run.capsule.engine.runner;
+
+import run.capsule.runner.NativeLibrary;
+import run.capsule.runner.RunnerMain;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Starts runner JVMs: the same class path as this JVM, the native library from Capsule's cache, a clean environment. */
+public final class RunnerLauncher {
+    private static final List<String> PASSED_ENV = List.of("PATH", "HOME", "LANG", "TMPDIR", "CAPSULE_LOG_LEVEL");
+    private final Path cacheDir;
+    private final String classPath;
+    private final List<String> jvmOptions;
+
+    public RunnerLauncher(Path cacheDir, String classPath, List<String> jvmOptions) {
+        this.cacheDir = cacheDir;
+        this.classPath = classPath;
+        this.jvmOptions = List.copyOf(jvmOptions);
+    }
+
+    public static RunnerLauncher forThisJvm(Path cacheDir) {
+        return new RunnerLauncher(cacheDir, System.getProperty("java.class.path"),
+                List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
+    }
+
+    public Process start() throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>();
+        command.add(java);
+        command.addAll(jvmOptions);
+        command.add("-Djava.library.path=" + NativeLibrary.directory(cacheDir));
+        command.add("-Dlogback.configurationFile=capsule-runner-logback.xml");
+        command.add("-cp");
+        command.add(classPath);
+        command.add(RunnerMain.class.getName());
+        command.add("--cache-dir");
+        command.add(cacheDir.toString());
+        ProcessBuilder builder = new ProcessBuilder(command);
+        Map<String, String> env = builder.environment();
+        Map<String, String> inherited = Map.copyOf(env);
+        env.clear();
+        for (String name : PASSED_ENV) {
+            String value = inherited.get(name);
+            if (value != null) {
+                env.put(name, value);
+            }
+        }
+        return builder.start();
+    }
+}

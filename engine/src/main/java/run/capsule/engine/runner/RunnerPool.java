@@ -1,0 +1,113 @@
+package run.capsule.engine.runner;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.Semaphore;
+
+/**
+ * A bounded set of runner processes. Runners start on demand up to {@code size}; a runner that died or was
+ * killed is discarded and its slot refilled by the next {@link #acquire}.
+ */
+public final class RunnerPool implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RunnerPool.class);
+    private final RunnerLauncher launcher;
+    private final int size;
+    private final Duration startTimeout;
+    private final Semaphore slots;
+    private final LinkedBlockingDeque<RunnerProcess> idle = new LinkedBlockingDeque<>();
+    private final List<RunnerProcess> all = new ArrayList<>();
+    private volatile boolean closed;
+
+    public RunnerPool(RunnerLauncher launcher, int size, Duration startTimeout) {
+        if (size < 1) {
+            throw new IllegalArgumentException("a runner pool needs at least one runner");
+        }
+        this.launcher = launcher;
+        this.size = size;
+        this.startTimeout = startTimeout;
+        this.slots = new Semaphore(size, true);
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /** Takes a live runner, starting one if none is idle; blocks while all {@code size} are busy. */
+    public RunnerProcess acquire() throws InterruptedException, RunnerCrashedException {
+        if (closed) {
+            throw new IllegalStateException("runner pool is closed");
+        }
+        slots.acquire();
+        try {
+            RunnerProcess runner;
+            while ((runner = idle.pollFirst()) != null) {
+                if (runner.isAlive()) {
+                    return runner;
+                }
+                forget(runner);
+            }
+            runner = RunnerProcess.start(launcher, startTimeout);
+            synchronized (all) {
+                all.add(runner);
+            }
+            log.debug("started runner {}", runner.pid());
+            return runner;
+        } catch (RuntimeException | RunnerCrashedException e) {
+            slots.release();
+            throw e;
+        }
+    }
+
+    /** Returns a runner after an attempt; a dead one is dropped and its slot freed for a fresh runner. */
+    public void release(RunnerProcess runner) {
+        if (runner.isAlive() && !closed) {
+            idle.addFirst(runner);
+        } else {
+            runner.kill();
+            forget(runner);
+        }
+        slots.release();
+    }
+
+    /** Starts runners until {@code count} are idle, so the first attempts do not pay for JVM start-up. */
+    public void warmUp(int count) throws InterruptedException, RunnerCrashedException {
+        List<RunnerProcess> started = new ArrayList<>();
+        try {
+            for (int i = 0; i < Math.min(count, size); i++) {
+                started.add(acquire());
+            }
+        } finally {
+            started.forEach(this::release);
+        }
+    }
+
+    /** Pids of live runners, for diagnostics and tests. */
+    public List<Long> pids() {
+        synchronized (all) {
+            return all.stream().filter(RunnerProcess::isAlive).map(RunnerProcess::pid).toList();
+        }
+    }
+
+    private void forget(RunnerProcess runner) {
+        synchronized (all) {
+            all.remove(runner);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        List<RunnerProcess> runners;
+        synchronized (all) {
+            runners = new ArrayList<>(all);
+            all.clear();
+        }
+        runners.parallelStream().forEach(RunnerProcess::shutdown);
+        idle.clear();
+    }
+}

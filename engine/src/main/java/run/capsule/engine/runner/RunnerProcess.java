@@ -1,0 +1,218 @@
+package run.capsule.engine.runner;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import run.capsule.runner.protocol.AttemptResult;
+import run.capsule.runner.protocol.FrameCodec;
+import run.capsule.runner.protocol.GuestOutput;
+import run.capsule.runner.protocol.Hello;
+import run.capsule.runner.protocol.Message;
+import run.capsule.runner.protocol.RunAttempt;
+import run.capsule.runner.protocol.Shutdown;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * One runner JVM seen from the engine: sends {@link RunAttempt} frames, receives output and results, and
+ * notices at once when the process dies (end of its stdout). Holds at most one attempt at a time.
+ */
+public final class RunnerProcess {
+    private static final Logger log = LoggerFactory.getLogger(RunnerProcess.class);
+    private static final int STDERR_TAIL_LINES = 20;
+
+    private final Process process;
+    private final OutputStream toRunner;
+    private final CompletableFuture<Hello> hello = new CompletableFuture<>();
+    private final Deque<String> stderrTail = new ArrayDeque<>();
+    private volatile Pending current;
+    private volatile boolean dead;
+
+    private record Pending(String attemptId, CompletableFuture<AttemptResult> result, Consumer<String> stderr) {
+    }
+
+    private RunnerProcess(Process process) {
+        this.process = process;
+        this.toRunner = new BufferedOutputStream(process.getOutputStream(), 64 * 1024);
+        Thread reader = new Thread(() -> readFrames(new BufferedInputStream(process.getInputStream(), 64 * 1024)),
+                "capsule-runner-" + process.pid());
+        reader.setDaemon(true);
+        reader.start();
+        Thread errors = new Thread(() -> readDiagnostics(process.getErrorStream()), "capsule-runner-stderr-" + process.pid());
+        errors.setDaemon(true);
+        errors.start();
+    }
+
+    /** Starts a runner and waits until it says hello. */
+    public static RunnerProcess start(RunnerLauncher launcher, Duration startTimeout) throws RunnerCrashedException {
+        Process process;
+        try {
+            process = launcher.start();
+        } catch (IOException e) {
+            throw new RunnerCrashedException("cannot start a runner process: " + e.getMessage(), false);
+        }
+        RunnerProcess runner = new RunnerProcess(process);
+        try {
+            Hello hello = runner.hello.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (hello.protocolVersion() != Message.PROTOCOL_VERSION) {
+                runner.kill();
+                throw new RunnerCrashedException("runner speaks protocol " + hello.protocolVersion()
+                        + ", engine speaks " + Message.PROTOCOL_VERSION, false);
+            }
+            return runner;
+        } catch (TimeoutException e) {
+            runner.kill();
+            throw new RunnerCrashedException("runner did not start within " + startTimeout.toMillis() + " ms", false);
+        } catch (ExecutionException e) {
+            runner.kill();
+            throw new RunnerCrashedException(e.getCause().getMessage(), false);
+        } catch (InterruptedException e) {
+            runner.kill();
+            Thread.currentThread().interrupt();
+            throw new RunnerCrashedException("interrupted while starting a runner", false);
+        }
+    }
+
+    /**
+     * Runs one attempt. Returns the runner's result, or throws when the runner dies or runs past
+     * {@code hardDeadline} (then it is killed). Either way the call returns; it never waits on a dead runner.
+     */
+    public AttemptResult execute(RunAttempt run, Consumer<String> stderrListener, Duration hardDeadline) throws RunnerCrashedException {
+        if (dead) {
+            throw new RunnerCrashedException(deathMessage(), false);
+        }
+        Pending pending = new Pending(run.attemptId(), new CompletableFuture<>(), stderrListener);
+        current = pending;
+        try {
+            FrameCodec.write(toRunner, run);
+            return pending.result().get(hardDeadline.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (IOException e) {
+            kill();
+            throw new RunnerCrashedException("cannot send the attempt to the runner: " + e.getMessage(), false);
+        } catch (TimeoutException e) {
+            kill();
+            throw new RunnerCrashedException("runner killed: attempt still running after " + hardDeadline.toMillis() + " ms", true);
+        } catch (ExecutionException e) {
+            throw new RunnerCrashedException(e.getCause().getMessage(), false);
+        } catch (InterruptedException e) {
+            kill();
+            Thread.currentThread().interrupt();
+            throw new RunnerCrashedException("interrupted while waiting for the runner", false);
+        } finally {
+            current = null;
+        }
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return !dead && process.isAlive();
+    }
+
+    /** Asks the runner to exit, then kills it if it has not within two seconds. */
+    public void shutdown() {
+        try {
+            FrameCodec.write(toRunner, new Shutdown());
+            toRunner.close();
+            if (!process.waitFor(2, TimeUnit.SECONDS)) {
+                kill();
+            }
+        } catch (IOException e) {
+            kill();
+        } catch (InterruptedException e) {
+            kill();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public void kill() {
+        dead = true;
+        process.destroyForcibly();
+        try {
+            process.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void readFrames(InputStream in) {
+        try {
+            Message message;
+            while ((message = FrameCodec.read(in)) != null) {
+                Pending pending = current;
+                if (message instanceof Hello h) {
+                    hello.complete(h);
+                } else if (message instanceof GuestOutput out && pending != null && pending.attemptId().equals(out.attemptId())) {
+                    try {
+                        pending.stderr().accept(out.text());
+                    } catch (RuntimeException e) {
+                        log.warn("stderr listener failed: {}", e.toString());
+                    }
+                } else if (message instanceof AttemptResult result && pending != null && pending.attemptId().equals(result.attemptId())) {
+                    if (result.runnerExiting()) {
+                        dead = true;
+                    }
+                    pending.result().complete(result);
+                } else {
+                    log.warn("runner {} sent an unexpected {} frame", process.pid(), message.getClass().getSimpleName());
+                }
+            }
+        } catch (IOException e) {
+            log.debug("runner {} stream ended: {}", process.pid(), e.getMessage());
+        }
+        dead = true;
+        try {
+            process.waitFor(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        RunnerCrashedException crash = new RunnerCrashedException(deathMessage(), false);
+        hello.completeExceptionally(crash);
+        Pending pending = current;
+        if (pending != null) {
+            pending.result().completeExceptionally(crash);
+        }
+    }
+
+    private void readDiagnostics(InputStream err) {
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(err, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                synchronized (stderrTail) {
+                    if (stderrTail.size() == STDERR_TAIL_LINES) {
+                        stderrTail.removeFirst();
+                    }
+                    stderrTail.addLast(line);
+                }
+                log.warn("[runner {}] {}", process.pid(), line);
+            }
+        } catch (IOException ignored) {
+            // the process is gone
+        }
+    }
+
+    private String deathMessage() {
+        String exit = process.isAlive() ? "stopped answering" : "exited with code " + process.exitValue();
+        String last;
+        synchronized (stderrTail) {
+            last = stderrTail.isEmpty() ? "" : ": " + stderrTail.peekLast();
+        }
+        return "runner process " + process.pid() + " " + exit + last;
+    }
+}

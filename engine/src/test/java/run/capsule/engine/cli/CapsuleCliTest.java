@@ -1,0 +1,179 @@
+package run.capsule.engine.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import run.capsule.engine.TestModules;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The command line, in-process, against an H2 journal in a fresh working directory. */
+class CapsuleCliTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path workDir;
+
+    record Outcome(int exitCode, String out, String err) {
+        JsonNode json() throws Exception {
+            return JSON.readTree(out);
+        }
+    }
+
+    private Outcome capsule(Map<String, String> env, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = new CapsuleCli(workDir, env, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)).execute(args);
+        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private Outcome capsule(String... args) {
+        return capsule(Map.of(), args);
+    }
+
+    @Test
+    void runJsonPrintsExactlyOneEnvelope() throws Exception {
+        Outcome run = capsule("run", "--json", TestModules.sample("hello/hello.wasm").toString(), "Grace");
+
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out().strip().lines()).hasSize(1);
+        JsonNode envelope = run.json();
+        assertThat(envelope.get("success").asBoolean()).isTrue();
+        assertThat(envelope.get("result").asText()).isEqualTo("Hello, Grace!");
+        assertThat(envelope.get("error").isNull()).isTrue();
+        JsonNode execution = envelope.get("execution");
+        assertThat(fieldNames(envelope)).containsExactly("success", "result", "error", "execution");
+        assertThat(fieldNames(execution)).containsExactly("task_id", "task_name", "duration_ms", "retries", "fuel_consumed", "ram_used", "host_requests");
+        assertThat(execution.get("task_name").asText()).isEqualTo("hello");
+        assertThat(execution.get("retries").asInt()).isZero();
+        assertThat(execution.get("host_requests").isArray()).isTrue();
+        assertThat(Files.isDirectory(workDir.resolve(".capsule"))).isTrue();
+    }
+
+    @Test
+    void secondRunSeesTheFirstOnesHistory() throws Exception {
+        String firstId = capsule("run", "--json", TestModules.sample("hello/hello.wasm").toString()).json()
+                .get("execution").get("task_id").asText();
+        String secondId = capsule("run", "--json", TestModules.wasm("exit3.wasm").toString()).json()
+                .get("execution").get("task_id").asText();
+
+        Outcome history = capsule("history", "--json");
+        assertThat(history.exitCode()).isZero();
+        JsonNode tasks = history.json();
+        assertThat(tasks).hasSize(2);
+        assertThat(tasks.get(0).get("id").asText()).isEqualTo(secondId);
+        assertThat(tasks.get(0).get("status").asText()).isEqualTo("FAILED");
+        assertThat(tasks.get(1).get("id").asText()).isEqualTo(firstId);
+        assertThat(tasks.get(1).get("result").asText()).isEqualTo("Hello, world!");
+
+        Outcome one = capsule("history", firstId.substring(0, 13), "--json");
+        assertThat(one.exitCode()).isZero();
+        assertThat(one.json().get("task").get("id").asText()).isEqualTo(firstId);
+        assertThat(one.json().get("attempts")).hasSize(1);
+        assertThat(one.json().get("events")).hasSize(3);
+
+        Outcome text = capsule("history", "--limit", "1");
+        assertThat(text.out()).contains(secondId).doesNotContain(firstId);
+    }
+
+    @Test
+    void sqlQueriesTheJournalAndRefusesWrites() throws Exception {
+        capsule("run", TestModules.wasm("trap.wasm").toString());
+
+        Outcome query = capsule("sql", "select t.name, a.error_type, a.error_message from tasks t join attempts a on a.task_id = t.id", "--json");
+        assertThat(query.exitCode()).isZero();
+        assertThat(query.json()).hasSize(1);
+        assertThat(query.json().get(0).get("name").asText()).isEqualTo("trap");
+        assertThat(query.json().get(0).get("error_type").asText()).isEqualTo("task_error");
+
+        Outcome delete = capsule("sql", "delete from tasks");
+        assertThat(delete.exitCode()).isEqualTo(1);
+        assertThat(delete.err().strip()).isEqualTo("capsule: the journal is read-only here: 'DELETE' statements are not allowed (use SELECT)");
+        assertThat(capsule("sql", "select count(*) as n from tasks", "--json").json().get(0).get("n").asInt()).isEqualTo(1);
+
+        Outcome table = capsule("sql", "select name, status from tasks");
+        assertThat(table.out()).contains("name").contains("trap").contains("FAILED").contains("(1 row)");
+    }
+
+    @Test
+    void malformedFlagValuesAreUsageErrorsWithAFailedEnvelope() throws Exception {
+        String hello = TestModules.sample("hello/hello.wasm").toString();
+        for (List<String> flags : List.of(List.of("--ram", "12XB"), List.of("--timeout", "-5s"), List.of("--compute", "TURBO"),
+                List.of("--max-retries", "many"), List.of("--mount", "does-not-exist"), List.of("--allow-host", "bad host!"),
+                List.of("--env", "NOT_SET_ANYWHERE_42"))) {
+            String[] args = Stream.concat(Stream.of("run", "--json"), Stream.concat(flags.stream(), Stream.of(hello))).toArray(String[]::new);
+            Outcome run = capsule(args);
+            assertThat(run.exitCode()).as(flags.toString()).isEqualTo(2);
+            assertThat(run.err().strip().lines()).as(flags.toString()).hasSize(1);
+            assertThat(run.err()).contains(flags.get(1)).doesNotContain("Exception").doesNotContain("\tat ");
+            JsonNode envelope = run.json();
+            assertThat(envelope.get("success").asBoolean()).isFalse();
+            assertThat(envelope.get("error").get("error_type").asText()).isEqualTo("invalid_input");
+        }
+        assertThat(capsule("history", "--json").json()).isEmpty();
+    }
+
+    @Test
+    void missingAndBrokenFilesGetOneLineAndNoStackTrace() throws Exception {
+        Path text = Files.writeString(workDir.resolve("notes.txt"), "hello\n");
+        Outcome missing = capsule("run", "nope.wasm");
+        Outcome notWasm = capsule("run", "--json", text.toString());
+
+        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.err()).contains("nope.wasm: file not found").doesNotContain("Exception");
+        assertThat(notWasm.exitCode()).isEqualTo(1);
+        assertThat(notWasm.json().get("error").get("message").asText()).contains("notes.txt is not a WebAssembly module");
+        assertThat(capsule("history", "--json").json()).isEmpty();
+    }
+
+    @Test
+    void unknownOptionIsAUsageError() {
+        Outcome run = capsule("run", "--turbo", "x.wasm");
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("--turbo");
+    }
+
+    @Test
+    void argsFileAndEnvAndMountFlagsReachTheGuest() throws Exception {
+        Files.writeString(workDir.resolve("args.json"), "[\"from file\", \"--dash\"]");
+        Outcome args = capsule("run", "--json", "--args-file", "args.json", TestModules.wasm("probe.wasm").toString(), "args", "positional");
+        assertThat(args.json().get("result").toString()).isEqualTo("[\"positional\",\"from file\",\"--dash\"]");
+
+        Outcome env = capsule(Map.of("TOKEN", "t0k", "HOME", "/root"), "run", "--json", "--env", "TOKEN", "--env", "MODE=test",
+                TestModules.wasm("probe.wasm").toString(), "env");
+        assertThat(env.json().get("result").toString()).isEqualTo("[\"TOKEN=t0k\",\"MODE=test\"]");
+
+        Files.createDirectories(workDir.resolve("data"));
+        Files.writeString(workDir.resolve("data/msg.txt"), "mounted");
+        Outcome mount = capsule("run", "--json", "--mount", "./data:ro", TestModules.wasm("probe.wasm").toString(), "cat", "/data/msg.txt");
+        assertThat(mount.json().get("result").asText()).isEqualTo("mounted");
+    }
+
+    @Test
+    void verboseStreamsLifecycleAndGuestStderr() {
+        Outcome run = capsule("run", "--verbose", TestModules.sample("hello/hello.wasm").toString(), "Lin");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out().strip()).isEqualTo("Hello, Lin!");
+        assertThat(run.err()).contains("[capsule] submitted hello as task")
+                .contains("[capsule] attempt 1 started on runner")
+                .contains("[guest] hello: greeting Lin")
+                .contains("[capsule] attempt 1 finished SUCCEEDED");
+    }
+
+    private static List<String> fieldNames(JsonNode node) {
+        List<String> names = new java.util.ArrayList<>();
+        node.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+}

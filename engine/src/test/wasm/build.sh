@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Builds the test guests. Needs Debian's wabt, clang, lld and wasi-libc. The .wasm files are committed.
+set -euo pipefail
+cd "$(dirname "$0")"
+for wat in *.wat; do
+  case "$wat" in
+    bad_body.wat) wat2wasm --no-check "$wat" -o "${wat%.wat}.wasm" ;;
+    *) wat2wasm "$wat" -o "${wat%.wat}.wasm" ;;
+  esac
+done
+clang --target=wasm32-wasi -O2 -Wl,--strip-all -o probe.wasm probe.c
+ls -l *.wasm

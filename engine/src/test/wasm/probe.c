@@ -1,0 +1,72 @@
+// A test guest with several modes, chosen by argv[1]:
+//   env             print the environment as a JSON array of "NAME=VALUE" strings
+//   args            print argv[2..] as a JSON array
+//   cat PATH        print the file's contents
+//   write PATH TEXT write TEXT to PATH, print "ok" or the error
+//   spam N          write N bytes of 'x' to stdout
+//   stderr N        write N lines to stderr, pausing between them, then print "done"
+//   grow PAGES      grow memory by PAGES 64 KiB pages, print the new size in bytes
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+extern char **environ;
+
+static void print_json_string(const char *s) {
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') putchar('\\');
+        putchar(*s);
+    }
+    putchar('"');
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) { fprintf(stderr, "usage: probe MODE ...\n"); return 2; }
+    const char *mode = argv[1];
+    if (!strcmp(mode, "env")) {
+        putchar('[');
+        for (char **e = environ; *e; e++) { if (e != environ) putchar(','); print_json_string(*e); }
+        puts("]");
+    } else if (!strcmp(mode, "args")) {
+        putchar('[');
+        for (int i = 2; i < argc; i++) { if (i > 2) putchar(','); print_json_string(argv[i]); }
+        puts("]");
+    } else if (!strcmp(mode, "cat") && argc > 2) {
+        FILE *f = fopen(argv[2], "r");
+        if (!f) { printf("error: %s\n", strerror(errno)); return 1; }
+        int c;
+        while ((c = fgetc(f)) != EOF) putchar(c);
+        fclose(f);
+    } else if (!strcmp(mode, "write") && argc > 3) {
+        FILE *f = fopen(argv[2], "w");
+        if (!f) { printf("error: %s\n", strerror(errno)); return 1; }
+        fputs(argv[3], f);
+        fclose(f);
+        puts("ok");
+    } else if (!strcmp(mode, "spam") && argc > 2) {
+        long n = atol(argv[2]);
+        static char block[65536];
+        memset(block, 'x', sizeof block);
+        while (n > 0) { long k = n < (long) sizeof block ? n : (long) sizeof block; fwrite(block, 1, k, stdout); n -= k; }
+    } else if (!strcmp(mode, "stderr") && argc > 2) {
+        int n = atoi(argv[2]);
+        for (int i = 0; i < n; i++) {
+            fprintf(stderr, "line %d\n", i);
+            struct timespec ts = {0, 100 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        puts("done");
+    } else if (!strcmp(mode, "grow") && argc > 2) {
+        long pages = atol(argv[2]);
+        long before = __builtin_wasm_memory_grow(0, pages);
+        if (before < 0) { puts("grow failed"); return 1; }
+        printf("%ld\n", (before + pages) * 65536L);
+    } else {
+        fprintf(stderr, "unknown mode %s\n", mode);
+        return 2;
+    }
+    return 0;
+}

@@ -1,0 +1,157 @@
+package run.capsule.runner;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import run.capsule.runner.protocol.AttemptResult;
+import run.capsule.runner.protocol.FrameCodec;
+import run.capsule.runner.protocol.GuestOutput;
+import run.capsule.runner.protocol.Hello;
+import run.capsule.runner.protocol.Message;
+import run.capsule.runner.protocol.RunAttempt;
+import run.capsule.runner.protocol.Shutdown;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.stream.Stream;
+
+/**
+ * A runner process: reads {@link Message} frames from stdin, runs one attempt at a time, writes frames to
+ * stdout. Its own diagnostics go to stderr. It exits as soon as stdin closes, so an engine that dies leaves
+ * no runner behind. Usage: {@code RunnerMain --cache-dir DIR}.
+ */
+public final class RunnerMain {
+    private static final Logger log = LoggerFactory.getLogger(RunnerMain.class);
+    private static final long WASM_THREAD_STACK = 64L * 1024 * 1024;
+    private static final long MIN_FLOOD_BYTES = 16L * 1024 * 1024;
+
+    private final OutputStream protocolOut;
+    private final WasmSandbox sandbox;
+    private final Path workRoot;
+
+    private RunnerMain(OutputStream protocolOut, WasmSandbox sandbox, Path workRoot) {
+        this.protocolOut = protocolOut;
+        this.sandbox = sandbox;
+        this.workRoot = workRoot;
+    }
+
+    public static void main(String[] args) {
+        OutputStream protocolOut = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 * 1024);
+        System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true));
+        InputStream protocolIn = new BufferedInputStream(new FileInputStream(FileDescriptor.in), 64 * 1024);
+        try {
+            Path cacheDir = args.length == 2 && args[0].equals("--cache-dir") ? Path.of(args[1]) : NativeLibrary.defaultCacheDir();
+            Path nativeDir = NativeLibrary.extract(cacheDir);
+            NativeLibrary.requireOnLibraryPath(nativeDir);
+            Path workRoot = Files.createTempDirectory("capsule-runner-");
+            WasmSandbox sandbox = WasmSandbox.create(cacheDir);
+            workRootToDelete = workRoot;
+            new RunnerMain(protocolOut, sandbox, workRoot).serve(protocolIn);
+        } catch (Throwable e) {
+            log.error("runner failed to start: {}", e.toString());
+            Runtime.getRuntime().halt(70);
+        }
+    }
+
+    private void serve(InputStream in) throws IOException, InterruptedException {
+        BlockingQueue<RunAttempt> work = new ArrayBlockingQueue<>(1);
+        Thread executor = new Thread(null, () -> execute(work), "capsule-wasm", WASM_THREAD_STACK);
+        executor.setDaemon(true);
+        executor.start();
+        FrameCodec.write(protocolOut, new Hello(Message.PROTOCOL_VERSION, ProcessHandle.current().pid(), NativeLibrary.WASMTIME_VERSION));
+        while (true) {
+            Message message;
+            try {
+                message = FrameCodec.read(in);
+            } catch (IOException e) {
+                log.error("protocol error, exiting: {}", e.getMessage());
+                exit(71);
+                return;
+            }
+            if (message == null) {
+                exit(0);
+                return;
+            }
+            if (message instanceof RunAttempt run) {
+                if (!work.offer(run)) {
+                    log.error("engine sent attempt {} while another was running; exiting", run.attemptId());
+                    exit(71);
+                }
+            } else if (message instanceof Shutdown) {
+                work.put(new RunAttempt(null, null, null, null, null, null, null, 0, 0, false));
+                executor.join();
+                exit(0);
+                return;
+            } else {
+                log.warn("ignoring unexpected {} frame", message.getClass().getSimpleName());
+            }
+        }
+    }
+
+    private void execute(BlockingQueue<RunAttempt> work) {
+        while (true) {
+            RunAttempt run;
+            try {
+                run = work.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (run.attemptId() == null) {
+                return;
+            }
+            Path workDir = workRoot.resolve("attempt-" + Math.abs(run.attemptId().hashCode()));
+            long floodBytes = Math.max(MIN_FLOOD_BYTES, run.outputLimitBytes() * 4);
+            OutputWatcher watcher = new OutputWatcher(run.streamStderr(), run.outputLimitBytes(), floodBytes,
+                    text -> send(new GuestOutput(run.attemptId(), "stderr", text)),
+                    size -> {
+                        send(new AttemptResult(run.attemptId(), null, null, "task_error",
+                                "guest output exceeded " + floodBytes + " bytes; attempt stopped", "", true, "", true, 0, null, null, true));
+                        exit(72);
+                    });
+            AttemptResult result = sandbox.run(run, workDir, watcher);
+            deleteTree(workDir);
+            send(result);
+        }
+    }
+
+    private void send(Message message) {
+        try {
+            FrameCodec.write(protocolOut, message);
+        } catch (IOException e) {
+            exit(0);
+        }
+    }
+
+    private static volatile Path workRootToDelete;
+
+    private static void exit(int status) {
+        Path root = workRootToDelete;
+        if (root != null) {
+            deleteTree(root);
+        }
+        System.err.flush();
+        Runtime.getRuntime().halt(status);
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temp directory; the OS reclaims it eventually
+        }
+    }
+}

@@ -1,0 +1,20 @@
+package run.capsule.runner.protocol;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+
+/**
+ * The engine-runner protocol: every frame carries exactly one of these, tagged by {@code type}.
+ * Documented in docs/protocol.md.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+        @JsonSubTypes.Type(value = Hello.class, name = "hello"),
+        @JsonSubTypes.Type(value = RunAttempt.class, name = "run"),
+        @JsonSubTypes.Type(value = GuestOutput.class, name = "output"),
+        @JsonSubTypes.Type(value = AttemptResult.class, name = "result"),
+        @JsonSubTypes.Type(value = Shutdown.class, name = "shutdown"),
+})
+public sealed interface Message permits Hello, RunAttempt, GuestOutput, AttemptResult, Shutdown {
+    int PROTOCOL_VERSION = 1;
+}

@@ -1,0 +1,5 @@
+package run.capsule.runner.protocol;
+
+/** Engine to runner: exit once the current attempt (if any) has been reported. */
+public record Shutdown() implements Message {
+}
