@@ -70,6 +70,22 @@ class RunnerCrashTest {
     }
 
     @Test
+    void logbackWarningsNeverReachTheProtocolStream() throws Exception {
+        String runnerCode = Path.of(run.capsule.runner.RunnerMain.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        String duplicated = runnerCode + File.pathSeparator + System.getProperty("java.class.path");
+        RunnerLauncher launcher = new RunnerLauncher(NativeLibrary.defaultCacheDir(), duplicated, List.of("-Xmx128m"));
+        run.capsule.engine.runner.RunnerProcess runner = run.capsule.engine.runner.RunnerProcess.start(launcher, Duration.ofSeconds(30));
+        try {
+            var result = runner.execute(new run.capsule.runner.protocol.RunAttempt("dup#1", "x", TestModules.sample("wat/answer.wasm").toString(),
+                    "answer", List.of(), java.util.Map.of(), List.of(), 5000, 1024, false), text -> { }, Duration.ofSeconds(30));
+            assertThat(result.succeeded()).isTrue();
+            assertThat(result.stdout()).isEqualTo("42\n");
+        } finally {
+            runner.shutdown();
+        }
+    }
+
+    @Test
     void runnersDieWithAKilledEngineProcess() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process engine = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),

@@ -27,12 +27,12 @@ import java.util.concurrent.BlockingQueue;
 import java.util.stream.Stream;
 
 /**
- * A runner process: reads {@link Message} frames from stdin, runs one attempt at a time, writes frames to
+ * A runner process (nothing but frames may reach the real stdout, so it is taken before any logging starts): reads {@link Message} frames from stdin, runs one attempt at a time, writes frames to
  * stdout. Its own diagnostics go to stderr. It exits as soon as stdin closes, so an engine that dies leaves
  * no runner behind. Usage: {@code RunnerMain --cache-dir DIR}.
  */
 public final class RunnerMain {
-    private static final Logger log = LoggerFactory.getLogger(RunnerMain.class);
+    private static Logger log;
     private static final long WASM_THREAD_STACK = 64L * 1024 * 1024;
     private static final long MIN_FLOOD_BYTES = 16L * 1024 * 1024;
 
@@ -49,6 +49,8 @@ public final class RunnerMain {
     public static void main(String[] args) {
         OutputStream protocolOut = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 * 1024);
         System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true));
+        System.setProperty("logback.statusListenerClass", "ch.qos.logback.core.status.OnErrorConsoleStatusListener");
+        log = LoggerFactory.getLogger(RunnerMain.class);
         InputStream protocolIn = new BufferedInputStream(new FileInputStream(FileDescriptor.in), 64 * 1024);
         try {
             Path cacheDir = args.length == 2 && args[0].equals("--cache-dir") ? Path.of(args[1]) : NativeLibrary.defaultCacheDir();

@@ -51,6 +51,10 @@ public final class ModuleStore {
     }
 
     public boolean contains(String digest) {
+        return contains(dsl, digest);
+    }
+
+    static boolean contains(DSLContext dsl, String digest) {
         return dsl.fetchExists(MODULES, MODULES.SHA256.eq(digest));
     }
 }

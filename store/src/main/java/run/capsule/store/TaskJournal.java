@@ -1,6 +1,7 @@
 package run.capsule.store;
 
 import org.jooq.DSLContext;
+import org.jooq.exception.IntegrityConstraintViolationException;
 import org.jooq.impl.DSL;
 import run.capsule.store.jooq.tables.records.AttemptsRecord;
 import run.capsule.store.jooq.tables.records.TaskEventsRecord;
@@ -25,8 +26,24 @@ public final class TaskJournal {
         this.dsl = dsl;
     }
 
-    /** Journals a new PENDING task together with its module bytes. */
+    /**
+     * Journals a new PENDING task together with its module bytes, in one transaction. Two tasks of the same
+     * new module may race to insert it; the loser retries and then finds it there.
+     */
     public void create(NewTask task, byte[] moduleBytes) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                createOnce(task, moduleBytes);
+                return;
+            } catch (IntegrityConstraintViolationException e) {
+                if (attempt >= 3 || !ModuleStore.contains(dsl, task.moduleSha256())) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private void createOnce(NewTask task, byte[] moduleBytes) {
         dsl.transaction(cfg -> {
             DSLContext tx = DSL.using(cfg);
             ModuleStore.put(tx, task.moduleSha256(), moduleBytes);

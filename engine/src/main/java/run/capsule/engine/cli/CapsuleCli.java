@@ -38,6 +38,7 @@ public final class CapsuleCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        System.setProperty("logback.statusListenerClass", "ch.qos.logback.core.status.OnErrorConsoleStatusListener");
         CapsuleCli cli = new CapsuleCli(Path.of("").toAbsolutePath(), System.getenv(), System.out, System.err);
         int code = cli.execute(args);
         System.out.flush();

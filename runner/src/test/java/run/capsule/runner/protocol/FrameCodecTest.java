@@ -1,0 +1,56 @@
+package run.capsule.runner.protocol;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class FrameCodecTest {
+    @Test
+    void everyMessageTypeRoundTrips() throws IOException {
+        List<Message> messages = List.of(
+                new Hello(Message.PROTOCOL_VERSION, 42, "7.0.1"),
+                new RunAttempt("t#1", "ab12", "/cache/ab12.wasm", "hello", List.of("a", "b c"), Map.of("K", "v"),
+                        List.of(new Mount("/host", "/data", true)), 1000, 4096, true),
+                new GuestOutput("t#1", "stderr", "line\n"),
+                new AttemptResult("t#1", 3, null, "task_error", "exited with code 3", "out", false, "err", true, 12, 65536L, null, false),
+                new Shutdown());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (Message m : messages) {
+            FrameCodec.write(out, m);
+        }
+        ByteArrayInputStream in = new ByteArrayInputStream(out.toByteArray());
+        for (Message m : messages) {
+            assertThat(FrameCodec.read(in)).isEqualTo(m);
+        }
+        assertThat(FrameCodec.read(in)).isNull();
+    }
+
+    @Test
+    void aFrameIsALengthPrefixAndJsonTaggedWithItsType() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        FrameCodec.write(out, new Shutdown());
+        byte[] bytes = out.toByteArray();
+        int length = ((bytes[0] & 0xff) << 24) | ((bytes[1] & 0xff) << 16) | ((bytes[2] & 0xff) << 8) | (bytes[3] & 0xff);
+        assertThat(length).isEqualTo(bytes.length - 4);
+        assertThat(new String(bytes, 4, length)).isEqualTo("{\"type\":\"shutdown\"}");
+    }
+
+    @Test
+    void truncatedAndOversizedFramesAreErrors() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        FrameCodec.write(out, new GuestOutput("a", "stderr", "text"));
+        byte[] whole = out.toByteArray();
+        assertThatThrownBy(() -> FrameCodec.read(new ByteArrayInputStream(Arrays.copyOf(whole, whole.length - 2))))
+                .isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> FrameCodec.read(new ByteArrayInputStream(new byte[]{0x7f, 0, 0, 0})))
+                .isInstanceOf(IOException.class).hasMessageContaining("bad frame length");
+    }
+}
