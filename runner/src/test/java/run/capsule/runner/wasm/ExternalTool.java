@@ -51,6 +51,23 @@ final class ExternalTool {
         }
     }
 
+    /** Runs wasm-validate on the module when wabt is installed; a unit test's other checks stand without it. */
+    static void assertValidIfWabtPresent(byte[] module) throws IOException, InterruptedException {
+        if (!onPath("wasm-validate")) {
+            return;
+        }
+        Path file = Files.createTempFile("capsule-module", ".wasm");
+        try {
+            Files.write(file, module);
+            Result result = run(file.getParent(), "wasm-validate", file.toString());
+            if (!result.succeeded()) {
+                throw new AssertionError("wasm-validate rejects the module: " + result.stderr().strip());
+            }
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
     static List<String> missing(String... tools) {
         List<String> missing = new ArrayList<>();
         for (String tool : tools) {
