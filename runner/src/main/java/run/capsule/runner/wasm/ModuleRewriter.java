@@ -1,6 +1,7 @@
 package run.capsule.runner.wasm;
 
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -19,6 +20,7 @@ public final class ModuleRewriter {
     private static final int EXTERNAL_MEMORY = 2;
     private static final int EXTERNAL_GLOBAL = 3;
     private static final int EXTERNAL_TAG = 4;
+    private static final int NO_FUEL = -1;
 
     private final String source;
     private final byte[] module;
@@ -69,23 +71,21 @@ public final class ModuleRewriter {
         Section code = null;
         for (Section section : ModuleSections.read(source, module)) {
             WasmReader in = section.reader(source, module);
-            WasmWriter replacement = switch (section.id()) {
-                case Section.TYPE -> readTypes(in);
-                case Section.IMPORT -> rewriteImports(in);
-                case Section.FUNCTION -> readFunctions(in);
-                case Section.TABLE -> rewriteTables(in);
-                case Section.MEMORY -> rewriteMemories(in);
-                case Section.GLOBAL -> readGlobals(in);
-                case Section.EXPORT -> readExports(in);
+            switch (section.id()) {
+                case Section.TYPE -> types = readTypes(in);
+                case Section.IMPORT -> replace(section.id(), rewriteImports(in));
+                case Section.FUNCTION -> functions = readFunctions(in);
+                case Section.TABLE -> replace(section.id(), rewriteTables(in));
+                case Section.MEMORY -> replace(section.id(), rewriteMemories(in));
+                case Section.GLOBAL -> globals = readGlobals(in);
+                case Section.EXPORT -> exports = readExports(in);
                 case Section.ELEMENT -> checkElements(in);
                 case Section.DATA -> checkData(in);
-                default -> null;
-            };
-            if (section.id() == Section.CODE) {
-                code = section;
-            } else {
-                output.put(Section.orderOf(section.id()),
-                        new Output(section.id(), replacement != null ? replacement : copy(section)));
+                case Section.CODE -> code = section;
+                default -> { }
+            }
+            if (section.id() != Section.CODE && !output.containsKey(Section.orderOf(section.id()))) {
+                replace(section.id(), copy(section));
             }
         }
         if (importedMemories + definedMemories > 1) {
@@ -96,9 +96,11 @@ public final class ModuleRewriter {
         if (options.meterFuel()) {
             fuel = Optional.of(addFuelAccessors(code));
         } else {
-            output.put(Section.orderOf(Section.CODE), new Output(Section.CODE, rewriteCode(code, -1, null)));
+            WasmWriter codeSection = rewriteCode(code, NO_FUEL, List.of());
+            if (codeSection != null) {
+                replace(Section.CODE, codeSection);
+            }
         }
-        output.values().removeIf(o -> o.content() == null);
         WasmWriter out = new WasmWriter(module.length + module.length / 2);
         out.bytes(module, 0, 8);
         for (Output section : output.values()) {
@@ -107,12 +109,16 @@ public final class ModuleRewriter {
         return new RewrittenModule(out.toByteArray(), fuel, chargePoints);
     }
 
+    private void replace(int sectionId, WasmWriter content) {
+        output.put(Section.orderOf(sectionId), new Output(sectionId, content));
+    }
+
     private WasmWriter copy(Section section) {
         return new WasmWriter(section.contentEnd() - section.contentStart())
                 .bytes(module, section.contentStart(), section.contentEnd() - section.contentStart());
     }
 
-    private WasmWriter readTypes(WasmReader in) throws InvalidModuleException {
+    private Entries readTypes(WasmReader in) throws InvalidModuleException {
         int count = in.count("type");
         int start = in.position();
         for (int i = 0; i < count; i++) {
@@ -127,8 +133,7 @@ public final class ModuleRewriter {
             }
         }
         in.expectEnd("type section");
-        types = new Entries(count, start, in.position());
-        return null;
+        return new Entries(count, start, in.position());
     }
 
     private static void readValueTypes(WasmReader in) throws InvalidModuleException {
@@ -177,15 +182,14 @@ public final class ModuleRewriter {
         return out;
     }
 
-    private WasmWriter readFunctions(WasmReader in) throws InvalidModuleException {
+    private Entries readFunctions(WasmReader in) throws InvalidModuleException {
         int count = in.count("function");
         int start = in.position();
         for (int i = 0; i < count; i++) {
             in.u32();
         }
         in.expectEnd("function section");
-        functions = new Entries(count, start, in.position());
-        return null;
+        return new Entries(count, start, in.position());
     }
 
     private WasmWriter rewriteTables(WasmReader in) throws InvalidModuleException {
@@ -211,7 +215,7 @@ public final class ModuleRewriter {
         return out;
     }
 
-    private WasmWriter readGlobals(WasmReader in) throws InvalidModuleException {
+    private Entries readGlobals(WasmReader in) throws InvalidModuleException {
         int count = in.count("global");
         int start = in.position();
         for (int i = 0; i < count; i++) {
@@ -220,11 +224,10 @@ public final class ModuleRewriter {
             ConstantExpressions.skip(in);
         }
         in.expectEnd("global section");
-        globals = new Entries(count, start, in.position());
-        return null;
+        return new Entries(count, start, in.position());
     }
 
-    private WasmWriter readExports(WasmReader in) throws InvalidModuleException {
+    private Entries readExports(WasmReader in) throws InvalidModuleException {
         int count = in.count("export");
         int start = in.position();
         for (int i = 0; i < count; i++) {
@@ -240,11 +243,10 @@ public final class ModuleRewriter {
             exportNames.add(name);
         }
         in.expectEnd("export section");
-        exports = new Entries(count, start, in.position());
-        return null;
+        return new Entries(count, start, in.position());
     }
 
-    private WasmWriter checkElements(WasmReader in) throws InvalidModuleException {
+    private void checkElements(WasmReader in) throws InvalidModuleException {
         int count = in.count("element segment");
         for (int i = 0; i < count; i++) {
             long flags = in.u32();
@@ -277,10 +279,9 @@ public final class ModuleRewriter {
             }
         }
         in.expectEnd("element section");
-        return null;
     }
 
-    private WasmWriter checkData(WasmReader in) throws InvalidModuleException {
+    private void checkData(WasmReader in) throws InvalidModuleException {
         int count = in.count("data segment");
         for (int i = 0; i < count; i++) {
             long flags = in.u32();
@@ -298,7 +299,6 @@ public final class ModuleRewriter {
             in.skip(in.u32AsInt("data segment size"));
         }
         in.expectEnd("data section");
-        return null;
     }
 
     private static void checkReferenceType(WasmReader in, int code) throws InvalidModuleException {
@@ -347,8 +347,7 @@ public final class ModuleRewriter {
         WasmWriter setterBody = new WasmWriter(16).u32(0)
                 .u8(Opcodes.LOCAL_GET).u32(0).u8(Opcodes.GLOBAL_SET).u32(fuelGlobal).u8(Opcodes.END);
         WasmWriter getterBody = new WasmWriter(16).u32(0).u8(Opcodes.GLOBAL_GET).u32(fuelGlobal).u8(Opcodes.END);
-        WasmWriter codeSection = rewriteCode(code, fuelGlobal, new WasmWriter[] {setterBody, getterBody});
-        output.put(Section.orderOf(Section.CODE), new Output(Section.CODE, codeSection));
+        replace(Section.CODE, rewriteCode(code, fuelGlobal, List.of(setterBody, getterBody)));
         return new FuelAccessors(setter, getter, fuelGlobal);
     }
 
@@ -356,67 +355,72 @@ public final class ModuleRewriter {
     private WasmWriter appendTo(int sectionId, Entries original, int newCount) {
         WasmWriter content = new WasmWriter(original.size() + 64).u32(newCount)
                 .bytes(module, original.start(), original.size());
-        output.put(Section.orderOf(sectionId), new Output(sectionId, content));
+        replace(sectionId, content);
         return content;
     }
 
-    private WasmWriter rewriteCode(Section code, int fuelGlobal, WasmWriter[] appendedBodies)
+    /** The code section with every body checked (and instrumented when fuelGlobal is not NO_FUEL). */
+    private WasmWriter rewriteCode(Section code, int fuelGlobal, List<WasmWriter> appendedBodies)
             throws InvalidModuleException {
-        int appended = appendedBodies == null ? 0 : appendedBodies.length;
         if (code == null) {
             if (functions.count() != 0) {
                 throw new InvalidModuleException(source + " is malformed: it declares " + functions.count()
                         + " functions but has no code section");
             }
-            if (appended == 0) {
+            if (appendedBodies.isEmpty()) {
                 return null;
             }
+            return appendBodies(new WasmWriter().u32(appendedBodies.size()), appendedBodies);
         }
-        WasmReader in = code == null ? null : code.reader(source, module);
-        int bodies = in == null ? 0 : in.count("function body");
+        WasmReader in = code.reader(source, module);
+        int bodies = in.count("function body");
         if (bodies != functions.count()) {
-            throw in.malformed("the function section declares " + functions.count() + " functions but the code section has "
-                    + bodies + " bodies");
+            throw in.malformed("the function section declares " + functions.count()
+                    + " functions but the code section has " + bodies + " bodies");
         }
-        WasmWriter out = new WasmWriter(in == null ? 64 : (in.remaining() + in.remaining() / 2)).u32(bodies + appended);
+        WasmWriter out = new WasmWriter(in.remaining() + in.remaining() / 2).u32(bodies + appendedBodies.size());
         for (int i = 0; i < bodies; i++) {
-            int functionIndex = importedFunctions + i;
-            int size = in.u32AsInt("function body size");
-            if (size > in.remaining()) {
-                throw in.malformed("function " + functionIndex + "'s body runs past the code section");
-            }
-            if (size > options.maxFunctionBodyBytes()) {
-                throw in.invalid("function " + functionIndex + " has a body of " + size + " bytes, above the limit of "
-                        + options.maxFunctionBodyBytes() + " bytes");
-            }
-            int bodyStart = in.position();
-            WasmReader bodyReader = new WasmReader(source, module, bodyStart, bodyStart + size)
-                    .within("function " + functionIndex);
-            FunctionBody body = OperatorDecoder.decode(bodyReader);
-            in.skip(size);
-            long instructions = body.instructionCount();
-            if (fuelGlobal >= 0) {
-                FuelInstrumenter.Result instrumented = FuelInstrumenter.instrument(module, body, fuelGlobal);
-                chargePoints += instrumented.charges();
-                instructions += (long) instrumented.charges() * FuelInstrumenter.INSTRUCTIONS_PER_CHARGE;
-                byte[] newBody = instrumented.body();
-                if (newBody.length > options.maxFunctionBodyBytes()) {
-                    throw in.invalid("function " + functionIndex + " has a body of " + newBody.length
-                            + " bytes after fuel instrumentation, above the limit of " + options.maxFunctionBodyBytes()
-                            + " bytes");
-                }
-                checkInstructions(in, functionIndex, instructions);
-                out.u32(newBody.length).bytes(newBody);
-            } else {
-                checkInstructions(in, functionIndex, instructions);
-                out.u32(size).bytes(module, bodyStart, size);
-            }
+            rewriteBody(in, out, importedFunctions + i, fuelGlobal);
         }
-        if (in != null) {
-            in.expectEnd("code section");
+        in.expectEnd("code section");
+        return appendBodies(out, appendedBodies);
+    }
+
+    private void rewriteBody(WasmReader in, WasmWriter out, int functionIndex, int fuelGlobal)
+            throws InvalidModuleException {
+        int size = in.u32AsInt("function body size");
+        if (size > in.remaining()) {
+            throw in.malformed("function " + functionIndex + "'s body runs past the code section");
         }
-        for (int i = 0; i < appended; i++) {
-            out.u32(appendedBodies[i].size()).bytes(appendedBodies[i]);
+        if (size > options.maxFunctionBodyBytes()) {
+            throw in.invalid("function " + functionIndex + " has a body of " + size + " bytes, above the limit of "
+                    + options.maxFunctionBodyBytes() + " bytes");
+        }
+        int bodyStart = in.position();
+        FunctionBody body = OperatorDecoder.decode(
+                new WasmReader(source, module, bodyStart, bodyStart + size).within("function " + functionIndex));
+        in.skip(size);
+        if (fuelGlobal == NO_FUEL) {
+            checkInstructions(in, functionIndex, body.instructionCount());
+            out.u32(size).bytes(module, bodyStart, size);
+            return;
+        }
+        FuelInstrumenter.Result instrumented = FuelInstrumenter.instrument(module, body, fuelGlobal);
+        chargePoints += instrumented.charges();
+        byte[] newBody = instrumented.body();
+        if (newBody.length > options.maxFunctionBodyBytes()) {
+            throw in.invalid("function " + functionIndex + " has a body of " + newBody.length
+                    + " bytes after fuel instrumentation, above the limit of " + options.maxFunctionBodyBytes()
+                    + " bytes");
+        }
+        checkInstructions(in, functionIndex, body.instructionCount()
+                + (long) instrumented.charges() * FuelInstrumenter.INSTRUCTIONS_PER_CHARGE);
+        out.u32(newBody.length).bytes(newBody);
+    }
+
+    private static WasmWriter appendBodies(WasmWriter out, List<WasmWriter> bodies) {
+        for (WasmWriter body : bodies) {
+            out.u32(body.size()).bytes(body);
         }
         return out;
     }

@@ -9,7 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,8 +46,8 @@ class FuelExecutionTest {
     @TempDir
     static Path dir;
 
-    @BeforeAll
-    static void tools() {
+    @BeforeEach
+    void requireWabt() {
         List<String> missing = ExternalTool.missing("wat2wasm", "spectest-interp");
         Assumptions.assumeTrue(missing.isEmpty(), "wabt tools missing from PATH: " + missing
                 + " (apt-get install wabt); fuel execution not checked");

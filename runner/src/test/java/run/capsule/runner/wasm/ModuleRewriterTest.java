@@ -54,6 +54,7 @@ class ModuleRewriterTest {
                 .as("original global kept, fuel global appended with initial value 0")
                 .isEqualTo(bytes(2, I32, 1, 0x41, 0x00, 0x0b, I64, 1, 0x42, 0x00, 0x0b));
         assertThat(result.chargePoints()).isEqualTo(2);
+        ExternalTool.assertValidIfWabtPresent(result.bytes());
     }
 
     @Test
@@ -165,13 +166,15 @@ class ModuleRewriterTest {
     @Test
     void createsMissingSectionsInTheirRequiredOrder() throws Exception {
         byte[] empty = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00};
-        ModuleDump out = new ModuleDump(ModuleRewriter.rewrite("empty.wasm", empty, FUEL).bytes());
-        assertThat(out.sectionIds).containsExactly(1, 3, 6, 7, 10);
+        byte[] rewritten = ModuleRewriter.rewrite("empty.wasm", empty, FUEL).bytes();
+        assertThat(new ModuleDump(rewritten).sectionIds).containsExactly(1, 3, 6, 7, 10);
+        ExternalTool.assertValidIfWabtPresent(rewritten);
 
         int[] dataCountAndData = {0x0c, 0x01, 0x01, 0x0b, 0x04, 0x01, 0x01, 0x01, 0x7a};
         byte[] module = new TestModule().memory(1, null).rawSections(dataCountAndData).build();
-        out = new ModuleDump(ModuleRewriter.rewrite("data.wasm", module, FUEL).bytes());
-        assertThat(out.sectionIds).containsExactly(1, 3, 5, 6, 7, 12, 10, 11);
+        rewritten = ModuleRewriter.rewrite("data.wasm", module, FUEL).bytes();
+        assertThat(new ModuleDump(rewritten).sectionIds).containsExactly(1, 3, 5, 6, 7, 12, 10, 11);
+        ExternalTool.assertValidIfWabtPresent(rewritten);
     }
 
     @Test
