@@ -16,7 +16,6 @@ final class Opcodes {
     static final int BR_IF = 0x0d;
     static final int BR_TABLE = 0x0e;
     static final int RETURN = 0x0f;
-    static final int CALL = 0x10;
     static final int DROP = 0x1a;
     static final int LOCAL_GET = 0x20;
     static final int GLOBAL_GET = 0x23;

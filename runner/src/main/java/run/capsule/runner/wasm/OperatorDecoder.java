@@ -69,54 +69,55 @@ final class OperatorDecoder {
         int code = in.u8();
         int index = add(code, offset);
         switch (code) {
-            case 0x00, 0x01, 0x0f, 0x1a, 0x1b, 0xd1 -> { }
-            case 0x02 -> {
+            case Opcodes.UNREACHABLE, Opcodes.NOP, Opcodes.RETURN, Opcodes.DROP, 0x1b, 0xd1 -> { } // also select, ref.is_null
+            case Opcodes.BLOCK -> {
                 ValueTypes.readBlockType(in);
                 pushFrame(FRAME_BLOCK, index);
             }
-            case 0x03 -> {
+            case Opcodes.LOOP -> {
                 ValueTypes.readBlockType(in);
                 pushFrame(FRAME_LOOP, index);
             }
-            case 0x04 -> {
+            case Opcodes.IF -> {
                 ValueTypes.readBlockType(in);
                 pushFrame(FRAME_IF, index);
             }
-            case 0x05 -> {
+            case Opcodes.ELSE -> {
                 if (frameKinds[depth - 1] != FRAME_IF) {
                     throw in.malformed("else without a matching if at byte " + offset);
                 }
                 frameKinds[depth - 1] = FRAME_ELSE;
                 openers[index] = frameOpeners[depth - 1];
             }
-            case 0x0b -> {
+            case Opcodes.END -> {
                 depth--;
                 openers[index] = frameOpeners[depth];
             }
-            case 0x0c, 0x0d -> branchTo(in.u32(), offset);
-            case 0x0e -> {
+            case Opcodes.BR, Opcodes.BR_IF -> branchTo(in.u32(), offset);
+            case Opcodes.BR_TABLE -> {
                 int labels = in.count("br_table label");
                 for (int i = 0; i <= labels; i++) {
                     branchTo(in.u32(), offset);
                 }
             }
+            // call, local.get/set/tee, global.get/set, table.get/set, ref.func: one index
             case 0x10, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0xd2 -> in.u32();
-            case 0x11 -> {
+            case 0x11 -> { // call_indirect: type index, table index
                 in.u32();
                 in.u32();
             }
-            case 0x1c -> {
+            case 0x1c -> { // select with explicit types
                 int types = in.count("select type");
                 for (int i = 0; i < types; i++) {
                     ValueTypes.readValueType(in);
                 }
             }
-            case 0x3f, 0x40 -> memoryIndexZero();
-            case 0x41 -> in.s32();
-            case 0x42 -> in.s64();
-            case 0x43 -> in.skip(4);
-            case 0x44 -> in.skip(8);
-            case 0xd0 -> ValueTypes.readReferenceType(in);
+            case 0x3f, 0x40 -> memoryIndexZero(); // memory.size, memory.grow
+            case Opcodes.I32_CONST -> in.s32();
+            case Opcodes.I64_CONST -> in.s64();
+            case Opcodes.F32_CONST -> in.skip(4);
+            case Opcodes.F64_CONST -> in.skip(8);
+            case Opcodes.REF_NULL -> ValueTypes.readReferenceType(in);
             case 0x06, 0x07, 0x08, 0x09, 0x0a, 0x18, 0x19, 0x1f -> throw in.unsupported(EXCEPTIONS);
             case 0x12, 0x13 -> throw in.unsupported(TAIL_CALLS);
             case 0x14, 0x15, 0xd4, 0xd5, 0xd6 -> throw in.unsupported(ValueTypes.FUNCTION_REFERENCES);
@@ -125,9 +126,9 @@ final class OperatorDecoder {
             case Opcodes.PREFIX_MISC -> opcodes[index] = readMisc();
             case Opcodes.PREFIX_SIMD -> opcodes[index] = readSimd();
             default -> {
-                if (code >= 0x28 && code <= 0x3e) {
+                if (code >= 0x28 && code <= 0x3e) { // loads and stores
                     memarg();
-                } else if (code < 0x45 || code > 0xc4) {
+                } else if (code < 0x45 || code > 0xc4) { // outside the numeric instructions, which have no immediate
                     throw in.malformed(String.format("unknown opcode 0x%02x at byte %d", code, offset));
                 }
             }
