@@ -29,6 +29,12 @@ final class AttemptRunner {
 
     Ran run(String taskId, int attemptNo, TaskSpec spec, String moduleSha256, Path moduleFile, TaskListener listener)
             throws InterruptedException {
+        return run(taskId, attemptNo, spec, moduleSha256, moduleFile, listener, runner -> { });
+    }
+
+    /** As above; {@code onDispatch} receives the runner that holds the attempt (to kill it on cancellation). */
+    Ran run(String taskId, int attemptNo, TaskSpec spec, String moduleSha256, Path moduleFile, TaskListener listener,
+            java.util.function.Consumer<RunnerProcess> onDispatch) throws InterruptedException {
         long started = System.nanoTime();
         RunnerProcess runner;
         try {
@@ -38,6 +44,7 @@ final class AttemptRunner {
                     "no runner available: " + e.getMessage()), null);
         }
         try {
+            onDispatch.accept(runner);
             listener.attemptStarted(taskId, attemptNo, runner.pid());
             RunAttempt request = request(taskId, attemptNo, spec, moduleSha256, moduleFile);
             Duration hardDeadline = spec.limits().timeout().plus(killGrace);

@@ -2,9 +2,13 @@ package run.capsule.engine;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import run.capsule.engine.runner.RunnerCrashedException;
 import run.capsule.engine.runner.RunnerLauncher;
 import run.capsule.engine.runner.RunnerPool;
 import run.capsule.store.AttemptRow;
+import run.capsule.store.AttemptStatus;
+import run.capsule.store.CancelOutcome;
+import run.capsule.store.Claim;
 import run.capsule.store.EventRow;
 import run.capsule.store.Journal;
 import run.capsule.store.NewTask;
@@ -14,36 +18,59 @@ import run.capsule.store.TaskStatus;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * The Java API of a Capsule engine: run tasks in sandboxed runner processes, journaled in SQL.
+ * The Java API of a Capsule engine node: run or queue tasks in sandboxed runner processes, journaled in SQL.
+ * Every open {@code Capsule} is a node: it registers itself, heartbeats, and recovers the running attempts of
+ * nodes whose lease lapsed.
  * <pre>{@code
  * try (Capsule capsule = Capsule.open(CapsuleOptions.builder().build())) {
  *     TaskResult result = capsule.run(TaskSpec.builder(Path.of("hello.wasm")).arg("Ada").build());
+ *     String id = capsule.submit(spec, SubmitOptions.NOW).taskId();   // a worker runs it
  * }
  * }</pre>
  */
 public final class Capsule implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Capsule.class);
+    private static final long POLL_MS = 100;
     private final CapsuleOptions options;
     private final Journal journal;
     private final RunnerPool pool;
     private final ModuleFiles moduleFiles;
-    private final AttemptRunner attempts;
+    private final ActiveAttempts active = new ActiveAttempts();
+    private final AttemptExecutor executor;
+    private final NodeMaintenance maintenance;
 
     private Capsule(CapsuleOptions options, Journal journal) {
         this.options = options;
         this.journal = journal;
         this.pool = new RunnerPool(RunnerLauncher.forThisJvm(options.cacheDir()), options.runners(), options.runnerStartTimeout());
         this.moduleFiles = new ModuleFiles(options.cacheDir());
-        this.attempts = new AttemptRunner(pool, options.killGrace());
+        this.executor = new AttemptExecutor(journal, new AttemptRunner(pool, options.killGrace()), active);
+        this.maintenance = new NodeMaintenance(journal, options, active, () -> { });
     }
 
-    /** Opens the journal (migrating it if needed). Runners start on first use. */
+    /** Opens the journal (migrating it if needed) and registers this node. Runners start on first use. */
     public static Capsule open(CapsuleOptions options) {
-        return new Capsule(options, Journal.open(options.journal()));
+        Journal journal = Journal.open(options.journal());
+        try {
+            int recovered = journal.tasks().recoverNode(options.nodeId(), "node " + options.nodeId() + " restarted", options.maxRecoveries());
+            if (recovered > 0) {
+                log.info("recovered {} task(s) this node was running before it restarted", recovered);
+            }
+            journal.nodes().register(options.nodeId(), options.runners());
+            Capsule capsule = new Capsule(options, journal);
+            capsule.maintenance.start();
+            return capsule;
+        } catch (RuntimeException e) {
+            journal.close();
+            throw e;
+        }
     }
 
     public TaskResult run(TaskSpec spec) throws InterruptedException {
@@ -51,52 +78,112 @@ public final class Capsule implements AutoCloseable {
     }
 
     /**
-     * Runs a task to its end, retrying failed attempts as its {@link RetryPolicy} says. Bad input is refused
-     * before anything is journaled, with error type {@code invalid_input}.
+     * Journals the task and runs it here to its end, retrying failed attempts as its {@link RetryPolicy} says
+     * (waiting out the backoff in this call). Bad input is refused before anything is journaled, with error
+     * type {@code invalid_input}. Should a worker claim the task first, this call waits for its result.
      */
     public TaskResult run(TaskSpec spec, TaskListener listener) throws InterruptedException {
-        long started = System.nanoTime();
         PreparedTask prepared;
         try {
             prepared = PreparedTask.prepare(spec);
         } catch (InvalidInputException e) {
             return TaskResult.invalidInput(spec.name(), e.getMessage());
         }
-        String taskId = TaskIds.next();
-        journal.tasks().create(new NewTask(taskId, spec.name(), null, prepared.moduleSha256(),
-                spec.retryPolicy().maxRetries(), prepared.configJson()), prepared.moduleBytes());
+        String taskId = journal.tasks().create(newTask(prepared, SubmitOptions.NOW), prepared.moduleBytes());
         listener.submitted(taskId, spec.name());
         Path moduleFile = moduleFiles.ensure(prepared.moduleSha256(), prepared.moduleBytes());
-
-        AttemptRunner.Ran ran;
-        int attemptNo;
         while (true) {
-            attemptNo = journal.tasks().startAttempt(taskId, options.nodeId());
-            ran = attempts.run(taskId, attemptNo, spec, prepared.moduleSha256(), moduleFile, listener);
-            var outcome = ran.outcome();
-            boolean retry = outcome.errorType() != null
-                    && ErrorType.fromWire(outcome.errorType()).retryable()
-                    && attemptNo <= spec.retryPolicy().maxRetries();
-            String reason = outcome.errorType() == null ? "succeeded"
-                    : (retry ? "retrying after " : "failed: ") + outcome.errorType() + ": " + outcome.errorMessage();
-            journal.tasks().finishAttempt(taskId, attemptNo, outcome, retry, reason);
-            listener.attemptFinished(taskId, attemptNo, outcome.status().name(), outcome.errorType(), outcome.errorMessage(),
-                    outcome.durationMs());
-            if (!retry) {
+            TaskRow task = journal.tasks().find(taskId).orElseThrow();
+            if (task.status().isFinal()) {
                 break;
             }
-            Duration backoff = spec.retryPolicy().backoffBefore(attemptNo);
-            listener.retryScheduled(taskId, attemptNo + 1, backoff.toMillis());
-            Thread.sleep(backoff.toMillis());
+            if (task.status() == TaskStatus.RETRY_WAIT) {
+                long waitMs = Duration.between(journal.nodes().databaseNow(), task.runAt()).toMillis();
+                if (waitMs > 0) {
+                    Thread.sleep(Math.min(waitMs, 1000));
+                    continue;
+                }
+            }
+            Optional<Integer> attemptNo = task.status() == TaskStatus.RUNNING ? Optional.empty()
+                    : journal.tasks().claim(taskId, options.nodeId(), false);
+            if (attemptNo.isPresent()) {
+                executor.execute(new Claim(taskId, attemptNo.get()), prepared.spec(), prepared.moduleSha256(), moduleFile, listener);
+            } else {
+                Thread.sleep(POLL_MS);
+            }
         }
-        var outcome = ran.outcome();
-        long durationMs = (System.nanoTime() - started) / 1_000_000;
-        TaskResult.Execution execution = new TaskResult.Execution(taskId, spec.name(), durationMs, attemptNo - 1,
-                outcome.fuelConsumed(), outcome.ramUsed(), List.of());
-        if (outcome.errorType() == null) {
-            return new TaskResult(true, GuestResult.parse(outcome.resultJson()), null, execution);
+        return result(taskId).orElseThrow();
+    }
+
+    /** Queues a task for a worker; returns its id at once (the first task's id when the idempotency key was used). */
+    public SubmitResult submit(TaskSpec spec, SubmitOptions submit) {
+        PreparedTask prepared = PreparedTask.prepare(spec);
+        NewTask task = newTask(prepared, submit);
+        String id = journal.tasks().create(task, prepared.moduleBytes());
+        return new SubmitResult(id, id.equals(task.id()));
+    }
+
+    public record SubmitResult(String taskId, boolean created) {
+    }
+
+    private NewTask newTask(PreparedTask prepared, SubmitOptions submit) {
+        OffsetDateTime runAt = submit.runAt() == null ? null : submit.runAt().atOffset(ZoneOffset.UTC);
+        return new NewTask(TaskIds.next(), prepared.spec().name(), null, prepared.moduleSha256(),
+                prepared.spec().retryPolicy().maxRetries(), prepared.configJson(), prepared.envJson(), runAt, submit.idempotencyKey());
+    }
+
+    /** Waits until the task ends and returns its envelope, or empty when {@code timeout} passes first. */
+    public Optional<TaskResult> await(String taskId, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Optional<TaskResult> result = result(taskId);
+            if (result.isPresent()) {
+                return result;
+            }
+            if (journal.tasks().find(taskId).isEmpty()) {
+                throw new InvalidInputException("no task " + taskId);
+            }
+            if (System.nanoTime() > deadline) {
+                return Optional.empty();
+            }
+            Thread.sleep(POLL_MS);
         }
-        return new TaskResult(false, null, new TaskResult.Error(outcome.errorType(), outcome.errorMessage()), execution);
+    }
+
+    /** Cancels a task: a pending one never runs; a running attempt is stopped and recorded CANCELLED. */
+    public CancelOutcome cancel(String taskId) {
+        CancelOutcome outcome = journal.tasks().requestCancel(taskId);
+        if (outcome == CancelOutcome.REQUESTED) {
+            active.stop(taskId);
+        }
+        return outcome;
+    }
+
+    /** Starts consuming the queue on this node until the returned worker is closed. */
+    public Worker startWorker(WorkerOptions workerOptions) {
+        return new Worker(this, workerOptions);
+    }
+
+    /** Runs a claimed attempt of a journaled task; schedules its retry timer when it fails and will be retried. */
+    void executeClaim(Claim claim, TaskListener listener, RetryTimers timers) throws InterruptedException {
+        TaskRow task = journal.tasks().find(claim.taskId()).orElseThrow();
+        Optional<byte[]> bytes = journal.modules().get(task.moduleSha256());
+        if (bytes.isEmpty()) {
+            executor.fail(claim, ErrorType.INTERNAL_ERROR, "module " + task.moduleSha256() + " is missing from the journal");
+            return;
+        }
+        Path moduleFile = moduleFiles.ensure(task.moduleSha256(), bytes.get());
+        TaskSpec spec;
+        try {
+            spec = TaskConfigReader.read(task, moduleFile, journal.tasks().secrets(task.id()).orElse(null));
+        } catch (InvalidInputException e) {
+            executor.fail(claim, ErrorType.INVALID_INPUT, e.getMessage());
+            return;
+        }
+        AttemptExecutor.Finished finished = executor.execute(claim, spec, task.moduleSha256(), moduleFile, listener);
+        if (finished.status() == TaskStatus.RETRY_WAIT && timers != null) {
+            timers.schedule(claim.taskId(), finished.retryAt().toInstant());
+        }
     }
 
     /** The envelope of a finished task as journaled, or empty while it is not finished (or unknown). */
@@ -108,8 +195,10 @@ public final class Capsule implements AutoCloseable {
         TaskRow task = row.get();
         List<AttemptRow> attemptRows = journal.tasks().attempts(taskId);
         AttemptRow last = attemptRows.isEmpty() ? null : attemptRows.get(attemptRows.size() - 1);
-        long duration = java.time.Duration.between(task.createdAt(), task.updatedAt()).toMillis();
-        TaskResult.Execution execution = new TaskResult.Execution(task.id(), task.name(), duration, Math.max(0, task.attempts() - 1),
+        long failed = attemptRows.stream().filter(a -> a.status() == AttemptStatus.FAILED).count();
+        int retries = (int) (last != null && last.status() == AttemptStatus.FAILED ? failed - 1 : failed);
+        long duration = Duration.between(task.createdAt(), task.updatedAt()).toMillis();
+        TaskResult.Execution execution = new TaskResult.Execution(task.id(), task.name(), duration, Math.max(0, retries),
                 last == null ? null : last.fuelConsumed(), last == null ? null : last.ramUsed(), List.of());
         if (task.status() == TaskStatus.SUCCEEDED) {
             return Optional.of(new TaskResult(true, GuestResult.parse(task.resultJson()), null, execution));
@@ -164,17 +253,39 @@ public final class Capsule implements AutoCloseable {
     public void warmUp(int count) throws InterruptedException {
         try {
             pool.warmUp(count);
-        } catch (run.capsule.engine.runner.RunnerCrashedException e) {
+        } catch (RunnerCrashedException e) {
             log.warn("runner warm-up failed: {}", e.getMessage());
         }
+    }
+
+    Journal journal() {
+        return journal;
+    }
+
+    Map<String, Integer> activeAttempts() {
+        return active.snapshot();
+    }
+
+    void stopAttempt(String taskId) {
+        active.stop(taskId);
+    }
+
+    /** Recovers the attempts of nodes whose lease lapsed now, rather than at the next heartbeat. */
+    public int recoverLapsedNodes() {
+        return maintenance.recoverLapsedNodes();
     }
 
     @Override
     public void close() {
         try {
+            maintenance.close();
             pool.close();
+            journal.nodes().stopped(options.nodeId());
+        } catch (RuntimeException e) {
+            log.warn("closing: {}", e.getMessage());
         } finally {
             journal.close();
         }
     }
+
 }

@@ -12,12 +12,19 @@ import java.util.Objects;
 
 /** How an engine is set up: its journal, runner pool and caches. Immutable; build with {@link #builder()}. */
 public record CapsuleOptions(JournalConfig journal, int runners, Path cacheDir, String nodeId, Duration runnerStartTimeout,
-                             Duration killGrace) {
+                             Duration killGrace, Duration heartbeatInterval, Duration lease, int maxRecoveries) {
 
     public CapsuleOptions {
         Objects.requireNonNull(journal, "journal");
         Objects.requireNonNull(cacheDir, "cacheDir");
         Objects.requireNonNull(nodeId, "nodeId");
+        if (lease.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
+            throw new InvalidInputException("the lease (" + lease.toMillis() + " ms) must be at least twice the heartbeat interval ("
+                    + heartbeatInterval.toMillis() + " ms)");
+        }
+        if (maxRecoveries < 0) {
+            throw new InvalidInputException("max recoveries must not be negative");
+        }
         if (runners < 1) {
             throw new InvalidInputException("the runner pool needs at least one runner, got " + runners);
         }
@@ -34,6 +41,9 @@ public record CapsuleOptions(JournalConfig journal, int runners, Path cacheDir, 
         private String nodeId = defaultNodeId();
         private Duration runnerStartTimeout = Duration.ofSeconds(30);
         private Duration killGrace = Duration.ofSeconds(30);
+        private Duration heartbeatInterval = Duration.ofSeconds(2);
+        private Duration lease = Duration.ofSeconds(10);
+        private int maxRecoveries = 5;
 
         public Builder journal(JournalConfig journal) {
             this.journal = journal;
@@ -72,8 +82,27 @@ public record CapsuleOptions(JournalConfig journal, int runners, Path cacheDir, 
             return this;
         }
 
+        /** How often this node proves it is alive. */
+        public Builder heartbeatInterval(Duration interval) {
+            this.heartbeatInterval = interval;
+            return this;
+        }
+
+        /** How long a node may miss heartbeats before its running attempts are abandoned and queued again. */
+        public Builder lease(Duration lease) {
+            this.lease = lease;
+            return this;
+        }
+
+        /** How many times a task may be abandoned (its node lost) before it fails as {@code lost}. */
+        public Builder maxRecoveries(int n) {
+            this.maxRecoveries = n;
+            return this;
+        }
+
         public CapsuleOptions build() {
-            return new CapsuleOptions(journal, runners, cacheDir, nodeId, runnerStartTimeout, killGrace);
+            return new CapsuleOptions(journal, runners, cacheDir, nodeId, runnerStartTimeout, killGrace, heartbeatInterval, lease,
+                    maxRecoveries);
         }
     }
 

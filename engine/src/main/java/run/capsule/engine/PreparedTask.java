@@ -50,6 +50,16 @@ record PreparedTask(TaskSpec spec, byte[] moduleBytes, String moduleSha256, Stri
         return new PreparedTask(spec, bytes, digest, configJson(spec, digest));
     }
 
+    /** The values of the granted environment variables as a JSON object, or null when none are granted. */
+    String envJson() {
+        if (spec.env().isEmpty()) {
+            return null;
+        }
+        ObjectNode env = JSON.createObjectNode();
+        spec.env().forEach(e -> env.put(e.name(), e.value()));
+        return env.toString();
+    }
+
     private static String configJson(TaskSpec spec, String digest) {
         ObjectNode config = JSON.createObjectNode();
         config.put("module", spec.module().toAbsolutePath().normalize().toString());
@@ -67,6 +77,9 @@ record PreparedTask(TaskSpec spec, byte[] moduleBytes, String moduleSha256, Stri
         retry.put("initial_backoff_ms", spec.retryPolicy().initialBackoff().toMillis());
         retry.put("multiplier", spec.retryPolicy().multiplier());
         retry.put("max_backoff_ms", spec.retryPolicy().maxBackoff().toMillis());
+        retry.put("jitter", spec.retryPolicy().jitter());
+        ArrayNode neverRetry = retry.putArray("never_retry");
+        spec.retryPolicy().neverRetry().stream().map(ErrorType::wireName).sorted().forEach(neverRetry::add);
         ArrayNode mounts = config.putArray("mounts");
         for (MountSpec m : spec.mounts()) {
             mounts.addObject().put("host", m.hostPath().toString()).put("guest", m.guestPath()).put("mode", m.readOnly() ? "ro" : "rw");

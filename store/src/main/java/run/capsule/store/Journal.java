@@ -28,6 +28,7 @@ public final class Journal implements AutoCloseable {
     private final DSLContext dsl;
     private final TaskJournal tasks;
     private final ModuleStore modules;
+    private final NodeRegistry nodes;
     private final ReadOnlySql readOnlySql;
 
     private Journal(JournalConfig config, HikariDataSource dataSource, DSLContext dsl) {
@@ -36,6 +37,7 @@ public final class Journal implements AutoCloseable {
         this.dsl = dsl;
         this.tasks = new TaskJournal(dsl);
         this.modules = new ModuleStore(dsl);
+        this.nodes = new NodeRegistry(dsl);
         this.readOnlySql = new ReadOnlySql(config, dataSource);
     }
 
@@ -89,6 +91,15 @@ public final class Journal implements AutoCloseable {
 
     public ModuleStore modules() {
         return modules;
+    }
+
+    public NodeRegistry nodes() {
+        return nodes;
+    }
+
+    /** The pool's data source, for components that share the journal's database (Quartz's job store). */
+    public javax.sql.DataSource dataSource() {
+        return dataSource;
     }
 
     public ReadOnlySql readOnlySql() {

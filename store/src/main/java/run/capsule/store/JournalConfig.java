@@ -5,6 +5,11 @@ import java.util.Objects;
 
 /** Where the journal lives. The embedded default is an H2 file under a directory (normally {@code ./.capsule}). */
 public record JournalConfig(String jdbcUrl, String user, String password, int poolSize) {
+    /**
+     * Lower-case identifiers as on PostgreSQL; AUTO_SERVER lets every Capsule process share the file at once
+     * (the first one serves it over loopback TCP); WRITE_DELAY=0 writes each commit before it returns.
+     */
+    public static final String EMBEDDED_SETTINGS = ";DATABASE_TO_LOWER=TRUE;AUTO_SERVER=TRUE;WRITE_DELAY=0";
 
     public JournalConfig {
         Objects.requireNonNull(jdbcUrl, "jdbcUrl");
@@ -19,7 +24,7 @@ public record JournalConfig(String jdbcUrl, String user, String password, int po
 
     public static JournalConfig embedded(Path directory) {
         Path file = directory.toAbsolutePath().normalize().resolve("journal");
-        return new JournalConfig("jdbc:h2:file:" + file + ";DATABASE_TO_LOWER=TRUE", "sa", "", 4);
+        return new JournalConfig("jdbc:h2:file:" + file + EMBEDDED_SETTINGS, "sa", "", 4);
     }
 
     /** A database by URL; H2 URLs get H2's usual {@code sa} user unless credentials are set. */

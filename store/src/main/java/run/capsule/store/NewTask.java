@@ -1,9 +1,15 @@
 package run.capsule.store;
 
+import java.time.OffsetDateTime;
 import java.util.Objects;
 
-/** A task about to be journaled. {@code configJson} is the task's full configuration as JSON text. */
-public record NewTask(String id, String name, String parentId, String moduleSha256, int maxRetries, String configJson) {
+/**
+ * A task about to be journaled. {@code configJson} is the task's full configuration as JSON text;
+ * {@code envJson} holds the values of granted environment variables (kept in {@code task_secrets});
+ * {@code runAt} null means due at once; {@code idempotencyKey} null means none.
+ */
+public record NewTask(String id, String name, String parentId, String moduleSha256, int maxRetries, String configJson,
+                      String envJson, OffsetDateTime runAt, String idempotencyKey) {
     public NewTask {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(name, "name");
@@ -12,5 +18,12 @@ public record NewTask(String id, String name, String parentId, String moduleSha2
         if (maxRetries < 0) {
             throw new IllegalArgumentException("maxRetries must not be negative");
         }
+        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 200)) {
+            throw new IllegalArgumentException("idempotency key must be 1-200 characters");
+        }
+    }
+
+    public NewTask(String id, String name, String parentId, String moduleSha256, int maxRetries, String configJson) {
+        this(id, name, parentId, moduleSha256, maxRetries, configJson, null, null, null);
     }
 }

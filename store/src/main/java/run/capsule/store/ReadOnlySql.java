@@ -22,7 +22,7 @@ public final class ReadOnlySql {
     static final String H2_READER = "capsule_reader";
     private static final String H2_READER_PASSWORD = "capsule-journal-reader";
     private static final Set<String> QUERY_KEYWORDS = Set.of("select", "with", "values", "table", "explain", "show");
-    private static final List<String> JOURNAL_TABLES = List.of("tasks", "attempts", "task_events", "modules");
+    private static final List<String> JOURNAL_TABLES = List.of("tasks", "attempts", "task_events", "modules", "nodes");
 
     private final JournalConfig config;
     private final DataSource dataSource;
@@ -43,7 +43,7 @@ public final class ReadOnlySql {
     public QueryResult query(String sql, int maxRows) {
         String statement = singleStatement(sql);
         try (Connection c = config.isH2()
-                ? DriverManager.getConnection(config.jdbcUrl(), H2_READER, H2_READER_PASSWORD)
+                ? DriverManager.getConnection(readerUrl(config.jdbcUrl()), H2_READER, H2_READER_PASSWORD)
                 : dataSource.getConnection()) {
             c.setAutoCommit(false);
             c.setReadOnly(true);
@@ -63,6 +63,11 @@ public final class ReadOnlySql {
         } catch (SQLException e) {
             throw new JournalException("query failed: " + Journal.rootMessage(e), e);
         }
+    }
+
+    /** The URL without settings only an administrator may apply (the reader connects to an open database). */
+    static String readerUrl(String url) {
+        return url.replaceAll("(?i);WRITE_DELAY=[^;]*", "");
     }
 
     private static String singleStatement(String sql) {

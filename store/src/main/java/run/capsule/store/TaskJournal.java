@@ -7,12 +7,15 @@ import run.capsule.store.jooq.tables.records.AttemptsRecord;
 import run.capsule.store.jooq.tables.records.TaskEventsRecord;
 import run.capsule.store.jooq.tables.records.TasksRecord;
 
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 import static run.capsule.store.jooq.Tables.ATTEMPTS;
 import static run.capsule.store.jooq.Tables.TASKS;
 import static run.capsule.store.jooq.Tables.TASK_EVENTS;
+import static run.capsule.store.jooq.Tables.TASK_SECRETS;
 
 /**
  * Tasks, attempts and their status changes. Every status change and its {@code task_events} row are
@@ -27,20 +30,33 @@ public final class TaskJournal {
     }
 
     /**
-     * Journals a new PENDING task together with its module bytes, in one transaction. Two tasks of the same
-     * new module may race to insert it; the loser retries and then finds it there.
+     * Journals a new PENDING task together with its module bytes, in one transaction, and returns its id. With
+     * an idempotency key already used, nothing is created and the first task's id is returned. Two tasks of
+     * the same new module may race to insert it; the loser retries and then finds it there.
      */
-    public void create(NewTask task, byte[] moduleBytes) {
+    public String create(NewTask task, byte[] moduleBytes) {
         for (int attempt = 1; ; attempt++) {
+            if (task.idempotencyKey() != null) {
+                Optional<String> existing = findByIdempotencyKey(task.idempotencyKey());
+                if (existing.isPresent()) {
+                    return existing.get();
+                }
+            }
             try {
                 createOnce(task, moduleBytes);
-                return;
+                return task.id();
             } catch (IntegrityConstraintViolationException e) {
-                if (attempt >= 3 || !ModuleStore.contains(dsl, task.moduleSha256())) {
+                boolean keyTaken = task.idempotencyKey() != null && findByIdempotencyKey(task.idempotencyKey()).isPresent();
+                boolean moduleRace = ModuleStore.contains(dsl, task.moduleSha256());
+                if (attempt >= 3 || !(keyTaken || moduleRace)) {
                     throw e;
                 }
             }
         }
+    }
+
+    public Optional<String> findByIdempotencyKey(String key) {
+        return dsl.select(TASKS.ID).from(TASKS).where(TASKS.IDEMPOTENCY_KEY.eq(key)).fetchOptional(TASKS.ID);
     }
 
     private void createOnce(NewTask task, byte[] moduleBytes) {
@@ -55,33 +71,53 @@ public final class TaskJournal {
                     .set(TASKS.MODULE_SHA256, task.moduleSha256())
                     .set(TASKS.CREATED_AT, DSL.currentOffsetDateTime())
                     .set(TASKS.UPDATED_AT, DSL.currentOffsetDateTime())
+                    .set(TASKS.RUN_AT, task.runAt() == null ? DSL.currentOffsetDateTime() : DSL.val(task.runAt()))
                     .set(TASKS.ATTEMPTS, 0)
                     .set(TASKS.MAX_RETRIES, task.maxRetries())
                     .set(TASKS.CONFIG, task.configJson())
+                    .set(TASKS.IDEMPOTENCY_KEY, task.idempotencyKey())
                     .execute();
-            event(tx, task.id(), null, null, TaskStatus.PENDING, "submitted");
+            if (task.envJson() != null) {
+                tx.insertInto(TASK_SECRETS).set(TASK_SECRETS.TASK_ID, task.id()).set(TASK_SECRETS.ENV_JSON, task.envJson()).execute();
+            }
+            event(tx, task.id(), null, null, TaskStatus.PENDING,
+                    task.runAt() == null ? "submitted" : "submitted, due at " + task.runAt().toInstant());
         });
     }
 
     /** Moves a PENDING or RETRY_WAIT task to RUNNING and opens its next attempt; returns the attempt number. */
     public int startAttempt(String taskId, String nodeId) {
+        return claim(taskId, nodeId, false).orElseThrow(() -> new StaleTransitionException("task " + taskId + " is not runnable"));
+    }
+
+    /**
+     * Claims the task for {@code nodeId} if it is PENDING (and, with {@code onlyIfDue}, due): an optimistic,
+     * fenced update on (status, attempts), so two nodes can never both open the same attempt.
+     */
+    public Optional<Integer> claim(String taskId, String nodeId, boolean onlyIfDue) {
         return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
-            TasksRecord task = tx.selectFrom(TASKS).where(TASKS.ID.eq(taskId)).forUpdate().fetchOne();
+            TasksRecord task = tx.selectFrom(TASKS).where(TASKS.ID.eq(taskId)).fetchOne();
             if (task == null) {
                 throw new JournalException("no task " + taskId);
             }
             TaskStatus from = TaskStatus.valueOf(task.getStatus());
-            if (from != TaskStatus.PENDING && from != TaskStatus.RETRY_WAIT) {
-                throw new StaleTransitionException("task " + taskId + " is " + from + ", not runnable");
+            if (from != TaskStatus.PENDING && (onlyIfDue || from != TaskStatus.RETRY_WAIT)) {
+                return Optional.<Integer>empty();
             }
             int attemptNo = task.getAttempts() + 1;
-            tx.update(TASKS)
+            var update = tx.update(TASKS)
                     .set(TASKS.STATUS, TaskStatus.RUNNING.name())
                     .set(TASKS.ATTEMPTS, attemptNo)
+                    .set(TASKS.CLAIMED_BY, nodeId)
                     .set(TASKS.UPDATED_AT, DSL.currentOffsetDateTime())
                     .where(TASKS.ID.eq(taskId))
-                    .execute();
+                    .and(TASKS.STATUS.eq(from.name()))
+                    .and(TASKS.ATTEMPTS.eq(task.getAttempts()));
+            int changed = onlyIfDue ? update.and(TASKS.RUN_AT.le(DSL.currentOffsetDateTime())).execute() : update.execute();
+            if (changed != 1) {
+                return Optional.<Integer>empty();
+            }
             tx.insertInto(ATTEMPTS)
                     .set(ATTEMPTS.TASK_ID, taskId)
                     .set(ATTEMPTS.ATTEMPT_NO, attemptNo)
@@ -89,9 +125,193 @@ public final class TaskJournal {
                     .set(ATTEMPTS.STATUS, AttemptStatus.RUNNING.name())
                     .set(ATTEMPTS.STARTED_AT, DSL.currentOffsetDateTime())
                     .execute();
-            event(tx, taskId, attemptNo, from, TaskStatus.RUNNING, "attempt " + attemptNo + " started on " + nodeId);
-            return attemptNo;
+            event(tx, taskId, attemptNo, from, TaskStatus.RUNNING, "claimed by " + nodeId + ": attempt " + attemptNo + " started");
+            return Optional.of(attemptNo);
         });
+    }
+
+    /** Claims up to {@code max} due PENDING tasks, oldest due first. */
+    public List<Claim> claimDue(String nodeId, int max) {
+        if (max <= 0) {
+            return List.of();
+        }
+        List<String> candidates = dsl.select(TASKS.ID).from(TASKS)
+                .where(TASKS.STATUS.eq(TaskStatus.PENDING.name()))
+                .and(TASKS.RUN_AT.le(DSL.currentOffsetDateTime()))
+                .orderBy(TASKS.RUN_AT, TASKS.ID)
+                .limit(max * 2)
+                .fetch(TASKS.ID);
+        List<Claim> claimed = new ArrayList<>();
+        for (String id : candidates) {
+            if (claimed.size() == max) {
+                break;
+            }
+            claim(id, nodeId, true).ifPresent(n -> claimed.add(new Claim(id, n)));
+        }
+        return claimed;
+    }
+
+    /** How many attempts of the task ended FAILED (abandoned and cancelled ones do not count). */
+    public int failedAttempts(String taskId) {
+        return dsl.fetchCount(ATTEMPTS, ATTEMPTS.TASK_ID.eq(taskId).and(ATTEMPTS.STATUS.eq(AttemptStatus.FAILED.name())));
+    }
+
+    /** RETRY_WAIT to PENDING: the retry is due. False when the task was not waiting (already due, cancelled...). */
+    public boolean makeDue(String taskId, String reason) {
+        return dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            TasksRecord task = tx.selectFrom(TASKS).where(TASKS.ID.eq(taskId)).fetchOne();
+            if (task == null || !task.getStatus().equals(TaskStatus.RETRY_WAIT.name())) {
+                return false;
+            }
+            int changed = tx.update(TASKS)
+                    .set(TASKS.STATUS, TaskStatus.PENDING.name())
+                    .set(TASKS.UPDATED_AT, DSL.currentOffsetDateTime())
+                    .where(TASKS.ID.eq(taskId))
+                    .and(TASKS.STATUS.eq(TaskStatus.RETRY_WAIT.name()))
+                    .and(TASKS.ATTEMPTS.eq(task.getAttempts()))
+                    .execute();
+            if (changed == 1) {
+                event(tx, taskId, task.getAttempts(), TaskStatus.RETRY_WAIT, TaskStatus.PENDING, reason);
+            }
+            return changed == 1;
+        });
+    }
+
+    /** Makes due every RETRY_WAIT task whose time passed more than {@code tolerance} ago: the backstop for lost timers. */
+    public int makeOverdueRetriesDue(java.time.Duration tolerance) {
+        OffsetDateTime now = dsl.select(DSL.currentOffsetDateTime()).fetchOne(0, OffsetDateTime.class);
+        List<String> overdue = dsl.select(TASKS.ID).from(TASKS)
+                .where(TASKS.STATUS.eq(TaskStatus.RETRY_WAIT.name()))
+                .and(TASKS.RUN_AT.lt(now.minus(tolerance)))
+                .fetch(TASKS.ID);
+        int n = 0;
+        for (String id : overdue) {
+            if (makeDue(id, "retry due (found overdue by the sweep)")) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Cancels a task that has not started, or asks the node running it to stop the attempt. */
+    public CancelOutcome requestCancel(String taskId) {
+        return dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            TasksRecord task = tx.selectFrom(TASKS).where(TASKS.ID.eq(taskId)).fetchOne();
+            if (task == null) {
+                return CancelOutcome.NOT_FOUND;
+            }
+            TaskStatus status = TaskStatus.valueOf(task.getStatus());
+            if (status.isFinal()) {
+                return CancelOutcome.ALREADY_FINISHED;
+            }
+            if (status == TaskStatus.RUNNING) {
+                tx.update(TASKS).set(TASKS.CANCEL_REQUESTED, true).where(TASKS.ID.eq(taskId)).execute();
+                return CancelOutcome.REQUESTED;
+            }
+            int changed = tx.update(TASKS)
+                    .set(TASKS.STATUS, TaskStatus.CANCELLED.name())
+                    .set(TASKS.CANCEL_REQUESTED, true)
+                    .set(TASKS.ERROR_TYPE, "cancelled")
+                    .set(TASKS.ERROR_MESSAGE, "cancelled before it ran")
+                    .set(TASKS.UPDATED_AT, DSL.currentOffsetDateTime())
+                    .where(TASKS.ID.eq(taskId))
+                    .and(TASKS.STATUS.eq(status.name()))
+                    .execute();
+            if (changed != 1) {
+                throw new StaleTransitionException("task " + taskId + " changed while being cancelled");
+            }
+            event(tx, taskId, task.getAttempts() == 0 ? null : task.getAttempts(), status, TaskStatus.CANCELLED, "cancelled by request");
+            return CancelOutcome.CANCELLED;
+        });
+    }
+
+    /** Running attempts of this node whose tasks were asked to cancel. */
+    public List<Claim> cancelRequested(String nodeId) {
+        return dsl.select(TASKS.ID, TASKS.ATTEMPTS).from(TASKS)
+                .where(TASKS.CLAIMED_BY.eq(nodeId))
+                .and(TASKS.STATUS.eq(TaskStatus.RUNNING.name()))
+                .and(TASKS.CANCEL_REQUESTED.isTrue())
+                .fetch(r -> new Claim(r.value1(), r.value2()));
+    }
+
+    public boolean isCancelRequested(String taskId) {
+        return dsl.fetchExists(TASKS, TASKS.ID.eq(taskId).and(TASKS.CANCEL_REQUESTED.isTrue()));
+    }
+
+    /**
+     * Abandons every RUNNING attempt of a node that is gone: ABANDONED with the reason, its task queued again
+     * at once (not counted against max_retries), or FAILED with error_type {@code lost} once it has been
+     * abandoned {@code maxRecoveries} times. Returns the number of tasks recovered or failed.
+     */
+    public int recoverNode(String nodeId, String reason, int maxRecoveries) {
+        List<TasksRecord> running = dsl.selectFrom(TASKS)
+                .where(TASKS.CLAIMED_BY.eq(nodeId))
+                .and(TASKS.STATUS.eq(TaskStatus.RUNNING.name()))
+                .fetch();
+        int n = 0;
+        for (TasksRecord task : running) {
+            if (abandon(task.getId(), task.getAttempts(), reason, true, maxRecoveries)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Gives a running attempt back to the queue (a node shutting down); not a failure, not a recovery. */
+    public boolean handBack(String taskId, int attemptNo, String reason) {
+        return abandon(taskId, attemptNo, reason, false, Integer.MAX_VALUE);
+    }
+
+    private boolean abandon(String taskId, int attemptNo, String reason, boolean countRecovery, int maxRecoveries) {
+        return dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            TasksRecord task = tx.selectFrom(TASKS).where(TASKS.ID.eq(taskId)).fetchOne();
+            if (task == null || !task.getStatus().equals(TaskStatus.RUNNING.name()) || task.getAttempts() != attemptNo) {
+                return false;
+            }
+            int recoveries = task.getRecoveries() + (countRecovery ? 1 : 0);
+            boolean giveUp = countRecovery && recoveries > maxRecoveries;
+            TaskStatus to = giveUp ? TaskStatus.FAILED : TaskStatus.PENDING;
+            var update = tx.update(TASKS)
+                    .set(TASKS.STATUS, to.name())
+                    .set(TASKS.RECOVERIES, recoveries)
+                    .set(TASKS.UPDATED_AT, DSL.currentOffsetDateTime())
+                    .set(TASKS.RUN_AT, DSL.currentOffsetDateTime());
+            if (giveUp) {
+                update = update.set(TASKS.ERROR_TYPE, "lost")
+                        .set(TASKS.ERROR_MESSAGE, "abandoned " + recoveries + " times; last: " + reason);
+            }
+            int changed = update.where(TASKS.ID.eq(taskId))
+                    .and(TASKS.STATUS.eq(TaskStatus.RUNNING.name()))
+                    .and(TASKS.ATTEMPTS.eq(attemptNo))
+                    .execute();
+            if (changed != 1) {
+                return false;
+            }
+            tx.update(ATTEMPTS)
+                    .set(ATTEMPTS.STATUS, AttemptStatus.ABANDONED.name())
+                    .set(ATTEMPTS.FINISHED_AT, DSL.currentOffsetDateTime())
+                    .set(ATTEMPTS.ERROR_TYPE, "lost")
+                    .set(ATTEMPTS.ERROR_MESSAGE, reason)
+                    .where(ATTEMPTS.TASK_ID.eq(taskId))
+                    .and(ATTEMPTS.ATTEMPT_NO.eq(attemptNo))
+                    .and(ATTEMPTS.STATUS.eq(AttemptStatus.RUNNING.name()))
+                    .execute();
+            event(tx, taskId, attemptNo, TaskStatus.RUNNING, to, giveUp
+                    ? "abandoned: " + reason + "; failed as lost after " + recoveries + " recoveries"
+                    : "abandoned: " + reason + "; queued again");
+            return true;
+        });
+    }
+
+    public Optional<String> secrets(String taskId) {
+        return dsl.select(TASK_SECRETS.ENV_JSON).from(TASK_SECRETS).where(TASK_SECRETS.TASK_ID.eq(taskId)).fetchOptional(TASK_SECRETS.ENV_JSON);
+    }
+
+    public Optional<OffsetDateTime> runAt(String taskId) {
+        return dsl.select(TASKS.RUN_AT).from(TASKS).where(TASKS.ID.eq(taskId)).fetchOptional(TASKS.RUN_AT);
     }
 
     /**
@@ -99,6 +319,16 @@ public final class TaskJournal {
      * {@code retry} is set. Fenced on (task status RUNNING, attempt number): a stale writer changes nothing.
      */
     public TaskStatus finishAttempt(String taskId, int attemptNo, AttemptOutcome outcome, boolean retry, String reason) {
+        return finishAttempt(taskId, attemptNo, outcome, retry ? DSL.currentOffsetDateTime() : null, reason);
+    }
+
+    /** As above; a non-null {@code retryAt} (a time of the database clock) sends the task to RETRY_WAIT until then. */
+    public TaskStatus finishAttempt(String taskId, int attemptNo, AttemptOutcome outcome, OffsetDateTime retryAt, String reason) {
+        return finishAttempt(taskId, attemptNo, outcome, retryAt == null ? null : DSL.val(retryAt), reason);
+    }
+
+    private TaskStatus finishAttempt(String taskId, int attemptNo, AttemptOutcome outcome, org.jooq.Field<OffsetDateTime> retryAt, String reason) {
+        boolean retry = retryAt != null;
         TaskStatus to = switch (outcome.status()) {
             case SUCCEEDED -> TaskStatus.SUCCEEDED;
             case CANCELLED -> TaskStatus.CANCELLED;
@@ -113,6 +343,7 @@ public final class TaskJournal {
                     .set(TASKS.RESULT, outcome.resultJson())
                     .set(TASKS.ERROR_TYPE, outcome.errorType())
                     .set(TASKS.ERROR_MESSAGE, outcome.errorMessage())
+                    .set(TASKS.RUN_AT, retry ? retryAt : TASKS.RUN_AT)
                     .where(TASKS.ID.eq(taskId))
                     .and(TASKS.STATUS.eq(TaskStatus.RUNNING.name()))
                     .and(TASKS.ATTEMPTS.eq(attemptNo))
@@ -176,7 +407,7 @@ public final class TaskJournal {
     private static TaskRow toTask(TasksRecord r) {
         return new TaskRow(r.getId(), r.getName(), TaskStatus.valueOf(r.getStatus()), r.getParentId(), r.getModuleSha256(),
                 r.getCreatedAt(), r.getUpdatedAt(), r.getAttempts(), r.getMaxRetries(), r.getResult(), r.getErrorType(),
-                r.getErrorMessage(), r.getConfig());
+                r.getErrorMessage(), r.getConfig(), r.getRunAt(), r.getClaimedBy(), r.getRecoveries(), r.getIdempotencyKey());
     }
 
     private static AttemptRow toAttempt(AttemptsRecord r) {

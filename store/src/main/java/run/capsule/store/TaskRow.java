@@ -15,5 +15,9 @@ public record TaskRow(
         String resultJson,
         String errorType,
         String errorMessage,
-        String configJson) {
+        String configJson,
+        OffsetDateTime runAt,
+        String claimedBy,
+        int recoveries,
+        String idempotencyKey) {
 }

@@ -1,0 +1,97 @@
+package run.capsule.engine;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import run.capsule.store.AttemptOutcome;
+import run.capsule.store.AttemptStatus;
+import run.capsule.store.Claim;
+import run.capsule.store.Journal;
+import run.capsule.store.StaleTransitionException;
+import run.capsule.store.TaskStatus;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+
+/**
+ * Runs a claimed attempt and journals how it ended: success, failure, a retry scheduled per the task's
+ * policy, or cancellation. The final write is fenced: a node that lost its claim meanwhile changes nothing.
+ */
+final class AttemptExecutor {
+    private static final Logger log = LoggerFactory.getLogger(AttemptExecutor.class);
+    private final Journal journal;
+    private final AttemptRunner runner;
+    private final ActiveAttempts active;
+
+    AttemptExecutor(Journal journal, AttemptRunner runner, ActiveAttempts active) {
+        this.journal = journal;
+        this.runner = runner;
+        this.active = active;
+    }
+
+    /** How an attempt ended; {@code status} null when the write was fenced off (the attempt was no longer current). */
+    record Finished(AttemptOutcome outcome, TaskStatus status, OffsetDateTime retryAt) {
+    }
+
+    Finished execute(Claim claim, TaskSpec spec, String moduleSha256, Path moduleFile, TaskListener listener) throws InterruptedException {
+        String taskId = claim.taskId();
+        int attemptNo = claim.attemptNo();
+        active.started(claim);
+        AttemptOutcome outcome;
+        try {
+            outcome = runner.run(taskId, attemptNo, spec, moduleSha256, moduleFile, listener, r -> active.dispatched(taskId, r)).outcome();
+            if (outcome.status() != AttemptStatus.SUCCEEDED && (active.isStopping(taskId) || journal.tasks().isCancelRequested(taskId))) {
+                outcome = new AttemptOutcome(AttemptStatus.CANCELLED, outcome.durationMs(), outcome.fuelConsumed(), outcome.ramUsed(),
+                        outcome.exitCode(), null, ErrorType.CANCELLED.wireName(), "cancelled by request");
+            }
+        } finally {
+            active.finished(taskId);
+        }
+        return finish(claim, spec, outcome, listener);
+    }
+
+    /** Journals the end of an attempt that could not even be dispatched (unreadable configuration, missing module). */
+    Finished fail(Claim claim, ErrorType type, String message) {
+        AttemptOutcome outcome = AttemptOutcome.failed(0, null, null, null, type.wireName(), message);
+        return record(claim, outcome, null, "failed: " + type.wireName() + ": " + message);
+    }
+
+    private Finished finish(Claim claim, TaskSpec spec, AttemptOutcome outcome, TaskListener listener) {
+        OffsetDateTime retryAt = null;
+        String reason;
+        if (outcome.status() == AttemptStatus.SUCCEEDED) {
+            reason = "succeeded";
+        } else if (outcome.status() == AttemptStatus.CANCELLED) {
+            reason = "cancelled: attempt stopped";
+        } else {
+            int failures = journal.tasks().failedAttempts(claim.taskId()) + 1;
+            ErrorType type = ErrorType.fromWire(outcome.errorType());
+            if (spec.retryPolicy().retries(type, failures)) {
+                Duration delay = spec.retryPolicy().delayBefore(failures);
+                retryAt = journal.nodes().databaseNow().plus(delay);
+                reason = "failed: " + outcome.errorType() + ": " + outcome.errorMessage() + "; retry " + failures + " of "
+                        + spec.retryPolicy().maxRetries() + " scheduled at " + retryAt.toInstant();
+            } else {
+                reason = "failed: " + outcome.errorType() + ": " + outcome.errorMessage();
+            }
+        }
+        Finished finished = record(claim, outcome, retryAt, reason);
+        listener.attemptFinished(claim.taskId(), claim.attemptNo(), outcome.status().name(), outcome.errorType(), outcome.errorMessage(),
+                outcome.durationMs());
+        if (retryAt != null && finished.status() != null) {
+            listener.retryScheduled(claim.taskId(), claim.attemptNo() + 1,
+                    Math.max(0, Duration.between(journal.nodes().databaseNow(), retryAt).toMillis()));
+        }
+        return finished;
+    }
+
+    private Finished record(Claim claim, AttemptOutcome outcome, OffsetDateTime retryAt, String reason) {
+        try {
+            TaskStatus status = journal.tasks().finishAttempt(claim.taskId(), claim.attemptNo(), outcome, retryAt, reason);
+            return new Finished(outcome, status, retryAt);
+        } catch (StaleTransitionException e) {
+            log.warn("result of attempt {} of task {} discarded: {}", claim.attemptNo(), claim.taskId(), e.getMessage());
+            return new Finished(outcome, null, null);
+        }
+    }
+}

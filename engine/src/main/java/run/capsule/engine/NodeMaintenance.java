@@ -1,0 +1,90 @@
+package run.capsule.engine;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import run.capsule.store.Claim;
+import run.capsule.store.Journal;
+
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The background duties of every engine node: heartbeat, recovery of the running attempts of nodes whose
+ * lease lapsed, and stopping attempts of this node whose tasks were asked to cancel.
+ */
+final class NodeMaintenance implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NodeMaintenance.class);
+    private static final long CANCEL_CHECK_MS = 250;
+    private final Journal journal;
+    private final CapsuleOptions options;
+    private final ActiveAttempts active;
+    private final Runnable wake;
+    private final ScheduledExecutorService executor = Executors.newScheduledThreadPool(1, r -> {
+        Thread t = new Thread(r, "capsule-node-maintenance");
+        t.setDaemon(true);
+        return t;
+    });
+
+    NodeMaintenance(Journal journal, CapsuleOptions options, ActiveAttempts active, Runnable wake) {
+        this.journal = journal;
+        this.options = options;
+        this.active = active;
+        this.wake = wake;
+    }
+
+    void start() {
+        long beat = options.heartbeatInterval().toMillis();
+        executor.scheduleWithFixedDelay(this::beat, beat, beat, TimeUnit.MILLISECONDS);
+        executor.scheduleWithFixedDelay(this::stopCancelled, CANCEL_CHECK_MS, CANCEL_CHECK_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private void beat() {
+        try {
+            journal.nodes().heartbeat(options.nodeId());
+            recoverLapsedNodes();
+        } catch (RuntimeException e) {
+            log.warn("heartbeat failed: {}", e.getMessage());
+        }
+    }
+
+    /** Abandons the attempts of every node whose lease lapsed; returns how many tasks were requeued or failed. */
+    int recoverLapsedNodes() {
+        int recovered = 0;
+        for (String lost : journal.nodes().lapsed(options.nodeId(), options.lease())) {
+            if (journal.nodes().markLost(lost, options.lease())) {
+                int n = journal.tasks().recoverNode(lost, "node " + lost + " lost (no heartbeat for " + options.lease().toMillis() + " ms)",
+                        options.maxRecoveries());
+                log.info("node {} lost; {} running task(s) recovered", lost, n);
+                recovered += n;
+            }
+        }
+        if (recovered > 0) {
+            wake.run();
+        }
+        return recovered;
+    }
+
+    private void stopCancelled() {
+        if (active.size() == 0) {
+            return;
+        }
+        try {
+            for (Claim claim : journal.tasks().cancelRequested(options.nodeId())) {
+                active.stop(claim.taskId());
+            }
+        } catch (RuntimeException e) {
+            log.warn("cancel check failed: {}", e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package run.capsule.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import run.capsule.store.TaskRow;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Set;
+
+/** Rebuilds a journaled task's {@link TaskSpec} from its {@code config} JSON, so any node can run it. */
+final class TaskConfigReader {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private TaskConfigReader() {
+    }
+
+    static TaskSpec read(TaskRow task, Path moduleFile, String envJson) {
+        try {
+            JsonNode config = JSON.readTree(task.configJson());
+            TaskSpec.Builder builder = TaskSpec.builder(moduleFile).name(task.name());
+            config.path("args").forEach(a -> builder.arg(a.asText()));
+            JsonNode limits = config.path("limits");
+            Compute compute = Compute.parse(limits.path("compute").asText("MEDIUM"));
+            if (compute.level().equals("CUSTOM")) {
+                compute = Compute.parse(Long.toString(limits.path("fuel").asLong()));
+            }
+            Limits.Builder limitsBuilder = Limits.builder()
+                    .compute(compute)
+                    .timeout(Duration.ofMillis(limits.path("timeout_ms").asLong(Limits.DEFAULT.timeout().toMillis())))
+                    .ramBytes(limits.path("ram_bytes").asLong(Limits.DEFAULT.ramBytes()))
+                    .outputBytes(limits.path("output_bytes").asLong(Limits.DEFAULT.outputBytes()));
+            builder.limits(limitsBuilder.build());
+            JsonNode retry = config.path("retry");
+            Set<ErrorType> neverRetry = EnumSet.noneOf(ErrorType.class);
+            if (retry.has("never_retry")) {
+                retry.path("never_retry").forEach(t -> neverRetry.add(ErrorType.fromWire(t.asText())));
+            } else {
+                neverRetry.addAll(RetryPolicy.DEFAULT_NEVER_RETRY);
+            }
+            builder.retryPolicy(new RetryPolicy(task.maxRetries(),
+                    Duration.ofMillis(retry.path("initial_backoff_ms").asLong(1000)),
+                    retry.path("multiplier").asDouble(2.0),
+                    Duration.ofMillis(retry.path("max_backoff_ms").asLong(300_000)),
+                    retry.path("jitter").asDouble(0),
+                    neverRetry));
+            for (JsonNode m : config.path("mounts")) {
+                builder.mount(new MountSpec(Path.of(m.path("host").asText()), m.path("guest").asText(), "ro".equals(m.path("mode").asText())));
+            }
+            config.path("allowed_hosts").forEach(h -> builder.allowHost(new HostPattern(h.asText())));
+            if (envJson != null) {
+                Iterator<Map.Entry<String, JsonNode>> fields = JSON.readTree(envJson).fields();
+                while (fields.hasNext()) {
+                    Map.Entry<String, JsonNode> e = fields.next();
+                    builder.env(new EnvGrant(e.getKey(), e.getValue().asText()));
+                }
+            }
+            return builder.build();
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidInputException("task " + task.id() + " has an unreadable configuration: " + e.getMessage());
+        }
+    }
+}
