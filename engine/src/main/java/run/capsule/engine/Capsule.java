@@ -45,8 +45,10 @@ public final class Capsule implements AutoCloseable {
     private final ActiveAttempts active = new ActiveAttempts();
     private final AttemptExecutor executor;
     private final NodeMaintenance maintenance;
+    private final boolean node;
 
-    private Capsule(CapsuleOptions options, Journal journal) {
+    private Capsule(CapsuleOptions options, Journal journal, boolean node) {
+        this.node = node;
         this.options = options;
         this.journal = journal;
         this.pool = new RunnerPool(RunnerLauncher.forThisJvm(options.cacheDir()), options.runners(), options.runnerStartTimeout());
@@ -64,12 +66,26 @@ public final class Capsule implements AutoCloseable {
                 log.info("recovered {} task(s) this node was running before it restarted", recovered);
             }
             journal.nodes().register(options.nodeId(), options.runners());
-            Capsule capsule = new Capsule(options, journal);
+            Capsule capsule = new Capsule(options, journal, true);
             capsule.maintenance.start();
             return capsule;
         } catch (RuntimeException e) {
             journal.close();
             throw e;
+        }
+    }
+
+    /**
+     * Opens the journal as a client that only submits, queries, waits and cancels: not a node, so it neither
+     * heartbeats nor runs tasks ({@link #run} and {@link #startWorker} are refused).
+     */
+    public static Capsule openClient(CapsuleOptions options) {
+        return new Capsule(options, Journal.open(options.journal()), false);
+    }
+
+    private void requireNode() {
+        if (!node) {
+            throw new IllegalStateException("this Capsule was opened as a client; open it with Capsule.open to run tasks");
         }
     }
 
@@ -83,6 +99,7 @@ public final class Capsule implements AutoCloseable {
      * type {@code invalid_input}. Should a worker claim the task first, this call waits for its result.
      */
     public TaskResult run(TaskSpec spec, TaskListener listener) throws InterruptedException {
+        requireNode();
         PreparedTask prepared;
         try {
             prepared = PreparedTask.prepare(spec);
@@ -161,6 +178,7 @@ public final class Capsule implements AutoCloseable {
 
     /** Starts consuming the queue on this node until the returned worker is closed. */
     public Worker startWorker(WorkerOptions workerOptions) {
+        requireNode();
         return new Worker(this, workerOptions);
     }
 
@@ -280,7 +298,9 @@ public final class Capsule implements AutoCloseable {
         try {
             maintenance.close();
             pool.close();
-            journal.nodes().stopped(options.nodeId());
+            if (node) {
+                journal.nodes().stopped(options.nodeId());
+            }
         } catch (RuntimeException e) {
             log.warn("closing: {}", e.getMessage());
         } finally {

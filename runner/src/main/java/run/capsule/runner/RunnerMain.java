@@ -49,7 +49,7 @@ public final class RunnerMain {
     public static void main(String[] args) {
         OutputStream protocolOut = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 64 * 1024);
         System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true));
-        System.setProperty("logback.statusListenerClass", "ch.qos.logback.core.status.OnErrorConsoleStatusListener");
+        System.setProperty("logback.statusListenerClass", "ch.qos.logback.core.status.NopStatusListener");
         log = LoggerFactory.getLogger(RunnerMain.class);
         InputStream protocolIn = new BufferedInputStream(new FileInputStream(FileDescriptor.in), 64 * 1024);
         try {

@@ -15,7 +15,8 @@ import java.util.Map;
 /** The {@code capsule} command line. Exit codes: 0 success, 1 task or command failed, 2 usage error. */
 @Command(name = "capsule", mixinStandardHelpOptions = true, version = "capsule 0.1.0",
         description = "Runs untrusted WebAssembly in sandboxed runner processes and journals every task in SQL.",
-        subcommands = {RunCommand.class, HistoryCommand.class, SqlCommand.class})
+        subcommands = {RunCommand.class, SubmitCommand.class, WorkerCommand.class, StatusCommand.class, WaitCommand.class,
+                CancelCommand.class, HistoryCommand.class, SqlCommand.class})
 public final class CapsuleCli implements Runnable {
     public static final int OK = 0;
     public static final int FAILED = 1;
@@ -38,7 +39,7 @@ public final class CapsuleCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.setProperty("logback.statusListenerClass", "ch.qos.logback.core.status.OnErrorConsoleStatusListener");
+        System.setProperty("logback.statusListenerClass", "ch.qos.logback.core.status.NopStatusListener");
         CapsuleCli cli = new CapsuleCli(Path.of("").toAbsolutePath(), System.getenv(), System.out, System.err);
         int code = cli.execute(args);
         System.out.flush();
@@ -84,8 +85,14 @@ public final class CapsuleCli implements Runnable {
         return JournalConfig.of(url);
     }
 
+    /** An engine node (for run). */
     Capsule open(int runners) {
         return Capsule.open(options(runners));
+    }
+
+    /** A client of the journal that runs nothing (submit, status, wait, cancel, history, sql). */
+    Capsule openClient() {
+        return Capsule.openClient(options(1));
     }
 
     static String oneLine(Throwable e) {

@@ -37,7 +37,7 @@ final class HistoryCommand implements Callable<Integer> {
             cli.err.println("capsule: --limit must be between 1 and 10000");
             return CapsuleCli.USAGE;
         }
-        try (Capsule capsule = cli.open(1)) {
+        try (Capsule capsule = cli.openClient()) {
             if (taskId == null) {
                 List<TaskRow> tasks = capsule.recentTasks(limit);
                 if (json) {

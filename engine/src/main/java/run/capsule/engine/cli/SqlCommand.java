@@ -37,7 +37,7 @@ final class SqlCommand implements Callable<Integer> {
             cli.err.println("capsule: --max-rows must be at least 1");
             return CapsuleCli.USAGE;
         }
-        try (Capsule capsule = cli.open(1)) {
+        try (Capsule capsule = cli.openClient()) {
             QueryResult result;
             try {
                 result = capsule.query(query, maxRows);

@@ -1,0 +1,118 @@
+package run.capsule.engine.cli;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import run.capsule.engine.Compute;
+import run.capsule.engine.Durations;
+import run.capsule.engine.EnvGrant;
+import run.capsule.engine.HostPattern;
+import run.capsule.engine.InvalidInputException;
+import run.capsule.engine.Limits;
+import run.capsule.engine.MountSpec;
+import run.capsule.engine.RetryPolicy;
+import run.capsule.engine.Sizes;
+import run.capsule.engine.TaskSpec;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The module, its arguments, limits, retry policy and grants: shared by {@code run} and {@code submit}. */
+final class TaskFlags {
+    @Parameters(index = "0", paramLabel = "FILE", description = "The WebAssembly module (.wasm)")
+    String file;
+
+    @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments passed to the guest")
+    List<String> args = new ArrayList<>();
+
+    @Option(names = "--compute", paramLabel = "LEVEL", description = "LOW, MEDIUM (default), HIGH or a fuel amount (not yet enforced)")
+    String compute = "MEDIUM";
+
+    @Option(names = "--ram", paramLabel = "SIZE", description = "Memory limit, e.g. 64MB (default 256MB; not yet enforced)")
+    String ram = "256MB";
+
+    @Option(names = "--timeout", paramLabel = "DURATION", description = "Wall-clock limit per attempt, e.g. 30s, 500ms, 5m (default 60s)")
+    String timeout = "60s";
+
+    @Option(names = "--max-retries", paramLabel = "N", description = "Further attempts after a failure (default 0)")
+    String maxRetries = "0";
+
+    @Option(names = "--retry-delay", paramLabel = "DURATION", description = "Wait before the first retry (default 1s); doubles each time")
+    String retryDelay = "1s";
+
+    @Option(names = "--retry-max-delay", paramLabel = "DURATION", description = "Longest wait between retries (default 5m)")
+    String retryMaxDelay = "5m";
+
+    @Option(names = "--mount", paramLabel = "HOST[::GUEST][:ro|:rw]", description = "Grant a directory (repeatable; default guest path /NAME, default mode rw)")
+    List<String> mounts = new ArrayList<>();
+
+    @Option(names = "--allow-host", paramLabel = "PATTERN", description = "Allow a network host: host, *.domain or *, optional :port (repeatable; not yet enforced)")
+    List<String> allowHosts = new ArrayList<>();
+
+    @Option(names = "--env", paramLabel = "NAME[=VALUE]", description = "Pass an environment variable to the guest (repeatable); nothing else is passed")
+    List<String> envs = new ArrayList<>();
+
+    @Option(names = "--args-file", paramLabel = "FILE", description = "A JSON array of strings appended to ARGS")
+    String argsFile;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "Task name (default: the file name without extension)")
+    String name;
+
+    TaskSpec spec(Path workingDir, Map<String, String> env) {
+        TaskSpec.Builder builder = TaskSpec.builder(workingDir.resolve(file)).args(args).args(argsFromFile(workingDir));
+        if (name != null) {
+            builder.name(name);
+        }
+        builder.limits(Limits.builder()
+                .compute(Compute.parse(compute))
+                .ramBytes(Sizes.parse("--ram", ram))
+                .timeout(Durations.parse("--timeout", timeout))
+                .build());
+        RetryPolicy policy = RetryPolicy.retries(parseRetries());
+        builder.retryPolicy(policy.withBackoff(durationOrZero("--retry-delay", retryDelay), policy.multiplier(),
+                Durations.parse("--retry-max-delay", retryMaxDelay)));
+        mounts.forEach(m -> builder.mount(MountSpec.parse(m, workingDir)));
+        allowHosts.forEach(h -> builder.allowHost(HostPattern.parse(h)));
+        envs.forEach(e -> builder.env(EnvGrant.parse(e, env)));
+        return builder.build();
+    }
+
+    String taskNameOrNull() {
+        return file == null ? null : TaskSpec.builder(Path.of(file)).name(name).build().name();
+    }
+
+    private static java.time.Duration durationOrZero(String flag, String text) {
+        return text.strip().matches("0+(ms|s)?") ? java.time.Duration.ZERO : Durations.parse(flag, text);
+    }
+
+    private int parseRetries() {
+        try {
+            int n = Integer.parseInt(maxRetries.strip());
+            if (n >= 0 && n <= RetryPolicy.MAX_RETRIES) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new InvalidInputException("invalid --max-retries value '" + maxRetries + "': use a whole number from 0 to " + RetryPolicy.MAX_RETRIES);
+    }
+
+    private List<String> argsFromFile(Path workingDir) {
+        if (argsFile == null) {
+            return List.of();
+        }
+        Path path = workingDir.resolve(argsFile);
+        try {
+            return Json.MAPPER.readValue(Files.readString(path), new TypeReference<List<String>>() {
+            });
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new InvalidInputException("--args-file " + argsFile + ": file not found");
+        } catch (IOException e) {
+            throw new InvalidInputException("--args-file " + argsFile + " must hold a JSON array of strings");
+        }
+    }
+}
