@@ -58,6 +58,8 @@ final class RetryTimers implements AutoCloseable {
         p.setProperty("org.quartz.scheduler.instanceId", nodeId);
         p.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
         p.setProperty("org.quartz.threadPool.threadCount", "2");
+        // acquire a trigger at most one second before it fires, so a node that stops holds none for long
+        p.setProperty("org.quartz.scheduler.idleWaitTime", "1000");
         p.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
         p.setProperty("org.quartz.jobStore.driverDelegateClass", journal.config().isH2()
                 ? "org.quartz.impl.jdbcjobstore.StdJDBCDelegate" : "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate");
