@@ -149,6 +149,34 @@ public final class Capsule implements AutoCloseable {
                 prepared.spec().retryPolicy().maxRetries(), prepared.configJson(), prepared.envJson(), runAt, submit.idempotencyKey());
     }
 
+    /** A recurring schedule: its name, Quartz cron expression (UTC), the task it queues and its next firing. */
+    public record Schedule(String name, String cron, String taskName, java.time.Instant nextFire) {
+    }
+
+    /** Stores a recurring schedule in the journal's database: at each firing a worker queues a new task. */
+    public void addSchedule(String name, String cron, TaskSpec spec) {
+        if (name == null || !name.matches("[A-Za-z0-9_.-]{1,100}")) {
+            throw new InvalidInputException("schedule name must be 1-100 letters, digits, '.', '_' or '-'");
+        }
+        PreparedTask prepared = PreparedTask.prepare(spec);
+        journal.modules().put(prepared.moduleBytes());
+        try (RetryTimers timers = RetryTimers.client(journal, options.nodeId())) {
+            timers.addSchedule(name, cron, prepared);
+        }
+    }
+
+    public List<Schedule> schedules() {
+        try (RetryTimers timers = RetryTimers.client(journal, options.nodeId())) {
+            return timers.schedules().stream().map(s -> new Schedule(s.name(), s.cron(), s.taskName(), s.nextFire())).toList();
+        }
+    }
+
+    public boolean deleteSchedule(String name) {
+        try (RetryTimers timers = RetryTimers.client(journal, options.nodeId())) {
+            return timers.deleteSchedule(name);
+        }
+    }
+
     /** Waits until the task ends and returns its envelope, or empty when {@code timeout} passes first. */
     public Optional<TaskResult> await(String taskId, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();

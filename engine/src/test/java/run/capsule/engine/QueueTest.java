@@ -205,4 +205,26 @@ class QueueTest {
             assertThat(capsule.attempts(id)).hasSize(3).allSatisfy(a -> assertThat(a.status()).isEqualTo(AttemptStatus.ABANDONED));
         }
     }
+
+    @Test
+    void aCronScheduleQueuesATaskAtEachFiringAndCanBeDeleted() throws Exception {
+        JournalConfig journal = JournalConfig.embedded(dir);
+        try (Capsule capsule = Capsule.open(node(journal, "node-a").build());
+             Worker worker = capsule.startWorker(WorkerOptions.DEFAULT)) {
+            capsule.addSchedule("every-2s", "0/2 * * * * ?", hello("cron"));
+            assertThat(capsule.schedules()).singleElement().satisfies(s -> {
+                assertThat(s.cron()).isEqualTo("0/2 * * * * ?");
+                assertThat(s.taskName()).isEqualTo("hello");
+            });
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    capsule.recentTasks(10).stream().filter(t -> t.status() == TaskStatus.SUCCEEDED).count() >= 2);
+            assertThat(capsule.deleteSchedule("every-2s")).isTrue();
+            assertThat(capsule.schedules()).isEmpty();
+            Thread.sleep(1000);
+            int after = capsule.recentTasks(100).size();
+            Thread.sleep(4500);
+            assertThat(capsule.recentTasks(100)).hasSize(after);
+            assertThat(capsule.recentTasks(100)).allSatisfy(t -> assertThat(t.idempotencyKey()).startsWith("schedule:every-2s:"));
+        }
+    }
 }

@@ -16,7 +16,7 @@ import java.util.Map;
 @Command(name = "capsule", mixinStandardHelpOptions = true, version = "capsule 0.1.0",
         description = "Runs untrusted WebAssembly in sandboxed runner processes and journals every task in SQL.",
         subcommands = {RunCommand.class, SubmitCommand.class, WorkerCommand.class, StatusCommand.class, WaitCommand.class,
-                CancelCommand.class, HistoryCommand.class, SqlCommand.class})
+                CancelCommand.class, ScheduleCommand.class, HistoryCommand.class, SqlCommand.class})
 public final class CapsuleCli implements Runnable {
     public static final int OK = 0;
     public static final int FAILED = 1;

@@ -23,7 +23,7 @@ import java.util.Map;
 
 /** The module, its arguments, limits, retry policy and grants: shared by {@code run} and {@code submit}. */
 final class TaskFlags {
-    @Parameters(index = "0", paramLabel = "FILE", description = "The WebAssembly module (.wasm)")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "The WebAssembly module (.wasm)")
     String file;
 
     @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments passed to the guest")
@@ -63,6 +63,9 @@ final class TaskFlags {
     String name;
 
     TaskSpec spec(Path workingDir, Map<String, String> env) {
+        if (file == null) {
+            throw new InvalidInputException("missing FILE: the WebAssembly module to run");
+        }
         TaskSpec.Builder builder = TaskSpec.builder(workingDir.resolve(file)).args(args).args(argsFromFile(workingDir));
         if (name != null) {
             builder.name(name);
