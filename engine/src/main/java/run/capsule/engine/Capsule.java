@@ -327,6 +327,7 @@ public final class Capsule implements AutoCloseable {
             maintenance.close();
             pool.close();
             if (node) {
+                journal.tasks().handBackAll(options.nodeId(), "node " + options.nodeId() + " closed");
                 journal.nodes().stopped(options.nodeId());
             }
         } catch (RuntimeException e) {

@@ -259,6 +259,21 @@ public final class TaskJournal {
         return n;
     }
 
+    /** Gives every running attempt of a node back to the queue (the node is closing); returns how many. */
+    public int handBackAll(String nodeId, String reason) {
+        List<TasksRecord> running = dsl.selectFrom(TASKS)
+                .where(TASKS.CLAIMED_BY.eq(nodeId))
+                .and(TASKS.STATUS.eq(TaskStatus.RUNNING.name()))
+                .fetch();
+        int n = 0;
+        for (TasksRecord task : running) {
+            if (handBack(task.getId(), task.getAttempts(), reason)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Gives a running attempt back to the queue (a node shutting down); not a failure, not a recovery. */
     public boolean handBack(String taskId, int attemptNo, String reason) {
         return abandon(taskId, attemptNo, reason, false, Integer.MAX_VALUE);
