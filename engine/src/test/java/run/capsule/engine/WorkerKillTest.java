@@ -22,10 +22,12 @@ class WorkerKillTest {
     @TempDir
     Path dir;
 
-    private Process startWorker(JournalConfig journal, String name) throws Exception {
+    private Process startWorker(JournalConfig journal, String name, String... extra) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "run.capsule.engine.cli.CapsuleCli",
-                "--db", journal.jdbcUrl(), "worker", "--runners", "2", "--lease", "3s", "--heartbeat", "1s")
+        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), "run.capsule.engine.cli.CapsuleCli",
+                "--db", journal.jdbcUrl(), "worker", "--runners", "2", "--lease", "3s", "--heartbeat", "1s"));
+        command.addAll(List.of(extra));
+        return new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(new File(dir.resolve(name + ".log").toString())).start();
     }
 
@@ -75,6 +77,33 @@ class WorkerKillTest {
             assertThat(count(client, "select count(*) from attempts where status = 'RUNNING'")).isZero();
             assertThat(count(client, "select count(*) from tasks where recoveries > 0")).isEqualTo(runningAtKill);
             assertThat(count(client, "select count(*) from attempts where status = 'FAILED'")).isZero();
+        }
+    }
+
+    @Test
+    void sigtermHandsBackWhatCannotFinishAndExits() throws Exception {
+        JournalConfig journal = JournalConfig.embedded(dir.resolve(".capsule"));
+        try (Capsule client = Capsule.openClient(CapsuleOptions.builder().journal(journal).build())) {
+            String quick = client.submit(TaskSpec.builder(TestModules.sample("hello/hello.wasm")).build(), SubmitOptions.NOW).taskId();
+            Process worker = startWorker(journal, "worker-term", "--drain-timeout", "1s");
+            try {
+                assertThat(client.await(quick, Duration.ofSeconds(60))).hasValueSatisfying(r -> assertThat(r.success()).isTrue());
+                String slow = client.submit(TaskSpec.builder(TestModules.wasm("probe.wasm")).args(List.of("stderr", "100")).build(),
+                        SubmitOptions.NOW).taskId();
+                await().atMost(Duration.ofSeconds(30)).until(() -> client.task(slow).orElseThrow().status() == run.capsule.store.TaskStatus.RUNNING);
+                worker.destroy();
+                assertThat(worker.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+                assertThat(client.task(slow).orElseThrow().status()).isEqualTo(run.capsule.store.TaskStatus.PENDING);
+                assertThat(client.attempts(slow)).singleElement().satisfies(a -> {
+                    assertThat(a.status()).isEqualTo(run.capsule.store.AttemptStatus.ABANDONED);
+                    assertThat(a.errorMessage()).contains("stopping");
+                });
+                assertThat(client.task(slow).orElseThrow().recoveries()).isZero();
+                assertThat(count(client, "select count(*) from nodes where status = 'STOPPED'")).isEqualTo(1);
+            } finally {
+                worker.destroyForcibly();
+            }
         }
     }
 }
