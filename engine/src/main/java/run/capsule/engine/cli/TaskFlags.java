@@ -6,6 +6,7 @@ import picocli.CommandLine.Parameters;
 import run.capsule.engine.Compute;
 import run.capsule.engine.Durations;
 import run.capsule.engine.EnvGrant;
+import run.capsule.engine.ErrorType;
 import run.capsule.engine.HostPattern;
 import run.capsule.engine.InvalidInputException;
 import run.capsule.engine.Limits;
@@ -47,6 +48,16 @@ final class TaskFlags {
     @Option(names = "--retry-max-delay", paramLabel = "DURATION", description = "Longest wait between retries (default 5m)")
     String retryMaxDelay = "5m";
 
+    @Option(names = "--retry-multiplier", paramLabel = "X", description = "Backoff growth per retry (default 2.0)")
+    String retryMultiplier = "2.0";
+
+    @Option(names = "--retry-jitter", paramLabel = "FRACTION", description = "Random spread of each wait, 0 to below 1 (default 0.1)")
+    String retryJitter = "0.1";
+
+    @Option(names = "--no-retry-on", paramLabel = "ERROR_TYPE", split = ",",
+            description = "Error types never retried (default invalid_input,cancelled)")
+    List<String> noRetryOn = new ArrayList<>(List.of("invalid_input", "cancelled"));
+
     @Option(names = "--mount", paramLabel = "HOST[::GUEST][:ro|:rw]", description = "Grant a directory (repeatable; default guest path /NAME, default mode rw)")
     List<String> mounts = new ArrayList<>();
 
@@ -76,8 +87,10 @@ final class TaskFlags {
                 .timeout(Durations.parse("--timeout", timeout))
                 .build());
         RetryPolicy policy = RetryPolicy.retries(parseRetries());
-        builder.retryPolicy(policy.withBackoff(durationOrZero("--retry-delay", retryDelay), policy.multiplier(),
-                Durations.parse("--retry-max-delay", retryMaxDelay)));
+        builder.retryPolicy(policy.withBackoff(durationOrZero("--retry-delay", retryDelay), number("--retry-multiplier", retryMultiplier),
+                        Durations.parse("--retry-max-delay", retryMaxDelay))
+                .withJitter(number("--retry-jitter", retryJitter))
+                .withNeverRetry(errorTypes()));
         mounts.forEach(m -> builder.mount(MountSpec.parse(m, workingDir)));
         allowHosts.forEach(h -> builder.allowHost(HostPattern.parse(h)));
         envs.forEach(e -> builder.env(EnvGrant.parse(e, env)));
@@ -90,6 +103,26 @@ final class TaskFlags {
 
     private static java.time.Duration durationOrZero(String flag, String text) {
         return text.strip().matches("0+(ms|s)?") ? java.time.Duration.ZERO : Durations.parse(flag, text);
+    }
+
+    private static double number(String flag, String text) {
+        try {
+            return Double.parseDouble(text.strip());
+        } catch (NumberFormatException e) {
+            throw new InvalidInputException("invalid " + flag + " value '" + text + "': use a number");
+        }
+    }
+
+    private java.util.Set<ErrorType> errorTypes() {
+        java.util.Set<ErrorType> types = java.util.EnumSet.noneOf(ErrorType.class);
+        for (String t : noRetryOn) {
+            try {
+                types.add(ErrorType.fromWire(t.strip()));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidInputException("invalid --no-retry-on value '" + t + "': use error types such as task_error, timeout");
+            }
+        }
+        return types;
     }
 
     private int parseRetries() {
