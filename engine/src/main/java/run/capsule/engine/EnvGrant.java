@@ -22,7 +22,7 @@ public record EnvGrant(String name, String value) {
         }
         String fromHost = hostEnv.get(name);
         if (fromHost == null) {
-            throw new InvalidInputException("invalid --env '" + text + "': " + name + " is not set in the environment");
+            throw new InvalidInputException("invalid --env '" + text + "': " + name + " is not set in the environment (nor in ./.env)");
         }
         return new EnvGrant(name, fromHost);
     }

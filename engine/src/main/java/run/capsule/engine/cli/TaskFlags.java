@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import run.capsule.engine.Compute;
+import run.capsule.engine.DotEnv;
 import run.capsule.engine.Durations;
 import run.capsule.engine.EnvGrant;
 import run.capsule.engine.ErrorType;
@@ -31,16 +32,16 @@ final class TaskFlags {
     List<String> args = new ArrayList<>();
 
     @Option(names = "--compute", paramLabel = "LEVEL", description = "LOW, MEDIUM (default), HIGH or a fuel amount (not yet enforced)")
-    String compute = "MEDIUM";
+    String compute;
 
     @Option(names = "--ram", paramLabel = "SIZE", description = "Memory limit, e.g. 64MB (default 256MB; not yet enforced)")
-    String ram = "256MB";
+    String ram;
 
     @Option(names = "--timeout", paramLabel = "DURATION", description = "Wall-clock limit per attempt, e.g. 30s, 500ms, 5m (default 60s)")
-    String timeout = "60s";
+    String timeout;
 
     @Option(names = "--max-retries", paramLabel = "N", description = "Further attempts after a failure (default 0)")
-    String maxRetries = "0";
+    String maxRetries;
 
     @Option(names = "--retry-delay", paramLabel = "DURATION", description = "Wait before the first retry (default 1s); doubles each time")
     String retryDelay = "1s";
@@ -73,28 +74,52 @@ final class TaskFlags {
     @Option(names = "--name", paramLabel = "NAME", description = "Task name (default: the file name without extension)")
     String name;
 
+    /**
+     * The task these flags describe, with defaults from {@code capsule.toml} in the working directory where a
+     * flag is not given; {@code --env NAME} takes its value from the host environment, else from {@code ./.env}.
+     */
     TaskSpec spec(Path workingDir, Map<String, String> env) {
-        if (file == null) {
-            throw new InvalidInputException("missing FILE: the WebAssembly module to run");
+        ProjectConfig project = ProjectConfig.load(workingDir);
+        String module = file;
+        List<String> guestArgs = args;
+        if (project.entrypoint() != null && (file == null || !file.endsWith(".wasm") && !file.endsWith(".wat"))) {
+            module = project.entrypoint();
+            guestArgs = new ArrayList<>();
+            if (file != null) {
+                guestArgs.add(file);
+            }
+            guestArgs.addAll(args);
         }
-        TaskSpec.Builder builder = TaskSpec.builder(workingDir.resolve(file)).args(args).args(argsFromFile(workingDir));
+        if (module == null) {
+            throw new InvalidInputException("missing FILE: the WebAssembly module to run (or set [workflow] entrypoint in capsule.toml)");
+        }
+        TaskSpec.Builder builder = TaskSpec.builder(workingDir.resolve(module)).args(guestArgs).args(argsFromFile(workingDir));
         if (name != null) {
             builder.name(name);
         }
         builder.limits(Limits.builder()
-                .compute(Compute.parse(compute))
-                .ramBytes(Sizes.parse("--ram", ram))
-                .timeout(Durations.parse("--timeout", timeout))
+                .compute(Compute.parse(first(compute, project.compute(), "MEDIUM")))
+                .ramBytes(Sizes.parse("--ram", first(ram, project.ram(), "256MB")))
+                .timeout(Durations.parse("--timeout", first(timeout, project.timeout(), "60s")))
                 .build());
-        RetryPolicy policy = RetryPolicy.retries(parseRetries());
+        RetryPolicy policy = RetryPolicy.retries(parseRetries(first(maxRetries, project.maxRetries(), "0")));
         builder.retryPolicy(policy.withBackoff(durationOrZero("--retry-delay", retryDelay), number("--retry-multiplier", retryMultiplier),
                         Durations.parse("--retry-max-delay", retryMaxDelay))
                 .withJitter(number("--retry-jitter", retryJitter))
                 .withNeverRetry(errorTypes()));
-        mounts.forEach(m -> builder.mount(MountSpec.parse(m, workingDir)));
-        allowHosts.forEach(h -> builder.allowHost(HostPattern.parse(h)));
-        envs.forEach(e -> builder.env(EnvGrant.parse(e, env)));
+        (mounts.isEmpty() ? project.allowedFiles() : mounts).forEach(m -> builder.mount(MountSpec.parse(m, workingDir)));
+        (allowHosts.isEmpty() ? project.allowedHosts() : allowHosts).forEach(h -> builder.allowHost(HostPattern.parse(h)));
+        List<String> envNames = envs.isEmpty() ? project.envVariables() : envs;
+        if (!envNames.isEmpty()) {
+            Map<String, String> sources = new java.util.HashMap<>(DotEnv.read(workingDir.resolve(".env")));
+            sources.putAll(env);
+            envNames.forEach(e -> builder.env(EnvGrant.parse(e, sources)));
+        }
         return builder.build();
+    }
+
+    private static String first(String flag, String project, String builtIn) {
+        return flag != null ? flag : project != null ? project : builtIn;
     }
 
     String taskNameOrNull() {
@@ -125,7 +150,7 @@ final class TaskFlags {
         return types;
     }
 
-    private int parseRetries() {
+    private static int parseRetries(String maxRetries) {
         try {
             int n = Integer.parseInt(maxRetries.strip());
             if (n >= 0 && n <= RetryPolicy.MAX_RETRIES) {

@@ -171,6 +171,55 @@ class CapsuleCliTest {
                 .contains("[capsule] attempt 1 finished SUCCEEDED");
     }
 
+    @Test
+    void capsuleTomlAndFlagsGiveIdenticalTaskConfigs() throws Exception {
+        Files.createDirectories(workDir.resolve("data"));
+        Files.copy(TestModules.wasm("probe.wasm"), workDir.resolve("probe.wasm"));
+        Files.writeString(workDir.resolve(".env"), "# secrets\nAPI_KEY=\"from dotenv\"\nexport OTHER=x\n");
+        Outcome byFlags = capsule("run", "--json", "--compute", "LOW", "--ram", "64MB", "--timeout", "20s", "--max-retries", "0",
+                "--mount", "./data:ro", "--allow-host", "api.example.com", "--env", "API_KEY", "probe.wasm", "env");
+        Files.writeString(workDir.resolve("capsule.toml"), """
+                [workflow]
+                name = "agent"
+                version = "1.0.0"
+                entrypoint = "probe.wasm"
+
+                [tasks]
+                default_compute = "LOW"
+                default_ram = "64MB"
+                default_timeout = "20s"
+                default_max_retries = 0
+                default_allowed_files = ["./data:ro"]
+                default_allowed_hosts = ["api.example.com"]
+                default_env_variables = ["API_KEY"]
+                """);
+        Outcome byToml = capsule("run", "--json", "--", "env");
+
+        assertThat(byFlags.json().get("result").toString()).as(byFlags.out() + byFlags.err()).isEqualTo("[\"API_KEY=from dotenv\"]");
+        assertThat(byToml.json().get("result").toString()).isEqualTo("[\"API_KEY=from dotenv\"]");
+        JsonNode tasks = capsule("sql", "select config from tasks order by created_at", "--json").json();
+        assertThat(tasks).hasSize(2);
+        assertThat(JSON.readTree(tasks.get(1).get("config").asText())).isEqualTo(JSON.readTree(tasks.get(0).get("config").asText()));
+
+        Outcome overridden = capsule("run", "--json", "--timeout", "5s", "--", "env");
+        assertThat(overridden.exitCode()).isZero();
+        assertThat(capsule("sql", "select config from tasks order by created_at desc", "--json").json().get(0).get("config").asText())
+                .contains("\"timeout_ms\":5000");
+    }
+
+    @Test
+    void anInvalidCapsuleTomlNamesTheKey() throws Exception {
+        Files.writeString(workDir.resolve("capsule.toml"), "[tasks]\ndefault_timeuot = \"5s\"\n");
+        Outcome run = capsule("run", "--json", TestModules.sample("hello/hello.wasm").toString());
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("capsule.toml: unknown key tasks.default_timeuot");
+        assertThat(run.json().get("error").get("error_type").asText()).isEqualTo("invalid_input");
+
+        Files.writeString(workDir.resolve("capsule.toml"), "[tasks]\ndefault_max_retries = \"three\"\n");
+        assertThat(capsule("run", TestModules.sample("hello/hello.wasm").toString()).err())
+                .contains("tasks.default_max_retries must be a whole number");
+    }
+
     private static List<String> fieldNames(JsonNode node) {
         List<String> names = new java.util.ArrayList<>();
         node.fieldNames().forEachRemaining(names::add);

@@ -1,0 +1,107 @@
+package run.capsule.engine.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import run.capsule.engine.InvalidInputException;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Project defaults from {@code capsule.toml} in the working directory (the same keys as Capsule's):
+ * {@code [workflow]} name, version, entrypoint; {@code [tasks]} default_compute, default_ram, default_timeout,
+ * default_max_retries, default_allowed_files, default_allowed_hosts, default_env_variables. Flags override it.
+ */
+record ProjectConfig(String name, String version, String entrypoint, String compute, String ram, String timeout,
+                     String maxRetries, List<String> allowedFiles, List<String> allowedHosts, List<String> envVariables) {
+    static final String FILE_NAME = "capsule.toml";
+    static final ProjectConfig NONE = new ProjectConfig(null, null, null, null, null, null, null, List.of(), List.of(), List.of());
+    private static final Map<String, Set<String>> KEYS = Map.of(
+            "workflow", Set.of("name", "version", "entrypoint"),
+            "tasks", Set.of("default_compute", "default_ram", "default_timeout", "default_max_retries",
+                    "default_allowed_files", "default_allowed_hosts", "default_env_variables"));
+
+    static ProjectConfig load(Path workingDir) {
+        Path file = workingDir.resolve(FILE_NAME);
+        if (!Files.isRegularFile(file)) {
+            return NONE;
+        }
+        JsonNode root;
+        try {
+            root = new TomlMapper().readTree(Files.readString(file));
+        } catch (IOException e) {
+            String message = e.getMessage() == null ? "unreadable" : e.getMessage().lines().findFirst().orElse("unreadable");
+            throw new InvalidInputException(FILE_NAME + " is not valid TOML: " + message);
+        }
+        Iterator<Map.Entry<String, JsonNode>> sections = root.fields();
+        while (sections.hasNext()) {
+            Map.Entry<String, JsonNode> section = sections.next();
+            Set<String> allowed = KEYS.get(section.getKey());
+            if (allowed == null || !section.getValue().isObject()) {
+                throw new InvalidInputException(FILE_NAME + ": unknown section [" + section.getKey() + "] (known: [workflow], [tasks])");
+            }
+            section.getValue().fieldNames().forEachRemaining(key -> {
+                if (!allowed.contains(key)) {
+                    throw new InvalidInputException(FILE_NAME + ": unknown key " + section.getKey() + "." + key);
+                }
+            });
+        }
+        JsonNode workflow = root.path("workflow");
+        JsonNode tasks = root.path("tasks");
+        return new ProjectConfig(
+                text(workflow, "workflow", "name"), text(workflow, "workflow", "version"), text(workflow, "workflow", "entrypoint"),
+                text(tasks, "tasks", "default_compute"), text(tasks, "tasks", "default_ram"), text(tasks, "tasks", "default_timeout"),
+                integer(tasks, "tasks", "default_max_retries"),
+                strings(tasks, "tasks", "default_allowed_files"), strings(tasks, "tasks", "default_allowed_hosts"),
+                strings(tasks, "tasks", "default_env_variables"));
+    }
+
+    private static String text(JsonNode section, String name, String key) {
+        JsonNode v = section.get(key);
+        if (v == null) {
+            return null;
+        }
+        if (v.isTextual()) {
+            return v.asText();
+        }
+        if (v.isNumber() && key.equals("default_compute")) {
+            return v.asText();
+        }
+        throw new InvalidInputException(FILE_NAME + ": " + name + "." + key + " must be a string");
+    }
+
+    private static String integer(JsonNode section, String name, String key) {
+        JsonNode v = section.get(key);
+        if (v == null) {
+            return null;
+        }
+        if (!v.isIntegralNumber()) {
+            throw new InvalidInputException(FILE_NAME + ": " + name + "." + key + " must be a whole number");
+        }
+        return v.asText();
+    }
+
+    private static List<String> strings(JsonNode section, String name, String key) {
+        JsonNode v = section.get(key);
+        if (v == null) {
+            return List.of();
+        }
+        if (!v.isArray()) {
+            throw new InvalidInputException(FILE_NAME + ": " + name + "." + key + " must be an array of strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode item : v) {
+            if (!item.isTextual()) {
+                throw new InvalidInputException(FILE_NAME + ": " + name + "." + key + " must be an array of strings");
+            }
+            out.add(item.asText());
+        }
+        return List.copyOf(out);
+    }
+}
