@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
         "Runs a WASI command module in a sandbox and waits for its result.",
         "The result is the module's stdout: its JSON value when stdout is JSON, else the text.",
         "Put guest arguments that start with '-' after '--'.",
-        "Not yet enforced (validated and journaled only): --compute, --ram, --allow-host."})
+        "Not yet enforced (validated and journaled only): --allow-host."})
 final class RunCommand implements Callable<Integer> {
     @ParentCommand
     CapsuleCli cli;
@@ -48,10 +48,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "Stream the lifecycle and the guest's stderr to stderr")
     boolean verbose;
 
-    @Option(names = "--compute", paramLabel = "LEVEL", description = "LOW, MEDIUM (default), HIGH or a fuel amount (not yet enforced)")
+    @Option(names = "--compute", paramLabel = "LEVEL", description = "Fuel budget: LOW (1e8), MEDIUM (2e9, default), HIGH (5e10) or a number of fuel units")
     String compute = "MEDIUM";
 
-    @Option(names = "--ram", paramLabel = "SIZE", description = "Memory limit, e.g. 64MB (default 256MB; not yet enforced)")
+    @Option(names = "--ram", paramLabel = "SIZE", description = "Linear-memory limit, e.g. 64MB (default 256MB; rounded down to 64KB pages)")
     String ram = "256MB";
 
     @Option(names = "--timeout", paramLabel = "DURATION", description = "Wall-clock limit per attempt, e.g. 30s, 500ms, 5m (default 60s)")
