@@ -74,6 +74,8 @@ public final class WasmSandbox implements AutoCloseable {
     }
 
     private final Engine engine;
+    /** Kept for the sandbox's life: the second engine handle is taken from it. */
+    private final Store<Void> handleSource;
     private final Engine compileEngine;
     private final Linker linker;
     private final Module pollForwarder;
@@ -85,9 +87,10 @@ public final class WasmSandbox implements AutoCloseable {
     private record CompiledModule(Module module, InstrumentedModules.Exports exports) {
     }
 
-    private WasmSandbox(Engine engine, Engine compileEngine, Linker linker, Path cacheDir, Instrumentation instrumentation) {
+    private WasmSandbox(Engine engine, Store<Void> handleSource, Linker linker, Path cacheDir, Instrumentation instrumentation) {
         this.engine = engine;
-        this.compileEngine = compileEngine;
+        this.handleSource = handleSource;
+        this.compileEngine = handleSource.engine();
         this.linker = linker;
         this.instrumented = new InstrumentedModules(cacheDir);
         this.instrumentation = instrumentation;
@@ -119,18 +122,16 @@ public final class WasmSandbox implements AutoCloseable {
             config.cacheConfigLoad(cacheConfig);
             Engine engine = new Engine(config);
             Store<Void> handleSource = new Store<>(null, engine);
-            Engine compileEngine;
-            try {
-                compileEngine = handleSource.engine();
-            } finally {
-                handleSource.dispose();
-            }
             Linker linker = new Linker(engine);
             WasiCtx.addToLinker(linker);
-            return new WasmSandbox(engine, compileEngine, linker, cacheDir, instrumentation);
+            return new WasmSandbox(engine, handleSource, linker, cacheDir, instrumentation);
         } finally {
             config.dispose();
         }
+    }
+
+    public AttemptResult run(RunAttempt request, Path workDir, StreamWatcher watcher) {
+        return run(request, workDir, watcher, Progress.NONE);
     }
 
     /** Runs one attempt to its end. Never throws for guest behaviour; the result says what happened. */
@@ -385,6 +386,171 @@ public final class WasmSandbox implements AutoCloseable {
         return func;
     }
 
+    /**
+     * A store in which modules are instantiated and their exports called with arguments, for conformance tests
+     * that compare plain and rewritten modules. Only numbers (i32, i64, f32, f64) cross the boundary; the
+     * binding's objects stay inside. Not for guests: no WASI, no limits, no deadline.
+     */
+    public Session openSession() {
+        return new Session();
+    }
+
+    /** What an instantiation or a call came to: {@code ok} with values, {@code trap:NAME}, or {@code error}. */
+    public record Invocation(String kind, List<String> values) {
+        public boolean ok() {
+            return kind.equals("ok");
+        }
+    }
+
+    public final class Session implements AutoCloseable {
+        private final Store<Void> store = new Store<>(null, engine);
+        private final Linker sessionLinker = new Linker(engine);
+        private final List<Disposable> owned = new ArrayList<>();
+        private final Map<String, Instance> instances = new LinkedHashMap<>();
+
+        private Session() {
+        }
+
+        /**
+         * Compiles and instantiates a module, resolving its imports among the registered names, and keeps the
+         * instance under {@code name}.
+         */
+        public Invocation instantiate(String name, byte[] bytes) {
+            Module module;
+            try {
+                module = Module.fromBinary(compileEngine, bytes);
+            } catch (WasmtimeException e) {
+                return new Invocation("error", List.of("compile: " + oneLine(e.getMessage())));
+            }
+            owned.add(module);
+            List<Extern> externs = new ArrayList<>();
+            for (ImportType imp : module.imports()) {
+                if (imp.type() == ImportType.Type.GLOBAL || imp.type() == ImportType.Type.TABLE) {
+                    return new Invocation("unsupported", List.of("the binding cannot pass imported globals and tables"));
+                }
+                Optional<Extern> found = sessionLinker.get(store, imp.module(), imp.name());
+                if (found.isEmpty()) {
+                    return new Invocation("error", List.of("unknown import " + imp.module() + "." + imp.name()));
+                }
+                own(owned, found.get());
+                externs.add(found.get());
+            }
+            store.setEpochDeadline(NO_DEADLINE_TICKS);
+            try {
+                Instance instance = new Instance(store, module, externs);
+                owned.add(instance);
+                instances.put(name, instance);
+                return new Invocation("ok", List.of());
+            } catch (WasmFunctionError.TrapError e) {
+                return new Invocation("trap:" + e.trap().name(), List.of());
+            } catch (WasmtimeException e) {
+                return new Invocation("error", List.of("instantiate: " + oneLine(e.getMessage())));
+            } catch (RuntimeException e) {
+                return new Invocation("unsupported", List.of("the binding cannot pass this import: " + e.getMessage()));
+            }
+        }
+
+        /** Instantiates a module once and defines all its exports under {@code as} (globals and tables too). */
+        public Invocation defineModule(String as, byte[] bytes) {
+            store.setEpochDeadline(NO_DEADLINE_TICKS);
+            try {
+                Module module = Module.fromBinary(compileEngine, bytes);
+                owned.add(module);
+                sessionLinker.module(store, as, module);
+                return new Invocation("ok", List.of());
+            } catch (WasmtimeException e) {
+                return new Invocation("error", List.of(oneLine(e.getMessage())));
+            }
+        }
+
+        /**
+         * Makes the function and memory exports named in {@code exports} of an instance importable under
+         * {@code as}; returns the names that could not be registered (the binding cannot read exported globals
+         * and tables of an instance).
+         */
+        public List<String> register(String as, String instanceName, Map<String, String> exports) {
+            Instance instance = instances.get(instanceName);
+            List<String> missing = new ArrayList<>();
+            for (Map.Entry<String, String> export : exports.entrySet()) {
+                Optional<Extern> extern = switch (export.getValue()) {
+                    case "func" -> instance.getFunc(store, export.getKey()).map(f -> {
+                        owned.add(f);
+                        return Extern.fromFunc(f);
+                    });
+                    case "memory" -> instance.getMemory(store, export.getKey()).map(m -> {
+                        owned.add(m);
+                        return Extern.fromMemory(m);
+                    });
+                    default -> Optional.empty();
+                };
+                if (extern.isPresent()) {
+                    sessionLinker.define(store, as, export.getKey(), extern.get());
+                } else {
+                    missing.add(export.getKey());
+                }
+            }
+            return missing;
+        }
+
+        public boolean has(String instanceName) {
+            return instances.containsKey(instanceName);
+        }
+
+        /**
+         * Calls an exported function. Arguments are {@code TYPE:BITS} strings ({@code i32:}, {@code i64:},
+         * {@code f32:}, {@code f64:} followed by the value's bits as an unsigned decimal); results come back the same way.
+         */
+        public Invocation invoke(String instanceName, String export, List<String> args) {
+            Instance instance = instances.get(instanceName);
+            Optional<Func> func = instance == null ? Optional.empty() : instance.getFunc(store, export);
+            if (func.isEmpty()) {
+                return new Invocation("error", List.of("no function " + export));
+            }
+            owned.add(func.get());
+            Val[] params = args.stream().map(WasmSandbox::toVal).toArray(Val[]::new);
+            store.setEpochDeadline(NO_DEADLINE_TICKS);
+            try {
+                Val[] results = func.get().call(store, params);
+                return new Invocation("ok", java.util.Arrays.stream(results).map(WasmSandbox::fromVal).toList());
+            } catch (WasmFunctionError.TrapError e) {
+                return new Invocation("trap:" + e.trap().name(), List.of());
+            } catch (WasmtimeException e) {
+                return new Invocation("error", List.of(oneLine(e.getMessage())));
+            }
+        }
+
+        @Override
+        public void close() {
+            for (int i = owned.size() - 1; i >= 0; i--) {
+                owned.get(i).dispose();
+            }
+            sessionLinker.dispose();
+            store.dispose();
+        }
+    }
+
+    private static Val toVal(String typed) {
+        int colon = typed.indexOf(':');
+        String bits = typed.substring(colon + 1);
+        return switch (typed.substring(0, colon)) {
+            case "i32" -> Val.fromI32((int) Long.parseUnsignedLong(bits));
+            case "i64" -> Val.fromI64(Long.parseUnsignedLong(bits));
+            case "f32" -> Val.fromF32(Float.intBitsToFloat((int) Long.parseUnsignedLong(bits)));
+            case "f64" -> Val.fromF64(Double.longBitsToDouble(Long.parseUnsignedLong(bits)));
+            default -> throw new IllegalArgumentException("unsupported value " + typed);
+        };
+    }
+
+    private static String fromVal(Val val) {
+        return switch (val.getType()) {
+            case I32 -> "i32:" + Integer.toUnsignedString(val.i32());
+            case I64 -> "i64:" + Long.toUnsignedString(val.i64());
+            case F32 -> "f32:" + Integer.toUnsignedString(Float.floatToRawIntBits(val.f32()));
+            case F64 -> "f64:" + Long.toUnsignedString(Double.doubleToRawLongBits(val.f64()));
+            default -> val.getType().name().toLowerCase();
+        };
+    }
+
     private static Optional<Func> exportedFunc(Instance instance, Store<Void> store, String name, List<Disposable> owned) {
         if (name == null) {
             return Optional.empty();
@@ -433,7 +599,9 @@ public final class WasmSandbox implements AutoCloseable {
         switch (extern.type()) {
             case FUNC -> owned.add(extern.func());
             case MEMORY -> owned.add(extern.memory());
-            case TABLE -> owned.add(extern.table());
+            case TABLE -> {
+                // wasmtime-java 0.19 has no native Table.dispose; the handle is left to the store
+            }
             case GLOBAL -> owned.add(extern.global());
             default -> {
             }
@@ -498,6 +666,7 @@ public final class WasmSandbox implements AutoCloseable {
         pollForwarder.dispose();
         linker.dispose();
         compileEngine.dispose();
+        handleSource.dispose();
         engine.dispose();
     }
 
