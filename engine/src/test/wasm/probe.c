@@ -10,7 +10,9 @@
 //   sleep SECONDS   sleep(SECONDS), then print "slept"
 //   nanosleep MS    nanosleep for MS milliseconds, then print "slept"
 //   burn N          a deterministic integer loop of N rounds; print its checksum
+//   poll            poll() stdout for writing with a 5 s timeout; print the count and whether POLLOUT is set
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +100,10 @@ int main(int argc, char **argv) {
             if ((h & 7) == 3) h += 11;
         }
         printf("%u\n", h);
+    } else if (!strcmp(mode, "poll")) {
+        struct pollfd out = {.fd = 1, .events = POLLOUT};
+        int ready = poll(&out, 1, 5000);
+        printf("%d %d\n", ready, (out.revents & POLLOUT) != 0);
     } else {
         fprintf(stderr, "unknown mode %s\n", mode);
         return 2;

@@ -95,6 +95,17 @@ class ResourceLimitsTest {
     }
 
     @Test
+    void aPollOnAFileIsForwardedToWasiAndAnswersAtOnce() throws Exception {
+        long started = System.nanoTime();
+        TaskResult result = run("probe.wasm", limits().timeout(Duration.ofSeconds(10)).build(), "poll");
+        long elapsedMs = (System.nanoTime() - started) / 1_000_000;
+
+        assertThat(result.success()).as(String.valueOf(result.error())).isTrue();
+        assertThat(result.result().asText()).isEqualTo("1 1");
+        assertThat(elapsedMs).isLessThan(4_000);
+    }
+
+    @Test
     void mallocUntilItFailsIsAMemoryLimit() throws Exception {
         TaskResult result = run("probe.wasm", limits().ramBytes(16L * 1024 * 1024).build(), "alloc", "1");
 

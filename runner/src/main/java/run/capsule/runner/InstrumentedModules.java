@@ -15,7 +15,6 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
-import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -96,11 +95,6 @@ final class InstrumentedModules {
         writeAtomically(wasm, rewritten.bytes());
         writeAtomically(exports, JSON.writeValueAsBytes(added));
         return new Instrumented(rewritten.bytes(), added);
-    }
-
-    Optional<Path> file(Key key) {
-        Path wasm = dir.resolve(key.name() + ".wasm");
-        return Files.isRegularFile(wasm) ? Optional.of(wasm) : Optional.empty();
     }
 
     private void writeAtomically(Path target, byte[] bytes) throws IOException {
