@@ -6,13 +6,21 @@
 //   spam N          write N bytes of 'x' to stdout
 //   stderr N        write N lines to stderr, pausing between them, then print "done"
 //   grow PAGES      grow memory by PAGES 64 KiB pages, print the new size in bytes
+//   alloc MIB       malloc MIB MiB at a time, touching each block, until malloc fails: print the total, exit 1
+//   sleep SECONDS   sleep(SECONDS), then print "slept"
+//   nanosleep MS    nanosleep for MS milliseconds, then print "slept"
+//   burn N          a deterministic integer loop of N rounds; print its checksum
+//   poll            poll() stdout for writing with a 5 s timeout; print the count and whether POLLOUT is set
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 extern char **environ;
+static char *volatile keep; // makes allocations observable, so the compiler cannot drop them
 
 static void print_json_string(const char *s) {
     putchar('"');
@@ -64,6 +72,38 @@ int main(int argc, char **argv) {
         long before = __builtin_wasm_memory_grow(0, pages);
         if (before < 0) { puts("grow failed"); return 1; }
         printf("%ld\n", (before + pages) * 65536L);
+    } else if (!strcmp(mode, "alloc") && argc > 2) {
+        size_t step = (size_t) atol(argv[2]) << 20;
+        size_t total = 0;
+        for (;;) {
+            char *block = malloc(step);
+            if (!block) break;
+            memset(block, 1, step);
+            keep = block;
+            total += step;
+        }
+        printf("allocated %zu MiB before malloc failed\n", total >> 20);
+        return 1;
+    } else if (!strcmp(mode, "sleep") && argc > 2) {
+        sleep((unsigned) atoi(argv[2]));
+        puts("slept");
+    } else if (!strcmp(mode, "nanosleep") && argc > 2) {
+        long ms = atol(argv[2]);
+        struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        puts("slept");
+    } else if (!strcmp(mode, "burn") && argc > 2) {
+        unsigned long rounds = strtoul(argv[2], NULL, 10);
+        unsigned int h = 2166136261u;
+        for (unsigned long i = 0; i < rounds; i++) {
+            h = (h ^ (unsigned int) i) * 16777619u;
+            if ((h & 7) == 3) h += 11;
+        }
+        printf("%u\n", h);
+    } else if (!strcmp(mode, "poll")) {
+        struct pollfd out = {.fd = 1, .events = POLLOUT};
+        int ready = poll(&out, 1, 5000);
+        printf("%d %d\n", ready, (out.revents & POLLOUT) != 0);
     } else {
         fprintf(stderr, "unknown mode %s\n", mode);
         return 2;

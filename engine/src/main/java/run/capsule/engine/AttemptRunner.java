@@ -13,11 +13,24 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
-/** Runs one attempt on a pooled runner and turns whatever happened into an {@link AttemptOutcome}. */
+/**
+ * Runs one attempt on a pooled runner and turns whatever happened into an {@link AttemptOutcome}. Remembers
+ * (in memory, for the life of the engine) every module a runner died compiling, and fails later attempts of
+ * such a module at once instead of crashing runner after runner.
+ */
 final class AttemptRunner {
+    /** How long a runner may take to read, rewrite, compile and instantiate a module before the guest starts. */
+    static final Duration SETUP_LIMIT = Duration.ofMinutes(2);
+    /** The most a runner may overrun an attempt's timeout, counted from the guest's start, before it is killed. */
+    static final Duration MAX_KILL_GRACE = Duration.ofSeconds(5);
+    static final String CRASHED_COMPILER = "module crashed the compiler";
+
     private final RunnerPool pool;
     private final Duration killGrace;
+    private final Set<String> poisonedModules = ConcurrentHashMap.newKeySet();
 
     AttemptRunner(RunnerPool pool, Duration killGrace) {
         this.pool = pool;
@@ -36,6 +49,10 @@ final class AttemptRunner {
     Ran run(String taskId, int attemptNo, TaskSpec spec, String moduleSha256, Path moduleFile, TaskListener listener,
             java.util.function.Consumer<RunnerProcess> onDispatch) throws InterruptedException {
         long started = System.nanoTime();
+        if (poisonedModules.contains(moduleSha256)) {
+            return new Ran(AttemptOutcome.failed(0, null, null, null, ErrorType.INVALID_INPUT.wireName(),
+                    CRASHED_COMPILER + ": a runner died compiling it earlier, so it is not compiled again"), null);
+        }
         RunnerProcess runner;
         try {
             runner = pool.acquire();
@@ -47,8 +64,9 @@ final class AttemptRunner {
             onDispatch.accept(runner);
             listener.attemptStarted(taskId, attemptNo, runner.pid());
             RunAttempt request = request(taskId, attemptNo, spec, moduleSha256, moduleFile);
-            Duration hardDeadline = spec.limits().timeout().plus(killGrace);
-            AttemptResult result = runner.execute(request, text -> listener.guestStderr(taskId, attemptNo, text), hardDeadline);
+            Duration grace = killGrace.compareTo(MAX_KILL_GRACE) > 0 ? MAX_KILL_GRACE : killGrace;
+            AttemptResult result = runner.execute(request, text -> listener.guestStderr(taskId, attemptNo, text),
+                    SETUP_LIMIT, spec.limits().timeout().plus(grace));
             long duration = elapsed(started);
             if (result.succeeded()) {
                 String resultJson = GuestResult.toJson(GuestResult.fromStdout(result.stdout()));
@@ -58,6 +76,11 @@ final class AttemptRunner {
             return new Ran(AttemptOutcome.failed(duration, result.fuelConsumed(), result.ramUsed(), result.exitCode(),
                     result.errorType(), withStderrTail(result.message(), result.stderr())), result.stdout());
         } catch (RunnerCrashedException e) {
+            if (runner.moduleCompilingAtDeath() != null) {
+                poisonedModules.add(moduleSha256);
+                return new Ran(AttemptOutcome.failed(elapsed(started), null, null, null, ErrorType.INVALID_INPUT.wireName(),
+                        CRASHED_COMPILER + " (" + e.getMessage() + ")"), null);
+            }
             ErrorType type = e.killedForDeadline() ? ErrorType.TIMEOUT : ErrorType.RUNNER_CRASHED;
             String message = e.killedForDeadline()
                     ? "timed out after " + spec.limits().timeout().toMillis() + " ms; " + e.getMessage()
@@ -75,7 +98,8 @@ final class AttemptRunner {
                 .map(m -> new Mount(m.hostPath().toString(), m.guestPath(), m.readOnly()))
                 .toList();
         return new RunAttempt(taskId + "#" + attemptNo, sha, moduleFile.toString(), spec.name(), spec.args(), env, mounts,
-                spec.limits().timeout().toMillis(), spec.limits().outputBytes(), true);
+                spec.limits().timeout().toMillis(), spec.limits().outputBytes(), true,
+                spec.limits().compute().fuel(), RunAttempt.pagesFor(spec.limits().ramBytes()));
     }
 
     private static String withStderrTail(String message, String stderr) {

@@ -40,7 +40,7 @@ public record CapsuleOptions(JournalConfig journal, int runners, Path cacheDir, 
         private Path cacheDir = NativeLibrary.defaultCacheDir();
         private String nodeId = defaultNodeId();
         private Duration runnerStartTimeout = Duration.ofSeconds(30);
-        private Duration killGrace = Duration.ofSeconds(30);
+        private Duration killGrace = Duration.ofSeconds(5);
         private Duration heartbeatInterval = Duration.ofSeconds(2);
         private Duration lease = Duration.ofSeconds(10);
         private int maxRecoveries = 5;

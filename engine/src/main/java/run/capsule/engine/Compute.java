@@ -2,10 +2,7 @@ package run.capsule.engine;
 
 import java.util.Locale;
 
-/**
- * A task's CPU budget in fuel units: a named level or an explicit amount. (Fuel metering arrives with the
- * resource-control work; until then the value is validated and journaled but not enforced.)
- */
+/** A task's CPU budget in fuel units (see docs/fuel.md): a named level or an explicit amount. */
 public record Compute(String level, long fuel) {
     public static final Compute LOW = new Compute("LOW", 100_000_000L);
     public static final Compute MEDIUM = new Compute("MEDIUM", 2_000_000_000L);

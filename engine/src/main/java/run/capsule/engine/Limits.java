@@ -34,7 +34,7 @@ public record Limits(Compute compute, long ramBytes, Duration timeout, long outp
         private Compute compute = Compute.MEDIUM;
         private long ramBytes = 256L * 1024 * 1024;
         private Duration timeout = Duration.ofSeconds(60);
-        private long outputBytes = 1024L * 1024;
+        private long outputBytes = 4L * 1024 * 1024;
 
         public Builder compute(Compute compute) {
             this.compute = compute;

@@ -89,7 +89,7 @@ record PreparedTask(TaskSpec spec, byte[] moduleBytes, String moduleSha256, Stri
         ArrayNode env = config.putArray("env");
         spec.env().forEach(e -> env.add(e.name()));
         ArrayNode notEnforced = config.putArray("not_enforced");
-        notEnforced.add("compute").add("ram").add("allowed_hosts");
+        notEnforced.add("allowed_hosts");
         return config.toString();
     }
 }

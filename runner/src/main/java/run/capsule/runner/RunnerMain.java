@@ -3,12 +3,14 @@ package run.capsule.runner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import run.capsule.runner.protocol.AttemptResult;
+import run.capsule.runner.protocol.Compiling;
 import run.capsule.runner.protocol.FrameCodec;
 import run.capsule.runner.protocol.GuestOutput;
 import run.capsule.runner.protocol.Hello;
 import run.capsule.runner.protocol.Message;
 import run.capsule.runner.protocol.RunAttempt;
 import run.capsule.runner.protocol.Shutdown;
+import run.capsule.runner.protocol.Started;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -35,6 +37,11 @@ public final class RunnerMain {
     private static Logger log;
     private static final long WASM_THREAD_STACK = 64L * 1024 * 1024;
     private static final long MIN_FLOOD_BYTES = 16L * 1024 * 1024;
+    /**
+     * Test hook: a runner started with {@code -Dcapsule.runner.haltWhileCompiling=SHA256} halts right after
+     * announcing that it compiles that module, as if the compiler had crashed.
+     */
+    private static final String HALT_WHILE_COMPILING = System.getProperty("capsule.runner.haltWhileCompiling", "");
 
     private final OutputStream protocolOut;
     private final WasmSandbox sandbox;
@@ -91,7 +98,7 @@ public final class RunnerMain {
                     exit(71);
                 }
             } else if (message instanceof Shutdown) {
-                work.put(new RunAttempt(null, null, null, null, null, null, null, 0, 0, false));
+                work.put(new RunAttempt(null, null, null, null, null, null, null, 0, 0, false, 0, 0));
                 executor.join();
                 exit(0);
                 return;
@@ -121,7 +128,31 @@ public final class RunnerMain {
                                 "guest output exceeded " + floodBytes + " bytes; attempt stopped", "", true, "", true, 0, null, null, true));
                         exit(72);
                     });
-            AttemptResult result = sandbox.run(run, workDir, watcher);
+            WasmSandbox.Progress progress = new WasmSandbox.Progress() {
+                @Override
+                public void compiling() {
+                    send(new Compiling(run.attemptId(), run.moduleSha256()));
+                    if (!HALT_WHILE_COMPILING.isEmpty() && HALT_WHILE_COMPILING.equals(run.moduleSha256())) {
+                        log.error("halting while compiling {} (capsule.runner.haltWhileCompiling)", run.moduleSha256());
+                        exit(134);
+                    }
+                }
+
+                @Override
+                public void started() {
+                    send(new Started(run.attemptId()));
+                }
+            };
+            AttemptResult result;
+            try {
+                result = sandbox.run(run, workDir, watcher, progress);
+            } catch (Throwable e) {
+                log.error("attempt {} broke the sandbox: {}", run.attemptId(), e.toString());
+                send(new AttemptResult(run.attemptId(), null, null, "internal_error",
+                        "sandbox failure: " + WasmSandbox.oneLine(e.toString()), "", false, "", false, 0, null, null, true));
+                exit(70);
+                return;
+            }
             deleteTree(workDir);
             send(result);
         }

@@ -12,6 +12,8 @@ import io.github.kawamuray.wasmtime.Memory;
 import io.github.kawamuray.wasmtime.Module;
 import io.github.kawamuray.wasmtime.Store;
 import io.github.kawamuray.wasmtime.Trap;
+import io.github.kawamuray.wasmtime.Val;
+import io.github.kawamuray.wasmtime.FuncType;
 import io.github.kawamuray.wasmtime.WasmFunctionError;
 import io.github.kawamuray.wasmtime.WasmtimeException;
 import io.github.kawamuray.wasmtime.wasi.DirCaps;
@@ -21,6 +23,10 @@ import io.github.kawamuray.wasmtime.wasi.WasiCtxBuilder;
 import run.capsule.runner.protocol.AttemptResult;
 import run.capsule.runner.protocol.Mount;
 import run.capsule.runner.protocol.RunAttempt;
+import run.capsule.runner.wasm.InvalidModuleException;
+import run.capsule.runner.wasm.PollForwarder;
+import run.capsule.runner.wasm.RewriteOptions;
+import run.capsule.runner.wasm.WasiPreview1;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,16 +37,27 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
  * The one owner of the wasmtime-java binding. Engine, Linker, compiled Modules, Stores, Instances and Funcs
  * never leave this class: misusing them (a disposed store, a foreign engine) aborts the JVM, so every
- * per-attempt object is created and disposed inside {@link #run}.
+ * per-attempt object is created and disposed inside {@link #run}. Runs one attempt at a time.
+ *
+ * <p>Every module is rewritten before it is compiled (see docs/fuel.md): fuel metering, the attempt's memory
+ * cap, growth tracking, no custom sections, size refusals. Compiled modules are kept in an LRU keyed like the
+ * instrumented bytes on disk, and compiled through a second handle to the engine so that a long compile never
+ * holds up the epoch ticker.
  */
 public final class WasmSandbox implements AutoCloseable {
     static final long TICK_MS = 10;
+    /** The exit code a host function throws when the attempt's deadline came while it blocked; WASI exits stop at 125. */
+    static final int DEADLINE_EXIT = 0x7ca9_5e1d;
     private static final int COMPILED_MODULES_KEPT = 16;
+    private static final long NO_DEADLINE_TICKS = Long.MAX_VALUE / 4;
+    private static final FuncType POLL_ONEOFF_TYPE = new FuncType(
+            new Val.Type[] {Val.Type.I32, Val.Type.I32, Val.Type.I32, Val.Type.I32}, new Val.Type[] {Val.Type.I32});
     private static final Set<DirCaps> READ_ONLY_DIR = EnumSet.of(
             DirCaps.OPEN, DirCaps.READDIR, DirCaps.PATH_FILESTAT_GET, DirCaps.FILESTAT_GET);
     private static final Set<FileCaps> READ_ONLY_FILE = EnumSet.of(
@@ -48,14 +65,36 @@ public final class WasmSandbox implements AutoCloseable {
     private static final Set<DirCaps> READ_WRITE_DIR = EnumSet.complementOf(EnumSet.of(DirCaps.SYMLINK));
     private static final Set<FileCaps> READ_WRITE_FILE = EnumSet.allOf(FileCaps.class);
 
-    private final Engine engine;
-    private final Linker linker;
-    private final Thread ticker;
-    private final Map<String, Module> compiled = new LinkedHashMap<>(16, 0.75f, true);
+    /** How modules are prepared before compiling. */
+    public enum Instrumentation {
+        /** Production: rewritten with fuel metering, memory cap and growth tracking. */
+        FULL,
+        /** The original bytes, unmetered and uncapped: only for comparisons and measurements. */
+        NONE
+    }
 
-    private WasmSandbox(Engine engine, Linker linker) {
+    private final Engine engine;
+    /** Kept for the sandbox's life: the second engine handle is taken from it. */
+    private final Store<Void> handleSource;
+    private final Engine compileEngine;
+    private final Linker linker;
+    private final Module pollForwarder;
+    private final Thread ticker;
+    private final InstrumentedModules instrumented;
+    private final Instrumentation instrumentation;
+    private final Map<String, CompiledModule> compiled = new LinkedHashMap<>(16, 0.75f, true);
+
+    private record CompiledModule(Module module, InstrumentedModules.Exports exports) {
+    }
+
+    private WasmSandbox(Engine engine, Store<Void> handleSource, Linker linker, Path cacheDir, Instrumentation instrumentation) {
         this.engine = engine;
+        this.handleSource = handleSource;
+        this.compileEngine = handleSource.engine();
         this.linker = linker;
+        this.instrumented = new InstrumentedModules(cacheDir);
+        this.instrumentation = instrumentation;
+        this.pollForwarder = Module.fromBinary(compileEngine, PollForwarder.module());
         this.ticker = new Thread(this::tick, "capsule-epoch-ticker");
         this.ticker.setDaemon(true);
         this.ticker.start();
@@ -63,6 +102,10 @@ public final class WasmSandbox implements AutoCloseable {
 
     /** Creates the engine with epoch interruption and wasmtime's on-disk compile cache under {@code cacheDir}. */
     public static WasmSandbox create(Path cacheDir) throws IOException {
+        return create(cacheDir, Instrumentation.FULL);
+    }
+
+    public static WasmSandbox create(Path cacheDir, Instrumentation instrumentation) throws IOException {
         Path compileCache = cacheDir.resolve("wasmtime-" + NativeLibrary.WASMTIME_VERSION);
         Files.createDirectories(compileCache);
         Path cacheConfig = cacheDir.resolve("wasmtime-" + NativeLibrary.WASMTIME_VERSION + "-cache.toml");
@@ -78,16 +121,21 @@ public final class WasmSandbox implements AutoCloseable {
             config.wasmThreads(false);
             config.cacheConfigLoad(cacheConfig);
             Engine engine = new Engine(config);
+            Store<Void> handleSource = new Store<>(null, engine);
             Linker linker = new Linker(engine);
             WasiCtx.addToLinker(linker);
-            return new WasmSandbox(engine, linker);
+            return new WasmSandbox(engine, handleSource, linker, cacheDir, instrumentation);
         } finally {
             config.dispose();
         }
     }
 
-    /** Runs one attempt to its end. Never throws for guest behaviour; the result says what happened. */
     public AttemptResult run(RunAttempt request, Path workDir, StreamWatcher watcher) {
+        return run(request, workDir, watcher, Progress.NONE);
+    }
+
+    /** Runs one attempt to its end. Never throws for guest behaviour; the result says what happened. */
+    public AttemptResult run(RunAttempt request, Path workDir, StreamWatcher watcher, Progress progress) {
         long started = System.nanoTime();
         OutputFile stdout;
         OutputFile stderr;
@@ -98,9 +146,11 @@ public final class WasmSandbox implements AutoCloseable {
         } catch (IOException e) {
             return failure(request, "internal_error", "cannot prepare guest output files: " + e.getMessage(), started);
         }
-        Module module;
+        CompiledModule module;
         try {
-            module = compile(request);
+            module = compile(request, progress);
+        } catch (InvalidModuleException e) {
+            return failure(request, "invalid_input", e.getMessage(), started);
         } catch (WasmtimeException e) {
             return failure(request, "invalid_input", request.programName() + " is not a valid module: " + oneLine(e.getMessage()), started);
         } catch (IOException e) {
@@ -113,6 +163,7 @@ public final class WasmSandbox implements AutoCloseable {
                 .stdout(stdout.path())
                 .stderr(stderr.path())
                 .build();
+        long monotonicOrigin = System.nanoTime();
         request.env().forEach(wasi::pushEnv);
         int fd = 3;
         for (Mount mount : request.mounts()) {
@@ -123,15 +174,22 @@ public final class WasmSandbox implements AutoCloseable {
         }
         List<Disposable> owned = new ArrayList<>();
         Store<Void> store = new Store<>(null, engine, wasi);
-        Integer exitCode = null;
-        String trap = null;
-        String errorType = null;
-        String message = null;
-        Long ramUsed = null;
+        GuestHost host = new GuestHost(store);
+        Outcome outcome = new Outcome();
+        long budget = request.fuel() > 0 ? request.fuel() : Long.MAX_VALUE;
+        long memoryLimitPages = memoryLimitPages(request);
         watcher.start(stdout, stderr);
         try {
             List<Extern> externs = new ArrayList<>();
-            for (ImportType imp : module.imports()) {
+            boolean importsPoll = false;
+            for (ImportType imp : module.module().imports()) {
+                if (imp.module().equals(WasiPreview1.MODULE) && imp.name().equals(PollForwarder.FUNCTION)) {
+                    Func poll = new Func(store, POLL_ONEOFF_TYPE, host::pollOneoff);
+                    owned.add(poll);
+                    externs.add(Extern.fromFunc(poll));
+                    importsPoll = true;
+                    continue;
+                }
                 Optional<Extern> found = linker.get(store, imp.module(), imp.name());
                 if (found.isEmpty()) {
                     return failure(request, "invalid_input", request.programName() + " imports " + imp.module() + "." + imp.name()
@@ -142,7 +200,7 @@ public final class WasmSandbox implements AutoCloseable {
             }
             Instance instance;
             try {
-                instance = new Instance(store, module, externs);
+                instance = new Instance(store, module.module(), externs);
             } catch (WasmFunctionError e) {
                 throw e;
             } catch (WasmtimeException e) {
@@ -154,37 +212,48 @@ public final class WasmSandbox implements AutoCloseable {
                 return failure(request, "invalid_input", request.programName() + " exports no _start function", started);
             }
             owned.add(start.get());
-            store.setEpochDeadline(request.timeoutMs() > 0 ? request.timeoutMs() / TICK_MS + 1 : Long.MAX_VALUE / 4);
+            Optional<Memory> memory = instance.getMemory(store, "memory");
+            memory.ifPresent(owned::add);
+            host.memory = memory.orElse(null);
+            if (importsPoll && memory.isPresent()) {
+                host.forward = forwarder(store, memory.get(), owned);
+            }
+            Optional<Func> fuelSetter = exportedFunc(instance, store, module.exports().fuelSetter(), owned);
+            Optional<Func> fuelGetter = exportedFunc(instance, store, module.exports().fuelGetter(), owned);
+            Optional<Func> growthFlag = exportedFunc(instance, store, module.exports().growthRefusedFlag(), owned);
+
+            store.setEpochDeadline(request.timeoutMs() > 0 ? request.timeoutMs() / TICK_MS + 1 : NO_DEADLINE_TICKS);
+            long deadline = System.nanoTime() + (request.timeoutMs() > 0 ? request.timeoutMs() * 1_000_000 : Long.MAX_VALUE / 4);
+            host.clock = new ClockPoll(monotonicOrigin, deadline);
+            if (fuelSetter.isPresent()) {
+                fuelSetter.get().call(store, Val.fromI64(budget));
+            }
+            progress.started();
             try {
                 start.get().call(store);
-                exitCode = 0;
+                outcome.exitCode = 0;
             } catch (WasmFunctionError.I32ExitError e) {
-                exitCode = e.exitCode();
+                outcome.exitCode = host.deadlineHit ? null : e.exitCode();
             } catch (WasmFunctionError.TrapError e) {
-                trap = e.trap().name();
-                if (e.trap() == Trap.INTERRUPT) {
-                    errorType = "timeout";
-                    message = "timed out after " + request.timeoutMs() + " ms";
-                } else {
-                    errorType = "task_error";
-                    message = "trap: " + describe(e.trap());
-                }
+                outcome.trap = e.trap();
             } catch (WasmtimeException e) {
-                errorType = "task_error";
-                message = "trap: " + oneLine(e.getMessage());
+                outcome.hostError = oneLine(e.getMessage());
             }
-            Optional<Memory> memory = instance.getMemory(store, "memory");
+            store.setEpochDeadline(NO_DEADLINE_TICKS);
+            if (fuelGetter.isPresent()) {
+                long remaining = fuelGetter.get().call(store)[0].i64();
+                outcome.fuelExhausted = remaining < 0;
+                outcome.fuelConsumed = remaining < 0 ? budget : budget - remaining;
+            }
+            outcome.growthRefused = growthFlag.isPresent() && growthFlag.get().call(store)[0].i32() != 0;
             if (memory.isPresent()) {
-                owned.add(memory.get());
-                ramUsed = memory.get().dataSize(store);
+                outcome.ramUsed = memory.get().dataSize(store);
             }
+            outcome.deadlineHit = host.deadlineHit;
         } catch (WasmFunctionError.TrapError e) {
-            errorType = "task_error";
-            trap = e.trap().name();
-            message = "trap during start-up: " + describe(e.trap());
+            outcome.startupTrap = e.trap();
         } catch (RuntimeException e) {
-            errorType = "internal_error";
-            message = "sandbox failure: " + oneLine(String.valueOf(e.getMessage()));
+            outcome.internalError = "sandbox failure: " + oneLine(String.valueOf(e.getMessage()));
         } finally {
             watcher.stop();
             for (int i = owned.size() - 1; i >= 0; i--) {
@@ -192,32 +261,336 @@ public final class WasmSandbox implements AutoCloseable {
             }
             store.dispose();
         }
-        if (errorType == null && exitCode != null && exitCode != 0) {
-            errorType = "task_error";
-            message = "exited with code " + exitCode;
-        }
+        outcome.classify(request.timeoutMs(), budget, memoryLimitPages);
         try {
             OutputFile.Captured out = stdout.read(request.outputLimitBytes());
             OutputFile.Captured err = stderr.read(request.outputLimitBytes());
-            return new AttemptResult(request.attemptId(), exitCode, trap, errorType, message,
-                    out.text(), out.truncated(), err.text(), err.truncated(), elapsedMs(started), ramUsed, null, false);
+            return new AttemptResult(request.attemptId(), outcome.exitCode, outcome.trapName(), outcome.errorType, outcome.message,
+                    out.text(), out.truncated(), err.text(), err.truncated(), elapsedMs(started), outcome.ramUsed,
+                    instrumentation == Instrumentation.FULL ? outcome.fuelConsumed : null, false);
         } catch (IOException e) {
             return failure(request, "internal_error", "cannot read guest output: " + e.getMessage(), started);
         }
     }
 
-    private Module compile(RunAttempt request) throws IOException {
-        Module module = compiled.get(request.moduleSha256());
+    /** How an attempt ended, gathered while the store lives and turned into an error type afterwards. */
+    private static final class Outcome {
+        Integer exitCode;
+        Trap trap;
+        Trap startupTrap;
+        String hostError;
+        String internalError;
+        boolean deadlineHit;
+        boolean fuelExhausted;
+        boolean growthRefused;
+        Long fuelConsumed;
+        Long ramUsed;
+        String errorType;
+        String message;
+
+        String trapName() {
+            Trap t = trap != null ? trap : startupTrap;
+            return t == null ? null : t.name();
+        }
+
+        void classify(long timeoutMs, long budget, long memoryLimitPages) {
+            if (internalError != null) {
+                errorType = "internal_error";
+                message = internalError;
+                return;
+            }
+            if (startupTrap != null) {
+                errorType = "task_error";
+                message = "trap during start-up: " + describe(startupTrap);
+                return;
+            }
+            if (deadlineHit || trap == Trap.INTERRUPT) {
+                errorType = "timeout";
+                message = "timed out after " + timeoutMs + " ms";
+                return;
+            }
+            if (trap == Trap.UNREACHABLE_CODE_REACHED && fuelExhausted) {
+                errorType = "fuel_exhausted";
+                message = "ran out of fuel: used all " + budget + " units";
+                return;
+            }
+            String failure;
+            if (trap != null) {
+                failure = "trap: " + describe(trap);
+            } else if (hostError != null) {
+                failure = "trap: " + hostError;
+            } else if (exitCode != null && exitCode != 0) {
+                failure = "exited with code " + exitCode;
+            } else {
+                return;
+            }
+            if (growthRefused) {
+                errorType = "memory_limit";
+                long kib = memoryLimitPages * RunAttempt.PAGE_BYTES / 1024;
+                message = failure + " after memory.grow was refused at the limit of " + memoryLimitPages + " pages ("
+                        + (kib % 1024 == 0 ? kib / 1024 + " MiB" : kib + " KiB") + ")";
+            } else {
+                errorType = "task_error";
+                message = failure;
+            }
+        }
+    }
+
+    /**
+     * Host state of one attempt: serves {@code poll_oneoff} so that sleeps end at the deadline. The fields are
+     * set once the guest is instantiated and the deadline armed, before {@code _start} runs.
+     */
+    private static final class GuestHost {
+        private final Store<Void> store;
+        Memory memory;
+        Func forward;
+        ClockPoll clock;
+        volatile boolean deadlineHit;
+
+        GuestHost(Store<Void> store) {
+            this.store = store;
+        }
+
+        void pollOneoff(io.github.kawamuray.wasmtime.Caller<Void> caller, Val[] params, Val[] results) {
+            if (memory == null || clock == null) {
+                results[0] = Val.fromI32(ClockPoll.EINVAL);
+                return;
+            }
+            OptionalInt errno;
+            try {
+                errno = clock.poll(memory.buffer(store), params[0].i32(), params[1].i32(), params[2].i32(), params[3].i32());
+            } catch (ClockPoll.DeadlineReached e) {
+                deadlineHit = true;
+                throw new WasmFunctionError.I32ExitError(DEADLINE_EXIT);
+            } catch (RuntimeException e) {
+                errno = OptionalInt.of(ClockPoll.EFAULT);
+            }
+            if (errno.isPresent()) {
+                results[0] = Val.fromI32(errno.getAsInt());
+            } else if (forward != null) {
+                results[0] = forward.call(store, params)[0];
+            } else {
+                results[0] = Val.fromI32(ClockPoll.EINVAL);
+            }
+        }
+    }
+
+    /** An instance of the forwarding module bound to this guest's memory: its export calls WASI's own poll_oneoff. */
+    private Func forwarder(Store<Void> store, Memory memory, List<Disposable> owned) {
+        Extern wasiPoll = linker.get(store, WasiPreview1.MODULE, PollForwarder.FUNCTION).orElseThrow();
+        own(owned, wasiPoll);
+        Instance instance = new Instance(store, pollForwarder, List.of(wasiPoll, Extern.fromMemory(memory)));
+        owned.add(instance);
+        Func func = instance.getFunc(store, PollForwarder.FUNCTION).orElseThrow();
+        owned.add(func);
+        return func;
+    }
+
+    /**
+     * A store in which modules are instantiated and their exports called with arguments, for conformance tests
+     * that compare plain and rewritten modules. Only numbers (i32, i64, f32, f64) cross the boundary; the
+     * binding's objects stay inside. Not for guests: no WASI, no limits, no deadline.
+     */
+    public Session openSession() {
+        return new Session();
+    }
+
+    /** What an instantiation or a call came to: {@code ok} with values, {@code trap:NAME}, or {@code error}. */
+    public record Invocation(String kind, List<String> values) {
+        public boolean ok() {
+            return kind.equals("ok");
+        }
+    }
+
+    public final class Session implements AutoCloseable {
+        private final Store<Void> store = new Store<>(null, engine);
+        private final Linker sessionLinker = new Linker(engine);
+        private final List<Disposable> owned = new ArrayList<>();
+        private final Map<String, Instance> instances = new LinkedHashMap<>();
+
+        private Session() {
+        }
+
+        /**
+         * Compiles and instantiates a module, resolving its imports among the registered names, and keeps the
+         * instance under {@code name}.
+         */
+        public Invocation instantiate(String name, byte[] bytes) {
+            Module module;
+            try {
+                module = Module.fromBinary(compileEngine, bytes);
+            } catch (WasmtimeException e) {
+                return new Invocation("error", List.of("compile: " + oneLine(e.getMessage())));
+            }
+            owned.add(module);
+            List<Extern> externs = new ArrayList<>();
+            for (ImportType imp : module.imports()) {
+                if (imp.type() == ImportType.Type.GLOBAL || imp.type() == ImportType.Type.TABLE) {
+                    return new Invocation("unsupported", List.of("the binding cannot pass imported globals and tables"));
+                }
+                Optional<Extern> found = sessionLinker.get(store, imp.module(), imp.name());
+                if (found.isEmpty()) {
+                    return new Invocation("error", List.of("unknown import " + imp.module() + "." + imp.name()));
+                }
+                own(owned, found.get());
+                externs.add(found.get());
+            }
+            store.setEpochDeadline(NO_DEADLINE_TICKS);
+            try {
+                Instance instance = new Instance(store, module, externs);
+                owned.add(instance);
+                instances.put(name, instance);
+                return new Invocation("ok", List.of());
+            } catch (WasmFunctionError.TrapError e) {
+                return new Invocation("trap:" + e.trap().name(), List.of());
+            } catch (WasmtimeException e) {
+                return new Invocation("error", List.of("instantiate: " + oneLine(e.getMessage())));
+            } catch (RuntimeException e) {
+                return new Invocation("unsupported", List.of("the binding cannot pass this import: " + e.getMessage()));
+            }
+        }
+
+        /** Instantiates a module once and defines all its exports under {@code as} (globals and tables too). */
+        public Invocation defineModule(String as, byte[] bytes) {
+            store.setEpochDeadline(NO_DEADLINE_TICKS);
+            try {
+                Module module = Module.fromBinary(compileEngine, bytes);
+                owned.add(module);
+                sessionLinker.module(store, as, module);
+                return new Invocation("ok", List.of());
+            } catch (WasmtimeException e) {
+                return new Invocation("error", List.of(oneLine(e.getMessage())));
+            }
+        }
+
+        /**
+         * Makes the function and memory exports named in {@code exports} of an instance importable under
+         * {@code as}; returns the names that could not be registered (the binding cannot read exported globals
+         * and tables of an instance).
+         */
+        public List<String> register(String as, String instanceName, Map<String, String> exports) {
+            Instance instance = instances.get(instanceName);
+            List<String> missing = new ArrayList<>();
+            for (Map.Entry<String, String> export : exports.entrySet()) {
+                Optional<Extern> extern = switch (export.getValue()) {
+                    case "func" -> instance.getFunc(store, export.getKey()).map(f -> {
+                        owned.add(f);
+                        return Extern.fromFunc(f);
+                    });
+                    case "memory" -> instance.getMemory(store, export.getKey()).map(m -> {
+                        owned.add(m);
+                        return Extern.fromMemory(m);
+                    });
+                    default -> Optional.empty();
+                };
+                if (extern.isPresent()) {
+                    sessionLinker.define(store, as, export.getKey(), extern.get());
+                } else {
+                    missing.add(export.getKey());
+                }
+            }
+            return missing;
+        }
+
+        public boolean has(String instanceName) {
+            return instances.containsKey(instanceName);
+        }
+
+        /**
+         * Calls an exported function. Arguments are {@code TYPE:BITS} strings ({@code i32:}, {@code i64:},
+         * {@code f32:}, {@code f64:} followed by the value's bits as an unsigned decimal); results come back the same way.
+         */
+        public Invocation invoke(String instanceName, String export, List<String> args) {
+            Instance instance = instances.get(instanceName);
+            Optional<Func> func = instance == null ? Optional.empty() : instance.getFunc(store, export);
+            if (func.isEmpty()) {
+                return new Invocation("error", List.of("no function " + export));
+            }
+            owned.add(func.get());
+            Val[] params = args.stream().map(WasmSandbox::toVal).toArray(Val[]::new);
+            store.setEpochDeadline(NO_DEADLINE_TICKS);
+            try {
+                Val[] results = func.get().call(store, params);
+                return new Invocation("ok", java.util.Arrays.stream(results).map(WasmSandbox::fromVal).toList());
+            } catch (WasmFunctionError.TrapError e) {
+                return new Invocation("trap:" + e.trap().name(), List.of());
+            } catch (WasmtimeException e) {
+                return new Invocation("error", List.of(oneLine(e.getMessage())));
+            }
+        }
+
+        @Override
+        public void close() {
+            for (int i = owned.size() - 1; i >= 0; i--) {
+                owned.get(i).dispose();
+            }
+            sessionLinker.dispose();
+            store.dispose();
+        }
+    }
+
+    private static Val toVal(String typed) {
+        int colon = typed.indexOf(':');
+        String bits = typed.substring(colon + 1);
+        return switch (typed.substring(0, colon)) {
+            case "i32" -> Val.fromI32((int) Long.parseUnsignedLong(bits));
+            case "i64" -> Val.fromI64(Long.parseUnsignedLong(bits));
+            case "f32" -> Val.fromF32(Float.intBitsToFloat((int) Long.parseUnsignedLong(bits)));
+            case "f64" -> Val.fromF64(Double.longBitsToDouble(Long.parseUnsignedLong(bits)));
+            default -> throw new IllegalArgumentException("unsupported value " + typed);
+        };
+    }
+
+    private static String fromVal(Val val) {
+        return switch (val.getType()) {
+            case I32 -> "i32:" + Integer.toUnsignedString(val.i32());
+            case I64 -> "i64:" + Long.toUnsignedString(val.i64());
+            case F32 -> "f32:" + Integer.toUnsignedString(Float.floatToRawIntBits(val.f32()));
+            case F64 -> "f64:" + Long.toUnsignedString(Double.doubleToRawLongBits(val.f64()));
+            default -> val.getType().name().toLowerCase();
+        };
+    }
+
+    private static Optional<Func> exportedFunc(Instance instance, Store<Void> store, String name, List<Disposable> owned) {
+        if (name == null) {
+            return Optional.empty();
+        }
+        Optional<Func> func = instance.getFunc(store, name);
+        func.ifPresent(owned::add);
+        return func;
+    }
+
+    private static long memoryLimitPages(RunAttempt request) {
+        long pages = request.memoryLimitPages();
+        return pages <= 0 || pages > RewriteOptions.WASM32_MAX_PAGES ? RewriteOptions.WASM32_MAX_PAGES : pages;
+    }
+
+    private CompiledModule compile(RunAttempt request, Progress progress) throws IOException, InvalidModuleException {
+        Path path = Path.of(request.modulePath());
+        byte[] original = null;
+        String digest = request.moduleSha256();
+        if (!InstrumentedModules.isDigest(digest)) {
+            original = Files.readAllBytes(path);
+            digest = InstrumentedModules.digest(digest, original);
+        }
+        InstrumentedModules.Key key = new InstrumentedModules.Key(digest, memoryLimitPages(request), true);
+        String cacheKey = instrumentation == Instrumentation.FULL ? key.name() : digest + "-original";
+        CompiledModule module = compiled.get(cacheKey);
         if (module != null) {
             return module;
         }
-        byte[] bytes = Files.readAllBytes(Path.of(request.modulePath()));
-        module = Module.fromBinary(engine, bytes);
-        compiled.put(request.moduleSha256(), module);
+        progress.compiling();
+        byte[] known = original;
+        InstrumentedModules.Instrumented prepared = instrumentation == Instrumentation.FULL
+                ? instrumented.get(key, request.programName(), () -> known != null ? known : Files.readAllBytes(path))
+                : new InstrumentedModules.Instrumented(known != null ? known : Files.readAllBytes(path),
+                        new InstrumentedModules.Exports(null, null, null));
+        module = new CompiledModule(Module.fromBinary(compileEngine, prepared.bytes()), prepared.exports());
+        compiled.put(cacheKey, module);
         if (compiled.size() > COMPILED_MODULES_KEPT) {
             var eldest = compiled.entrySet().iterator().next();
             compiled.remove(eldest.getKey());
-            eldest.getValue().dispose();
+            eldest.getValue().module().dispose();
         }
         return module;
     }
@@ -226,16 +599,18 @@ public final class WasmSandbox implements AutoCloseable {
         switch (extern.type()) {
             case FUNC -> owned.add(extern.func());
             case MEMORY -> owned.add(extern.memory());
-            case TABLE -> owned.add(extern.table());
+            case TABLE -> {
+                // wasmtime-java 0.19 has no native Table.dispose; the handle is left to the store
+            }
             case GLOBAL -> owned.add(extern.global());
             default -> {
             }
         }
     }
 
-    private static String describe(Trap trap) {
+    static String describe(Trap trap) {
         return switch (trap) {
-            case STACK_OVERFLOW -> "call stack exhausted";
+            case STACK_OVERFLOW -> "call stack exhausted (stack overflow)";
             case MEMORY_OUT_OF_BOUNDS -> "out of bounds memory access";
             case HEAP_MISALIGNED -> "misaligned memory access";
             case TABLE_OUT_OF_BOUNDS -> "undefined element: out of bounds table access";
@@ -286,10 +661,32 @@ public final class WasmSandbox implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        compiled.values().forEach(Module::dispose);
+        compiled.values().forEach(m -> m.module().dispose());
         compiled.clear();
+        pollForwarder.dispose();
         linker.dispose();
+        compileEngine.dispose();
+        handleSource.dispose();
         engine.dispose();
+    }
+
+    /** Milestones of an attempt that the engine hears about. */
+    public interface Progress {
+        /** The module is not among the compiled ones: it is about to be rewritten and compiled. */
+        void compiling();
+
+        /** The guest's {@code _start} is about to run; its deadline is armed. */
+        void started();
+
+        Progress NONE = new Progress() {
+            @Override
+            public void compiling() {
+            }
+
+            @Override
+            public void started() {
+            }
+        };
     }
 
     /** Watches the guest's output files while an attempt runs. */

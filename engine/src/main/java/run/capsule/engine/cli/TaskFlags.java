@@ -31,10 +31,10 @@ final class TaskFlags {
     @Parameters(index = "1..*", paramLabel = "ARGS", description = "Arguments passed to the guest")
     List<String> args = new ArrayList<>();
 
-    @Option(names = "--compute", paramLabel = "LEVEL", description = "LOW, MEDIUM (default), HIGH or a fuel amount (not yet enforced)")
+    @Option(names = "--compute", paramLabel = "LEVEL", description = "Fuel budget: LOW (1e8), MEDIUM (2e9, default), HIGH (5e10) or a number of fuel units")
     String compute;
 
-    @Option(names = "--ram", paramLabel = "SIZE", description = "Memory limit, e.g. 64MB (default 256MB; not yet enforced)")
+    @Option(names = "--ram", paramLabel = "SIZE", description = "Linear-memory limit, e.g. 64MB, 1GB (default 256MB)")
     String ram;
 
     @Option(names = "--timeout", paramLabel = "DURATION", description = "Wall-clock limit per attempt, e.g. 30s, 500ms, 5m (default 60s)")

@@ -3,12 +3,14 @@ package run.capsule.engine.runner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import run.capsule.runner.protocol.AttemptResult;
+import run.capsule.runner.protocol.Compiling;
 import run.capsule.runner.protocol.FrameCodec;
 import run.capsule.runner.protocol.GuestOutput;
 import run.capsule.runner.protocol.Hello;
 import run.capsule.runner.protocol.Message;
 import run.capsule.runner.protocol.RunAttempt;
 import run.capsule.runner.protocol.Shutdown;
+import run.capsule.runner.protocol.Started;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -39,10 +41,24 @@ public final class RunnerProcess {
     private final OutputStream toRunner;
     private final CompletableFuture<Hello> hello = new CompletableFuture<>();
     private final Deque<String> stderrTail = new ArrayDeque<>();
+    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
     private volatile Pending current;
     private volatile boolean dead;
+    private volatile String moduleCompilingAtDeath;
 
-    private record Pending(String attemptId, CompletableFuture<AttemptResult> result, Consumer<String> stderr) {
+    /** An attempt in flight; {@code compiling} and {@code startedAt} follow the runner's progress frames. */
+    private static final class Pending {
+        final String attemptId;
+        final CompletableFuture<AttemptResult> result = new CompletableFuture<>();
+        final Consumer<String> stderr;
+        volatile String compiling;
+        volatile long startedAt;
+
+        Pending(String attemptId, Consumer<String> stderr) {
+            this.attemptId = attemptId;
+            this.stderr = stderr;
+        }
     }
 
     private RunnerProcess(Process process) {
@@ -92,21 +108,54 @@ public final class RunnerProcess {
      * {@code hardDeadline} (then it is killed). Either way the call returns; it never waits on a dead runner.
      */
     public AttemptResult execute(RunAttempt run, Consumer<String> stderrListener, Duration hardDeadline) throws RunnerCrashedException {
+        return execute(run, stderrListener, hardDeadline, hardDeadline);
+    }
+
+    /**
+     * Runs one attempt in two phases: until the runner reports that the guest started (reading, rewriting,
+     * compiling and instantiating the module) it may take {@code setupLimit}; from then on {@code runLimit}.
+     * Past either, the runner is killed and the call throws with {@code killedForDeadline}. If the runner dies
+     * or is killed while it compiles, {@link #moduleCompilingAtDeath()} names the module.
+     */
+    public AttemptResult execute(RunAttempt run, Consumer<String> stderrListener, Duration setupLimit, Duration runLimit)
+            throws RunnerCrashedException {
         if (dead) {
             throw new RunnerCrashedException(deathMessage(), false);
         }
-        Pending pending = new Pending(run.attemptId(), new CompletableFuture<>(), stderrListener);
+        Pending pending = new Pending(run.attemptId(), stderrListener);
         current = pending;
         try {
             FrameCodec.write(toRunner, run);
-            return pending.result().get(hardDeadline.toMillis(), TimeUnit.MILLISECONDS);
+            long sent = System.nanoTime();
+            while (true) {
+                long startedAt = pending.startedAt;
+                long end = startedAt != 0 ? startedAt + runLimit.toNanos() : sent + setupLimit.toNanos();
+                long wait = end - System.nanoTime();
+                if (wait <= 0) {
+                    String compiling = pending.compiling;
+                    kill();
+                    if (compiling != null) {
+                        moduleCompilingAtDeath = compiling;
+                    }
+                    throw new RunnerCrashedException(startedAt != 0
+                            ? "runner killed: attempt still running " + runLimit.toMillis() + " ms after the guest started"
+                            : "runner killed: the guest had not started after " + setupLimit.toMillis() + " ms"
+                                    + (compiling != null ? " (its module was still compiling)" : ""), true);
+                }
+                try {
+                    return pending.result.get(Math.min(wait, POLL_NANOS), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    // check the phase and the limits again
+                }
+            }
         } catch (IOException e) {
             kill();
             throw new RunnerCrashedException("cannot send the attempt to the runner: " + e.getMessage(), false);
-        } catch (TimeoutException e) {
-            kill();
-            throw new RunnerCrashedException("runner killed: attempt still running after " + hardDeadline.toMillis() + " ms", true);
         } catch (ExecutionException e) {
+            String compiling = pending.compiling;
+            if (compiling != null && pending.startedAt == 0) {
+                moduleCompilingAtDeath = compiling;
+            }
             throw new RunnerCrashedException(e.getCause().getMessage(), false);
         } catch (InterruptedException e) {
             kill();
@@ -115,6 +164,11 @@ public final class RunnerProcess {
         } finally {
             current = null;
         }
+    }
+
+    /** The digest of the module this runner was compiling when it died or was killed, or null. */
+    public String moduleCompilingAtDeath() {
+        return moduleCompilingAtDeath;
     }
 
     public long pid() {
@@ -158,17 +212,23 @@ public final class RunnerProcess {
                 Pending pending = current;
                 if (message instanceof Hello h) {
                     hello.complete(h);
-                } else if (message instanceof GuestOutput out && pending != null && pending.attemptId().equals(out.attemptId())) {
+                } else if (message instanceof Compiling c && pending != null && pending.attemptId.equals(c.attemptId())) {
+                    pending.compiling = c.moduleSha256();
+                } else if (message instanceof Started st && pending != null && pending.attemptId.equals(st.attemptId())) {
+                    pending.compiling = null;
+                    pending.startedAt = System.nanoTime();
+                } else if (message instanceof GuestOutput out && pending != null && pending.attemptId.equals(out.attemptId())) {
                     try {
-                        pending.stderr().accept(out.text());
+                        pending.stderr.accept(out.text());
                     } catch (RuntimeException e) {
                         log.warn("stderr listener failed: {}", e.toString());
                     }
-                } else if (message instanceof AttemptResult result && pending != null && pending.attemptId().equals(result.attemptId())) {
+                } else if (message instanceof AttemptResult result && pending != null && pending.attemptId.equals(result.attemptId())) {
                     if (result.runnerExiting()) {
                         dead = true;
                     }
-                    pending.result().complete(result);
+                    pending.compiling = null;
+                    pending.result.complete(result);
                 } else {
                     log.warn("runner {} sent an unexpected {} frame", process.pid(), message.getClass().getSimpleName());
                 }
@@ -186,7 +246,7 @@ public final class RunnerProcess {
         hello.completeExceptionally(crash);
         Pending pending = current;
         if (pending != null) {
-            pending.result().completeExceptionally(crash);
+            pending.result.completeExceptionally(crash);
         }
     }
 

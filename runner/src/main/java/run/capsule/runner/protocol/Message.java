@@ -11,10 +11,12 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 @JsonSubTypes({
         @JsonSubTypes.Type(value = Hello.class, name = "hello"),
         @JsonSubTypes.Type(value = RunAttempt.class, name = "run"),
+        @JsonSubTypes.Type(value = Compiling.class, name = "compiling"),
+        @JsonSubTypes.Type(value = Started.class, name = "started"),
         @JsonSubTypes.Type(value = GuestOutput.class, name = "output"),
         @JsonSubTypes.Type(value = AttemptResult.class, name = "result"),
         @JsonSubTypes.Type(value = Shutdown.class, name = "shutdown"),
 })
-public sealed interface Message permits Hello, RunAttempt, GuestOutput, AttemptResult, Shutdown {
-    int PROTOCOL_VERSION = 1;
+public sealed interface Message permits Hello, RunAttempt, Compiling, Started, GuestOutput, AttemptResult, Shutdown {
+    int PROTOCOL_VERSION = 2;
 }

@@ -5,8 +5,10 @@ import java.util.Map;
 
 /**
  * Engine to runner: run one attempt of a WASI command module. The module file at {@code modulePath} holds
- * the bytes whose sha-256 is {@code moduleSha256}; the runner caches the compiled module under that digest.
- * {@code args} excludes argv[0], which is {@code programName}.
+ * the bytes whose sha-256 is {@code moduleSha256}; the runner caches the instrumented and compiled module under
+ * that digest and the options that shape its bytes. {@code args} excludes argv[0], which is {@code programName}.
+ * {@code fuel} is the budget in fuel units (0: unlimited); {@code memoryLimitPages} caps linear memory in 64 KiB
+ * pages (0: the 32-bit maximum, 4 GiB).
  */
 public record RunAttempt(
         String attemptId,
@@ -18,5 +20,20 @@ public record RunAttempt(
         List<Mount> mounts,
         long timeoutMs,
         long outputLimitBytes,
-        boolean streamStderr) implements Message {
+        boolean streamStderr,
+        long fuel,
+        long memoryLimitPages) implements Message {
+
+    public static final long PAGE_BYTES = 64 * 1024;
+
+    /** An attempt without a fuel budget or memory limit beyond the 32-bit maximum. */
+    public RunAttempt(String attemptId, String moduleSha256, String modulePath, String programName, List<String> args,
+                      Map<String, String> env, List<Mount> mounts, long timeoutMs, long outputLimitBytes, boolean streamStderr) {
+        this(attemptId, moduleSha256, modulePath, programName, args, env, mounts, timeoutMs, outputLimitBytes, streamStderr, 0, 0);
+    }
+
+    /** The memory limit in whole pages: rounded down, at least one page. */
+    public static long pagesFor(long ramBytes) {
+        return Math.max(1, ramBytes / PAGE_BYTES);
+    }
 }

@@ -33,10 +33,18 @@ final class FuelInstrumenter {
     record Result(byte[] body, int charges) {
     }
 
-    static Result instrument(byte[] module, FunctionBody body, int fuelGlobal) {
+    /**
+     * @param fuelGlobal the counter to charge, or a negative value for no charges
+     * @param growHook   the function every {@code memory.grow} is replaced by a call to, or a negative value to
+     *                   keep them; the hook takes and returns what {@code memory.grow} does, so the stack is
+     *                   unchanged, and it is charged as the {@code memory.grow} it replaces
+     */
+    static Result instrument(byte[] module, FunctionBody body, int fuelGlobal, int growHook) {
         FuelInstrumenter instrumenter = new FuelInstrumenter(body);
-        instrumenter.planCharges();
-        return new Result(instrumenter.emit(module, fuelGlobal), instrumenter.charges);
+        if (fuelGlobal >= 0) {
+            instrumenter.planCharges();
+        }
+        return new Result(instrumenter.emit(module, fuelGlobal, growHook), instrumenter.charges);
     }
 
     private void planCharges() {
@@ -104,12 +112,28 @@ final class FuelInstrumenter {
         charges++;
     }
 
-    private byte[] emit(byte[] module, int fuelGlobal) {
+    private byte[] emit(byte[] module, int fuelGlobal, int growHook) {
         int originalSize = body.end() - body.localsStart();
         WasmWriter out = new WasmWriter(originalSize + charges * 20);
         out.bytes(module, body.localsStart(), body.instructionsStart() - body.localsStart());
         int copiedUpTo = body.instructionsStart();
-        for (int c = 0; c < charges; c++) {
+        int nextCharge = 0;
+        int n = growHook >= 0 ? body.instructionCount() : 0;
+        for (int i = 0; i < n; i++) {
+            if (nextCharge < charges && chargeAt[nextCharge] == i) {
+                int at = body.offset(i);
+                out.bytes(module, copiedUpTo, at - copiedUpTo);
+                writeCharge(out, fuelGlobal, chargeCost[nextCharge++]);
+                copiedUpTo = at;
+            }
+            if (body.opcode(i) == Opcodes.MEMORY_GROW) {
+                int at = body.offset(i);
+                out.bytes(module, copiedUpTo, at - copiedUpTo);
+                out.u8(Opcodes.CALL).u32(growHook);
+                copiedUpTo = body.endOffset(i);
+            }
+        }
+        for (int c = nextCharge; c < charges; c++) {
             int at = body.offset(chargeAt[c]);
             out.bytes(module, copiedUpTo, at - copiedUpTo);
             writeCharge(out, fuelGlobal, chargeCost[c]);

@@ -21,6 +21,7 @@ public final class ModuleRewriter {
     private static final int EXTERNAL_GLOBAL = 3;
     private static final int EXTERNAL_TAG = 4;
     private static final int NO_FUEL = -1;
+    private static final int NO_HOOK = -1;
 
     private final String source;
     private final byte[] module;
@@ -92,11 +93,15 @@ public final class ModuleRewriter {
             throw new UnsupportedFeatureException(source, OperatorDecoder.MULTI_MEMORY + " ("
                     + (importedMemories + definedMemories) + " memories)", "");
         }
+        boolean trackGrowth = options.trackGrowth() && importedMemories + definedMemories == 1;
         Optional<FuelAccessors> fuel = Optional.empty();
-        if (options.meterFuel()) {
-            fuel = Optional.of(addFuelAccessors(code));
+        Optional<String> growthRefusedFlag = Optional.empty();
+        if (options.meterFuel() || trackGrowth) {
+            Appendix appendix = appendRuntimeSupport(code, trackGrowth);
+            fuel = appendix.fuel();
+            growthRefusedFlag = appendix.growthRefusedFlag();
         } else {
-            WasmWriter codeSection = rewriteCode(code, NO_FUEL, List.of());
+            WasmWriter codeSection = rewriteCode(code, NO_FUEL, NO_HOOK, List.of());
             if (codeSection != null) {
                 replace(Section.CODE, codeSection);
             }
@@ -106,7 +111,7 @@ public final class ModuleRewriter {
         for (Output section : output.values()) {
             out.section(section.id(), section.content());
         }
-        return new RewrittenModule(out.toByteArray(), fuel, chargePoints);
+        return new RewrittenModule(out.toByteArray(), fuel, growthRefusedFlag, chargePoints);
     }
 
     private void replace(int sectionId, WasmWriter content) {
@@ -316,39 +321,85 @@ public final class ModuleRewriter {
         }
     }
 
+    private record Appendix(Optional<FuelAccessors> fuel, Optional<String> growthRefusedFlag) {
+    }
+
     /**
-     * Appends the fuel counter global, the setter and getter types and functions and their exports, then
-     * instruments the code. Appending keeps every existing index: defined globals and functions follow the
-     * imported ones, so the new ones are numbered after all others.
+     * Appends what the host needs at run time, then rewrites the code. For fuel: the counter global, the
+     * setter {@code (i64) -> ()} and getter {@code () -> i64} with their types and exports. For growth tracking:
+     * an i32 flag global, a hook {@code (i32) -> i32} that runs {@code memory.grow} and sets the flag when it
+     * returns -1 (every {@code memory.grow} of the guest becomes a call to it), and an exported getter
+     * {@code () -> i32} of the flag. Appending keeps every existing index: defined globals and functions follow
+     * the imported ones, so the new ones are numbered after all others.
      */
-    private FuelAccessors addFuelAccessors(Section code) throws InvalidModuleException {
-        int setterType = types.count();
-        int getterType = setterType + 1;
-        int setterFunction = importedFunctions + functions.count();
-        int getterFunction = setterFunction + 1;
-        int fuelGlobal = importedGlobals + globals.count();
-        String setter = uniqueExportName(FuelAccessors.DEFAULT_SETTER);
-        String getter = uniqueExportName(FuelAccessors.DEFAULT_GETTER);
+    private Appendix appendRuntimeSupport(Section code, boolean trackGrowth) throws InvalidModuleException {
+        int typeCount = types.count();
+        int functionCount = importedFunctions + functions.count();
+        int globalCount = importedGlobals + globals.count();
+        int addedTypes = (options.meterFuel() ? 2 : 0) + (trackGrowth ? 2 : 0);
+        int addedFunctions = addedTypes;
+        int addedGlobals = (options.meterFuel() ? 1 : 0) + (trackGrowth ? 1 : 0);
+        int addedExports = (options.meterFuel() ? 2 : 0) + (trackGrowth ? 1 : 0);
 
-        WasmWriter typeSection = appendTo(Section.TYPE, types, types.count() + 2);
-        typeSection.u8(FUNCTION_TYPE).u32(1).u8(ValueTypes.I64).u32(0);
-        typeSection.u8(FUNCTION_TYPE).u32(0).u32(1).u8(ValueTypes.I64);
+        WasmWriter typeSection = appendTo(Section.TYPE, types, types.count() + addedTypes);
+        WasmWriter functionSection = appendTo(Section.FUNCTION, functions, functions.count() + addedFunctions);
+        WasmWriter globalSection = appendTo(Section.GLOBAL, globals, globals.count() + addedGlobals);
+        WasmWriter exportSection = appendTo(Section.EXPORT, exports, exports.count() + addedExports);
+        List<WasmWriter> bodies = new java.util.ArrayList<>();
 
-        WasmWriter functionSection = appendTo(Section.FUNCTION, functions, functions.count() + 2);
-        functionSection.u32(setterType).u32(getterType);
+        Optional<FuelAccessors> fuel = Optional.empty();
+        int fuelGlobal = NO_FUEL;
+        if (options.meterFuel()) {
+            int setterType = typeCount++;
+            int getterType = typeCount++;
+            int setterFunction = functionCount++;
+            int getterFunction = functionCount++;
+            fuelGlobal = globalCount++;
+            String setter = uniqueExportName(FuelAccessors.DEFAULT_SETTER);
+            String getter = uniqueExportName(FuelAccessors.DEFAULT_GETTER);
+            typeSection.u8(FUNCTION_TYPE).u32(1).u8(ValueTypes.I64).u32(0);
+            typeSection.u8(FUNCTION_TYPE).u32(0).u32(1).u8(ValueTypes.I64);
+            functionSection.u32(setterType).u32(getterType);
+            globalSection.u8(ValueTypes.I64).u8(1).u8(Opcodes.I64_CONST).s64(options.initialFuel()).u8(Opcodes.END);
+            exportSection.name(setter).u8(EXTERNAL_FUNCTION).u32(setterFunction);
+            exportSection.name(getter).u8(EXTERNAL_FUNCTION).u32(getterFunction);
+            bodies.add(new WasmWriter(16).u32(0)
+                    .u8(Opcodes.LOCAL_GET).u32(0).u8(Opcodes.GLOBAL_SET).u32(fuelGlobal).u8(Opcodes.END));
+            bodies.add(new WasmWriter(16).u32(0).u8(Opcodes.GLOBAL_GET).u32(fuelGlobal).u8(Opcodes.END));
+            fuel = Optional.of(new FuelAccessors(setter, getter, fuelGlobal));
+        }
 
-        WasmWriter globalSection = appendTo(Section.GLOBAL, globals, globals.count() + 1);
-        globalSection.u8(ValueTypes.I64).u8(1).u8(Opcodes.I64_CONST).s64(options.initialFuel()).u8(Opcodes.END);
-
-        WasmWriter exportSection = appendTo(Section.EXPORT, exports, exports.count() + 2);
-        exportSection.name(setter).u8(EXTERNAL_FUNCTION).u32(setterFunction);
-        exportSection.name(getter).u8(EXTERNAL_FUNCTION).u32(getterFunction);
-
-        WasmWriter setterBody = new WasmWriter(16).u32(0)
-                .u8(Opcodes.LOCAL_GET).u32(0).u8(Opcodes.GLOBAL_SET).u32(fuelGlobal).u8(Opcodes.END);
-        WasmWriter getterBody = new WasmWriter(16).u32(0).u8(Opcodes.GLOBAL_GET).u32(fuelGlobal).u8(Opcodes.END);
-        replace(Section.CODE, rewriteCode(code, fuelGlobal, List.of(setterBody, getterBody)));
-        return new FuelAccessors(setter, getter, fuelGlobal);
+        Optional<String> growthRefusedFlag = Optional.empty();
+        int growHook = NO_HOOK;
+        if (trackGrowth) {
+            int hookType = typeCount++;
+            int flagType = typeCount++;
+            growHook = functionCount++;
+            int flagFunction = functionCount++;
+            int flagGlobal = globalCount++;
+            String flag = uniqueExportName(RewrittenModule.DEFAULT_GROWTH_REFUSED_FLAG);
+            typeSection.u8(FUNCTION_TYPE).u32(1).u8(ValueTypes.I32).u32(1).u8(ValueTypes.I32);
+            typeSection.u8(FUNCTION_TYPE).u32(0).u32(1).u8(ValueTypes.I32);
+            functionSection.u32(hookType).u32(flagType);
+            globalSection.u8(ValueTypes.I32).u8(1).u8(Opcodes.I32_CONST).s64(0).u8(Opcodes.END);
+            exportSection.name(flag).u8(EXTERNAL_FUNCTION).u32(flagFunction);
+            bodies.add(new WasmWriter(32).u32(0)
+                    .u8(Opcodes.LOCAL_GET).u32(0)
+                    .u8(Opcodes.MEMORY_GROW).u8(0)
+                    .u8(Opcodes.LOCAL_TEE).u32(0)
+                    .u8(Opcodes.I32_CONST).s64(-1)
+                    .u8(Opcodes.I32_EQ)
+                    .u8(Opcodes.IF).u8(ValueTypes.EMPTY_BLOCK)
+                    .u8(Opcodes.I32_CONST).s64(1)
+                    .u8(Opcodes.GLOBAL_SET).u32(flagGlobal)
+                    .u8(Opcodes.END)
+                    .u8(Opcodes.LOCAL_GET).u32(0)
+                    .u8(Opcodes.END));
+            bodies.add(new WasmWriter(16).u32(0).u8(Opcodes.GLOBAL_GET).u32(flagGlobal).u8(Opcodes.END));
+            growthRefusedFlag = Optional.of(flag);
+        }
+        replace(Section.CODE, rewriteCode(code, fuelGlobal, growHook, bodies));
+        return new Appendix(fuel, growthRefusedFlag);
     }
 
     /** The section's original entries under a new count, ready for entries to be appended. */
@@ -359,8 +410,11 @@ public final class ModuleRewriter {
         return content;
     }
 
-    /** The code section with every body checked (and instrumented when fuelGlobal is not NO_FUEL). */
-    private WasmWriter rewriteCode(Section code, int fuelGlobal, List<WasmWriter> appendedBodies)
+    /**
+     * The code section with every body checked, instrumented when fuelGlobal is not NO_FUEL, and with every
+     * memory.grow turned into a call of growHook when that is not NO_HOOK.
+     */
+    private WasmWriter rewriteCode(Section code, int fuelGlobal, int growHook, List<WasmWriter> appendedBodies)
             throws InvalidModuleException {
         if (code == null) {
             if (functions.count() != 0) {
@@ -380,13 +434,13 @@ public final class ModuleRewriter {
         }
         WasmWriter out = new WasmWriter(in.remaining() + in.remaining() / 2).u32(bodies + appendedBodies.size());
         for (int i = 0; i < bodies; i++) {
-            rewriteBody(in, out, importedFunctions + i, fuelGlobal);
+            rewriteBody(in, out, importedFunctions + i, fuelGlobal, growHook);
         }
         in.expectEnd("code section");
         return appendBodies(out, appendedBodies);
     }
 
-    private void rewriteBody(WasmReader in, WasmWriter out, int functionIndex, int fuelGlobal)
+    private void rewriteBody(WasmReader in, WasmWriter out, int functionIndex, int fuelGlobal, int growHook)
             throws InvalidModuleException {
         int size = in.u32AsInt("function body size");
         if (size > in.remaining()) {
@@ -400,12 +454,12 @@ public final class ModuleRewriter {
         FunctionBody body = OperatorDecoder.decode(
                 new WasmReader(source, module, bodyStart, bodyStart + size).within("function " + functionIndex));
         in.skip(size);
-        if (fuelGlobal == NO_FUEL) {
+        if (fuelGlobal == NO_FUEL && growHook == NO_HOOK) {
             checkInstructions(in, functionIndex, body.instructionCount());
             out.u32(size).bytes(module, bodyStart, size);
             return;
         }
-        FuelInstrumenter.Result instrumented = FuelInstrumenter.instrument(module, body, fuelGlobal);
+        FuelInstrumenter.Result instrumented = FuelInstrumenter.instrument(module, body, fuelGlobal, growHook);
         chargePoints += instrumented.charges();
         byte[] newBody = instrumented.body();
         if (newBody.length > options.maxFunctionBodyBytes()) {

@@ -11,9 +11,11 @@ package run.capsule.runner.wasm;
  *                               Cranelift's 24-bit index overflow, GHSA-897f-g5gm-fmxm)
  * @param initialFuel            the fuel counter's value at instantiation, before the host sets it: what a
  *                               start function may spend (0 means a metered start function traps)
+ * @param trackGrowth            route every {@code memory.grow} through an appended function that records a refused
+ *                               growth (a result of -1) in a flag the host reads through an export
  */
 public record RewriteOptions(boolean meterFuel, long maxMemoryPages, long maxTableElements, int maxFunctionBodyBytes,
-                             long maxFunctionInstructions, long initialFuel) {
+                             long maxFunctionInstructions, long initialFuel, boolean trackGrowth) {
 
     /** 1 GiB of linear memory. */
     public static final long DEFAULT_MAX_MEMORY_PAGES = 16_384;
@@ -43,33 +45,37 @@ public record RewriteOptions(boolean meterFuel, long maxMemoryPages, long maxTab
         }
     }
 
-    /** Fuel metering on, 1 GiB memories, 1M-element tables, 1 MiB and 4M instructions per function. */
+    /** Fuel metering on, 1 GiB memories, 1M-element tables, 1 MiB and 4M instructions per function, no growth tracking. */
     public static RewriteOptions defaults() {
         return new RewriteOptions(true, DEFAULT_MAX_MEMORY_PAGES, DEFAULT_MAX_TABLE_ELEMENTS,
-                DEFAULT_MAX_FUNCTION_BODY_BYTES, DEFAULT_MAX_FUNCTION_INSTRUCTIONS, 0);
+                DEFAULT_MAX_FUNCTION_BODY_BYTES, DEFAULT_MAX_FUNCTION_INSTRUCTIONS, 0, false);
     }
 
     public RewriteOptions withMeterFuel(boolean value) {
-        return new RewriteOptions(value, maxMemoryPages, maxTableElements, maxFunctionBodyBytes, maxFunctionInstructions, initialFuel);
+        return new RewriteOptions(value, maxMemoryPages, maxTableElements, maxFunctionBodyBytes, maxFunctionInstructions, initialFuel, trackGrowth);
     }
 
     public RewriteOptions withMaxMemoryPages(long value) {
-        return new RewriteOptions(meterFuel, value, maxTableElements, maxFunctionBodyBytes, maxFunctionInstructions, initialFuel);
+        return new RewriteOptions(meterFuel, value, maxTableElements, maxFunctionBodyBytes, maxFunctionInstructions, initialFuel, trackGrowth);
     }
 
     public RewriteOptions withMaxTableElements(long value) {
-        return new RewriteOptions(meterFuel, maxMemoryPages, value, maxFunctionBodyBytes, maxFunctionInstructions, initialFuel);
+        return new RewriteOptions(meterFuel, maxMemoryPages, value, maxFunctionBodyBytes, maxFunctionInstructions, initialFuel, trackGrowth);
     }
 
     public RewriteOptions withMaxFunctionBodyBytes(int value) {
-        return new RewriteOptions(meterFuel, maxMemoryPages, maxTableElements, value, maxFunctionInstructions, initialFuel);
+        return new RewriteOptions(meterFuel, maxMemoryPages, maxTableElements, value, maxFunctionInstructions, initialFuel, trackGrowth);
     }
 
     public RewriteOptions withMaxFunctionInstructions(long value) {
-        return new RewriteOptions(meterFuel, maxMemoryPages, maxTableElements, maxFunctionBodyBytes, value, initialFuel);
+        return new RewriteOptions(meterFuel, maxMemoryPages, maxTableElements, maxFunctionBodyBytes, value, initialFuel, trackGrowth);
     }
 
     public RewriteOptions withInitialFuel(long value) {
-        return new RewriteOptions(meterFuel, maxMemoryPages, maxTableElements, maxFunctionBodyBytes, maxFunctionInstructions, value);
+        return new RewriteOptions(meterFuel, maxMemoryPages, maxTableElements, maxFunctionBodyBytes, maxFunctionInstructions, value, trackGrowth);
+    }
+
+    public RewriteOptions withTrackGrowth(boolean value) {
+        return new RewriteOptions(meterFuel, maxMemoryPages, maxTableElements, maxFunctionBodyBytes, maxFunctionInstructions, initialFuel, value);
     }
 }

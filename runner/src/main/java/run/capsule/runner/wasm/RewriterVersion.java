@@ -5,7 +5,7 @@ package run.capsule.runner.wasm;
  * different bytes, so it belongs in the key of any cache of rewritten or compiled modules.
  */
 public final class RewriterVersion {
-    public static final int CURRENT = 1;
+    public static final int CURRENT = 2;
 
     private RewriterVersion() {
     }

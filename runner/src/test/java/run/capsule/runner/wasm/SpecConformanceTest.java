@@ -38,7 +38,8 @@ class SpecConformanceTest {
     private static final RewriteOptions SPEC_OPTIONS = RewriteOptions.defaults()
             .withMaxMemoryPages(RewriteOptions.WASM32_MAX_PAGES)
             .withMaxTableElements(RewriteOptions.MAX_TABLE_ELEMENTS)
-            .withInitialFuel(Long.MAX_VALUE);
+            .withInitialFuel(Long.MAX_VALUE)
+            .withTrackGrowth(true);
 
     record FileOutcome(String wast, int modules, int rewritten, int validated, Map<String, Integer> refusedByFeature,
                        List<String> failures, String assertionsBefore, String assertionsAfter) {

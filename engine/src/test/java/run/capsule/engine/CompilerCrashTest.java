@@ -1,0 +1,50 @@
+package run.capsule.engine;
+
+import org.junit.jupiter.api.Test;
+import run.capsule.engine.runner.RunnerLauncher;
+import run.capsule.engine.runner.RunnerPool;
+import run.capsule.runner.NativeLibrary;
+import run.capsule.store.ModuleStore;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A module whose compile kills its runner is remembered: the attempt fails as invalid input, and later
+ * attempts of the same module fail at once without starting another runner. The crash is simulated with the
+ * runner's test hook {@code capsule.runner.haltWhileCompiling}.
+ */
+class CompilerCrashTest {
+    @Test
+    void aModuleThatKillsTheCompilerIsNotCompiledAgain() throws Exception {
+        Path module = TestModules.wasm("exit3.wasm");
+        String sha = ModuleStore.sha256(Files.readAllBytes(module));
+        RunnerLauncher launcher = new RunnerLauncher(NativeLibrary.defaultCacheDir(), System.getProperty("java.class.path"),
+                List.of("-Xmx128m", "-Dcapsule.runner.haltWhileCompiling=" + sha));
+        try (RunnerPool pool = new RunnerPool(launcher, 1, Duration.ofSeconds(30))) {
+            AttemptRunner attempts = new AttemptRunner(pool, Duration.ofSeconds(30));
+            TaskSpec spec = TaskSpec.builder(module).build();
+
+            AttemptRunner.Ran first = attempts.run("t1", 1, spec, sha, module, TaskListener.NONE);
+            assertThat(first.outcome().errorType()).isEqualTo("invalid_input");
+            assertThat(first.outcome().errorMessage()).startsWith("module crashed the compiler (runner process");
+
+            long started = System.nanoTime();
+            AttemptRunner.Ran second = attempts.run("t2", 1, spec, sha, module, TaskListener.NONE);
+            assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(1_000);
+            assertThat(second.outcome().errorType()).isEqualTo("invalid_input");
+            assertThat(second.outcome().errorMessage()).startsWith("module crashed the compiler");
+            assertThat(pool.pids()).isEmpty();
+
+            Path other = TestModules.sample("wat/answer.wasm");
+            AttemptRunner.Ran unaffected = attempts.run("t3", 1, TaskSpec.builder(other).build(),
+                    ModuleStore.sha256(Files.readAllBytes(other)), other, TaskListener.NONE);
+            assertThat(unaffected.outcome().errorType()).isNull();
+            assertThat(unaffected.stdout()).isEqualTo("42\n");
+        }
+    }
+}

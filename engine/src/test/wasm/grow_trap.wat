@@ -1,0 +1,7 @@
+;; Grows memory by 16 pages (1 MiB) until memory.grow fails, then traps: for memory_limit tests.
+(module
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (loop $more
+      (br_if $more (i32.ne (memory.grow (i32.const 16)) (i32.const -1))))
+    unreachable))

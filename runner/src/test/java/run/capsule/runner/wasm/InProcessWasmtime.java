@@ -1,0 +1,29 @@
+package run.capsule.runner.wasm;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+import run.capsule.runner.NativeLibrary;
+import run.capsule.runner.WasmSandbox;
+
+/**
+ * wasmtime inside the test JVM. The native library is extracted to {@code target/capsule-cache}, which the
+ * surefire configuration puts on {@code java.library.path}, so the binding never copies itself to /tmp.
+ * Without that setting (a run outside Maven), tests that need wasmtime are skipped.
+ */
+final class InProcessWasmtime {
+    static final Path CACHE = Path.of("target", "capsule-cache").toAbsolutePath();
+
+    private InProcessWasmtime() {
+    }
+
+    static WasmSandbox sandbox(WasmSandbox.Instrumentation instrumentation) throws IOException {
+        Path dir = NativeLibrary.extract(CACHE);
+        try {
+            NativeLibrary.requireOnLibraryPath(dir);
+        } catch (IllegalStateException e) {
+            Assumptions.abort("wasmtime not loaded in-process: " + e.getMessage());
+        }
+        return WasmSandbox.create(CACHE, instrumentation);
+    }
+}
