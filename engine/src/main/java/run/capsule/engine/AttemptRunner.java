@@ -24,8 +24,6 @@ import java.util.concurrent.ConcurrentHashMap;
 final class AttemptRunner {
     /** How long a runner may take to read, rewrite, compile and instantiate a module before the guest starts. */
     static final Duration SETUP_LIMIT = Duration.ofMinutes(2);
-    /** The most a runner may overrun an attempt's timeout, counted from the guest's start, before it is killed. */
-    static final Duration MAX_KILL_GRACE = Duration.ofSeconds(5);
     static final String CRASHED_COMPILER = "module crashed the compiler";
 
     private final RunnerPool pool;
@@ -64,9 +62,8 @@ final class AttemptRunner {
             onDispatch.accept(runner);
             listener.attemptStarted(taskId, attemptNo, runner.pid());
             RunAttempt request = request(taskId, attemptNo, spec, moduleSha256, moduleFile);
-            Duration grace = killGrace.compareTo(MAX_KILL_GRACE) > 0 ? MAX_KILL_GRACE : killGrace;
             AttemptResult result = runner.execute(request, text -> listener.guestStderr(taskId, attemptNo, text),
-                    SETUP_LIMIT, spec.limits().timeout().plus(grace));
+                    SETUP_LIMIT, spec.limits().timeout().plus(killGrace));
             long duration = elapsed(started);
             if (result.succeeded()) {
                 String resultJson = GuestResult.toJson(GuestResult.fromStdout(result.stdout()));

@@ -10,7 +10,7 @@ import run.capsule.store.TaskRow;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
-@Command(name = "cancel", description = "Cancels a task: a pending one never runs; a running attempt is stopped and recorded CANCELLED.")
+@Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancels a task: a pending one never runs; a running attempt is stopped and recorded CANCELLED.")
 final class CancelCommand implements Callable<Integer> {
     @ParentCommand
     CapsuleCli cli;

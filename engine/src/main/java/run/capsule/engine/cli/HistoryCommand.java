@@ -16,7 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
-@Command(name = "history", description = {"Shows recent tasks, or one task with its attempts and status changes.",
+@Command(name = "history", mixinStandardHelpOptions = true, description = {"Shows recent tasks, or one task with its attempts and status changes.",
         "TASK_ID may be a unique prefix of an id."})
 final class HistoryCommand implements Callable<Integer> {
     @ParentCommand

@@ -14,7 +14,7 @@ import run.capsule.engine.TaskSpec;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "run", description = {
+@Command(name = "run", mixinStandardHelpOptions = true, description = {
         "Runs a WASI command module in a sandbox and waits for its result.",
         "The result is the module's stdout: its JSON value when stdout is JSON, else the text.",
         "Put guest arguments that start with '-' after '--'.",

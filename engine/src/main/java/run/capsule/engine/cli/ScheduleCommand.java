@@ -11,7 +11,7 @@ import run.capsule.engine.TaskSpec;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "schedule", description = {
+@Command(name = "schedule", mixinStandardHelpOptions = true, description = {
         "Recurring tasks: capsule schedule FILE [ARGS] --cron EXPR [--schedule-name N] [task flags];",
         "capsule schedule --list; capsule schedule --delete NAME.",
         "Cron expressions use Quartz syntax in UTC, e.g. \"0 */5 * * * ?\" (every five minutes). Workers fire them."})

@@ -16,7 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "sql", description = {"Runs one read-only SQL query over the journal (tables: tasks, attempts, task_events).",
+@Command(name = "sql", mixinStandardHelpOptions = true, description = {"Runs one read-only SQL query over the journal (tables: tasks, attempts, task_events).",
         "Writes are refused. See docs/sql.md."})
 final class SqlCommand implements Callable<Integer> {
     @ParentCommand

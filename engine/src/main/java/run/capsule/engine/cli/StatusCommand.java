@@ -11,7 +11,7 @@ import run.capsule.store.TaskRow;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
-@Command(name = "status", description = "Shows a task's status.")
+@Command(name = "status", mixinStandardHelpOptions = true, description = "Shows a task's status.")
 final class StatusCommand implements Callable<Integer> {
     @ParentCommand
     CapsuleCli cli;

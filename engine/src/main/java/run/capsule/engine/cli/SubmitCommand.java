@@ -15,7 +15,7 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.concurrent.Callable;
 
-@Command(name = "submit", description = {
+@Command(name = "submit", mixinStandardHelpOptions = true, description = {
         "Queues a task for a worker (capsule worker) and prints its id at once.",
         "The id is printed only once the task is durably journaled."})
 final class SubmitCommand implements Callable<Integer> {

@@ -14,7 +14,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
-@Command(name = "wait", description = {"Waits until a task ends and prints its result (the envelope with --json).",
+@Command(name = "wait", mixinStandardHelpOptions = true, description = {"Waits until a task ends and prints its result (the envelope with --json).",
         "Exit code 3 when --timeout passes first."})
 final class WaitCommand implements Callable<Integer> {
     static final int STILL_RUNNING = 3;

@@ -13,7 +13,7 @@ import run.capsule.engine.WorkerOptions;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-@Command(name = "worker", description = {
+@Command(name = "worker", mixinStandardHelpOptions = true, description = {
         "Runs queued tasks until stopped. On SIGTERM (or Ctrl-C) it stops claiming, lets running attempts finish",
         "within --drain-timeout, hands the rest back to the queue and exits."})
 final class WorkerCommand implements Callable<Integer> {
