@@ -20,7 +20,8 @@ import java.util.concurrent.Executors;
  * What fuel metering costs: a CPU-bound guest run as it is and as the sandbox rewrites it (same process, same
  * wasmtime engine settings, alternating runs), and the rewriter's throughput on the modules given. Must be
  * started with {@code -Djava.library.path=<cache>/native/0.19.0-linux-x86_64}.
- * Usage: FuelOverhead GUEST.wasm SCALE RUNS [MODULE.wasm ...]
+ * Usage: FuelOverhead GUEST.wasm SCALE|JSON_ARGS RUNS [MODULE.wasm ...] (a JSON array gives the guest's arguments,
+ * e.g. {@code '["-c", "..."]'} for CPython; anything else is passed as the one argument).
  */
 public final class FuelOverhead {
     public static void main(String[] args) throws Exception {
@@ -31,7 +32,10 @@ public final class FuelOverhead {
         NativeLibrary.requireOnLibraryPath(NativeLibrary.extract(cache));
         Path work = Files.createTempDirectory("capsule-fuel");
         ExecutorService wasm = Executors.newSingleThreadExecutor(r -> new Thread(null, r, "wasm", 64L * 1024 * 1024));
-        RunAttempt request = new RunAttempt("fuel", "", guest.toString(), "guest", List.of(scale), Map.of(), List.of(),
+        List<String> guestArgs = scale.startsWith("[")
+                ? new com.fasterxml.jackson.databind.ObjectMapper().readValue(scale, new com.fasterxml.jackson.core.type.TypeReference<List<String>>() { })
+                : List.of(scale);
+        RunAttempt request = new RunAttempt("fuel", "", guest.toString(), "guest", guestArgs, Map.of(), List.of(),
                 600_000, 1 << 20, false, 0, 4096);
         try (WasmSandbox plain = WasmSandbox.create(cache, WasmSandbox.Instrumentation.NONE);
              WasmSandbox metered = WasmSandbox.create(cache, WasmSandbox.Instrumentation.FULL)) {
