@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 final class NodeMaintenance implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeMaintenance.class);
     private static final long CANCEL_CHECK_MS = 250;
+    private static final java.time.Duration KEEP_GONE_NODES = java.time.Duration.ofDays(7);
+    private int beats;
     private final Journal journal;
     private final CapsuleOptions options;
     private final ActiveAttempts active;
@@ -43,6 +45,9 @@ final class NodeMaintenance implements AutoCloseable {
         try {
             journal.nodes().heartbeat(options.nodeId());
             recoverLapsedNodes();
+            if (beats++ % 1000 == 0) {
+                journal.nodes().pruneGone(KEEP_GONE_NODES);
+            }
         } catch (RuntimeException e) {
             log.warn("heartbeat failed: {}", e.getMessage());
         }

@@ -78,6 +78,15 @@ public final class NodeRegistry {
                 .execute() == 1;
     }
 
+    /** Forgets nodes that stopped or were lost more than {@code age} ago; attempts keep their node ids. */
+    public int pruneGone(Duration age) {
+        OffsetDateTime cutoff = databaseNow().minus(age);
+        return dsl.deleteFrom(NODES)
+                .where(NODES.STATUS.in("STOPPED", "LOST"))
+                .and(NODES.HEARTBEAT_AT.lt(cutoff))
+                .execute();
+    }
+
     public OffsetDateTime databaseNow() {
         return dsl.select(DSL.currentOffsetDateTime()).fetchOne(0, OffsetDateTime.class);
     }

@@ -135,4 +135,24 @@ class TaskJournalTest {
             assertThat(journal.tasks().recent(10)).extracting(TaskRow::id).containsExactly(id);
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void nodesLapseByTheDatabaseClockAndGoneOnesArePruned(String database) throws Exception {
+        try (Journal journal = open(database)) {
+            NodeRegistry nodes = journal.nodes();
+            nodes.register("a", 2);
+            nodes.register("b", 2);
+            Thread.sleep(300);
+            nodes.heartbeat("b");
+            assertThat(nodes.lapsed("b", java.time.Duration.ofMillis(200))).containsExactly("a");
+            assertThat(nodes.markLost("a", java.time.Duration.ofMillis(200))).isTrue();
+            assertThat(nodes.markLost("a", java.time.Duration.ofMillis(200))).isFalse();
+            nodes.stopped("b");
+            assertThat(nodes.lapsed("c", java.time.Duration.ofMillis(1))).isEmpty();
+            assertThat(nodes.pruneGone(java.time.Duration.ofDays(1))).isZero();
+            Thread.sleep(50);
+            assertThat(nodes.pruneGone(java.time.Duration.ofMillis(10))).isEqualTo(2);
+        }
+    }
 }
