@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import run.capsule.runner.AtomicFiles;
 
 /** Module bytes as files under the cache directory, named by digest, for runners to read. */
 final class ModuleFiles {
@@ -20,14 +20,7 @@ final class ModuleFiles {
             if (Files.isRegularFile(file) && Files.size(file) == bytes.length) {
                 return file;
             }
-            Files.createDirectories(dir);
-            Path temp = Files.createTempFile(dir, sha256, ".part");
-            try {
-                Files.write(temp, bytes);
-                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } finally {
-                Files.deleteIfExists(temp);
-            }
+            AtomicFiles.write(file, bytes);
             return file;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write module cache file " + file, e);

@@ -42,13 +42,16 @@ class WorkerKillTest {
         try (Capsule client = Capsule.openClient(CapsuleOptions.builder().journal(journal).build())) {
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < TASKS; i++) {
-                ids.add(client.submit(TaskSpec.builder(TestModules.wasm("probe.wasm")).args(List.of("stderr", "1")).build(),
+                ids.add(client.submit(TaskSpec.builder(TestModules.wasm("probe.wasm")).args(List.of("stderr", "2")).build(),
                         SubmitOptions.NOW).taskId());
             }
             Process first = startWorker(journal, "worker-1");
             List<ProcessHandle> firstRunners;
             try {
                 await().atMost(Duration.ofSeconds(60)).until(() -> count(client, "select count(*) from tasks where status = 'SUCCEEDED'") >= TASKS / 4);
+                // kill while both runners hold an attempt, so there is work in flight to lose
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
+                        .until(() -> count(client, "select count(*) from tasks where status = 'RUNNING'") == 2);
                 firstRunners = first.descendants().toList();
                 first.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             } finally {

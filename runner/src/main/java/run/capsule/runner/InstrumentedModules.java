@@ -11,7 +11,6 @@ import run.capsule.runner.wasm.RewrittenModule;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -92,20 +91,11 @@ final class InstrumentedModules {
         RewrittenModule rewritten = ModuleRewriter.rewrite(sourceName, original.read(), key.options());
         Exports added = Exports.of(rewritten);
         Files.createDirectories(dir);
-        writeAtomically(wasm, rewritten.bytes());
-        writeAtomically(exports, JSON.writeValueAsBytes(added));
+        AtomicFiles.write(wasm, rewritten.bytes());
+        AtomicFiles.write(exports, JSON.writeValueAsBytes(added));
         return new Instrumented(rewritten.bytes(), added);
     }
 
-    private void writeAtomically(Path target, byte[] bytes) throws IOException {
-        Path temp = Files.createTempFile(dir, target.getFileName().toString(), ".part");
-        try {
-            Files.write(temp, bytes);
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
-    }
 
     /** The original module's bytes, read only when they are needed. */
     interface ModuleBytes {

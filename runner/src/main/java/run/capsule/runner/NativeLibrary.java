@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -45,14 +44,7 @@ public final class NativeLibrary {
         if (Files.isRegularFile(target) && Files.size(target) == bundled.length && Arrays.equals(Files.readAllBytes(target), bundled)) {
             return dir;
         }
-        Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, FILE_NAME, ".part");
-        try {
-            Files.write(temp, bundled);
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(temp);
-        }
+        AtomicFiles.write(target, bundled);
         return dir;
     }
 

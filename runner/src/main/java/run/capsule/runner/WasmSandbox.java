@@ -111,9 +111,7 @@ public final class WasmSandbox implements AutoCloseable {
         Path cacheConfig = cacheDir.resolve("wasmtime-" + NativeLibrary.WASMTIME_VERSION + "-cache.toml");
         String toml = "[cache]\nenabled = true\ndirectory = \"" + compileCache.toAbsolutePath().toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n";
         if (!Files.exists(cacheConfig) || !Files.readString(cacheConfig).equals(toml)) {
-            Path temp = Files.createTempFile(cacheDir, "cache", ".toml");
-            Files.writeString(temp, toml);
-            Files.move(temp, cacheConfig, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.write(cacheConfig, toml.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
         Config config = new Config();
         try {
