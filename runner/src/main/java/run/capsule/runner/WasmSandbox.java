@@ -136,6 +136,18 @@ public final class WasmSandbox implements AutoCloseable {
 
     /** Runs one attempt to its end. Never throws for guest behaviour; the result says what happened. */
     public AttemptResult run(RunAttempt request, Path workDir, StreamWatcher watcher, Progress progress) {
+        return run(request, workDir, watcher, progress, READ_WRITE_DIR);
+    }
+
+    /**
+     * Runs the start-up canary: like {@link #run}, but read-write grants also allow creating symlinks, which
+     * tasks never get. Only for {@link SymlinkCanary}.
+     */
+    AttemptResult runWithSymlinkGrants(RunAttempt request, Path workDir) {
+        return run(request, workDir, StreamWatcher.NONE, Progress.NONE, EnumSet.allOf(DirCaps.class));
+    }
+
+    private AttemptResult run(RunAttempt request, Path workDir, StreamWatcher watcher, Progress progress, Set<DirCaps> readWriteDir) {
         long started = System.nanoTime();
         OutputFile stdout;
         OutputFile stderr;
@@ -168,7 +180,7 @@ public final class WasmSandbox implements AutoCloseable {
         int fd = 3;
         for (Mount mount : request.mounts()) {
             wasi.insertDir(fd++, Path.of(mount.hostPath()),
-                    mount.readOnly() ? READ_ONLY_DIR : READ_WRITE_DIR,
+                    mount.readOnly() ? READ_ONLY_DIR : readWriteDir,
                     mount.readOnly() ? READ_ONLY_FILE : READ_WRITE_FILE,
                     Path.of(mount.guestPath()));
         }
