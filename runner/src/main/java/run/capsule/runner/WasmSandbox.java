@@ -23,6 +23,9 @@ import io.github.kawamuray.wasmtime.wasi.WasiCtxBuilder;
 import run.capsule.runner.protocol.AttemptResult;
 import run.capsule.runner.protocol.Mount;
 import run.capsule.runner.protocol.RunAttempt;
+import run.capsule.runner.host.HostCallExchange;
+import run.capsule.runner.host.HostCalls;
+import run.capsule.runner.wasm.HostCallImport;
 import run.capsule.runner.wasm.InvalidModuleException;
 import run.capsule.runner.wasm.PollForwarder;
 import run.capsule.runner.wasm.RewriteOptions;
@@ -58,6 +61,7 @@ public final class WasmSandbox implements AutoCloseable {
     private static final long NO_DEADLINE_TICKS = Long.MAX_VALUE / 4;
     private static final FuncType POLL_ONEOFF_TYPE = new FuncType(
             new Val.Type[] {Val.Type.I32, Val.Type.I32, Val.Type.I32, Val.Type.I32}, new Val.Type[] {Val.Type.I32});
+    private static final FuncType HOST_CALL_TYPE = POLL_ONEOFF_TYPE;
     private static final Set<DirCaps> READ_ONLY_DIR = EnumSet.of(
             DirCaps.OPEN, DirCaps.READDIR, DirCaps.PATH_FILESTAT_GET, DirCaps.FILESTAT_GET);
     private static final Set<FileCaps> READ_ONLY_FILE = EnumSet.of(
@@ -83,6 +87,7 @@ public final class WasmSandbox implements AutoCloseable {
     private final InstrumentedModules instrumented;
     private final Instrumentation instrumentation;
     private final Map<String, CompiledModule> compiled = new LinkedHashMap<>(16, 0.75f, true);
+    private volatile HostCalls hostCalls = HostCalls.BASIC;
 
     private record CompiledModule(Module module, InstrumentedModules.Exports exports) {
     }
@@ -128,6 +133,11 @@ public final class WasmSandbox implements AutoCloseable {
         } finally {
             config.dispose();
         }
+    }
+
+    /** What serves the guests' {@code capsule.host_call}; {@link HostCalls#BASIC} until set. */
+    public void serveHostCalls(HostCalls hostCalls) {
+        this.hostCalls = hostCalls;
     }
 
     public AttemptResult run(RunAttempt request, Path workDir, StreamWatcher watcher) {
@@ -186,7 +196,7 @@ public final class WasmSandbox implements AutoCloseable {
         }
         List<Disposable> owned = new ArrayList<>();
         Store<Void> store = new Store<>(null, engine, wasi);
-        GuestHost host = new GuestHost(store);
+        GuestHost host = new GuestHost(store, new HostCallExchange(hostCalls.dispatcherFor(request)));
         Outcome outcome = new Outcome();
         long budget = request.fuel() > 0 ? request.fuel() : Long.MAX_VALUE;
         long memoryLimitPages = memoryLimitPages(request);
@@ -195,6 +205,12 @@ public final class WasmSandbox implements AutoCloseable {
             List<Extern> externs = new ArrayList<>();
             boolean importsPoll = false;
             for (ImportType imp : module.module().imports()) {
+                if (HostCallImport.is(imp.module(), imp.name())) {
+                    Func call = new Func(store, HOST_CALL_TYPE, host::hostCall);
+                    owned.add(call);
+                    externs.add(Extern.fromFunc(call));
+                    continue;
+                }
                 if (imp.module().equals(WasiPreview1.MODULE) && imp.name().equals(PollForwarder.FUNCTION)) {
                     Func poll = new Func(store, POLL_ONEOFF_TYPE, host::pollOneoff);
                     owned.add(poll);
@@ -354,13 +370,29 @@ public final class WasmSandbox implements AutoCloseable {
      */
     private static final class GuestHost {
         private final Store<Void> store;
+        private final HostCallExchange hostCalls;
         Memory memory;
         Func forward;
         ClockPoll clock;
         volatile boolean deadlineHit;
 
-        GuestHost(Store<Void> store) {
+        GuestHost(Store<Void> store, HostCallExchange hostCalls) {
             this.store = store;
+            this.hostCalls = hostCalls;
+        }
+
+        void hostCall(io.github.kawamuray.wasmtime.Caller<Void> caller, Val[] params, Val[] results) {
+            if (memory == null) {
+                results[0] = Val.fromI32(HostCallExchange.BAD_MEMORY);
+                return;
+            }
+            int length;
+            try {
+                length = hostCalls.call(memory.buffer(store), params[0].i32(), params[1].i32(), params[2].i32(), params[3].i32());
+            } catch (RuntimeException e) {
+                length = HostCallExchange.BAD_MEMORY;
+            }
+            results[0] = Val.fromI32(length);
         }
 
         void pollOneoff(io.github.kawamuray.wasmtime.Caller<Void> caller, Val[] params, Val[] results) {
