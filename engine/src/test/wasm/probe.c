@@ -2,7 +2,9 @@
 //   env             print the environment as a JSON array of "NAME=VALUE" strings
 //   args            print argv[2..] as a JSON array
 //   cat PATH        print the file's contents
-//   write PATH TEXT write TEXT to PATH, print "ok" or the error
+//   write PATH TEXT write TEXT to PATH (create, truncate), print "ok"
+//   truncate PATH   open PATH with O_WRONLY|O_TRUNC only, print "ok"
+// File modes that fail print "error: " and strerror(errno) to stderr and exit 1.
 //   spam N          write N bytes of 'x' to stdout
 //   stderr N        write N lines to stderr, pausing between them, then print "done"
 //   grow PAGES      grow memory by PAGES 64 KiB pages, print the new size in bytes
@@ -12,6 +14,7 @@
 //   burn N          a deterministic integer loop of N rounds; print its checksum
 //   poll            poll() stdout for writing with a 5 s timeout; print the count and whether POLLOUT is set
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,15 +47,20 @@ int main(int argc, char **argv) {
         puts("]");
     } else if (!strcmp(mode, "cat") && argc > 2) {
         FILE *f = fopen(argv[2], "r");
-        if (!f) { printf("error: %s\n", strerror(errno)); return 1; }
+        if (!f) { fprintf(stderr, "error: %s\n", strerror(errno)); return 1; }
         int c;
         while ((c = fgetc(f)) != EOF) putchar(c);
         fclose(f);
     } else if (!strcmp(mode, "write") && argc > 3) {
         FILE *f = fopen(argv[2], "w");
-        if (!f) { printf("error: %s\n", strerror(errno)); return 1; }
+        if (!f) { fprintf(stderr, "error: %s\n", strerror(errno)); return 1; }
         fputs(argv[3], f);
-        fclose(f);
+        if (fclose(f) != 0) { fprintf(stderr, "error: %s\n", strerror(errno)); return 1; }
+        puts("ok");
+    } else if (!strcmp(mode, "truncate") && argc > 2) {
+        int fd = open(argv[2], O_WRONLY | O_TRUNC);
+        if (fd < 0) { fprintf(stderr, "error: %s\n", strerror(errno)); return 1; }
+        close(fd);
         puts("ok");
     } else if (!strcmp(mode, "spam") && argc > 2) {
         long n = atol(argv[2]);

@@ -24,6 +24,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.stream.Stream;
@@ -42,6 +43,8 @@ public final class RunnerMain {
      * announcing that it compiles that module, as if the compiler had crashed.
      */
     private static final String HALT_WHILE_COMPILING = System.getProperty("capsule.runner.haltWhileCompiling", "");
+    /** Test hook: {@code -Dcapsule.runner.pretendSymlinkEscape=true} makes the start-up canary report an escape. */
+    private static final boolean PRETEND_SYMLINK_ESCAPE = Boolean.getBoolean("capsule.runner.pretendSymlinkEscape");
 
     private final OutputStream protocolOut;
     private final WasmSandbox sandbox;
@@ -66,6 +69,15 @@ public final class RunnerMain {
             Path workRoot = Files.createTempDirectory("capsule-runner-");
             WasmSandbox sandbox = WasmSandbox.create(cacheDir);
             workRootToDelete = workRoot;
+            Optional<String> refusal = PRETEND_SYMLINK_ESCAPE
+                    ? SymlinkCanary.verdict(new AttemptResult("symlink-canary", SymlinkCanary.ESCAPED_THROUGH_PATH, null, null, null,
+                            "", false, "", false, 0, null, null, false))
+                    : SymlinkCanary.check(sandbox, workRoot);
+            if (refusal.isPresent()) {
+                System.err.println(refusal.get());
+                exit(78);
+                return;
+            }
             new RunnerMain(protocolOut, sandbox, workRoot).serve(protocolIn);
         } catch (Throwable e) {
             log.error("runner failed to start: {}", e.toString());
@@ -177,7 +189,7 @@ public final class RunnerMain {
         Runtime.getRuntime().halt(status);
     }
 
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }

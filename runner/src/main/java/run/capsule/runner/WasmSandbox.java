@@ -23,6 +23,9 @@ import io.github.kawamuray.wasmtime.wasi.WasiCtxBuilder;
 import run.capsule.runner.protocol.AttemptResult;
 import run.capsule.runner.protocol.Mount;
 import run.capsule.runner.protocol.RunAttempt;
+import run.capsule.runner.host.HostCallExchange;
+import run.capsule.runner.host.HostCalls;
+import run.capsule.runner.wasm.HostCallImport;
 import run.capsule.runner.wasm.InvalidModuleException;
 import run.capsule.runner.wasm.PollForwarder;
 import run.capsule.runner.wasm.RewriteOptions;
@@ -58,6 +61,7 @@ public final class WasmSandbox implements AutoCloseable {
     private static final long NO_DEADLINE_TICKS = Long.MAX_VALUE / 4;
     private static final FuncType POLL_ONEOFF_TYPE = new FuncType(
             new Val.Type[] {Val.Type.I32, Val.Type.I32, Val.Type.I32, Val.Type.I32}, new Val.Type[] {Val.Type.I32});
+    private static final FuncType HOST_CALL_TYPE = POLL_ONEOFF_TYPE;
     private static final Set<DirCaps> READ_ONLY_DIR = EnumSet.of(
             DirCaps.OPEN, DirCaps.READDIR, DirCaps.PATH_FILESTAT_GET, DirCaps.FILESTAT_GET);
     private static final Set<FileCaps> READ_ONLY_FILE = EnumSet.of(
@@ -83,6 +87,7 @@ public final class WasmSandbox implements AutoCloseable {
     private final InstrumentedModules instrumented;
     private final Instrumentation instrumentation;
     private final Map<String, CompiledModule> compiled = new LinkedHashMap<>(16, 0.75f, true);
+    private volatile HostCalls hostCalls = HostCalls.BASIC;
 
     private record CompiledModule(Module module, InstrumentedModules.Exports exports) {
     }
@@ -128,12 +133,29 @@ public final class WasmSandbox implements AutoCloseable {
         }
     }
 
+    /** What serves the guests' {@code capsule.host_call}; {@link HostCalls#BASIC} until set. */
+    public void serveHostCalls(HostCalls hostCalls) {
+        this.hostCalls = hostCalls;
+    }
+
     public AttemptResult run(RunAttempt request, Path workDir, StreamWatcher watcher) {
         return run(request, workDir, watcher, Progress.NONE);
     }
 
     /** Runs one attempt to its end. Never throws for guest behaviour; the result says what happened. */
     public AttemptResult run(RunAttempt request, Path workDir, StreamWatcher watcher, Progress progress) {
+        return run(request, workDir, watcher, progress, READ_WRITE_DIR);
+    }
+
+    /**
+     * Runs the start-up canary: like {@link #run}, but read-write grants also allow creating symlinks, which
+     * tasks never get. Only for {@link SymlinkCanary}.
+     */
+    AttemptResult runWithSymlinkGrants(RunAttempt request, Path workDir) {
+        return run(request, workDir, StreamWatcher.NONE, Progress.NONE, EnumSet.allOf(DirCaps.class));
+    }
+
+    private AttemptResult run(RunAttempt request, Path workDir, StreamWatcher watcher, Progress progress, Set<DirCaps> readWriteDir) {
         long started = System.nanoTime();
         OutputFile stdout;
         OutputFile stderr;
@@ -166,13 +188,13 @@ public final class WasmSandbox implements AutoCloseable {
         int fd = 3;
         for (Mount mount : request.mounts()) {
             wasi.insertDir(fd++, Path.of(mount.hostPath()),
-                    mount.readOnly() ? READ_ONLY_DIR : READ_WRITE_DIR,
+                    mount.readOnly() ? READ_ONLY_DIR : readWriteDir,
                     mount.readOnly() ? READ_ONLY_FILE : READ_WRITE_FILE,
                     Path.of(mount.guestPath()));
         }
         List<Disposable> owned = new ArrayList<>();
         Store<Void> store = new Store<>(null, engine, wasi);
-        GuestHost host = new GuestHost(store);
+        GuestHost host = new GuestHost(store, new HostCallExchange(hostCalls.dispatcherFor(request)));
         Outcome outcome = new Outcome();
         long budget = request.fuel() > 0 ? request.fuel() : Long.MAX_VALUE;
         long memoryLimitPages = memoryLimitPages(request);
@@ -181,6 +203,12 @@ public final class WasmSandbox implements AutoCloseable {
             List<Extern> externs = new ArrayList<>();
             boolean importsPoll = false;
             for (ImportType imp : module.module().imports()) {
+                if (HostCallImport.is(imp.module(), imp.name())) {
+                    Func call = new Func(store, HOST_CALL_TYPE, host::hostCall);
+                    owned.add(call);
+                    externs.add(Extern.fromFunc(call));
+                    continue;
+                }
                 if (imp.module().equals(WasiPreview1.MODULE) && imp.name().equals(PollForwarder.FUNCTION)) {
                     Func poll = new Func(store, POLL_ONEOFF_TYPE, host::pollOneoff);
                     owned.add(poll);
@@ -340,13 +368,29 @@ public final class WasmSandbox implements AutoCloseable {
      */
     private static final class GuestHost {
         private final Store<Void> store;
+        private final HostCallExchange hostCalls;
         Memory memory;
         Func forward;
         ClockPoll clock;
         volatile boolean deadlineHit;
 
-        GuestHost(Store<Void> store) {
+        GuestHost(Store<Void> store, HostCallExchange hostCalls) {
             this.store = store;
+            this.hostCalls = hostCalls;
+        }
+
+        void hostCall(io.github.kawamuray.wasmtime.Caller<Void> caller, Val[] params, Val[] results) {
+            if (memory == null) {
+                results[0] = Val.fromI32(HostCallExchange.BAD_MEMORY);
+                return;
+            }
+            int length;
+            try {
+                length = hostCalls.call(memory.buffer(store), params[0].i32(), params[1].i32(), params[2].i32(), params[3].i32());
+            } catch (RuntimeException e) {
+                length = HostCallExchange.BAD_MEMORY;
+            }
+            results[0] = Val.fromI32(length);
         }
 
         void pollOneoff(io.github.kawamuray.wasmtime.Caller<Void> caller, Val[] params, Val[] results) {

@@ -70,6 +70,14 @@ class ModuleInspectorTest {
     }
 
     @Test
+    void allowsExactlyTheHostCallFromTheCapsuleModule() throws Exception {
+        ModuleInfo hostCall = ModuleInspector.inspect("m.wasm", module(new String[][]{{"capsule", "host_call"}, {"wasi_snapshot_preview1", "fd_write"}}));
+        ModuleInfo other = ModuleInspector.inspect("m.wasm", module(new String[][]{{"capsule", "memory"}}));
+        assertThat(ImportPolicy.check("m.wasm", hostCall)).isEmpty();
+        assertThat(ImportPolicy.check("m.wasm", other)).hasValueSatisfying(m -> assertThat(m).contains("capsule.memory"));
+    }
+
+    @Test
     void namesWhatIsWrongWithBrokenInput() {
         byte[] good = module(new String[0][]);
         assertThatThrownBy(() -> ModuleInspector.inspect("x.wasm", new byte[0])).hasMessage("x.wasm is empty, not a WebAssembly module");
