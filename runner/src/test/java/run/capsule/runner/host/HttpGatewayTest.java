@@ -43,6 +43,15 @@ class HttpGatewayTest {
             exchange.getResponseBody().write(out);
             exchange.close();
         });
+        server.createContext("/slow", exchange -> {
+            try {
+                Thread.sleep(3_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+        });
         server.createContext("/to-hello", exchange -> redirect(exchange, "/hello"));
         server.createContext("/to-localhost", exchange -> redirect(exchange, "http://localhost:" + port + "/hello"));
         server.createContext("/loop", exchange -> redirect(exchange, "/loop"));
@@ -199,6 +208,21 @@ class HttpGatewayTest {
         assertThat(big.log()).singleElement().satisfies(r -> assertThat(r.error()).isEqualTo("response body truncated"));
         assertThat(tooLarge.reply().path("error").path("type").asText()).isEqualTo("too_large");
         assertThat(late.reply().path("error").path("type").asText()).isEqualTo("timeout");
+    }
+
+    @Test
+    void aSlowServerIsCutOffAtTheAttemptsDeadline() throws Exception {
+        long started = System.nanoTime();
+        Call slow = call(List.of("127.0.0.1:" + port), Map.of(), System.nanoTime() + 300_000_000L,
+                "{\"op\":\"http\",\"url\":\"" + local("/slow") + "\"}");
+        long elapsedMs = (System.nanoTime() - started) / 1_000_000;
+
+        assertThat(slow.reply().path("error").path("type").asText()).isEqualTo("timeout");
+        assertThat(elapsedMs).isBetween(250L, 2_000L);
+        assertThat(slow.log()).singleElement().satisfies(r -> {
+            assertThat(r.status()).isNull();
+            assertThat(r.error()).startsWith("no complete response within");
+        });
     }
 
     @Test
