@@ -42,7 +42,7 @@ final class AttemptExecutor {
             outcome = runner.run(taskId, attemptNo, spec, moduleSha256, moduleFile, listener, r -> active.dispatched(taskId, r)).outcome();
             if (outcome.status() != AttemptStatus.SUCCEEDED && (active.isStopping(taskId) || journal.tasks().isCancelRequested(taskId))) {
                 outcome = new AttemptOutcome(AttemptStatus.CANCELLED, outcome.durationMs(), outcome.fuelConsumed(), outcome.ramUsed(),
-                        outcome.exitCode(), null, ErrorType.CANCELLED.wireName(), "cancelled by request");
+                        outcome.exitCode(), null, ErrorType.CANCELLED.wireName(), "cancelled by request", outcome.hostRequests());
             }
         } finally {
             active.finished(taskId);

@@ -67,11 +67,12 @@ final class AttemptRunner {
             long duration = elapsed(started);
             if (result.succeeded()) {
                 String resultJson = GuestResult.toJson(GuestResult.fromStdout(result.stdout()));
-                return new Ran(AttemptOutcome.succeeded(duration, result.fuelConsumed(), result.ramUsed(), result.exitCode(), resultJson),
-                        result.stdout());
+                return new Ran(AttemptOutcome.succeeded(duration, result.fuelConsumed(), result.ramUsed(), result.exitCode(), resultJson)
+                        .withHostRequests(HostRequests.toRows(result.hostRequests())), result.stdout());
             }
             return new Ran(AttemptOutcome.failed(duration, result.fuelConsumed(), result.ramUsed(), result.exitCode(),
-                    result.errorType(), withStderrTail(result.message(), result.stderr())), result.stdout());
+                    result.errorType(), withStderrTail(result.message(), result.stderr()))
+                    .withHostRequests(HostRequests.toRows(result.hostRequests())), result.stdout());
         } catch (RunnerCrashedException e) {
             if (runner.moduleCompilingAtDeath() != null) {
                 poisonedModules.add(moduleSha256);
@@ -96,7 +97,8 @@ final class AttemptRunner {
                 .toList();
         return new RunAttempt(taskId + "#" + attemptNo, sha, moduleFile.toString(), spec.name(), spec.args(), env, mounts,
                 spec.limits().timeout().toMillis(), spec.limits().outputBytes(), true,
-                spec.limits().compute().fuel(), RunAttempt.pagesFor(spec.limits().ramBytes()));
+                spec.limits().compute().fuel(), RunAttempt.pagesFor(spec.limits().ramBytes()),
+                spec.allowedHosts().stream().map(HostPattern::pattern).toList());
     }
 
     private static String withStderrTail(String message, String stderr) {

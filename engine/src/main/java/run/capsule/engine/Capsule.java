@@ -245,7 +245,8 @@ public final class Capsule implements AutoCloseable {
         int retries = (int) (last != null && last.status() == AttemptStatus.FAILED ? failed - 1 : failed);
         long duration = Duration.between(task.createdAt(), task.updatedAt()).toMillis();
         TaskResult.Execution execution = new TaskResult.Execution(task.id(), task.name(), duration, Math.max(0, retries),
-                last == null ? null : last.fuelConsumed(), last == null ? null : last.ramUsed(), List.of());
+                last == null ? null : last.fuelConsumed(), last == null ? null : last.ramUsed(),
+                last == null ? List.of() : HostRequests.toEnvelope(journal.tasks().hostRequests(taskId, last.attemptNo())));
         if (task.status() == TaskStatus.SUCCEEDED) {
             return Optional.of(new TaskResult(true, GuestResult.parse(task.resultJson()), null, execution));
         }
@@ -275,6 +276,11 @@ public final class Capsule implements AutoCloseable {
 
     public List<AttemptRow> attempts(String taskId) {
         return journal.tasks().attempts(taskId);
+    }
+
+    /** The network requests one attempt made through the host-call channel, as journaled. */
+    public List<run.capsule.store.HostRequestRow> hostRequests(String taskId, int attemptNo) {
+        return journal.tasks().hostRequests(taskId, attemptNo);
     }
 
     public List<EventRow> events(String taskId) {

@@ -5,7 +5,7 @@ import java.util.regex.Pattern;
 
 /**
  * A network host the guest may reach: {@code api.example.com}, {@code *.example.com}, {@code *}, each with an
- * optional {@code :port}. Validated and journaled now; enforcement comes with the host-call channel.
+ * optional {@code :port}. Validated and journaled here; enforced by the runner's http host call.
  */
 public record HostPattern(String pattern) {
     private static final Pattern LABEL = Pattern.compile("[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?");

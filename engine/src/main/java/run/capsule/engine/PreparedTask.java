@@ -88,8 +88,7 @@ record PreparedTask(TaskSpec spec, byte[] moduleBytes, String moduleSha256, Stri
         spec.allowedHosts().forEach(h -> hosts.add(h.pattern()));
         ArrayNode env = config.putArray("env");
         spec.env().forEach(e -> env.add(e.name()));
-        ArrayNode notEnforced = config.putArray("not_enforced");
-        notEnforced.add("allowed_hosts");
+        config.putArray("not_enforced");
         return config.toString();
     }
 }

@@ -45,6 +45,14 @@ class HostCallTest {
     }
 
     @Test
+    void aHostCallImportWithTheWrongSignatureIsInvalidInput() throws Exception {
+        TaskResult result = capsule.run(TaskSpec.builder(TestModules.wasm("host_call_bad_signature.wasm")).build());
+        assertThat(result.success()).isFalse();
+        assertThat(result.error().errorType()).isEqualTo("invalid_input");
+        assertThat(result.error().message()).contains("cannot be instantiated");
+    }
+
+    @Test
     void badRequestsGetAnErrorReplyAndTheRunnerSurvives() throws Exception {
         TaskResult garbage = call("not json at all");
         TaskResult unknown = call("{\"op\":\"format_disk\"}");

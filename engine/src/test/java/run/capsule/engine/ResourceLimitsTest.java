@@ -186,9 +186,9 @@ class ResourceLimitsTest {
     }
 
     @Test
-    void theJournalNoLongerListsComputeAndRamAsNotEnforced() throws Exception {
+    void theJournalListsNothingAsNotEnforced() throws Exception {
         TaskResult result = run("exit3.wasm", limits().build());
         assertThat(capsule.task(result.execution().taskId()).orElseThrow().configJson())
-                .contains("\"not_enforced\":[\"allowed_hosts\"]");
+                .contains("\"not_enforced\":[]");
     }
 }

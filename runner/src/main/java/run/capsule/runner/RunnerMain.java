@@ -2,6 +2,8 @@ package run.capsule.runner;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import run.capsule.runner.host.HostCalls;
+import run.capsule.runner.host.HttpGateway;
 import run.capsule.runner.protocol.AttemptResult;
 import run.capsule.runner.protocol.Compiling;
 import run.capsule.runner.protocol.FrameCodec;
@@ -68,6 +70,7 @@ public final class RunnerMain {
             NativeLibrary.requireOnLibraryPath(nativeDir);
             Path workRoot = Files.createTempDirectory("capsule-runner-");
             WasmSandbox sandbox = WasmSandbox.create(cacheDir);
+            sandbox.serveHostCalls(HostCalls.withHttp(HttpGateway.newClient(), java.net.InetAddress::getAllByName));
             workRootToDelete = workRoot;
             Optional<String> refusal = PRETEND_SYMLINK_ESCAPE
                     ? SymlinkCanary.verdict(new AttemptResult("symlink-canary", SymlinkCanary.ESCAPED_THROUGH_PATH, null, null, null,

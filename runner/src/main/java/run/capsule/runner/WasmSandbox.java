@@ -25,6 +25,7 @@ import run.capsule.runner.protocol.Mount;
 import run.capsule.runner.protocol.RunAttempt;
 import run.capsule.runner.host.HostCallExchange;
 import run.capsule.runner.host.HostCalls;
+import run.capsule.runner.host.HostRequestLog;
 import run.capsule.runner.wasm.HostCallImport;
 import run.capsule.runner.wasm.InvalidModuleException;
 import run.capsule.runner.wasm.PollForwarder;
@@ -194,7 +195,8 @@ public final class WasmSandbox implements AutoCloseable {
         }
         List<Disposable> owned = new ArrayList<>();
         Store<Void> store = new Store<>(null, engine, wasi);
-        GuestHost host = new GuestHost(store, new HostCallExchange(hostCalls.dispatcherFor(request)));
+        GuestHost host = new GuestHost(store);
+        HostRequestLog hostRequests = new HostRequestLog();
         Outcome outcome = new Outcome();
         long budget = request.fuel() > 0 ? request.fuel() : Long.MAX_VALUE;
         long memoryLimitPages = memoryLimitPages(request);
@@ -251,6 +253,7 @@ public final class WasmSandbox implements AutoCloseable {
             store.setEpochDeadline(request.timeoutMs() > 0 ? request.timeoutMs() / TICK_MS + 1 : NO_DEADLINE_TICKS);
             long deadline = System.nanoTime() + (request.timeoutMs() > 0 ? request.timeoutMs() * 1_000_000 : Long.MAX_VALUE / 4);
             host.clock = new ClockPoll(monotonicOrigin, deadline);
+            host.hostCalls = new HostCallExchange(hostCalls.dispatcherFor(request, deadline, hostRequests));
             if (fuelSetter.isPresent()) {
                 fuelSetter.get().call(store, Val.fromI64(budget));
             }
@@ -293,7 +296,7 @@ public final class WasmSandbox implements AutoCloseable {
             OutputFile.Captured err = stderr.read(request.outputLimitBytes());
             return new AttemptResult(request.attemptId(), outcome.exitCode, outcome.trapName(), outcome.errorType, outcome.message,
                     out.text(), out.truncated(), err.text(), err.truncated(), elapsedMs(started), outcome.ramUsed,
-                    instrumentation == Instrumentation.FULL ? outcome.fuelConsumed : null, false);
+                    instrumentation == Instrumentation.FULL ? outcome.fuelConsumed : null, false, hostRequests.requests());
         } catch (IOException e) {
             return failure(request, "internal_error", "cannot read guest output: " + e.getMessage(), started);
         }
@@ -368,19 +371,18 @@ public final class WasmSandbox implements AutoCloseable {
      */
     private static final class GuestHost {
         private final Store<Void> store;
-        private final HostCallExchange hostCalls;
+        HostCallExchange hostCalls;
         Memory memory;
         Func forward;
         ClockPoll clock;
         volatile boolean deadlineHit;
 
-        GuestHost(Store<Void> store, HostCallExchange hostCalls) {
+        GuestHost(Store<Void> store) {
             this.store = store;
-            this.hostCalls = hostCalls;
         }
 
         void hostCall(io.github.kawamuray.wasmtime.Caller<Void> caller, Val[] params, Val[] results) {
-            if (memory == null) {
+            if (memory == null || hostCalls == null) {
                 results[0] = Val.fromI32(HostCallExchange.BAD_MEMORY);
                 return;
             }

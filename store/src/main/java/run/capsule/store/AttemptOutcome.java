@@ -2,7 +2,8 @@ package run.capsule.store;
 
 /**
  * What one attempt ended with, as the journal records it. {@code resultJson} is set on success,
- * {@code errorType}/{@code errorMessage} on failure.
+ * {@code errorType}/{@code errorMessage} on failure. {@code hostRequests}: the guest's network requests, journaled
+ * with the attempt.
  */
 public record AttemptOutcome(
         AttemptStatus status,
@@ -12,7 +13,21 @@ public record AttemptOutcome(
         Integer exitCode,
         String resultJson,
         String errorType,
-        String errorMessage) {
+        String errorMessage,
+        java.util.List<HostRequestRow> hostRequests) {
+
+    public AttemptOutcome {
+        hostRequests = hostRequests == null ? java.util.List.of() : java.util.List.copyOf(hostRequests);
+    }
+
+    public AttemptOutcome(AttemptStatus status, long durationMs, Long fuelConsumed, Long ramUsed, Integer exitCode,
+                          String resultJson, String errorType, String errorMessage) {
+        this(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, java.util.List.of());
+    }
+
+    public AttemptOutcome withHostRequests(java.util.List<HostRequestRow> requests) {
+        return new AttemptOutcome(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, requests);
+    }
 
     public static AttemptOutcome succeeded(long durationMs, Long fuel, Long ram, Integer exitCode, String resultJson) {
         return new AttemptOutcome(AttemptStatus.SUCCEEDED, durationMs, fuel, ram, exitCode, resultJson, null, null);

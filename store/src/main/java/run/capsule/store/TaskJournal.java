@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 
 import static run.capsule.store.jooq.Tables.ATTEMPTS;
+import static run.capsule.store.jooq.Tables.HOST_REQUESTS;
 import static run.capsule.store.jooq.Tables.TASKS;
 import static run.capsule.store.jooq.Tables.TASK_EVENTS;
 import static run.capsule.store.jooq.Tables.TASK_SECRETS;
@@ -382,6 +383,22 @@ public final class TaskJournal {
             if (attemptsChanged != 1) {
                 throw new StaleTransitionException("attempt " + attemptNo + " of task " + taskId + " is not running");
             }
+            for (HostRequestRow request : outcome.hostRequests()) {
+                tx.insertInto(HOST_REQUESTS)
+                        .set(HOST_REQUESTS.TASK_ID, taskId)
+                        .set(HOST_REQUESTS.ATTEMPT_NO, attemptNo)
+                        .set(HOST_REQUESTS.SEQ, request.seq())
+                        .set(HOST_REQUESTS.AT, request.at())
+                        .set(HOST_REQUESTS.METHOD, request.method())
+                        .set(HOST_REQUESTS.URL, request.url())
+                        .set(HOST_REQUESTS.HEADERS, request.headersJson())
+                        .set(HOST_REQUESTS.STATUS, request.status())
+                        .set(HOST_REQUESTS.BYTES_SENT, request.bytesSent())
+                        .set(HOST_REQUESTS.BYTES_RECEIVED, request.bytesReceived())
+                        .set(HOST_REQUESTS.DURATION_MS, request.durationMs())
+                        .set(HOST_REQUESTS.ERROR, request.error())
+                        .execute();
+            }
             event(tx, taskId, attemptNo, TaskStatus.RUNNING, to, reason);
         });
         return to;
@@ -402,6 +419,15 @@ public final class TaskJournal {
 
     public List<AttemptRow> attempts(String taskId) {
         return dsl.selectFrom(ATTEMPTS).where(ATTEMPTS.TASK_ID.eq(taskId)).orderBy(ATTEMPTS.ATTEMPT_NO).fetch(TaskJournal::toAttempt);
+    }
+
+    /** The network requests of one attempt, in order. */
+    public List<HostRequestRow> hostRequests(String taskId, int attemptNo) {
+        return dsl.selectFrom(HOST_REQUESTS)
+                .where(HOST_REQUESTS.TASK_ID.eq(taskId)).and(HOST_REQUESTS.ATTEMPT_NO.eq(attemptNo))
+                .orderBy(HOST_REQUESTS.SEQ)
+                .fetch(r -> new HostRequestRow(r.getSeq(), r.getAt(), r.getMethod(), r.getUrl(), r.getHeaders(), r.getStatus(),
+                        r.getBytesSent(), r.getBytesReceived(), r.getDurationMs(), r.getError()));
     }
 
     public List<EventRow> events(String taskId) {

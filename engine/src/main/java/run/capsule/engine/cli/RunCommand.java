@@ -17,8 +17,7 @@ import java.util.concurrent.Callable;
 @Command(name = "run", mixinStandardHelpOptions = true, description = {
         "Runs a WASI command module in a sandbox and waits for its result.",
         "The result is the module's stdout: its JSON value when stdout is JSON, else the text.",
-        "Put guest arguments that start with '-' after '--'.",
-        "Not yet enforced (validated and journaled only): --allow-host."})
+        "Put guest arguments that start with '-' after '--'."})
 final class RunCommand implements Callable<Integer> {
     @ParentCommand
     CapsuleCli cli;

@@ -62,7 +62,7 @@ final class TaskFlags {
     @Option(names = "--mount", paramLabel = "HOST[::GUEST][:ro|:rw]", description = "Grant a directory (repeatable; default guest path /NAME, default mode rw)")
     List<String> mounts = new ArrayList<>();
 
-    @Option(names = "--allow-host", paramLabel = "PATTERN", description = "Allow a network host: host, *.domain or *, optional :port (repeatable; not yet enforced)")
+    @Option(names = "--allow-host", paramLabel = "PATTERN", description = "Allow a network host: host, *.domain or *, optional :port, for the http host call (repeatable)")
     List<String> allowHosts = new ArrayList<>();
 
     @Option(names = "--env", paramLabel = "NAME[=VALUE]", description = "Pass an environment variable to the guest (repeatable); nothing else is passed")

@@ -4,7 +4,8 @@ package run.capsule.runner.protocol;
  * Runner to engine: how an attempt ended. {@code errorType} is null on success (exit code 0) and otherwise one
  * of the envelope's error types ({@code task_error}, {@code timeout}, {@code invalid_input}, {@code internal_error}).
  * {@code trap} names the WebAssembly trap when the guest trapped. {@code runnerExiting} says the runner halts
- * right after this frame, so the engine must not hand it another attempt.
+ * right after this frame, so the engine must not hand it another attempt. {@code hostRequests}: the network
+ * requests the guest made through the host-call channel, in order (redacted).
  */
 public record AttemptResult(
         String attemptId,
@@ -19,7 +20,20 @@ public record AttemptResult(
         long durationMs,
         Long ramUsed,
         Long fuelConsumed,
-        boolean runnerExiting) implements Message {
+        boolean runnerExiting,
+        java.util.List<HostRequest> hostRequests) implements Message {
+
+    public AttemptResult {
+        hostRequests = hostRequests == null ? java.util.List.of() : java.util.List.copyOf(hostRequests);
+    }
+
+    /** A result without network requests. */
+    public AttemptResult(String attemptId, Integer exitCode, String trap, String errorType, String message, String stdout,
+                         boolean stdoutTruncated, String stderr, boolean stderrTruncated, long durationMs, Long ramUsed,
+                         Long fuelConsumed, boolean runnerExiting) {
+        this(attemptId, exitCode, trap, errorType, message, stdout, stdoutTruncated, stderr, stderrTruncated, durationMs,
+                ramUsed, fuelConsumed, runnerExiting, java.util.List.of());
+    }
 
     public boolean succeeded() {
         return errorType == null;

@@ -18,5 +18,5 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = Shutdown.class, name = "shutdown"),
 })
 public sealed interface Message permits Hello, RunAttempt, Compiling, Started, GuestOutput, AttemptResult, Shutdown {
-    int PROTOCOL_VERSION = 2;
+    int PROTOCOL_VERSION = 3;
 }

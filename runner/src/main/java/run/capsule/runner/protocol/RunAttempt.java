@@ -8,7 +8,8 @@ import java.util.Map;
  * the bytes whose sha-256 is {@code moduleSha256}; the runner caches the instrumented and compiled module under
  * that digest and the options that shape its bytes. {@code args} excludes argv[0], which is {@code programName}.
  * {@code fuel} is the budget in fuel units (0: unlimited); {@code memoryLimitPages} caps linear memory in 64 KiB
- * pages (0: the 32-bit maximum, 4 GiB).
+ * pages (0: the 32-bit maximum, 4 GiB). {@code allowedHosts}: the network host patterns the guest may reach
+ * through the host-call channel (none: no network).
  */
 public record RunAttempt(
         String attemptId,
@@ -22,14 +23,27 @@ public record RunAttempt(
         long outputLimitBytes,
         boolean streamStderr,
         long fuel,
-        long memoryLimitPages) implements Message {
+        long memoryLimitPages,
+        List<String> allowedHosts) implements Message {
 
     public static final long PAGE_BYTES = 64 * 1024;
+
+    public RunAttempt {
+        allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
+    }
+
+    /** An attempt without network grants. */
+    public RunAttempt(String attemptId, String moduleSha256, String modulePath, String programName, List<String> args,
+                      Map<String, String> env, List<Mount> mounts, long timeoutMs, long outputLimitBytes, boolean streamStderr,
+                      long fuel, long memoryLimitPages) {
+        this(attemptId, moduleSha256, modulePath, programName, args, env, mounts, timeoutMs, outputLimitBytes, streamStderr,
+                fuel, memoryLimitPages, List.of());
+    }
 
     /** An attempt without a fuel budget or memory limit beyond the 32-bit maximum. */
     public RunAttempt(String attemptId, String moduleSha256, String modulePath, String programName, List<String> args,
                       Map<String, String> env, List<Mount> mounts, long timeoutMs, long outputLimitBytes, boolean streamStderr) {
-        this(attemptId, moduleSha256, modulePath, programName, args, env, mounts, timeoutMs, outputLimitBytes, streamStderr, 0, 0);
+        this(attemptId, moduleSha256, modulePath, programName, args, env, mounts, timeoutMs, outputLimitBytes, streamStderr, 0, 0, List.of());
     }
 
     /** The memory limit in whole pages: rounded down, at least one page. */
