@@ -12,6 +12,8 @@
 //   sleep SECONDS   sleep(SECONDS), then print "slept"
 //   nanosleep MS    nanosleep for MS milliseconds, then print "slept"
 //   burn N          a deterministic integer loop of N rounds; print its checksum
+//   channel REQUEST open /capsule/call, write REQUEST, read the reply to end of file and print it; twice with
+//                   "twice" as a second argument (the second request on the same fd)
 //   poll            poll() stdout for writing with a 5 s timeout; print the count and whether POLLOUT is set
 #include <errno.h>
 #include <fcntl.h>
@@ -108,6 +110,20 @@ int main(int argc, char **argv) {
             if ((h & 7) == 3) h += 11;
         }
         printf("%u\n", h);
+    } else if (!strcmp(mode, "channel") && argc > 2) {
+        int fd = open("/capsule/call", O_RDWR);
+        if (fd < 0) { fprintf(stderr, "error: %s\n", strerror(errno)); return 1; }
+        int rounds = argc > 3 && !strcmp(argv[3], "twice") ? 2 : 1;
+        for (int r = 0; r < rounds; r++) {
+            size_t len = strlen(argv[2]);
+            if (write(fd, argv[2], len) != (ssize_t) len) { fprintf(stderr, "error: %s\n", strerror(errno)); return 1; }
+            char buf[1000];
+            ssize_t n;
+            while ((n = read(fd, buf, sizeof buf)) > 0) fwrite(buf, 1, (size_t) n, stdout);
+            if (n < 0) { fprintf(stderr, "error: %s\n", strerror(errno)); return 1; }
+            putchar('\n');
+        }
+        close(fd);
     } else if (!strcmp(mode, "poll")) {
         struct pollfd out = {.fd = 1, .events = POLLOUT};
         int ready = poll(&out, 1, 5000);

@@ -101,6 +101,51 @@ class HttpHostCallTest {
         assertThat(envelope.path("execution").toString()).doesNotContain("xyz").doesNotContain("abc");
     }
 
+    static TaskResult probe(List<String> args, String grant, MountSpec mount) {
+        TaskSpec.Builder spec = TaskSpec.builder(TestModules.wasm("probe.wasm")).args(args);
+        if (grant != null) {
+            spec.allowHost(HostPattern.parse(grant));
+        }
+        if (mount != null) {
+            spec.mount(mount);
+        }
+        try {
+            return capsule.run(spec.build());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void wasiOnlyGuestsReachTheChannelThroughCapsuleCall() throws Exception {
+        String grant = "127.0.0.1:" + port;
+        TaskResult echo = probe(List.of("channel", "{\"op\":\"echo\",\"value\":5}"), grant, null);
+        TaskResult twice = probe(List.of("channel", "{\"op\":\"echo\",\"value\":\"again\"}", "twice"), grant, null);
+        TaskResult http = probe(List.of("channel", "{\"op\":\"http\",\"method\":\"PUT\",\"url\":\"http://127.0.0.1:" + port
+                + "/echo\",\"body\":\"via fd\"}"), grant, null);
+
+        assertThat(echo.success()).as(String.valueOf(echo.error())).isTrue();
+        assertThat(echo.result().toString()).isEqualTo("{\"value\":5}");
+        assertThat(twice.result().asText()).isEqualTo("{\"value\":\"again\"}\n{\"value\":\"again\"}");
+        assertThat(http.result().path("body").asText()).isEqualTo("PUT:via fd");
+        assertThat(capsule.hostRequests(http.execution().taskId(), 1)).singleElement()
+                .satisfies(r -> assertThat(r.status()).isEqualTo(201));
+    }
+
+    @Test
+    void otherFilesAreUntouchedByTheChannelAndTasksWithoutHostsHaveNoChannel() throws Exception {
+        java.nio.file.Path out = java.nio.file.Files.createDirectories(dir.resolve("out"));
+        TaskResult write = probe(List.of("write", "/out/f.txt", "plain file"), "127.0.0.1:" + port, MountSpec.parse(out + "::/out", dir));
+        TaskResult read = probe(List.of("cat", "/out/f.txt"), "127.0.0.1:" + port, MountSpec.parse(out + "::/out", dir));
+        TaskResult noChannel = probe(List.of("channel", "{\"op\":\"echo\"}"), null, null);
+
+        assertThat(write.success()).as(String.valueOf(write.error())).isTrue();
+        assertThat(java.nio.file.Files.readString(out.resolve("f.txt"))).isEqualTo("plain file");
+        assertThat(read.result().asText()).isEqualTo("plain file");
+        assertThat(noChannel.success()).isFalse();
+        assertThat(noChannel.error().message()).isEqualTo("exited with code 1 (stderr: error: Capabilities insufficient)");
+    }
+
     @Test
     void refusalsReachTheGuestAsErrorRepliesAndAreJournaled() throws Exception {
         int before = served.get();

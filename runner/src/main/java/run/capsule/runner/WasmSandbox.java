@@ -23,13 +23,16 @@ import io.github.kawamuray.wasmtime.wasi.WasiCtxBuilder;
 import run.capsule.runner.protocol.AttemptResult;
 import run.capsule.runner.protocol.Mount;
 import run.capsule.runner.protocol.RunAttempt;
+import run.capsule.runner.host.HostCallDispatcher;
 import run.capsule.runner.host.HostCallExchange;
+import run.capsule.runner.host.WasiChannel;
 import run.capsule.runner.host.HostCalls;
 import run.capsule.runner.host.HostRequestLog;
 import run.capsule.runner.wasm.HostCallImport;
 import run.capsule.runner.wasm.InvalidModuleException;
 import run.capsule.runner.wasm.PollForwarder;
 import run.capsule.runner.wasm.RewriteOptions;
+import run.capsule.runner.wasm.WasiForwarder;
 import run.capsule.runner.wasm.WasiPreview1;
 
 import java.io.IOException;
@@ -63,6 +66,9 @@ public final class WasmSandbox implements AutoCloseable {
     private static final FuncType POLL_ONEOFF_TYPE = new FuncType(
             new Val.Type[] {Val.Type.I32, Val.Type.I32, Val.Type.I32, Val.Type.I32}, new Val.Type[] {Val.Type.I32});
     private static final FuncType HOST_CALL_TYPE = POLL_ONEOFF_TYPE;
+    private static final List<WasiForwarder.Function> CHANNEL_FUNCTIONS = channelFunctions();
+    private static final int ERRNO_FAULT = 21;
+    private static final int ERRNO_NOSYS = 52;
     private static final Set<DirCaps> READ_ONLY_DIR = EnumSet.of(
             DirCaps.OPEN, DirCaps.READDIR, DirCaps.PATH_FILESTAT_GET, DirCaps.FILESTAT_GET);
     private static final Set<FileCaps> READ_ONLY_FILE = EnumSet.of(
@@ -84,6 +90,7 @@ public final class WasmSandbox implements AutoCloseable {
     private final Engine compileEngine;
     private final Linker linker;
     private final Module pollForwarder;
+    private final Module channelForwarder;
     private final Thread ticker;
     private final InstrumentedModules instrumented;
     private final Instrumentation instrumentation;
@@ -101,6 +108,7 @@ public final class WasmSandbox implements AutoCloseable {
         this.instrumented = new InstrumentedModules(cacheDir);
         this.instrumentation = instrumentation;
         this.pollForwarder = Module.fromBinary(compileEngine, PollForwarder.module());
+        this.channelForwarder = Module.fromBinary(compileEngine, WasiForwarder.module(CHANNEL_FUNCTIONS));
         this.ticker = new Thread(this::tick, "capsule-epoch-ticker");
         this.ticker.setDaemon(true);
         this.ticker.start();
@@ -193,10 +201,24 @@ public final class WasmSandbox implements AutoCloseable {
                     mount.readOnly() ? READ_ONLY_FILE : READ_WRITE_FILE,
                     Path.of(mount.guestPath()));
         }
+        int channelDirFd = -1;
+        if (wantsWasiChannel(request)) {
+            try {
+                Path channelDir = Files.createDirectories(workDir.resolve("capsule-channel"));
+                wasi.insertDir(fd, channelDir, READ_ONLY_DIR, READ_ONLY_FILE, Path.of(WasiChannel.GUEST_DIR));
+                channelDirFd = fd++;
+            } catch (IOException e) {
+                wasi.dispose();
+                return failure(request, "internal_error", "cannot prepare the host-call channel: " + e.getMessage(), started);
+            }
+        }
         List<Disposable> owned = new ArrayList<>();
         Store<Void> store = new Store<>(null, engine, wasi);
         GuestHost host = new GuestHost(store);
         HostRequestLog hostRequests = new HostRequestLog();
+        if (channelDirFd >= 0) {
+            host.channel = new WasiChannel(channelDirFd, bytes -> host.dispatcher.dispatch(bytes));
+        }
         Outcome outcome = new Outcome();
         long budget = request.fuel() > 0 ? request.fuel() : Long.MAX_VALUE;
         long memoryLimitPages = memoryLimitPages(request);
@@ -204,11 +226,20 @@ public final class WasmSandbox implements AutoCloseable {
         try {
             List<Extern> externs = new ArrayList<>();
             boolean importsPoll = false;
+            boolean importsChannel = false;
             for (ImportType imp : module.module().imports()) {
                 if (HostCallImport.is(imp.module(), imp.name())) {
                     Func call = new Func(store, HOST_CALL_TYPE, host::hostCall);
                     owned.add(call);
                     externs.add(Extern.fromFunc(call));
+                    continue;
+                }
+                if (host.channel != null && imp.module().equals(WasiPreview1.MODULE) && WasiChannel.FUNCTIONS.contains(imp.name())) {
+                    String name = imp.name();
+                    Func channelCall = new Func(store, channelType(name), (caller, params, results) -> host.channelCall(name, params, results));
+                    owned.add(channelCall);
+                    externs.add(Extern.fromFunc(channelCall));
+                    importsChannel = true;
                     continue;
                 }
                 if (imp.module().equals(WasiPreview1.MODULE) && imp.name().equals(PollForwarder.FUNCTION)) {
@@ -246,6 +277,9 @@ public final class WasmSandbox implements AutoCloseable {
             if (importsPoll && memory.isPresent()) {
                 host.forward = forwarder(store, memory.get(), owned);
             }
+            if (importsChannel && memory.isPresent()) {
+                host.channelForward = channelForwarders(store, memory.get(), owned);
+            }
             Optional<Func> fuelSetter = exportedFunc(instance, store, module.exports().fuelSetter(), owned);
             Optional<Func> fuelGetter = exportedFunc(instance, store, module.exports().fuelGetter(), owned);
             Optional<Func> growthFlag = exportedFunc(instance, store, module.exports().growthRefusedFlag(), owned);
@@ -253,7 +287,8 @@ public final class WasmSandbox implements AutoCloseable {
             store.setEpochDeadline(request.timeoutMs() > 0 ? request.timeoutMs() / TICK_MS + 1 : NO_DEADLINE_TICKS);
             long deadline = System.nanoTime() + (request.timeoutMs() > 0 ? request.timeoutMs() * 1_000_000 : Long.MAX_VALUE / 4);
             host.clock = new ClockPoll(monotonicOrigin, deadline);
-            host.hostCalls = new HostCallExchange(hostCalls.dispatcherFor(request, deadline, hostRequests));
+            host.dispatcher = hostCalls.dispatcherFor(request, deadline, hostRequests);
+            host.hostCalls = new HostCallExchange(host.dispatcher);
             if (fuelSetter.isPresent()) {
                 fuelSetter.get().call(store, Val.fromI64(budget));
             }
@@ -372,6 +407,9 @@ public final class WasmSandbox implements AutoCloseable {
     private static final class GuestHost {
         private final Store<Void> store;
         HostCallExchange hostCalls;
+        HostCallDispatcher dispatcher;
+        WasiChannel channel;
+        Map<String, Func> channelForward = Map.of();
         Memory memory;
         Func forward;
         ClockPoll clock;
@@ -379,6 +417,35 @@ public final class WasmSandbox implements AutoCloseable {
 
         GuestHost(Store<Void> store) {
             this.store = store;
+        }
+
+        /** A WASI call the channel may take over: its own fds and path; anything else goes to WASI. */
+        void channelCall(String name, Val[] params, Val[] results) {
+            OptionalInt errno;
+            try {
+                if (memory == null || dispatcher == null) {
+                    errno = OptionalInt.of(ERRNO_NOSYS);
+                } else {
+                    java.nio.ByteBuffer mem = memory.buffer(store);
+                    errno = switch (name) {
+                        case "path_open" -> channel.pathOpen(mem, params[0].i32(), params[2].i32(), params[3].i32(), params[8].i32());
+                        case "fd_write" -> channel.fdWrite(mem, params[0].i32(), params[1].i32(), params[2].i32(), params[3].i32());
+                        case "fd_read" -> channel.fdRead(mem, params[0].i32(), params[1].i32(), params[2].i32(), params[3].i32());
+                        case "fd_close" -> channel.fdClose(params[0].i32());
+                        case "fd_filestat_get" -> channel.fdFilestatGet(mem, params[0].i32(), params[1].i32());
+                        case "fd_fdstat_get" -> channel.fdFdstatGet(mem, params[0].i32(), params[1].i32());
+                        default -> OptionalInt.empty();
+                    };
+                }
+            } catch (RuntimeException e) {
+                errno = OptionalInt.of(ERRNO_FAULT);
+            }
+            if (errno.isPresent()) {
+                results[0] = Val.fromI32(errno.getAsInt());
+                return;
+            }
+            Func forward = channelForward.get(name);
+            results[0] = forward == null ? Val.fromI32(ERRNO_NOSYS) : forward.call(store, params)[0];
         }
 
         void hostCall(io.github.kawamuray.wasmtime.Caller<Void> caller, Val[] params, Val[] results) {
@@ -417,6 +484,50 @@ public final class WasmSandbox implements AutoCloseable {
                 results[0] = Val.fromI32(ClockPoll.EINVAL);
             }
         }
+    }
+
+    /** The WASI door to the host-call channel is set up only for attempts granted network hosts (roughly 2 ms each, estimated). */
+    private static boolean wantsWasiChannel(RunAttempt request) {
+        return !request.allowedHosts().isEmpty()
+                && request.mounts().stream().noneMatch(m -> Path.of(m.guestPath()).normalize().equals(Path.of(WasiChannel.GUEST_DIR)));
+    }
+
+    private static List<WasiForwarder.Function> channelFunctions() {
+        int i32 = WasiForwarder.I32;
+        int i64 = WasiForwarder.I64;
+        return List.of(
+                new WasiForwarder.Function("path_open", List.of(i32, i32, i32, i32, i32, i64, i64, i32, i32)),
+                new WasiForwarder.Function("fd_write", List.of(i32, i32, i32, i32)),
+                new WasiForwarder.Function("fd_read", List.of(i32, i32, i32, i32)),
+                new WasiForwarder.Function("fd_close", List.of(i32)),
+                new WasiForwarder.Function("fd_filestat_get", List.of(i32, i32)),
+                new WasiForwarder.Function("fd_fdstat_get", List.of(i32, i32)));
+    }
+
+    private static FuncType channelType(String name) {
+        WasiForwarder.Function function = CHANNEL_FUNCTIONS.stream().filter(f -> f.name().equals(name)).findFirst().orElseThrow();
+        Val.Type[] params = function.params().stream().map(t -> t == WasiForwarder.I64 ? Val.Type.I64 : Val.Type.I32).toArray(Val.Type[]::new);
+        return new FuncType(params, new Val.Type[] {Val.Type.I32});
+    }
+
+    /** An instance of the channel's forwarding module bound to this guest's memory: WASI's own functions by name. */
+    private Map<String, Func> channelForwarders(Store<Void> store, Memory memory, List<Disposable> owned) {
+        List<Extern> imports = new ArrayList<>();
+        for (WasiForwarder.Function function : CHANNEL_FUNCTIONS) {
+            Extern wasiFunction = linker.get(store, WasiPreview1.MODULE, function.name()).orElseThrow();
+            own(owned, wasiFunction);
+            imports.add(wasiFunction);
+        }
+        imports.add(Extern.fromMemory(memory));
+        Instance instance = new Instance(store, channelForwarder, imports);
+        owned.add(instance);
+        Map<String, Func> forwards = new java.util.HashMap<>();
+        for (WasiForwarder.Function function : CHANNEL_FUNCTIONS) {
+            Func func = instance.getFunc(store, function.name()).orElseThrow();
+            owned.add(func);
+            forwards.put(function.name(), func);
+        }
+        return forwards;
     }
 
     /** An instance of the forwarding module bound to this guest's memory: its export calls WASI's own poll_oneoff. */
@@ -708,6 +819,7 @@ public final class WasmSandbox implements AutoCloseable {
         compiled.values().forEach(m -> m.module().dispose());
         compiled.clear();
         pollForwarder.dispose();
+        channelForwarder.dispose();
         linker.dispose();
         compileEngine.dispose();
         handleSource.dispose();

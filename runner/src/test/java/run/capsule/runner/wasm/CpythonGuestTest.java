@@ -107,6 +107,20 @@ class CpythonGuestTest {
         assertThat(result.ramUsed()).isLessThanOrEqualTo(1024L * 64 * 1024);
     }
 
+    @Test
+    void pythonReachesTheHostCallChannelThroughCapsuleCall() throws Exception {
+        String code = "import json\n"
+                + "with open('/capsule/call', 'r+b', buffering=0) as f:\n"
+                + "    f.write(json.dumps({'op': 'echo', 'value': [1, 'py']}).encode())\n"
+                + "    print(json.loads(f.read(65536)))\n";
+        RunAttempt granted = new RunAttempt("py", SHA256, MODULE.toString(), "python", List.of("-c", code), Map.of("PYTHONHASHSEED", "0"),
+                List.of(), 60_000, 1 << 20, false, 0, 4096, List.of("example.com"));
+        AttemptResult result = run(instrumented, granted);
+
+        assertThat(result.succeeded()).as(result.message() + result.stderr()).isTrue();
+        assertThat(result.stdout()).isEqualTo("{'value': [1, 'py']}\n");
+    }
+
     private static AttemptResult run(WasmSandbox sandbox, RunAttempt request) throws Exception {
         Path dir = Files.createTempDirectory(work, "attempt");
         Callable<AttemptResult> attempt = () -> sandbox.run(request, dir, WasmSandbox.StreamWatcher.NONE);
