@@ -155,4 +155,29 @@ class TaskJournalTest {
             assertThat(nodes.pruneGone(java.time.Duration.ofMillis(10))).isEqualTo(2);
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void hostRequestsAreJournaledWithTheAttemptsFinish(String database) {
+        byte[] module = "\0asm-http".getBytes(StandardCharsets.UTF_8);
+        String id = UUID.randomUUID().toString();
+        try (Journal journal = open(database)) {
+            TaskJournal tasks = journal.tasks();
+            tasks.create(task(id, module, 0), module);
+            int attempt = tasks.startAttempt(id, "node-a");
+            var at = java.time.OffsetDateTime.parse("2026-11-26T09:00:00Z");
+            List<HostRequestRow> requests = List.of(
+                    new HostRequestRow(1, at, "GET", "http://127.0.0.1:8080/a?token=***", "{\"Authorization\":\"***\"}", 200, 0, 512, 12, null),
+                    new HostRequestRow(2, at, "POST", "http://169.254.169.254/", "{}", null, 10, 0, 0, "refused: link-local address"));
+            tasks.finishAttempt(id, attempt, AttemptOutcome.succeeded(30, 5L, 65536L, 0, "1").withHostRequests(requests), false, "succeeded");
+
+            List<HostRequestRow> stored = tasks.hostRequests(id, attempt);
+            assertThat(stored).extracting(HostRequestRow::seq, HostRequestRow::method, HostRequestRow::status, HostRequestRow::error)
+                    .containsExactly(
+                            org.assertj.core.groups.Tuple.tuple(1, "GET", 200, null),
+                            org.assertj.core.groups.Tuple.tuple(2, "POST", null, "refused: link-local address"));
+            assertThat(stored.get(0).headersJson()).contains("***").doesNotContain("Bearer");
+            assertThat(journal.readOnlySql().query("select count(*) from host_requests", 1).rows().get(0).get(0)).isEqualTo(2L);
+        }
+    }
 }
