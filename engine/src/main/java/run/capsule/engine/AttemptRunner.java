@@ -13,8 +13,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Runs one attempt on a pooled runner and turns whatever happened into an {@link AttemptOutcome}. Remembers
@@ -28,11 +26,16 @@ final class AttemptRunner {
 
     private final RunnerPool pool;
     private final Duration killGrace;
-    private final Set<String> poisonedModules = ConcurrentHashMap.newKeySet();
+    private final CrashedModules crashedModules;
 
     AttemptRunner(RunnerPool pool, Duration killGrace) {
+        this(pool, killGrace, CrashedModules.inMemory());
+    }
+
+    AttemptRunner(RunnerPool pool, Duration killGrace, CrashedModules crashedModules) {
         this.pool = pool;
         this.killGrace = killGrace;
+        this.crashedModules = crashedModules;
     }
 
     record Ran(AttemptOutcome outcome, String stdout) {
@@ -47,7 +50,7 @@ final class AttemptRunner {
     Ran run(String taskId, int attemptNo, TaskSpec spec, String moduleSha256, Path moduleFile, TaskListener listener,
             java.util.function.Consumer<RunnerProcess> onDispatch) throws InterruptedException {
         long started = System.nanoTime();
-        if (poisonedModules.contains(moduleSha256)) {
+        if (crashedModules.contains(moduleSha256)) {
             return new Ran(AttemptOutcome.failed(0, null, null, null, ErrorType.INVALID_INPUT.wireName(),
                     CRASHED_COMPILER + ": a runner died compiling it earlier, so it is not compiled again"), null);
         }
@@ -75,7 +78,7 @@ final class AttemptRunner {
                     .withHostRequests(HostRequests.toRows(result.hostRequests())), result.stdout());
         } catch (RunnerCrashedException e) {
             if (runner.moduleCompilingAtDeath() != null) {
-                poisonedModules.add(moduleSha256);
+                crashedModules.add(moduleSha256, e.getMessage());
                 return new Ran(AttemptOutcome.failed(elapsed(started), null, null, null, ErrorType.INVALID_INPUT.wireName(),
                         CRASHED_COMPILER + " (" + e.getMessage() + ")"), null);
             }

@@ -53,7 +53,8 @@ public final class Capsule implements AutoCloseable {
         this.journal = journal;
         this.pool = new RunnerPool(RunnerLauncher.forThisJvm(options.cacheDir()), options.runners(), options.runnerStartTimeout());
         this.moduleFiles = new ModuleFiles(options.cacheDir());
-        this.executor = new AttemptExecutor(journal, new AttemptRunner(pool, options.killGrace()), active);
+        this.executor = new AttemptExecutor(journal,
+                new AttemptRunner(pool, options.killGrace(), CrashedModules.journaled(journal.modules())), active);
         this.maintenance = new NodeMaintenance(journal, options, active, () -> { });
     }
 

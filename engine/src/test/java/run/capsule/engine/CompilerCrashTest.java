@@ -47,4 +47,31 @@ class CompilerCrashTest {
             assertThat(unaffected.stdout()).isEqualTo("42\n");
         }
     }
+
+    @Test
+    void theCrashIsRememberedInTheJournalForEveryNodeAndRestart(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path module = TestModules.wasm("trap.wasm");
+        byte[] bytes = Files.readAllBytes(module);
+        String sha = ModuleStore.sha256(bytes);
+        try (run.capsule.store.Journal journal = run.capsule.store.Journal.open(run.capsule.store.JournalConfig.embedded(dir))) {
+            journal.modules().put(bytes);
+            RunnerLauncher crashing = new RunnerLauncher(NativeLibrary.defaultCacheDir(), System.getProperty("java.class.path"),
+                    List.of("-Xmx128m", "-Dcapsule.runner.haltWhileCompiling=" + sha));
+            try (RunnerPool pool = new RunnerPool(crashing, 1, Duration.ofSeconds(30))) {
+                AttemptRunner.Ran first = new AttemptRunner(pool, Duration.ofSeconds(30), CrashedModules.journaled(journal.modules()))
+                        .run("t1", 1, TaskSpec.builder(module).build(), sha, module, TaskListener.NONE);
+                assertThat(first.outcome().errorMessage()).startsWith("module crashed the compiler (runner process");
+            }
+            assertThat(journal.modules().crashedCompiler(sha)).isTrue();
+
+            RunnerLauncher healthy = RunnerLauncher.forThisJvm(NativeLibrary.defaultCacheDir());
+            try (RunnerPool pool = new RunnerPool(healthy, 1, Duration.ofSeconds(30))) {
+                AttemptRunner.Ran again = new AttemptRunner(pool, Duration.ofSeconds(30), CrashedModules.journaled(journal.modules()))
+                        .run("t2", 1, TaskSpec.builder(module).build(), sha, module, TaskListener.NONE);
+                assertThat(again.outcome().errorType()).isEqualTo("invalid_input");
+                assertThat(again.outcome().errorMessage()).startsWith("module crashed the compiler: a runner died compiling it earlier");
+                assertThat(pool.pids()).isEmpty();
+            }
+        }
+    }
 }

@@ -8,6 +8,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Optional;
 
+import static run.capsule.store.jooq.Tables.CRASHED_MODULES;
 import static run.capsule.store.jooq.Tables.MODULES;
 
 /** Module bytes, content-addressed by sha-256, so that any node sharing the database can run any task. */
@@ -48,6 +49,23 @@ public final class ModuleStore {
 
     public Optional<byte[]> get(String digest) {
         return dsl.select(MODULES.BYTES).from(MODULES).where(MODULES.SHA256.eq(digest)).fetchOptional(MODULES.BYTES);
+    }
+
+    /** Records that compiling the module killed a runner, so that no node compiles it again. */
+    public void markCrashedCompiler(String digest, String reason) {
+        try {
+            dsl.insertInto(CRASHED_MODULES)
+                    .set(CRASHED_MODULES.SHA256, digest)
+                    .set(CRASHED_MODULES.REASON, reason)
+                    .set(CRASHED_MODULES.CRASHED_AT, DSL.currentOffsetDateTime())
+                    .execute();
+        } catch (org.jooq.exception.IntegrityConstraintViolationException alreadyThere) {
+            // another node recorded it first
+        }
+    }
+
+    public boolean crashedCompiler(String digest) {
+        return dsl.fetchExists(CRASHED_MODULES, CRASHED_MODULES.SHA256.eq(digest));
     }
 
     public boolean contains(String digest) {
