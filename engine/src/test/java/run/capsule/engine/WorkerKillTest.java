@@ -109,4 +109,39 @@ class WorkerKillTest {
             }
         }
     }
+
+    @Test
+    void everyCommandWorksBesideARunningWorker() throws Exception {
+        JournalConfig journal = JournalConfig.embedded(dir.resolve(".capsule"));
+        Process worker = startWorker(journal, "worker-cli");
+        try {
+            java.util.function.Function<String[], String[]> cli = args -> {
+                var out = new java.io.ByteArrayOutputStream();
+                var err = new java.io.ByteArrayOutputStream();
+                int code = new run.capsule.engine.cli.CapsuleCli(dir, java.util.Map.of(), new java.io.PrintStream(out, true),
+                        new java.io.PrintStream(err, true)).execute(args);
+                return new String[]{Integer.toString(code), out.toString().strip(), err.toString().strip()};
+            };
+            String hello = TestModules.sample("hello/hello.wasm").toString();
+            await().atMost(Duration.ofSeconds(30)).until(() -> dir.resolve(".capsule").resolve("journal.mv.db").toFile().exists());
+
+            String[] ran = cli.apply(new String[]{"run", hello, "Beside"});
+            assertThat(ran[0]).isEqualTo("0");
+            assertThat(ran[1]).isEqualTo("Hello, Beside!");
+            String id = cli.apply(new String[]{"submit", hello, "Queued"})[1];
+            String[] waited = cli.apply(new String[]{"wait", id, "--timeout", "60s"});
+            assertThat(waited[0]).isEqualTo("0");
+            assertThat(waited[1]).isEqualTo("Hello, Queued!");
+            assertThat(cli.apply(new String[]{"status", id})[1]).contains("SUCCEEDED");
+            String slow = cli.apply(new String[]{"submit", "--timeout", "5m", TestModules.wasm("loop.wasm").toString()})[1];
+            await().atMost(Duration.ofSeconds(30)).until(() -> cli.apply(new String[]{"status", slow})[1].contains("RUNNING"));
+            assertThat(cli.apply(new String[]{"cancel", slow})[0]).isEqualTo("0");
+            await().atMost(Duration.ofSeconds(30)).until(() -> cli.apply(new String[]{"status", slow})[1].contains("CANCELLED"));
+            assertThat(cli.apply(new String[]{"history", id})[1]).contains("claimed by").contains("succeeded");
+            assertThat(cli.apply(new String[]{"sql", "select count(*) as n from tasks where status = 'SUCCEEDED'", "--json"})[1])
+                    .isEqualTo("[{\"n\":2}]");
+        } finally {
+            worker.destroyForcibly();
+        }
+    }
 }
