@@ -20,7 +20,7 @@ final class ActiveAttempts {
     void dispatched(String taskId, RunnerProcess runner) {
         runners.put(taskId, runner);
         if (stopping.contains(taskId)) {
-            runner.kill();
+            runner.stop();
         }
     }
 
@@ -38,7 +38,7 @@ final class ActiveAttempts {
         stopping.add(taskId);
         RunnerProcess runner = runners.get(taskId);
         if (runner != null) {
-            runner.kill();
+            runner.stop();
         }
     }
 

@@ -50,7 +50,7 @@ final class AttemptRunner {
     Ran run(String taskId, int attemptNo, TaskSpec spec, String moduleSha256, Path moduleFile, TaskListener listener,
             java.util.function.Consumer<RunnerProcess> onDispatch) throws InterruptedException {
         long started = System.nanoTime();
-        if (crashedModules.contains(moduleSha256)) {
+        if (crashedModules.refused(moduleSha256)) {
             return new Ran(AttemptOutcome.failed(0, null, null, null, ErrorType.INVALID_INPUT.wireName(),
                     CRASHED_COMPILER + ": a runner died compiling it earlier, so it is not compiled again"), null);
         }
@@ -77,10 +77,13 @@ final class AttemptRunner {
                     result.errorType(), withStderrTail(result.message(), result.stderr()))
                     .withHostRequests(HostRequests.toRows(result.hostRequests())), result.stdout());
         } catch (RunnerCrashedException e) {
-            if (runner.moduleCompilingAtDeath() != null) {
-                crashedModules.add(moduleSha256, e.getMessage());
-                return new Ran(AttemptOutcome.failed(elapsed(started), null, null, null, ErrorType.INVALID_INPUT.wireName(),
-                        CRASHED_COMPILER + " (" + e.getMessage() + ")"), null);
+            if (runner.moduleCompilingAtDeath() != null && !runner.stoppedByEngine()) {
+                if (crashedModules.crashed(moduleSha256, e.getMessage())) {
+                    return new Ran(AttemptOutcome.failed(elapsed(started), null, null, null, ErrorType.INVALID_INPUT.wireName(),
+                            CRASHED_COMPILER + " (" + e.getMessage() + ")"), null);
+                }
+                return new Ran(AttemptOutcome.failed(elapsed(started), null, null, null, ErrorType.RUNNER_CRASHED.wireName(),
+                        "runner died while compiling the module: " + e.getMessage()), null);
             }
             ErrorType type = e.killedForDeadline() ? ErrorType.TIMEOUT : ErrorType.RUNNER_CRASHED;
             String message = e.killedForDeadline()

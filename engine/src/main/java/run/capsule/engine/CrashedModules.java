@@ -2,27 +2,34 @@ package run.capsule.engine;
 
 import run.capsule.store.ModuleStore;
 
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Modules whose compilation killed a runner: refused at once afterwards instead of crashing runners in a loop. */
+/**
+ * Modules whose compilation killed a runner. One death while compiling may be an outside kill; after
+ * {@link #CRASHES_TO_REFUSE} the module is refused at once instead of crashing runners in a loop.
+ */
 interface CrashedModules {
-    boolean contains(String sha256);
+    int CRASHES_TO_REFUSE = 2;
 
-    void add(String sha256, String reason);
+    boolean refused(String sha256);
+
+    /** Records a runner's death while compiling the module; returns whether the module is now refused. */
+    boolean crashed(String sha256, String reason);
 
     /** Remembered by this engine only. */
     static CrashedModules inMemory() {
-        Set<String> known = ConcurrentHashMap.newKeySet();
+        Map<String, Integer> crashes = new ConcurrentHashMap<>();
         return new CrashedModules() {
             @Override
-            public boolean contains(String sha256) {
-                return known.contains(sha256);
+            public boolean refused(String sha256) {
+                return crashes.getOrDefault(sha256, 0) >= CRASHES_TO_REFUSE;
             }
 
             @Override
-            public void add(String sha256, String reason) {
-                known.add(sha256);
+            public boolean crashed(String sha256, String reason) {
+                return crashes.merge(sha256, 1, Integer::sum) >= CRASHES_TO_REFUSE;
             }
         };
     }
@@ -32,21 +39,24 @@ interface CrashedModules {
         Set<String> known = ConcurrentHashMap.newKeySet();
         return new CrashedModules() {
             @Override
-            public boolean contains(String sha256) {
+            public boolean refused(String sha256) {
                 if (known.contains(sha256)) {
                     return true;
                 }
-                boolean crashed = modules.crashedCompiler(sha256);
-                if (crashed) {
+                boolean refused = modules.compilerCrashes(sha256) >= CRASHES_TO_REFUSE;
+                if (refused) {
                     known.add(sha256);
                 }
-                return crashed;
+                return refused;
             }
 
             @Override
-            public void add(String sha256, String reason) {
-                known.add(sha256);
-                modules.markCrashedCompiler(sha256, reason);
+            public boolean crashed(String sha256, String reason) {
+                boolean refused = modules.recordCompilerCrash(sha256, reason) >= CRASHES_TO_REFUSE;
+                if (refused) {
+                    known.add(sha256);
+                }
+                return refused;
             }
         };
     }

@@ -14,8 +14,8 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A module whose compile kills its runner is remembered: the attempt fails as invalid input, and later
- * attempts of the same module fail at once without starting another runner. The crash is simulated with the
+ * A module whose compile kills its runner is remembered: the first death is a runner crash (it may have been
+ * an outside kill), the second fails as invalid input, and later attempts fail at once without starting a runner. The crash is simulated with the
  * runner's test hook {@code capsule.runner.haltWhileCompiling}.
  */
 class CompilerCrashTest {
@@ -28,6 +28,10 @@ class CompilerCrashTest {
         try (RunnerPool pool = new RunnerPool(launcher, 1, Duration.ofSeconds(30))) {
             AttemptRunner attempts = new AttemptRunner(pool, Duration.ofSeconds(30));
             TaskSpec spec = TaskSpec.builder(module).build();
+
+            AttemptRunner.Ran once = attempts.run("t0", 1, spec, sha, module, TaskListener.NONE);
+            assertThat(once.outcome().errorType()).isEqualTo("runner_crashed");
+            assertThat(once.outcome().errorMessage()).startsWith("runner died while compiling the module: runner process");
 
             AttemptRunner.Ran first = attempts.run("t1", 1, spec, sha, module, TaskListener.NONE);
             assertThat(first.outcome().errorType()).isEqualTo("invalid_input");
@@ -60,9 +64,13 @@ class CompilerCrashTest {
             try (RunnerPool pool = new RunnerPool(crashing, 1, Duration.ofSeconds(30))) {
                 AttemptRunner.Ran first = new AttemptRunner(pool, Duration.ofSeconds(30), CrashedModules.journaled(journal.modules()))
                         .run("t1", 1, TaskSpec.builder(module).build(), sha, module, TaskListener.NONE);
-                assertThat(first.outcome().errorMessage()).startsWith("module crashed the compiler (runner process");
+                assertThat(first.outcome().errorType()).isEqualTo("runner_crashed");
+                assertThat(journal.modules().compilerCrashes(sha)).isEqualTo(1);
+                AttemptRunner.Ran second = new AttemptRunner(pool, Duration.ofSeconds(30), CrashedModules.journaled(journal.modules()))
+                        .run("t1", 2, TaskSpec.builder(module).build(), sha, module, TaskListener.NONE);
+                assertThat(second.outcome().errorMessage()).startsWith("module crashed the compiler (runner process");
             }
-            assertThat(journal.modules().crashedCompiler(sha)).isTrue();
+            assertThat(journal.modules().compilerCrashes(sha)).isEqualTo(2);
 
             RunnerLauncher healthy = RunnerLauncher.forThisJvm(NativeLibrary.defaultCacheDir());
             try (RunnerPool pool = new RunnerPool(healthy, 1, Duration.ofSeconds(30))) {

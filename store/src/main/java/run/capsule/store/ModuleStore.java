@@ -51,21 +51,38 @@ public final class ModuleStore {
         return dsl.select(MODULES.BYTES).from(MODULES).where(MODULES.SHA256.eq(digest)).fetchOptional(MODULES.BYTES);
     }
 
-    /** Records that compiling the module killed a runner, so that no node compiles it again. */
-    public void markCrashedCompiler(String digest, String reason) {
-        try {
-            dsl.insertInto(CRASHED_MODULES)
-                    .set(CRASHED_MODULES.SHA256, digest)
+    /** Records that compiling the module killed a runner; returns how many times that has happened now. */
+    public int recordCompilerCrash(String digest, String reason) {
+        for (int attempt = 0; ; attempt++) {
+            int updated = dsl.update(CRASHED_MODULES)
+                    .set(CRASHED_MODULES.CRASHES, CRASHED_MODULES.CRASHES.plus(1))
                     .set(CRASHED_MODULES.REASON, reason)
                     .set(CRASHED_MODULES.CRASHED_AT, DSL.currentOffsetDateTime())
+                    .where(CRASHED_MODULES.SHA256.eq(digest))
                     .execute();
-        } catch (org.jooq.exception.IntegrityConstraintViolationException alreadyThere) {
-            // another node recorded it first
+            if (updated == 0) {
+                try {
+                    dsl.insertInto(CRASHED_MODULES)
+                            .set(CRASHED_MODULES.SHA256, digest)
+                            .set(CRASHED_MODULES.CRASHES, 1)
+                            .set(CRASHED_MODULES.REASON, reason)
+                            .set(CRASHED_MODULES.CRASHED_AT, DSL.currentOffsetDateTime())
+                            .execute();
+                } catch (org.jooq.exception.IntegrityConstraintViolationException raced) {
+                    if (attempt < 2) {
+                        continue;
+                    }
+                    throw raced;
+                }
+            }
+            return compilerCrashes(digest);
         }
     }
 
-    public boolean crashedCompiler(String digest) {
-        return dsl.fetchExists(CRASHED_MODULES, CRASHED_MODULES.SHA256.eq(digest));
+    /** How many times compiling the module killed a runner (0 if never). */
+    public int compilerCrashes(String digest) {
+        return dsl.select(CRASHED_MODULES.CRASHES).from(CRASHED_MODULES).where(CRASHED_MODULES.SHA256.eq(digest))
+                .fetchOptional(CRASHED_MODULES.CRASHES).orElse(0);
     }
 
     public boolean contains(String digest) {

@@ -46,6 +46,7 @@ public final class RunnerProcess {
     private volatile Pending current;
     private volatile boolean dead;
     private volatile String moduleCompilingAtDeath;
+    private volatile boolean stoppedByEngine;
 
     /** An attempt in flight; {@code compiling} and {@code startedAt} follow the runner's progress frames. */
     private static final class Pending {
@@ -193,6 +194,17 @@ public final class RunnerProcess {
             kill();
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Kills the runner on the engine's own decision (cancellation, hand-back): not a fault of the module. */
+    public void stop() {
+        stoppedByEngine = true;
+        kill();
+    }
+
+    /** Whether {@link #stop()} ended this runner. */
+    public boolean stoppedByEngine() {
+        return stoppedByEngine;
     }
 
     public void kill() {
