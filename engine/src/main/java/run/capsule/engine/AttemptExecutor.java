@@ -58,6 +58,7 @@ final class AttemptExecutor {
 
     private Finished finish(Claim claim, TaskSpec spec, AttemptOutcome outcome, TaskListener listener) {
         OffsetDateTime retryAt = null;
+        Duration delay = Duration.ZERO;
         String reason;
         if (outcome.status() == AttemptStatus.SUCCEEDED) {
             reason = "succeeded";
@@ -67,7 +68,7 @@ final class AttemptExecutor {
             int failures = journal.tasks().failedAttempts(claim.taskId()) + 1;
             ErrorType type = ErrorType.fromWire(outcome.errorType());
             if (spec.retryPolicy().retries(type, failures)) {
-                Duration delay = spec.retryPolicy().delayBefore(failures);
+                delay = spec.retryPolicy().delayBefore(failures);
                 retryAt = journal.nodes().databaseNow().plus(delay);
                 reason = "failed: " + outcome.errorType() + ": " + outcome.errorMessage() + "; retry " + failures + " of "
                         + spec.retryPolicy().maxRetries() + " scheduled at " + retryAt.toInstant();
@@ -79,8 +80,7 @@ final class AttemptExecutor {
         listener.attemptFinished(claim.taskId(), claim.attemptNo(), outcome.status().name(), outcome.errorType(), outcome.errorMessage(),
                 outcome.durationMs());
         if (retryAt != null && finished.status() != null) {
-            listener.retryScheduled(claim.taskId(), claim.attemptNo() + 1,
-                    Math.max(0, Duration.between(journal.nodes().databaseNow(), retryAt).toMillis()));
+            listener.retryScheduled(claim.taskId(), claim.attemptNo() + 1, delay.toMillis());
         }
         return finished;
     }

@@ -55,7 +55,7 @@ public final class Capsule implements AutoCloseable {
         this.moduleFiles = new ModuleFiles(options.cacheDir());
         this.executor = new AttemptExecutor(journal,
                 new AttemptRunner(pool, options.killGrace(), CrashedModules.journaled(journal.modules())), active);
-        this.maintenance = new NodeMaintenance(journal, options, active, () -> { });
+        this.maintenance = new NodeMaintenance(journal, options, active);
     }
 
     /** Opens the journal (migrating it if needed) and registers this node. Runners start on first use. */

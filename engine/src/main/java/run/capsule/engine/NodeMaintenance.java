@@ -21,18 +21,16 @@ final class NodeMaintenance implements AutoCloseable {
     private final Journal journal;
     private final CapsuleOptions options;
     private final ActiveAttempts active;
-    private final Runnable wake;
     private final ScheduledExecutorService executor = Executors.newScheduledThreadPool(1, r -> {
         Thread t = new Thread(r, "capsule-node-maintenance");
         t.setDaemon(true);
         return t;
     });
 
-    NodeMaintenance(Journal journal, CapsuleOptions options, ActiveAttempts active, Runnable wake) {
+    NodeMaintenance(Journal journal, CapsuleOptions options, ActiveAttempts active) {
         this.journal = journal;
         this.options = options;
         this.active = active;
-        this.wake = wake;
     }
 
     void start() {
@@ -63,9 +61,6 @@ final class NodeMaintenance implements AutoCloseable {
                 log.info("node {} lost; {} running task(s) recovered", lost, n);
                 recovered += n;
             }
-        }
-        if (recovered > 0) {
-            wake.run();
         }
         return recovered;
     }

@@ -326,10 +326,6 @@ public final class TaskJournal {
         return dsl.select(TASK_SECRETS.ENV_JSON).from(TASK_SECRETS).where(TASK_SECRETS.TASK_ID.eq(taskId)).fetchOptional(TASK_SECRETS.ENV_JSON);
     }
 
-    public Optional<OffsetDateTime> runAt(String taskId) {
-        return dsl.select(TASKS.RUN_AT).from(TASKS).where(TASKS.ID.eq(taskId)).fetchOptional(TASKS.RUN_AT);
-    }
-
     /**
      * Closes a RUNNING attempt and moves its task on: SUCCEEDED, FAILED, CANCELLED, or RETRY_WAIT when
      * {@code retry} is set. Fenced on (task status RUNNING, attempt number): a stale writer changes nothing.
