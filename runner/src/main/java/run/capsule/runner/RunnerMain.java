@@ -6,6 +6,7 @@ import run.capsule.runner.host.HostCalls;
 import run.capsule.runner.host.HttpGateway;
 import run.capsule.runner.protocol.AttemptResult;
 import run.capsule.runner.protocol.Compiling;
+import run.capsule.runner.protocol.EngineReply;
 import run.capsule.runner.protocol.FrameCodec;
 import run.capsule.runner.protocol.GuestOutput;
 import run.capsule.runner.protocol.Hello;
@@ -52,7 +53,10 @@ public final class RunnerMain {
     private final WasmSandbox sandbox;
     private final Path workRoot;
 
-    private RunnerMain(OutputStream protocolOut, WasmSandbox sandbox, Path workRoot) {
+    private final EngineCalls engineCalls;
+
+    private RunnerMain(OutputStream protocolOut, WasmSandbox sandbox, Path workRoot, EngineCalls engineCalls) {
+        this.engineCalls = engineCalls;
         this.protocolOut = protocolOut;
         this.sandbox = sandbox;
         this.workRoot = workRoot;
@@ -70,7 +74,14 @@ public final class RunnerMain {
             NativeLibrary.requireOnLibraryPath(nativeDir);
             Path workRoot = Files.createTempDirectory("capsule-runner-");
             WasmSandbox sandbox = WasmSandbox.create(cacheDir);
-            sandbox.serveHostCalls(HostCalls.withHttp(HttpGateway.newClient(), java.net.InetAddress::getAllByName));
+            EngineCalls engineCalls = new EngineCalls(message -> {
+                try {
+                    FrameCodec.write(protocolOut, message);
+                } catch (IOException e) {
+                    exit(0);
+                }
+            });
+            sandbox.serveHostCalls(HostCalls.withHttp(HttpGateway.newClient(), java.net.InetAddress::getAllByName, engineCalls));
             workRootToDelete = workRoot;
             Optional<String> refusal = PRETEND_SYMLINK_ESCAPE
                     ? SymlinkCanary.verdict(new AttemptResult("symlink-canary", SymlinkCanary.ESCAPED_THROUGH_PATH, null, null, null,
@@ -81,7 +92,7 @@ public final class RunnerMain {
                 exit(78);
                 return;
             }
-            new RunnerMain(protocolOut, sandbox, workRoot).serve(protocolIn);
+            new RunnerMain(protocolOut, sandbox, workRoot, engineCalls).serve(protocolIn);
         } catch (Throwable e) {
             log.error("runner failed to start: {}", e.toString());
             Runtime.getRuntime().halt(70);
@@ -112,6 +123,8 @@ public final class RunnerMain {
                     log.error("engine sent attempt {} while another was running; exiting", run.attemptId());
                     exit(71);
                 }
+            } else if (message instanceof EngineReply reply) {
+                engineCalls.answer(reply);
             } else if (message instanceof Shutdown) {
                 work.put(new RunAttempt(null, null, null, null, null, null, null, 0, 0, false, 0, 0));
                 executor.join();

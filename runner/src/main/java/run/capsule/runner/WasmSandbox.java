@@ -28,6 +28,7 @@ import run.capsule.runner.host.HostCallExchange;
 import run.capsule.runner.host.WasiChannel;
 import run.capsule.runner.host.HostCalls;
 import run.capsule.runner.host.HostRequestLog;
+import run.capsule.runner.host.GuestReport;
 import run.capsule.runner.wasm.HostCallImport;
 import run.capsule.runner.wasm.InvalidModuleException;
 import run.capsule.runner.wasm.PollForwarder;
@@ -216,6 +217,7 @@ public final class WasmSandbox implements AutoCloseable {
         Store<Void> store = new Store<>(null, engine, wasi);
         GuestHost host = new GuestHost(store);
         HostRequestLog hostRequests = new HostRequestLog();
+        GuestReport report = new GuestReport();
         if (channelDirFd >= 0) {
             host.channel = new WasiChannel(channelDirFd, bytes -> host.dispatcher.dispatch(bytes));
         }
@@ -287,7 +289,7 @@ public final class WasmSandbox implements AutoCloseable {
             store.setEpochDeadline(request.timeoutMs() > 0 ? request.timeoutMs() / TICK_MS + 1 : NO_DEADLINE_TICKS);
             long deadline = System.nanoTime() + (request.timeoutMs() > 0 ? request.timeoutMs() * 1_000_000 : Long.MAX_VALUE / 4);
             host.clock = new ClockPoll(monotonicOrigin, deadline);
-            host.dispatcher = hostCalls.dispatcherFor(request, deadline, hostRequests);
+            host.dispatcher = hostCalls.dispatcherFor(request, deadline, hostRequests, report);
             host.hostCalls = new HostCallExchange(host.dispatcher);
             if (fuelSetter.isPresent()) {
                 fuelSetter.get().call(store, Val.fromI64(budget));
@@ -326,12 +328,14 @@ public final class WasmSandbox implements AutoCloseable {
             store.dispose();
         }
         outcome.classify(request.timeoutMs(), budget, memoryLimitPages);
+        outcome.apply(report);
         try {
             OutputFile.Captured out = stdout.read(request.outputLimitBytes());
             OutputFile.Captured err = stderr.read(request.outputLimitBytes());
             return new AttemptResult(request.attemptId(), outcome.exitCode, outcome.trapName(), outcome.errorType, outcome.message,
                     out.text(), out.truncated(), err.text(), err.truncated(), elapsedMs(started), outcome.ramUsed,
-                    instrumentation == Instrumentation.FULL ? outcome.fuelConsumed : null, false, hostRequests.requests());
+                    instrumentation == Instrumentation.FULL ? outcome.fuelConsumed : null, false, hostRequests.requests(),
+                    outcome.errorType == null ? report.valueJson() : null, report.traceback());
         } catch (IOException e) {
             return failure(request, "internal_error", "cannot read guest output: " + e.getMessage(), started);
         }
@@ -351,6 +355,20 @@ public final class WasmSandbox implements AutoCloseable {
         Long ramUsed;
         String errorType;
         String message;
+
+        /** A Python or JavaScript guest's own account of its failure replaces "exited with code 1". */
+        void apply(GuestReport report) {
+            if (!report.hasError()) {
+                return;
+            }
+            if (errorType == null || errorType.equals("task_error")) {
+                errorType = "task_error";
+                message = report.errorSummary();
+            } else if (errorType.equals("memory_limit")) {
+                int after = message.indexOf(" after memory.grow");
+                message = report.errorSummary() + (after >= 0 ? message.substring(after) : "");
+            }
+        }
 
         String trapName() {
             Trap t = trap != null ? trap : startupTrap;
@@ -486,9 +504,12 @@ public final class WasmSandbox implements AutoCloseable {
         }
     }
 
-    /** The WASI door to the host-call channel is set up only for attempts granted network hosts (roughly 2 ms each, estimated). */
+    /**
+     * The WASI door to the host-call channel is set up only for attempts granted network hosts and for Python and
+     * JavaScript tasks, whose guest libraries use it (roughly 2 ms each, estimated).
+     */
     private static boolean wantsWasiChannel(RunAttempt request) {
-        return !request.allowedHosts().isEmpty()
+        return (!request.allowedHosts().isEmpty() || request.program() != null)
                 && request.mounts().stream().noneMatch(m -> Path.of(m.guestPath()).normalize().equals(Path.of(WasiChannel.GUEST_DIR)));
     }
 

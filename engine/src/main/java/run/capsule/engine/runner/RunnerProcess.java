@@ -3,7 +3,10 @@ package run.capsule.engine.runner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import run.capsule.runner.protocol.AttemptResult;
+import com.fasterxml.jackson.databind.JsonNode;
 import run.capsule.runner.protocol.Compiling;
+import run.capsule.runner.protocol.EngineCall;
+import run.capsule.runner.protocol.EngineReply;
 import run.capsule.runner.protocol.FrameCodec;
 import run.capsule.runner.protocol.GuestOutput;
 import run.capsule.runner.protocol.Hello;
@@ -53,14 +56,37 @@ public final class RunnerProcess {
         final String attemptId;
         final CompletableFuture<AttemptResult> result = new CompletableFuture<>();
         final Consumer<String> stderr;
+        final CallHandler calls;
         volatile String compiling;
         volatile long startedAt;
 
-        Pending(String attemptId, Consumer<String> stderr) {
+        Pending(String attemptId, Consumer<String> stderr, CallHandler calls) {
             this.attemptId = attemptId;
             this.stderr = stderr;
+            this.calls = calls;
         }
     }
+
+    /**
+     * Serves the host calls a runner forwards to the engine ({@code call} frames). Runs on its own thread and may
+     * block (a parent waiting for its children); never throws: failures are error replies.
+     */
+    @FunctionalInterface
+    public interface CallHandler {
+        JsonNode handle(JsonNode request);
+
+        CallHandler NONE = request -> {
+            com.fasterxml.jackson.databind.node.ObjectNode reply = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            reply.putObject("error").put("type", "unsupported").put("message", "op \"" + request.path("op").asText() + "\" is not served by this engine");
+            return reply;
+        };
+    }
+
+    private static final java.util.concurrent.ExecutorService CALLS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "capsule-engine-call");
+        t.setDaemon(true);
+        return t;
+    });
 
     private RunnerProcess(Process process) {
         this.process = process;
@@ -120,10 +146,16 @@ public final class RunnerProcess {
      */
     public AttemptResult execute(RunAttempt run, Consumer<String> stderrListener, Duration setupLimit, Duration runLimit)
             throws RunnerCrashedException {
+        return execute(run, stderrListener, CallHandler.NONE, setupLimit, runLimit);
+    }
+
+    /** As above; {@code calls} serves the host calls the runner forwards while the attempt runs. */
+    public AttemptResult execute(RunAttempt run, Consumer<String> stderrListener, CallHandler calls, Duration setupLimit, Duration runLimit)
+            throws RunnerCrashedException {
         if (dead) {
             throw new RunnerCrashedException(deathMessage(), false);
         }
-        Pending pending = new Pending(run.attemptId(), stderrListener);
+        Pending pending = new Pending(run.attemptId(), stderrListener, calls);
         current = pending;
         try {
             FrameCodec.write(toRunner, run);
@@ -235,6 +267,8 @@ public final class RunnerProcess {
                     } catch (RuntimeException e) {
                         log.warn("stderr listener failed: {}", e.toString());
                     }
+                } else if (message instanceof EngineCall call && pending != null && pending.attemptId.equals(call.attemptId())) {
+                    CALLS.execute(() -> answer(pending, call));
                 } else if (message instanceof AttemptResult result && pending != null && pending.attemptId.equals(result.attemptId())) {
                     if (result.runnerExiting()) {
                         dead = true;
@@ -259,6 +293,26 @@ public final class RunnerProcess {
         Pending pending = current;
         if (pending != null) {
             pending.result.completeExceptionally(crash);
+        }
+    }
+
+    private void answer(Pending pending, EngineCall call) {
+        JsonNode reply;
+        try {
+            reply = pending.calls.handle(call.request());
+        } catch (RuntimeException e) {
+            log.warn("engine call {} failed: {}", call.request().path("op").asText(), e.toString());
+            com.fasterxml.jackson.databind.node.ObjectNode error = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            error.putObject("error").put("type", "internal_error").put("message", "the engine failed serving the call: " + e.getMessage());
+            reply = error;
+        }
+        if (current != pending || dead) {
+            return;
+        }
+        try {
+            FrameCodec.write(toRunner, new EngineReply(call.attemptId(), call.callId(), reply));
+        } catch (IOException e) {
+            log.debug("cannot reply to runner {}: {}", process.pid(), e.getMessage());
         }
     }
 

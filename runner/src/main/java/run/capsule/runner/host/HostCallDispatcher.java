@@ -23,9 +23,20 @@ public final class HostCallDispatcher {
     }
 
     private final Map<String, Operation> operations;
+    private final String attemptId;
+    private final EngineLink engine;
+    private final long deadlineNanos;
 
     public HostCallDispatcher(Map<String, Operation> operations) {
+        this(operations, null, EngineLink.NONE, Long.MAX_VALUE);
+    }
+
+    /** Serves {@code operations} itself and forwards the engine's ops ({@link EngineLink#forwards}) to {@code engine}. */
+    public HostCallDispatcher(Map<String, Operation> operations, String attemptId, EngineLink engine, long deadlineNanos) {
         this.operations = Map.copyOf(operations);
+        this.attemptId = attemptId;
+        this.engine = engine;
+        this.deadlineNanos = deadlineNanos;
     }
 
     /** A dispatcher with {@code echo} only (for tests and guests checking that the channel works). */
@@ -70,6 +81,9 @@ public final class HostCallDispatcher {
             throw new HostCallException("bad_request", "request needs a string \"op\" field");
         }
         Operation operation = operations.get(op.asText());
+        if (operation == null && EngineLink.forwards(op.asText())) {
+            return engine.call(attemptId, parsed, deadlineNanos);
+        }
         if (operation == null) {
             throw new HostCallException("unknown_op", "unknown op \"" + op.asText() + "\"; known: " + String.join(", ", operations.keySet().stream().sorted().toList()));
         }

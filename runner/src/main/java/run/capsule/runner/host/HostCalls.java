@@ -6,20 +6,34 @@ import java.net.http.HttpClient;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Makes the host-call dispatcher for one attempt, from its grants and deadline; network requests go to {@code log}. */
+/**
+ * Makes the host-call dispatcher for one attempt, from its grants and deadline; network requests go to {@code log},
+ * what a Python or JavaScript guest reports goes to {@code report}.
+ */
 @FunctionalInterface
 public interface HostCalls {
-    HostCallDispatcher dispatcherFor(RunAttempt request, long deadlineNanos, HostRequestLog log);
+    HostCallDispatcher dispatcherFor(RunAttempt request, long deadlineNanos, HostRequestLog log, GuestReport report);
 
-    /** Only {@code echo}: no op that reaches outside the runner. */
-    HostCalls BASIC = (request, deadlineNanos, log) -> new HostCallDispatcher(HostCallDispatcher.basicOperations());
+    /** {@code echo}, {@code invocation} and {@code result}: no op that reaches outside the runner. */
+    HostCalls BASIC = (request, deadlineNanos, log, report) -> new HostCallDispatcher(local(request, report), request.attemptId(), EngineLink.NONE, deadlineNanos);
 
-    /** {@code echo} and {@code http}, the latter through {@code client} within the attempt's allowed hosts. */
-    static HostCalls withHttp(HttpClient client, HttpGateway.Resolver resolver) {
-        return (request, deadlineNanos, log) -> {
-            Map<String, HostCallDispatcher.Operation> operations = new HashMap<>(HostCallDispatcher.basicOperations());
+    /** As {@link #BASIC} plus {@code http} through {@code client} within the attempt's allowed hosts, and the engine's ops. */
+    static HostCalls withHttp(HttpClient client, HttpGateway.Resolver resolver, EngineLink engine) {
+        return (request, deadlineNanos, log, report) -> {
+            Map<String, HostCallDispatcher.Operation> operations = local(request, report);
             operations.put("http", new HttpGateway(client, resolver, new HostGrants(request.allowedHosts()), deadlineNanos, log));
-            return new HostCallDispatcher(operations);
+            return new HostCallDispatcher(operations, request.attemptId(), engine, deadlineNanos);
         };
+    }
+
+    static HostCalls withHttp(HttpClient client, HttpGateway.Resolver resolver) {
+        return withHttp(client, resolver, EngineLink.NONE);
+    }
+
+    private static Map<String, HostCallDispatcher.Operation> local(RunAttempt request, GuestReport report) {
+        Map<String, HostCallDispatcher.Operation> operations = new HashMap<>(HostCallDispatcher.basicOperations());
+        operations.put("invocation", ProgramCalls.invocation(request.program()));
+        operations.put("result", ProgramCalls.result(report));
+        return operations;
     }
 }

@@ -5,7 +5,8 @@ package run.capsule.runner.protocol;
  * of the envelope's error types ({@code task_error}, {@code timeout}, {@code invalid_input}, {@code internal_error}).
  * {@code trap} names the WebAssembly trap when the guest trapped. {@code runnerExiting} says the runner halts
  * right after this frame, so the engine must not hand it another attempt. {@code hostRequests}: the network
- * requests the guest made through the host-call channel, in order (redacted).
+ * requests the guest made through the host-call channel, in order (redacted). {@code value}: the JSON a Python or
+ * JavaScript task returned (or, describing, its task list); {@code errorDetail}: the guest's traceback when it raised.
  */
 public record AttemptResult(
         String attemptId,
@@ -21,7 +22,9 @@ public record AttemptResult(
         Long ramUsed,
         Long fuelConsumed,
         boolean runnerExiting,
-        java.util.List<HostRequest> hostRequests) implements Message {
+        java.util.List<HostRequest> hostRequests,
+        String value,
+        String errorDetail) implements Message {
 
     public AttemptResult {
         hostRequests = hostRequests == null ? java.util.List.of() : java.util.List.copyOf(hostRequests);
@@ -32,7 +35,15 @@ public record AttemptResult(
                          boolean stdoutTruncated, String stderr, boolean stderrTruncated, long durationMs, Long ramUsed,
                          Long fuelConsumed, boolean runnerExiting) {
         this(attemptId, exitCode, trap, errorType, message, stdout, stdoutTruncated, stderr, stderrTruncated, durationMs,
-                ramUsed, fuelConsumed, runnerExiting, java.util.List.of());
+                ramUsed, fuelConsumed, runnerExiting, java.util.List.of(), null, null);
+    }
+
+    /** A result with network requests, without a reported value. */
+    public AttemptResult(String attemptId, Integer exitCode, String trap, String errorType, String message, String stdout,
+                         boolean stdoutTruncated, String stderr, boolean stderrTruncated, long durationMs, Long ramUsed,
+                         Long fuelConsumed, boolean runnerExiting, java.util.List<HostRequest> hostRequests) {
+        this(attemptId, exitCode, trap, errorType, message, stdout, stdoutTruncated, stderr, stderrTruncated, durationMs,
+                ramUsed, fuelConsumed, runnerExiting, hostRequests, null, null);
     }
 
     public boolean succeeded() {

@@ -16,7 +16,9 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = GuestOutput.class, name = "output"),
         @JsonSubTypes.Type(value = AttemptResult.class, name = "result"),
         @JsonSubTypes.Type(value = Shutdown.class, name = "shutdown"),
+        @JsonSubTypes.Type(value = EngineCall.class, name = "call"),
+        @JsonSubTypes.Type(value = EngineReply.class, name = "reply"),
 })
-public sealed interface Message permits Hello, RunAttempt, Compiling, Started, GuestOutput, AttemptResult, Shutdown {
-    int PROTOCOL_VERSION = 3;
+public sealed interface Message permits Hello, RunAttempt, Compiling, Started, GuestOutput, AttemptResult, Shutdown, EngineCall, EngineReply {
+    int PROTOCOL_VERSION = 4;
 }

@@ -9,7 +9,8 @@ import java.util.Map;
  * that digest and the options that shape its bytes. {@code args} excludes argv[0], which is {@code programName}.
  * {@code fuel} is the budget in fuel units (0: unlimited); {@code memoryLimitPages} caps linear memory in 64 KiB
  * pages (0: the 32-bit maximum, 4 GiB). {@code allowedHosts}: the network host patterns the guest may reach
- * through the host-call channel (none: no network).
+ * through the host-call channel (none: no network). {@code program}: null for a WASI command module; for a Python or
+ * JavaScript task, the source and the task to call, and the module is the language's interpreter.
  */
 public record RunAttempt(
         String attemptId,
@@ -24,7 +25,8 @@ public record RunAttempt(
         boolean streamStderr,
         long fuel,
         long memoryLimitPages,
-        List<String> allowedHosts) implements Message {
+        List<String> allowedHosts,
+        Program program) implements Message {
 
     public static final long PAGE_BYTES = 64 * 1024;
 
@@ -32,18 +34,32 @@ public record RunAttempt(
         allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
     }
 
+    /** A WASI command module's attempt. */
+    public RunAttempt(String attemptId, String moduleSha256, String modulePath, String programName, List<String> args,
+                      Map<String, String> env, List<Mount> mounts, long timeoutMs, long outputLimitBytes, boolean streamStderr,
+                      long fuel, long memoryLimitPages, List<String> allowedHosts) {
+        this(attemptId, moduleSha256, modulePath, programName, args, env, mounts, timeoutMs, outputLimitBytes, streamStderr,
+                fuel, memoryLimitPages, allowedHosts, null);
+    }
+
     /** An attempt without network grants. */
     public RunAttempt(String attemptId, String moduleSha256, String modulePath, String programName, List<String> args,
                       Map<String, String> env, List<Mount> mounts, long timeoutMs, long outputLimitBytes, boolean streamStderr,
                       long fuel, long memoryLimitPages) {
         this(attemptId, moduleSha256, modulePath, programName, args, env, mounts, timeoutMs, outputLimitBytes, streamStderr,
-                fuel, memoryLimitPages, List.of());
+                fuel, memoryLimitPages, List.of(), null);
     }
 
     /** An attempt without a fuel budget or memory limit beyond the 32-bit maximum. */
     public RunAttempt(String attemptId, String moduleSha256, String modulePath, String programName, List<String> args,
                       Map<String, String> env, List<Mount> mounts, long timeoutMs, long outputLimitBytes, boolean streamStderr) {
-        this(attemptId, moduleSha256, modulePath, programName, args, env, mounts, timeoutMs, outputLimitBytes, streamStderr, 0, 0, List.of());
+        this(attemptId, moduleSha256, modulePath, programName, args, env, mounts, timeoutMs, outputLimitBytes, streamStderr, 0, 0, List.of(), null);
+    }
+
+    /** The same attempt for a Python or JavaScript task. */
+    public RunAttempt withProgram(Program program) {
+        return new RunAttempt(attemptId, moduleSha256, modulePath, programName, args, env, mounts, timeoutMs, outputLimitBytes,
+                streamStderr, fuel, memoryLimitPages, allowedHosts, program);
     }
 
     /** The memory limit in whole pages: rounded down, at least one page. */

@@ -1,0 +1,67 @@
+package run.capsule.runner;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import run.capsule.runner.host.EngineLink;
+import run.capsule.runner.host.HostCallException;
+import run.capsule.runner.protocol.EngineCall;
+import run.capsule.runner.protocol.EngineReply;
+import run.capsule.runner.protocol.Message;
+
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * The runner's side of {@code call}/{@code reply} frames: the guest's thread sends a call and waits; the thread
+ * reading the engine's frames hands each reply to its waiting call.
+ */
+final class EngineCalls implements EngineLink {
+    private final Consumer<Message> send;
+    private final AtomicLong ids = new AtomicLong();
+    private final Map<Long, CompletableFuture<JsonNode>> waiting = new ConcurrentHashMap<>();
+
+    EngineCalls(Consumer<Message> send) {
+        this.send = send;
+    }
+
+    @Override
+    public ObjectNode call(String attemptId, JsonNode request, long deadlineNanos) throws HostCallException {
+        long id = ids.incrementAndGet();
+        CompletableFuture<JsonNode> reply = new CompletableFuture<>();
+        waiting.put(id, reply);
+        try {
+            send.accept(new EngineCall(attemptId, id, request));
+            long wait = deadlineNanos - System.nanoTime();
+            if (wait <= 0) {
+                throw new HostCallException("timeout", "the attempt's deadline passed");
+            }
+            JsonNode node = reply.get(wait, TimeUnit.NANOSECONDS);
+            if (node == null || !node.isObject()) {
+                throw new HostCallException("internal_error", "the engine sent no reply object");
+            }
+            return (ObjectNode) node;
+        } catch (TimeoutException e) {
+            throw new HostCallException("timeout", "the attempt's deadline passed while the engine served \"" + request.path("op").asText() + "\"");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HostCallException("timeout", "interrupted while waiting for the engine");
+        } catch (ExecutionException e) {
+            throw new HostCallException("internal_error", "engine call failed: " + e.getCause().getMessage());
+        } finally {
+            waiting.remove(id);
+        }
+    }
+
+    void answer(EngineReply reply) {
+        CompletableFuture<JsonNode> call = waiting.get(reply.callId());
+        if (call != null) {
+            call.complete(reply.reply());
+        }
+    }
+}

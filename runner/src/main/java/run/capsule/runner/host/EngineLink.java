@@ -1,0 +1,25 @@
+package run.capsule.runner.host;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * The runner's line to the engine for host calls it cannot serve itself ({@code task.*}, {@code step.*},
+ * {@code sleep}): sends the request, blocks until the engine replies or the attempt's deadline passes.
+ */
+@FunctionalInterface
+public interface EngineLink {
+    /** Op names (or prefixes ending in '.') that the runner forwards to the engine. */
+    java.util.List<String> FORWARDED = java.util.List.of("task.", "step.", "sleep");
+
+    ObjectNode call(String attemptId, JsonNode request, long deadlineNanos) throws HostCallException;
+
+    /** No engine: every forwarded op fails (for tests and tools that run guests without an engine). */
+    EngineLink NONE = (attemptId, request, deadlineNanos) -> {
+        throw new HostCallException("unsupported", "op \"" + request.path("op").asText() + "\" needs an engine; this runner has none");
+    };
+
+    static boolean forwards(String op) {
+        return FORWARDED.stream().anyMatch(f -> f.endsWith(".") ? op.startsWith(f) : op.equals(f));
+    }
+}

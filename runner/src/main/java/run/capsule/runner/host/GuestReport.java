@@ -1,0 +1,54 @@
+package run.capsule.runner.host;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * What a Python or JavaScript guest reported through the {@code result} op during one attempt: the JSON value its
+ * task returned, or the exception it raised. One per attempt; the last report wins.
+ */
+public final class GuestReport {
+    private volatile String valueJson;
+    private volatile boolean hasValue;
+    private volatile String errorType;
+    private volatile String errorMessage;
+    private volatile String traceback;
+
+    void value(JsonNode value) {
+        this.valueJson = value == null || value.isMissingNode() ? "null" : value.toString();
+        this.hasValue = true;
+        this.errorType = null;
+    }
+
+    void error(String type, String message, String traceback) {
+        this.errorType = type;
+        this.errorMessage = message;
+        this.traceback = traceback;
+        this.hasValue = false;
+        this.valueJson = null;
+    }
+
+    public boolean hasValue() {
+        return hasValue;
+    }
+
+    /** The reported value as JSON text, or null when none was reported. */
+    public String valueJson() {
+        return valueJson;
+    }
+
+    public boolean hasError() {
+        return errorType != null;
+    }
+
+    /** The guest's exception as one line, {@code Type: message}. */
+    public String errorSummary() {
+        if (errorType == null) {
+            return null;
+        }
+        return errorMessage == null || errorMessage.isBlank() ? errorType : errorType + ": " + errorMessage;
+    }
+
+    public String traceback() {
+        return traceback;
+    }
+}

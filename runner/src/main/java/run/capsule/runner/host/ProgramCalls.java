@@ -1,0 +1,57 @@
+package run.capsule.runner.host;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import run.capsule.runner.protocol.Program;
+
+import java.io.IOException;
+
+/**
+ * The ops a Python or JavaScript guest library uses to learn what to run and to report how it ended
+ * (docs/languages.md): {@code invocation} and {@code result}.
+ */
+final class ProgramCalls {
+    private ProgramCalls() {
+    }
+
+    static HostCallDispatcher.Operation invocation(Program program) {
+        return request -> {
+            ObjectNode reply = HostCallDispatcher.JSON.createObjectNode();
+            if (program == null) {
+                throw new HostCallException("unsupported", "this attempt runs a module, not a Python or JavaScript task");
+            }
+            reply.put("language", program.language());
+            reply.put("mode", program.mode());
+            reply.put("file", program.file());
+            reply.put("task", program.task());
+            JsonNode input;
+            try {
+                input = program.input() == null ? HostCallDispatcher.JSON.createObjectNode() : HostCallDispatcher.JSON.readTree(program.input());
+            } catch (IOException e) {
+                throw new HostCallException("internal_error", "the task's input is not valid JSON");
+            }
+            reply.set("args", input.path("args").isArray() ? input.get("args") : HostCallDispatcher.JSON.createArrayNode());
+            reply.set("kwargs", input.path("kwargs").isObject() ? input.get("kwargs") : HostCallDispatcher.JSON.createObjectNode());
+            return reply;
+        };
+    }
+
+    static HostCallDispatcher.Operation result(GuestReport report) {
+        return request -> {
+            JsonNode error = request.get("error");
+            if (error != null && error.isObject()) {
+                report.error(text(error, "type", "Error"), text(error, "message", ""), text(error, "traceback", null));
+            } else if (request.has("value")) {
+                report.value(request.get("value"));
+            } else {
+                throw new HostCallException("bad_request", "result needs \"value\" or an \"error\" object");
+            }
+            return HostCallDispatcher.JSON.createObjectNode();
+        };
+    }
+
+    private static String text(JsonNode node, String field, String fallback) {
+        JsonNode value = node.get(field);
+        return value == null || value.isNull() ? fallback : value.asText();
+    }
+}
