@@ -23,10 +23,16 @@ final class AttemptExecutor {
     private final AttemptRunner runner;
     private final ActiveAttempts active;
 
+    private volatile ChildTasks children;
+
     AttemptExecutor(Journal journal, AttemptRunner runner, ActiveAttempts active) {
         this.journal = journal;
         this.runner = runner;
         this.active = active;
+    }
+
+    void serveChildren(ChildTasks children) {
+        this.children = children;
     }
 
     /** How an attempt ended; {@code status} null when the write was fenced off (the attempt was no longer current). */
@@ -39,10 +45,12 @@ final class AttemptExecutor {
         active.started(claim);
         AttemptOutcome outcome;
         try {
-            outcome = runner.run(taskId, attemptNo, spec, moduleSha256, moduleFile, listener, r -> active.dispatched(taskId, r)).outcome();
+            ChildTasks served = children;
+            outcome = runner.run(taskId, attemptNo, spec, moduleSha256, moduleFile, listener, r -> active.dispatched(taskId, r),
+                    served == null ? run.capsule.engine.runner.RunnerProcess.CallHandler.NONE : served.forAttempt(taskId, attemptNo, spec)).outcome();
             if (outcome.status() != AttemptStatus.SUCCEEDED && (active.isStopping(taskId) || journal.tasks().isCancelRequested(taskId))) {
                 outcome = new AttemptOutcome(AttemptStatus.CANCELLED, outcome.durationMs(), outcome.fuelConsumed(), outcome.ramUsed(),
-                        outcome.exitCode(), null, ErrorType.CANCELLED.wireName(), "cancelled by request", outcome.hostRequests());
+                        outcome.exitCode(), null, ErrorType.CANCELLED.wireName(), "cancelled by request", outcome.hostRequests(), null);
             }
         } finally {
             active.finished(taskId);
@@ -77,6 +85,10 @@ final class AttemptExecutor {
             }
         }
         Finished finished = record(claim, outcome, retryAt, reason);
+        ChildTasks served = children;
+        if (served != null) {
+            served.taskEnded();
+        }
         listener.attemptFinished(claim.taskId(), claim.attemptNo(), outcome.status().name(), outcome.errorType(), outcome.errorMessage(),
                 outcome.durationMs());
         if (retryAt != null && finished.status() != null) {

@@ -4,7 +4,10 @@ import run.capsule.engine.runner.RunnerCrashedException;
 import run.capsule.engine.runner.RunnerPool;
 import run.capsule.engine.runner.RunnerProcess;
 import run.capsule.runner.protocol.AttemptResult;
+import run.capsule.runner.guest.Interpreter;
+import run.capsule.runner.guest.Interpreters;
 import run.capsule.runner.protocol.Mount;
+import run.capsule.runner.protocol.Program;
 import run.capsule.runner.protocol.RunAttempt;
 import run.capsule.store.AttemptOutcome;
 
@@ -27,12 +30,14 @@ final class AttemptRunner {
     private final RunnerPool pool;
     private final Duration killGrace;
     private final CrashedModules crashedModules;
+    private final Path cacheDir;
 
-    AttemptRunner(RunnerPool pool, Duration killGrace) {
-        this(pool, killGrace, CrashedModules.inMemory());
+    AttemptRunner(RunnerPool pool, Duration killGrace, Path cacheDir) {
+        this(pool, killGrace, CrashedModules.inMemory(), cacheDir);
     }
 
-    AttemptRunner(RunnerPool pool, Duration killGrace, CrashedModules crashedModules) {
+    AttemptRunner(RunnerPool pool, Duration killGrace, CrashedModules crashedModules, Path cacheDir) {
+        this.cacheDir = cacheDir;
         this.pool = pool;
         this.killGrace = killGrace;
         this.crashedModules = crashedModules;
@@ -43,13 +48,20 @@ final class AttemptRunner {
 
     Ran run(String taskId, int attemptNo, TaskSpec spec, String moduleSha256, Path moduleFile, TaskListener listener)
             throws InterruptedException {
-        return run(taskId, attemptNo, spec, moduleSha256, moduleFile, listener, runner -> { });
+        return run(taskId, attemptNo, spec, moduleSha256, moduleFile, listener, runner -> { }, RunnerProcess.CallHandler.NONE);
     }
 
-    /** As above; {@code onDispatch} receives the runner that holds the attempt (to kill it on cancellation). */
+    /**
+     * As above; {@code onDispatch} receives the runner that holds the attempt (to kill it on cancellation), {@code calls}
+     * serves the host calls the runner forwards (child tasks). For a Python or JavaScript task {@code moduleFile} is
+     * its source file and the runner runs the language's interpreter.
+     */
     Ran run(String taskId, int attemptNo, TaskSpec spec, String moduleSha256, Path moduleFile, TaskListener listener,
-            java.util.function.Consumer<RunnerProcess> onDispatch) throws InterruptedException {
+            java.util.function.Consumer<RunnerProcess> onDispatch, RunnerProcess.CallHandler calls) throws InterruptedException {
         long started = System.nanoTime();
+        if (spec.program() != null) {
+            moduleSha256 = Interpreter.forLanguage(spec.program().language()).moduleSha256();
+        }
         if (crashedModules.refused(moduleSha256)) {
             return new Ran(AttemptOutcome.failed(0, null, null, null, ErrorType.INVALID_INPUT.wireName(),
                     CRASHED_COMPILER + ": a runner died compiling it earlier, so it is not compiled again"), null);
@@ -65,17 +77,18 @@ final class AttemptRunner {
             onDispatch.accept(runner);
             listener.attemptStarted(taskId, attemptNo, runner.pid());
             RunAttempt request = request(taskId, attemptNo, spec, moduleSha256, moduleFile);
-            AttemptResult result = runner.execute(request, text -> listener.guestStderr(taskId, attemptNo, text),
+            AttemptResult result = runner.execute(request, text -> listener.guestStderr(taskId, attemptNo, text), calls,
                     SETUP_LIMIT, spec.limits().timeout().plus(killGrace));
             long duration = elapsed(started);
             if (result.succeeded()) {
-                String resultJson = GuestResult.toJson(GuestResult.fromStdout(result.stdout()));
+                String resultJson = spec.program() != null ? (result.value() == null ? "null" : result.value())
+                        : GuestResult.toJson(GuestResult.fromStdout(result.stdout()));
                 return new Ran(AttemptOutcome.succeeded(duration, result.fuelConsumed(), result.ramUsed(), result.exitCode(), resultJson)
                         .withHostRequests(HostRequests.toRows(result.hostRequests())), result.stdout());
             }
             return new Ran(AttemptOutcome.failed(duration, result.fuelConsumed(), result.ramUsed(), result.exitCode(),
-                    result.errorType(), withStderrTail(result.message(), result.stderr()))
-                    .withHostRequests(HostRequests.toRows(result.hostRequests())), result.stdout());
+                    result.errorType(), result.errorDetail() != null ? result.message() : withStderrTail(result.message(), result.stderr()))
+                    .withHostRequests(HostRequests.toRows(result.hostRequests())).withErrorDetail(result.errorDetail()), result.stdout());
         } catch (RunnerCrashedException e) {
             if (runner.moduleCompilingAtDeath() != null && !runner.stoppedByEngine()) {
                 if (crashedModules.crashed(moduleSha256, e.getMessage())) {
@@ -95,7 +108,49 @@ final class AttemptRunner {
         }
     }
 
-    private static RunAttempt request(String taskId, int attemptNo, TaskSpec spec, String sha, Path moduleFile) {
+    /**
+     * Runs a source's guest library in describe mode on a pooled runner: it loads the source and lists its tasks.
+     * Failures come back as the runner's result, never as an exception.
+     */
+    AttemptResult describe(Interpreter interpreter, Path interpreterPath, Path sourceFile, Limits limits) throws InterruptedException {
+        RunnerProcess runner;
+        try {
+            runner = pool.acquire();
+        } catch (RunnerCrashedException e) {
+            return new AttemptResult("describe", null, null, ErrorType.INTERNAL_ERROR.wireName(), "no runner available: " + e.getMessage(),
+                    "", false, "", false, 0, null, null, false);
+        }
+        try {
+            Program program = new Program(interpreter.language(), sourceFile.getParent().toString(), sourceFile.getFileName().toString(),
+                    Program.DESCRIBE, null, null);
+            RunAttempt request = new RunAttempt("describe-" + TaskIds.next(), interpreter.moduleSha256(), interpreterPath.toString(),
+                    interpreter.language(), List.of(), Map.of(), List.of(), limits.timeout().toMillis(), limits.outputBytes(), false,
+                    limits.compute().fuel(), RunAttempt.pagesFor(limits.ramBytes()), List.of(), program);
+            return runner.execute(request, text -> { }, SETUP_LIMIT, limits.timeout().plus(killGrace));
+        } catch (RunnerCrashedException e) {
+            return new AttemptResult("describe", null, null, e.killedForDeadline() ? ErrorType.TIMEOUT.wireName() : ErrorType.RUNNER_CRASHED.wireName(),
+                    e.getMessage(), "", false, "", false, 0, null, null, false);
+        } finally {
+            pool.release(runner);
+        }
+    }
+
+    private RunAttempt request(String taskId, int attemptNo, TaskSpec spec, String sha, Path moduleFile) {
+        RunAttempt attempt = wasmRequest(taskId, attemptNo, spec, sha, moduleFile);
+        TaskProgram program = spec.program();
+        if (program == null) {
+            return attempt;
+        }
+        Interpreter interpreter = Interpreter.forLanguage(program.language());
+        String input = program.inputJson() != null ? program.inputJson() : Programs.argsInput(spec.args());
+        return new RunAttempt(attempt.attemptId(), interpreter.moduleSha256(), Interpreters.path(interpreter, cacheDir).toString(),
+                interpreter.language(), List.of(), attempt.env(), attempt.mounts(), attempt.timeoutMs(), attempt.outputLimitBytes(),
+                attempt.streamStderr(), attempt.fuel(), attempt.memoryLimitPages(), attempt.allowedHosts(),
+                new Program(program.language(), moduleFile.getParent().toString(), moduleFile.getFileName().toString(), Program.RUN,
+                        program.task(), input));
+    }
+
+    private static RunAttempt wasmRequest(String taskId, int attemptNo, TaskSpec spec, String sha, Path moduleFile) {
         Map<String, String> env = new LinkedHashMap<>();
         spec.env().forEach(e -> env.put(e.name(), e.value()));
         List<Mount> mounts = spec.mounts().stream()

@@ -46,6 +46,12 @@ public final class Capsule implements AutoCloseable {
     private final AttemptExecutor executor;
     private final NodeMaintenance maintenance;
     private final boolean node;
+    private final Programs programs;
+    private final java.util.concurrent.ExecutorService childRuns = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "capsule-child-task");
+        t.setDaemon(true);
+        return t;
+    });
 
     private Capsule(CapsuleOptions options, Journal journal, boolean node) {
         this.node = node;
@@ -53,8 +59,10 @@ public final class Capsule implements AutoCloseable {
         this.journal = journal;
         this.pool = new RunnerPool(RunnerLauncher.forThisJvm(options.cacheDir()), options.runners(), options.runnerStartTimeout());
         this.moduleFiles = new ModuleFiles(options.cacheDir());
-        this.executor = new AttemptExecutor(journal,
-                new AttemptRunner(pool, options.killGrace(), CrashedModules.journaled(journal.modules())), active);
+        AttemptRunner attemptRunner = new AttemptRunner(pool, options.killGrace(), CrashedModules.journaled(journal.modules()), options.cacheDir());
+        this.executor = new AttemptExecutor(journal, attemptRunner, active);
+        this.programs = new Programs(options.cacheDir(), attemptRunner);
+        this.executor.serveChildren(new ChildTasks(journal, programs, pool, this::driveInBackground, this));
         this.maintenance = new NodeMaintenance(journal, options, active);
     }
 
@@ -103,13 +111,13 @@ public final class Capsule implements AutoCloseable {
         requireNode();
         PreparedTask prepared;
         try {
-            prepared = PreparedTask.prepare(spec);
+            prepared = PreparedTask.prepare(resolve(spec, System.getenv()));
         } catch (InvalidInputException e) {
             return TaskResult.invalidInput(spec.name(), e.getMessage());
         }
         String taskId = journal.tasks().create(newTask(prepared, SubmitOptions.NOW), prepared.moduleBytes());
-        listener.submitted(taskId, spec.name());
-        Path moduleFile = moduleFiles.ensure(prepared.moduleSha256(), prepared.moduleBytes());
+        listener.submitted(taskId, prepared.spec().name());
+        Path moduleFile = file(prepared.spec(), prepared.moduleSha256(), prepared.moduleBytes());
         while (true) {
             TaskRow task = journal.tasks().find(taskId).orElseThrow();
             if (task.status().isFinal()) {
@@ -133,9 +141,80 @@ public final class Capsule implements AutoCloseable {
         return result(taskId).orElseThrow();
     }
 
+    /**
+     * For a Python or JavaScript source: fetches its interpreter, describes the source (cached) and returns the spec of
+     * its entry task with that task's declared options applied ({@code env} supplies the values of the environment
+     * variables the task declares). Any other spec is returned as it is. Throws {@link InvalidInputException} with one
+     * line for a source that cannot load or declares no such task.
+     */
+    public TaskSpec resolve(TaskSpec spec, Map<String, String> env) throws InterruptedException {
+        return spec.isProgram() ? programs.resolve(spec, env) : spec;
+    }
+
+    private TaskSpec resolveNow(TaskSpec spec) {
+        try {
+            return resolve(spec, System.getenv());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InvalidInputException("interrupted while describing " + spec.module());
+        }
+    }
+
+    /** What {@code capsule build} reports for a source: its tasks, and whether describing it was served from the cache. */
+    public record Build(String file, String language, String sourceSha256, List<String> tasks, boolean cached, long describeMs) {
+    }
+
+    /** Prepares a Python or JavaScript source ahead of its first run: interpreter fetched, source described, module compiled. */
+    public Build build(Path source) throws InterruptedException {
+        Programs.Described described = programs.describe(source);
+        return new Build(source.getFileName().toString(), TaskProgram.languageOf(source), described.sourceSha256(),
+                described.tasks().keySet().stream().sorted().toList(), described.cached(), described.describeMs());
+    }
+
+    private Path file(TaskSpec spec, String sha, byte[] bytes) {
+        return spec.program() != null ? programs.sourceFile(sha, spec.program().file(), bytes) : moduleFiles.ensure(sha, bytes);
+    }
+
+    /** Runs a journaled task to its end on a background thread of this node (child tasks). */
+    private void driveInBackground(String taskId) {
+        childRuns.execute(() -> {
+            try {
+                runToEnd(taskId);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                log.error("child task {} failed in the engine: {}", taskId, e.toString());
+            }
+        });
+    }
+
+    /** Claims and runs the task's attempts here until it ends, waiting out retry backoffs; follows another node's run. */
+    private void runToEnd(String taskId) throws InterruptedException {
+        while (true) {
+            TaskRow task = journal.tasks().find(taskId).orElseThrow();
+            if (task.status().isFinal()) {
+                return;
+            }
+            if (task.status() == TaskStatus.RETRY_WAIT) {
+                long waitMs = Duration.between(journal.nodes().databaseNow(), task.runAt()).toMillis();
+                if (waitMs > 0) {
+                    Thread.sleep(Math.min(waitMs, 1000));
+                    continue;
+                }
+            }
+            Optional<Integer> attemptNo = task.status() == TaskStatus.RUNNING ? Optional.empty()
+                    : journal.tasks().claim(taskId, options.nodeId(), false);
+            if (attemptNo.isPresent()) {
+                executeClaim(new Claim(taskId, attemptNo.get()), TaskListener.NONE, null);
+            } else {
+                Thread.sleep(POLL_MS);
+            }
+        }
+    }
+
     /** Queues a task for a worker; returns its id at once (the first task's id when the idempotency key was used). */
     public SubmitResult submit(TaskSpec spec, SubmitOptions submit) {
-        PreparedTask prepared = PreparedTask.prepare(spec);
+        PreparedTask prepared = PreparedTask.prepare(resolveNow(spec));
         NewTask task = newTask(prepared, submit);
         String id = journal.tasks().create(task, prepared.moduleBytes());
         return new SubmitResult(id, id.equals(task.id()));
@@ -159,7 +238,7 @@ public final class Capsule implements AutoCloseable {
         if (name == null || !name.matches("[A-Za-z0-9_.-]{1,100}")) {
             throw new InvalidInputException("schedule name must be 1-100 letters, digits, '.', '_' or '-'");
         }
-        PreparedTask prepared = PreparedTask.prepare(spec);
+        PreparedTask prepared = PreparedTask.prepare(resolveNow(spec));
         journal.modules().put(prepared.moduleBytes());
         try (RetryTimers timers = RetryTimers.client(journal, options.nodeId())) {
             timers.addSchedule(name, cron, prepared);
@@ -219,10 +298,15 @@ public final class Capsule implements AutoCloseable {
             executor.fail(claim, ErrorType.INTERNAL_ERROR, "module " + task.moduleSha256() + " is missing from the journal");
             return;
         }
-        Path moduleFile = moduleFiles.ensure(task.moduleSha256(), bytes.get());
+        String programFile = TaskConfigReader.programFile(task);
+        Path moduleFile = programFile != null ? programs.sourceFile(task.moduleSha256(), programFile, bytes.get())
+                : moduleFiles.ensure(task.moduleSha256(), bytes.get());
         TaskSpec spec;
         try {
             spec = TaskConfigReader.read(task, moduleFile, journal.tasks().secrets(task.id()).orElse(null));
+            if (spec.program() != null) {
+                programs.interpreter(run.capsule.runner.guest.Interpreter.forLanguage(spec.program().language()));
+            }
         } catch (InvalidInputException e) {
             executor.fail(claim, ErrorType.INVALID_INPUT, e.getMessage());
             return;
@@ -332,6 +416,7 @@ public final class Capsule implements AutoCloseable {
     public void close() {
         try {
             maintenance.close();
+            childRuns.shutdownNow();
             pool.close();
             if (node) {
                 journal.tasks().handBackAll(options.nodeId(), "node " + options.nodeId() + " closed");

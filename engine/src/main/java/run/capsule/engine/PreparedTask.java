@@ -38,6 +38,13 @@ record PreparedTask(TaskSpec spec, byte[] moduleBytes, String moduleSha256, Stri
         } catch (IOException e) {
             throw new InvalidInputException(shown + " cannot be read: " + e.getMessage());
         }
+        if (spec.isProgram()) {
+            if (spec.program() == null) {
+                throw new IllegalStateException(shown + " must be described before it is prepared");
+            }
+            String digest = ModuleStore.sha256(bytes);
+            return new PreparedTask(spec, bytes, digest, configJson(spec, digest));
+        }
         try {
             var info = ModuleInspector.inspect(shown, bytes);
             ImportPolicy.check(shown, info).ifPresent(reason -> {
@@ -89,6 +96,20 @@ record PreparedTask(TaskSpec spec, byte[] moduleBytes, String moduleSha256, Stri
         ArrayNode env = config.putArray("env");
         spec.env().forEach(e -> env.add(e.name()));
         config.putArray("not_enforced");
+        if (spec.program() != null) {
+            TaskProgram program = spec.program();
+            ObjectNode node = config.putObject("program");
+            node.put("language", program.language());
+            node.put("file", program.file());
+            node.put("task", program.task());
+            try {
+                node.set("input", JSON.readTree(program.inputJson() != null ? program.inputJson() : Programs.argsInput(spec.args())));
+            } catch (IOException e) {
+                throw new InvalidInputException("task input is not valid JSON: " + e.getMessage());
+            }
+            ObjectNode tasks = node.putObject("tasks");
+            program.tasks().forEach((name, options) -> tasks.set(name, options.toJson()));
+        }
         return config.toString();
     }
 }

@@ -19,6 +19,16 @@ final class TaskConfigReader {
     private TaskConfigReader() {
     }
 
+    /** The source file name of a Python or JavaScript task, or null for a WebAssembly module. */
+    static String programFile(TaskRow task) {
+        try {
+            JsonNode file = JSON.readTree(task.configJson()).path("program").path("file");
+            return file.isTextual() ? file.asText() : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     static TaskSpec read(TaskRow task, Path moduleFile, String envJson) {
         try {
             JsonNode config = JSON.readTree(task.configJson());
@@ -58,6 +68,13 @@ final class TaskConfigReader {
                     Map.Entry<String, JsonNode> e = fields.next();
                     builder.env(new EnvGrant(e.getKey(), e.getValue().asText()));
                 }
+            }
+            JsonNode program = config.get("program");
+            if (program != null && program.isObject()) {
+                Map<String, TaskOptions> tasks = new java.util.LinkedHashMap<>();
+                program.path("tasks").fields().forEachRemaining(t -> tasks.put(t.getKey(), TaskOptions.fromJournal(t.getKey(), t.getValue())));
+                builder.program(new TaskProgram(program.path("language").asText(), program.path("file").asText(), program.path("task").asText(),
+                        program.path("input").toString(), tasks));
             }
             return builder.build();
         } catch (IOException | RuntimeException e) {

@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Everything needed to run one task: the module, its arguments, limits, retry policy and grants.
- * Immutable; build with {@link #builder(Path)}.
+ * Everything needed to run one task: the module (or Python/JavaScript source), its arguments, limits, retry policy
+ * and grants. {@code program} is set for a Python or JavaScript task once its source has been described
+ * (docs/languages.md). Immutable; build with {@link #builder(Path)}.
  */
 public record TaskSpec(
         String name,
@@ -17,7 +18,13 @@ public record TaskSpec(
         RetryPolicy retryPolicy,
         List<MountSpec> mounts,
         List<HostPattern> allowedHosts,
-        List<EnvGrant> env) {
+        List<EnvGrant> env,
+        TaskProgram program) {
+
+    public TaskSpec(String name, Path module, List<String> args, Limits limits, RetryPolicy retryPolicy, List<MountSpec> mounts,
+                    List<HostPattern> allowedHosts, List<EnvGrant> env) {
+        this(name, module, args, limits, retryPolicy, mounts, allowedHosts, env, null);
+    }
 
     public TaskSpec {
         Objects.requireNonNull(name, "name");
@@ -37,6 +44,20 @@ public record TaskSpec(
         return new Builder(module);
     }
 
+    /** A builder holding everything of this spec. */
+    public Builder toBuilder() {
+        Builder builder = new Builder(module).name(name).args(args).limits(limits).retryPolicy(retryPolicy).program(program);
+        mounts.forEach(builder::mount);
+        allowedHosts.forEach(builder::allowHost);
+        env.forEach(builder::env);
+        return builder;
+    }
+
+    /** Whether this is a Python or JavaScript source rather than a WebAssembly module. */
+    public boolean isProgram() {
+        return TaskProgram.languageOf(module) != null;
+    }
+
     public static final class Builder {
         private final Path module;
         private String name;
@@ -46,6 +67,7 @@ public record TaskSpec(
         private final List<MountSpec> mounts = new ArrayList<>();
         private final List<HostPattern> allowedHosts = new ArrayList<>();
         private final List<EnvGrant> env = new ArrayList<>();
+        private TaskProgram program;
 
         private Builder(Path module) {
             this.module = Objects.requireNonNull(module, "module");
@@ -91,9 +113,14 @@ public record TaskSpec(
             return this;
         }
 
+        public Builder program(TaskProgram program) {
+            this.program = program;
+            return this;
+        }
+
         public TaskSpec build() {
             String taskName = name != null ? name : defaultName(module);
-            return new TaskSpec(taskName, module, args, limits, retryPolicy, mounts, allowedHosts, env);
+            return new TaskSpec(taskName, module, args, limits, retryPolicy, mounts, allowedHosts, env, program);
         }
 
         private static String defaultName(Path module) {

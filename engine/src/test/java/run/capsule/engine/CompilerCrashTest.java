@@ -26,7 +26,7 @@ class CompilerCrashTest {
         RunnerLauncher launcher = new RunnerLauncher(NativeLibrary.defaultCacheDir(), System.getProperty("java.class.path"),
                 List.of("-Xmx128m", "-Dcapsule.runner.haltWhileCompiling=" + sha));
         try (RunnerPool pool = new RunnerPool(launcher, 1, Duration.ofSeconds(30))) {
-            AttemptRunner attempts = new AttemptRunner(pool, Duration.ofSeconds(30));
+            AttemptRunner attempts = new AttemptRunner(pool, Duration.ofSeconds(30), NativeLibrary.defaultCacheDir());
             TaskSpec spec = TaskSpec.builder(module).build();
 
             AttemptRunner.Ran once = attempts.run("t0", 1, spec, sha, module, TaskListener.NONE);
@@ -62,11 +62,11 @@ class CompilerCrashTest {
             RunnerLauncher crashing = new RunnerLauncher(NativeLibrary.defaultCacheDir(), System.getProperty("java.class.path"),
                     List.of("-Xmx128m", "-Dcapsule.runner.haltWhileCompiling=" + sha));
             try (RunnerPool pool = new RunnerPool(crashing, 1, Duration.ofSeconds(30))) {
-                AttemptRunner.Ran first = new AttemptRunner(pool, Duration.ofSeconds(30), CrashedModules.journaled(journal.modules()))
+                AttemptRunner.Ran first = new AttemptRunner(pool, Duration.ofSeconds(30), CrashedModules.journaled(journal.modules()), NativeLibrary.defaultCacheDir())
                         .run("t1", 1, TaskSpec.builder(module).build(), sha, module, TaskListener.NONE);
                 assertThat(first.outcome().errorType()).isEqualTo("runner_crashed");
                 assertThat(journal.modules().compilerCrashes(sha)).isEqualTo(1);
-                AttemptRunner.Ran second = new AttemptRunner(pool, Duration.ofSeconds(30), CrashedModules.journaled(journal.modules()))
+                AttemptRunner.Ran second = new AttemptRunner(pool, Duration.ofSeconds(30), CrashedModules.journaled(journal.modules()), NativeLibrary.defaultCacheDir())
                         .run("t1", 2, TaskSpec.builder(module).build(), sha, module, TaskListener.NONE);
                 assertThat(second.outcome().errorMessage()).startsWith("module crashed the compiler (runner process");
             }
@@ -74,7 +74,7 @@ class CompilerCrashTest {
 
             RunnerLauncher healthy = RunnerLauncher.forThisJvm(NativeLibrary.defaultCacheDir());
             try (RunnerPool pool = new RunnerPool(healthy, 1, Duration.ofSeconds(30))) {
-                AttemptRunner.Ran again = new AttemptRunner(pool, Duration.ofSeconds(30), CrashedModules.journaled(journal.modules()))
+                AttemptRunner.Ran again = new AttemptRunner(pool, Duration.ofSeconds(30), CrashedModules.journaled(journal.modules()), NativeLibrary.defaultCacheDir())
                         .run("t2", 1, TaskSpec.builder(module).build(), sha, module, TaskListener.NONE);
                 assertThat(again.outcome().errorType()).isEqualTo("invalid_input");
                 assertThat(again.outcome().errorMessage()).startsWith("module crashed the compiler: a runner died compiling it earlier");

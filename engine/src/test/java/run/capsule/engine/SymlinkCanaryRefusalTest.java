@@ -24,7 +24,7 @@ class SymlinkCanaryRefusalTest {
         RunnerLauncher launcher = new RunnerLauncher(NativeLibrary.defaultCacheDir(), System.getProperty("java.class.path"),
                 List.of("-Xmx128m", "-Dcapsule.runner.pretendSymlinkEscape=true"));
         try (RunnerPool pool = new RunnerPool(launcher, 1, Duration.ofSeconds(30))) {
-            AttemptRunner attempts = new AttemptRunner(pool, Duration.ofSeconds(30));
+            AttemptRunner attempts = new AttemptRunner(pool, Duration.ofSeconds(30), NativeLibrary.defaultCacheDir());
             AttemptRunner.Ran ran = attempts.run("t1", 1, TaskSpec.builder(module).build(),
                     ModuleStore.sha256(Files.readAllBytes(module)), module, TaskListener.NONE);
 

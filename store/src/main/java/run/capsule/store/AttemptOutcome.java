@@ -2,7 +2,7 @@ package run.capsule.store;
 
 /**
  * What one attempt ended with, as the journal records it. {@code resultJson} is set on success,
- * {@code errorType}/{@code errorMessage} on failure. {@code hostRequests}: the guest's network requests, journaled
+ * {@code errorType}/{@code errorMessage} on failure, {@code errorDetail} the guest's traceback when it gave one. {@code hostRequests}: the guest's network requests, journaled
  * with the attempt.
  */
 public record AttemptOutcome(
@@ -14,7 +14,13 @@ public record AttemptOutcome(
         String resultJson,
         String errorType,
         String errorMessage,
-        java.util.List<HostRequestRow> hostRequests) {
+        java.util.List<HostRequestRow> hostRequests,
+        String errorDetail) {
+
+    public AttemptOutcome(AttemptStatus status, long durationMs, Long fuelConsumed, Long ramUsed, Integer exitCode,
+                          String resultJson, String errorType, String errorMessage, java.util.List<HostRequestRow> hostRequests) {
+        this(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, hostRequests, null);
+    }
 
     public AttemptOutcome {
         hostRequests = hostRequests == null ? java.util.List.of() : java.util.List.copyOf(hostRequests);
@@ -26,7 +32,12 @@ public record AttemptOutcome(
     }
 
     public AttemptOutcome withHostRequests(java.util.List<HostRequestRow> requests) {
-        return new AttemptOutcome(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, requests);
+        return new AttemptOutcome(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, requests, errorDetail);
+    }
+
+    /** The same outcome with the guest's traceback (journaled in {@code attempts.error_detail}). */
+    public AttemptOutcome withErrorDetail(String detail) {
+        return new AttemptOutcome(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, hostRequests, detail);
     }
 
     public static AttemptOutcome succeeded(long durationMs, Long fuel, Long ram, Integer exitCode, String resultJson) {

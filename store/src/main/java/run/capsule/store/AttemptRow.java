@@ -14,5 +14,6 @@ public record AttemptRow(
         Long ramUsed,
         Integer exitCode,
         String errorType,
-        String errorMessage) {
+        String errorMessage,
+        String errorDetail) {
 }

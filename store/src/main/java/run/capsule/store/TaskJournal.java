@@ -372,6 +372,7 @@ public final class TaskJournal {
                     .set(ATTEMPTS.EXIT_CODE, outcome.exitCode())
                     .set(ATTEMPTS.ERROR_TYPE, outcome.errorType())
                     .set(ATTEMPTS.ERROR_MESSAGE, outcome.errorMessage())
+                    .set(ATTEMPTS.ERROR_DETAIL, outcome.errorDetail())
                     .where(ATTEMPTS.TASK_ID.eq(taskId))
                     .and(ATTEMPTS.ATTEMPT_NO.eq(attemptNo))
                     .and(ATTEMPTS.STATUS.eq(AttemptStatus.RUNNING.name()))
@@ -450,7 +451,7 @@ public final class TaskJournal {
     private static AttemptRow toAttempt(AttemptsRecord r) {
         return new AttemptRow(r.getTaskId(), r.getAttemptNo(), r.getNodeId(), AttemptStatus.valueOf(r.getStatus()),
                 r.getStartedAt(), r.getFinishedAt(), r.getDurationMs(), r.getFuelConsumed(), r.getRamUsed(), r.getExitCode(),
-                r.getErrorType(), r.getErrorMessage());
+                r.getErrorType(), r.getErrorMessage(), r.getErrorDetail());
     }
 
     private static EventRow toEvent(TaskEventsRecord r) {

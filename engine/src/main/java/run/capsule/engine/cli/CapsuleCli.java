@@ -15,7 +15,7 @@ import java.util.Map;
 /** The {@code capsule} command line. Exit codes: 0 success, 1 task or command failed, 2 usage error. */
 @Command(name = "capsule", mixinStandardHelpOptions = true, version = "capsule 0.1.0",
         description = "Runs untrusted WebAssembly in sandboxed runner processes and journals every task in SQL.",
-        subcommands = {RunCommand.class, SubmitCommand.class, WorkerCommand.class, StatusCommand.class, WaitCommand.class,
+        subcommands = {RunCommand.class, BuildCommand.class, SubmitCommand.class, WorkerCommand.class, StatusCommand.class, WaitCommand.class,
                 CancelCommand.class, ScheduleCommand.class, HistoryCommand.class, SqlCommand.class})
 public final class CapsuleCli implements Runnable {
     public static final int OK = 0;

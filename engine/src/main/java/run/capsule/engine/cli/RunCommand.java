@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "run", mixinStandardHelpOptions = true, description = {
-        "Runs a WASI command module in a sandbox and waits for its result.",
-        "The result is the module's stdout: its JSON value when stdout is JSON, else the text.",
+        "Runs a WASI command module, or the main task of a Python (.py) or JavaScript (.js) source, in a sandbox and waits for its result.",
+        "A module's result is its stdout: its JSON value when stdout is JSON, else the text. A source's result is what main returns.",
         "Put guest arguments that start with '-' after '--'."})
 final class RunCommand implements Callable<Integer> {
     @ParentCommand
@@ -45,6 +45,15 @@ final class RunCommand implements Callable<Integer> {
         }
         TaskResult result;
         try (Capsule capsule = cli.open(1)) {
+            try {
+                spec = capsule.resolve(spec, TaskFlags.envSources(cli.workingDir, cli.env));
+            } catch (InvalidInputException e) {
+                cli.err.println("capsule: " + e.getMessage());
+                if (json) {
+                    printInvalidInput(e.getMessage());
+                }
+                return CapsuleCli.FAILED;
+            }
             result = capsule.run(spec, verbose ? new VerboseListener(cli.err) : TaskListener.NONE);
         }
         if (json) {

@@ -38,7 +38,7 @@ final class SubmitCommand implements Callable<Integer> {
     String delay;
 
     @Override
-    public Integer call() {
+    public Integer call() throws InterruptedException {
         TaskSpec spec;
         SubmitOptions options;
         try {
@@ -51,6 +51,7 @@ final class SubmitCommand implements Callable<Integer> {
         try (Capsule capsule = cli.openClient()) {
             Capsule.SubmitResult submitted;
             try {
+                spec = capsule.resolve(spec, TaskFlags.envSources(cli.workingDir, cli.env));
                 submitted = capsule.submit(spec, options);
             } catch (InvalidInputException e) {
                 cli.err.println("capsule: " + e.getMessage());

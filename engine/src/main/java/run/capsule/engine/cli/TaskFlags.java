@@ -118,6 +118,13 @@ final class TaskFlags {
         return builder.build();
     }
 
+    /** Where the values of granted environment variables come from: the environment over {@code ./.env}. */
+    static Map<String, String> envSources(Path workingDir, Map<String, String> env) {
+        Map<String, String> sources = new java.util.HashMap<>(DotEnv.read(workingDir.resolve(".env")));
+        sources.putAll(env);
+        return sources;
+    }
+
     private static String first(String flag, String project, String builtIn) {
         return flag != null ? flag : project != null ? project : builtIn;
     }

@@ -74,6 +74,19 @@ public final class RunnerPool implements AutoCloseable {
         slots.release();
     }
 
+    /**
+     * A task holding a runner waits for others (its children): its slot goes back to the pool until {@link #unpark},
+     * so the runner itself stays with the task while another runner may start for the children.
+     */
+    public void park() {
+        slots.release();
+    }
+
+    /** The waiting task resumes: it takes a slot again, waiting for one if all are busy. */
+    public void unpark() {
+        slots.acquireUninterruptibly();
+    }
+
     /** Starts runners until {@code count} are idle, so the first attempts do not pay for JVM start-up. */
     public void warmUp(int count) throws InterruptedException, RunnerCrashedException {
         List<RunnerProcess> started = new ArrayList<>();

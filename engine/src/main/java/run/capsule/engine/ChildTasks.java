@@ -1,0 +1,146 @@
+package run.capsule.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import run.capsule.engine.runner.RunnerPool;
+import run.capsule.engine.runner.RunnerProcess;
+import run.capsule.store.Journal;
+import run.capsule.store.NewTask;
+import run.capsule.store.TaskRow;
+import run.capsule.store.TaskStatus;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Child tasks of Python and JavaScript tasks (docs/languages.md): serves {@code task.start}, {@code task.wait} and
+ * {@code task.call} for a running attempt. A child is journaled with {@code parent_id}, run to its end in its own
+ * sandbox by this node (or by whichever node claims it first), with its own limits and retries. While a parent waits
+ * it gives its runner slot to the pool, so a tree of any depth or width completes on N runners.
+ */
+final class ChildTasks {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final long POLL_MS = 100;
+
+    /** Runs a journaled task to its end on this node, in the background. */
+    interface Driver {
+        void drive(String taskId);
+    }
+
+    private final Journal journal;
+    private final Programs programs;
+    private final RunnerPool pool;
+    private final Driver driver;
+    private final Capsule capsule;
+    private final Object finished = new Object();
+
+    ChildTasks(Journal journal, Programs programs, RunnerPool pool, Driver driver, Capsule capsule) {
+        this.journal = journal;
+        this.programs = programs;
+        this.pool = pool;
+        this.driver = driver;
+        this.capsule = capsule;
+    }
+
+    /** Wakes waiting parents: some task ended on this node. */
+    void taskEnded() {
+        synchronized (finished) {
+            finished.notifyAll();
+        }
+    }
+
+    RunnerProcess.CallHandler forAttempt(String parentId, int attemptNo, TaskSpec parent) {
+        if (parent.program() == null) {
+            return RunnerProcess.CallHandler.NONE;
+        }
+        return request -> {
+            try {
+                return switch (request.path("op").asText()) {
+                    case "task.start" -> JSON.createObjectNode().put("id", start(parentId, parent, request));
+                    case "task.wait" -> waitFor(parentId, attemptNo, ids(request), request.path("any").asBoolean(false));
+                    case "task.call" -> {
+                        String id = start(parentId, parent, request);
+                        ObjectNode results = waitFor(parentId, attemptNo, List.of(id), false);
+                        yield results.has("error") ? results : JSON.createObjectNode().set("envelope", results.path("results").path(id));
+                    }
+                    default -> error("unknown_op", "unknown op \"" + request.path("op").asText() + "\"");
+                };
+            } catch (InvalidInputException e) {
+                return error(e.getMessage().startsWith("no task named") ? "unknown_task" : "bad_request", e.getMessage());
+            }
+        };
+    }
+
+    private String start(String parentId, TaskSpec parent, JsonNode request) {
+        String name = request.path("task").asText("");
+        if (name.isEmpty()) {
+            throw new InvalidInputException("task.start needs a \"task\" name");
+        }
+        ObjectNode input = JSON.createObjectNode();
+        input.set("args", request.path("args").isArray() ? request.get("args") : JSON.createArrayNode());
+        input.set("kwargs", request.path("kwargs").isObject() ? request.get("kwargs") : JSON.createObjectNode());
+        Map<String, String> env = new LinkedHashMap<>(System.getenv());
+        parent.env().forEach(e -> env.put(e.name(), e.value()));
+        TaskSpec child = programs.child(parent, name, input.toString(), env);
+        PreparedTask prepared = PreparedTask.prepare(child);
+        String id = TaskIds.next();
+        journal.tasks().create(new NewTask(id, child.name(), parentId, prepared.moduleSha256(), child.retryPolicy().maxRetries(),
+                prepared.configJson(), prepared.envJson(), null, null), prepared.moduleBytes());
+        driver.drive(id);
+        return id;
+    }
+
+    private ObjectNode waitFor(String parentId, int attemptNo, List<String> ids, boolean any) {
+        for (String id : ids) {
+            Optional<TaskRow> child = journal.tasks().find(id);
+            if (child.isEmpty() || !parentId.equals(child.get().parentId())) {
+                return error("bad_request", "task " + id + " is not a child of this task");
+            }
+        }
+        pool.park();
+        try {
+            while (true) {
+                ObjectNode results = JSON.createObjectNode();
+                for (String id : ids) {
+                    capsule.result(id).ifPresent(r -> results.set(id, JSON.valueToTree(r)));
+                }
+                if (results.size() == ids.size() || (any && results.size() > 0)) {
+                    ObjectNode reply = JSON.createObjectNode();
+                    reply.set("results", results);
+                    return reply;
+                }
+                Optional<TaskRow> parent = journal.tasks().find(parentId);
+                if (parent.isEmpty() || parent.get().status() != TaskStatus.RUNNING || parent.get().attempts() != attemptNo) {
+                    return error("cancelled", "the waiting attempt is no longer current");
+                }
+                synchronized (finished) {
+                    finished.wait(POLL_MS);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return error("cancelled", "interrupted while waiting for child tasks");
+        } finally {
+            pool.unpark();
+        }
+    }
+
+    private static List<String> ids(JsonNode request) {
+        List<String> ids = new ArrayList<>();
+        request.path("ids").forEach(id -> ids.add(id.asText()));
+        if (ids.isEmpty()) {
+            throw new InvalidInputException("task.wait needs a non-empty \"ids\" list");
+        }
+        return ids;
+    }
+
+    private static ObjectNode error(String type, String message) {
+        ObjectNode reply = JSON.createObjectNode();
+        reply.putObject("error").put("type", type).put("message", message);
+        return reply;
+    }
+}

@@ -1,0 +1,232 @@
+package run.capsule.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import run.capsule.runner.AtomicFiles;
+import run.capsule.runner.guest.Interpreter;
+import run.capsule.runner.guest.Interpreters;
+import run.capsule.runner.protocol.AttemptResult;
+import run.capsule.store.ModuleStore;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Python and JavaScript sources (docs/languages.md): fetches the interpreter, describes a source once (a sandboxed
+ * run of its guest library that lists its tasks and their options; cached by digest), and turns a source file
+ * into the spec of its entry task with that task's own options applied.
+ */
+final class Programs {
+    static final long MAX_SOURCE_BYTES = 4L * 1024 * 1024;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Limits DESCRIBE_LIMITS = Limits.builder().timeout(java.time.Duration.ofSeconds(60)).build();
+
+    private final Path cacheDir;
+    private final AttemptRunner runner;
+
+    Programs(Path cacheDir, AttemptRunner runner) {
+        this.cacheDir = cacheDir;
+        this.runner = runner;
+    }
+
+    /** What {@link #describe} found, and whether it came from the cache. */
+    record Described(Map<String, TaskOptions> tasks, boolean cached, String sourceSha256, long describeMs) {
+    }
+
+    /**
+     * The spec of the source's entry task (its program's {@code task}, else {@code main}): the task's declared options
+     * win over the spec's limits, retries and grants for what they set. Refuses, before anything is journaled, a
+     * source that cannot load, declares no such task, or whose options are invalid.
+     */
+    TaskSpec resolve(TaskSpec spec, Map<String, String> hostEnv) throws InterruptedException {
+        if (spec.program() != null && !spec.program().tasks().isEmpty()) {
+            return spec;
+        }
+        Described described = describe(spec.module());
+        String language = TaskProgram.languageOf(spec.module());
+        String entry = spec.program() != null ? spec.program().task() : TaskProgram.ENTRY;
+        Map<String, TaskOptions> tasks = described.tasks();
+        TaskOptions options = tasks.get(entry);
+        String file = spec.module().getFileName().toString();
+        if (options == null) {
+            throw new InvalidInputException(file + " has no task named '" + entry + "'"
+                    + (tasks.isEmpty() ? "" : "; its tasks: " + String.join(", ", tasks.keySet().stream().sorted().toList())));
+        }
+        String input = spec.program() != null && spec.program().inputJson() != null ? spec.program().inputJson() : argsInput(spec.args());
+        TaskProgram program = new TaskProgram(language, file, entry, input, tasks);
+        TaskSpec.Builder builder = spec.toBuilder().program(program).limits(options.limitsOver(spec.limits()));
+        if (options.maxRetries() != null) {
+            builder.retryPolicy(spec.retryPolicy().withMaxRetries(options.maxRetries()));
+        }
+        grants(options, builder, hostEnv);
+        if (spec.name().equals(TaskSpec.builder(spec.module()).build().name())) {
+            builder.name(entry.equals(TaskProgram.ENTRY) ? spec.name() : entry);
+        }
+        return builder.build();
+    }
+
+    /** The spec of child task {@code name} of a running program task: that task's own options over the defaults. */
+    TaskSpec child(TaskSpec parent, String name, String inputJson, Map<String, String> env) {
+        TaskProgram program = parent.program();
+        TaskOptions options = program.tasks().get(name);
+        if (options == null) {
+            throw new InvalidInputException("no task named '" + name + "' in " + program.file() + "; its tasks: "
+                    + String.join(", ", program.taskNames()));
+        }
+        TaskSpec.Builder builder = TaskSpec.builder(parent.module()).name(name)
+                .program(program.calling(name, inputJson))
+                .limits(options.limitsOver(Limits.DEFAULT.toBuilder().outputBytes(parent.limits().outputBytes()).build()))
+                .retryPolicy(RetryPolicy.NONE.withMaxRetries(options.maxRetries() == null ? 0 : options.maxRetries()));
+        grants(options, builder, env);
+        return builder.build();
+    }
+
+    private static void grants(TaskOptions options, TaskSpec.Builder builder, Map<String, String> hostEnv) {
+        for (String mount : options.allowedFiles()) {
+            builder.mount(MountSpec.parse(mount, Path.of("/")));
+        }
+        options.allowedHosts().forEach(h -> builder.allowHost(HostPattern.parse(h)));
+        for (String name : options.envVariables()) {
+            String value = hostEnv.get(name);
+            if (value == null) {
+                throw new InvalidInputException("task " + options.name() + " needs environment variable " + name + ", which is not set");
+            }
+            builder.env(new EnvGrant(name, value));
+        }
+    }
+
+    static String argsInput(List<String> args) {
+        ObjectNode input = JSON.createObjectNode();
+        ArrayNode array = input.putArray("args");
+        args.forEach(array::add);
+        input.putObject("kwargs");
+        return input.toString();
+    }
+
+    /** Lists the tasks of a source file (cached by the digests of source, interpreter and guest library). */
+    Described describe(Path source) throws InterruptedException {
+        String language = TaskProgram.languageOf(source);
+        if (language == null) {
+            throw new InvalidInputException(source + " is not a Python (.py) or JavaScript (.js, .mjs) source");
+        }
+        byte[] bytes = read(source);
+        String sha = ModuleStore.sha256(bytes);
+        String file = source.getFileName().toString();
+        Interpreter interpreter = Interpreter.forLanguage(language);
+        Path interpreterPath = interpreter(interpreter);
+        String key = ModuleStore.sha256((language + "\n" + interpreter.moduleSha256() + "\n" + GuestFingerprint.value() + "\n" + sha + "\n" + file)
+                .getBytes(StandardCharsets.UTF_8));
+        Path cached = cacheDir.resolve("described").resolve(key + ".json");
+        Path sourceDir = source.toAbsolutePath().normalize().getParent();
+        if (Files.isRegularFile(cached)) {
+            try {
+                return new Described(resolveFiles(parseTasks(JSON.readTree(cached.toFile())), sourceDir), true, sha, 0);
+            } catch (IOException | RuntimeException e) {
+                // a damaged cache entry: describe again
+            }
+        }
+        long started = System.nanoTime();
+        Path sourceFile = sourceFile(sha, file, bytes);
+        AttemptResult result = runner.describe(interpreter, interpreterPath, sourceFile, DESCRIBE_LIMITS);
+        long describeMs = (System.nanoTime() - started) / 1_000_000;
+        if (!result.succeeded()) {
+            String message = result.message() == null ? result.errorType() : result.message();
+            throw new InvalidInputException(file + ": " + message);
+        }
+        JsonNode value;
+        try {
+            value = result.value() == null ? null : JSON.readTree(result.value());
+        } catch (IOException e) {
+            value = null;
+        }
+        if (value == null || !value.path("tasks").isObject()) {
+            throw new InvalidInputException(file + ": the guest library reported no task list (is this a Capsule " + language + " source?)");
+        }
+        Map<String, TaskOptions> tasks = parseTasks(value);
+        try {
+            Files.createDirectories(cached.getParent());
+            AtomicFiles.write(cached, value.toString().getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + cached, e);
+        }
+        return new Described(resolveFiles(tasks, sourceDir), false, sha, describeMs);
+    }
+
+    /** The interpreter's module, fetched into the cache on first use. */
+    Path interpreter(Interpreter interpreter) {
+        try {
+            return Interpreters.ensure(interpreter, cacheDir);
+        } catch (IOException e) {
+            throw new InvalidInputException("cannot fetch the " + interpreter.language() + " interpreter (npm " + interpreter.npmPackage()
+                    + "@" + interpreter.version() + "): " + e.getMessage());
+        }
+    }
+
+    /** The source as a file named as the user named it, in a directory of its own (granted read-only as /app). */
+    Path sourceFile(String sha, String file, byte[] bytes) {
+        Path path = cacheDir.resolve("sources").resolve(sha).resolve(file);
+        try {
+            if (!Files.isRegularFile(path) || Files.size(path) != bytes.length) {
+                Files.createDirectories(path.getParent());
+                AtomicFiles.write(path, bytes);
+            }
+            return path;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write source cache file " + path, e);
+        }
+    }
+
+    private static Map<String, TaskOptions> parseTasks(JsonNode value) {
+        Map<String, TaskOptions> tasks = new LinkedHashMap<>();
+        Iterator<Map.Entry<String, JsonNode>> fields = value.path("tasks").fields();
+        while (fields.hasNext()) {
+            Map.Entry<String, JsonNode> e = fields.next();
+            tasks.put(e.getKey(), TaskOptions.fromGuest(e.getKey(), e.getValue()));
+        }
+        return tasks;
+    }
+
+    /** Grants written relative to the source file become absolute {@code HOST::GUEST:MODE} grants, checked now. */
+    private static Map<String, TaskOptions> resolveFiles(Map<String, TaskOptions> tasks, Path sourceDir) {
+        Map<String, TaskOptions> resolved = new LinkedHashMap<>();
+        for (Map.Entry<String, TaskOptions> e : tasks.entrySet()) {
+            List<String> files = new ArrayList<>();
+            for (String grant : e.getValue().allowedFiles()) {
+                try {
+                    files.add(MountSpec.parse(grant, sourceDir).toString());
+                } catch (InvalidInputException ex) {
+                    throw new InvalidInputException("task " + e.getKey() + ": " + ex.getMessage().replace("--mount", "allowed_files entry"));
+                }
+            }
+            resolved.put(e.getKey(), e.getValue().withAllowedFiles(files));
+        }
+        return resolved;
+    }
+
+    private static byte[] read(Path source) {
+        if (!Files.exists(source)) {
+            throw new InvalidInputException(source + ": file not found");
+        }
+        if (Files.isDirectory(source)) {
+            throw new InvalidInputException(source + " is a directory, not a source file");
+        }
+        try {
+            if (Files.size(source) > MAX_SOURCE_BYTES) {
+                throw new InvalidInputException(source + " is larger than " + Sizes.format(MAX_SOURCE_BYTES));
+            }
+            return Files.readAllBytes(source);
+        } catch (IOException e) {
+            throw new InvalidInputException(source + " cannot be read: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package run.capsule.engine.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import run.capsule.engine.Capsule;
+import run.capsule.engine.InvalidInputException;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "build", mixinStandardHelpOptions = true, description = {
+        "Prepares a Python (.py) or JavaScript (.js) source ahead of its first run: fetches and checks the interpreter,",
+        "loads the source in a sandbox to list its tasks (reporting syntax errors and missing modules), and fills the",
+        "rewrite and compile caches, so that a later 'capsule run' of the same file does no compile work."})
+final class BuildCommand implements Callable<Integer> {
+    @ParentCommand
+    CapsuleCli cli;
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "The source file")
+    String file;
+
+    @Option(names = "--json", description = "Print the report as one JSON object")
+    boolean json;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Path source = cli.workingDir.resolve(file);
+        try (Capsule capsule = cli.openClient()) {
+            Capsule.Build build;
+            long started = System.nanoTime();
+            try {
+                build = capsule.build(source);
+            } catch (InvalidInputException e) {
+                cli.err.println("capsule: " + e.getMessage());
+                if (json) {
+                    cli.out.println(Json.write(Json.object().put("success", false).put("error", e.getMessage())));
+                }
+                return CapsuleCli.FAILED;
+            }
+            long ms = (System.nanoTime() - started) / 1_000_000;
+            if (json) {
+                var report = Json.object().put("success", true).put("file", build.file()).put("language", build.language())
+                        .put("source_sha256", build.sourceSha256()).put("cached", build.cached()).put("describe_ms", build.describeMs());
+                build.tasks().forEach(report.putArray("tasks")::add);
+                cli.out.println(Json.write(report));
+            } else if (build.cached()) {
+                cli.out.println("✓ " + build.file() + " (" + build.language() + ") is already built: tasks " + String.join(", ", build.tasks())
+                        + "; nothing to do (" + ms + " ms)");
+            } else {
+                cli.out.println("✓ built " + build.file() + " (" + build.language() + "): interpreter ready, source loaded and checked in "
+                        + build.describeMs() + " ms, module rewritten and compiled into the cache; tasks " + String.join(", ", build.tasks()));
+            }
+            return CapsuleCli.OK;
+        }
+    }
+}
