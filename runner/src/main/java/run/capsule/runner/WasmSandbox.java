@@ -22,6 +22,8 @@ import io.github.kawamuray.wasmtime.wasi.WasiCtx;
 import io.github.kawamuray.wasmtime.wasi.WasiCtxBuilder;
 import run.capsule.runner.protocol.AttemptResult;
 import run.capsule.runner.protocol.Mount;
+import run.capsule.runner.protocol.Program;
+import run.capsule.runner.guest.PythonLaunch;
 import run.capsule.runner.protocol.RunAttempt;
 import run.capsule.runner.host.HostCallDispatcher;
 import run.capsule.runner.host.HostCallExchange;
@@ -97,6 +99,8 @@ public final class WasmSandbox implements AutoCloseable {
     private final Instrumentation instrumentation;
     private final Map<String, CompiledModule> compiled = new LinkedHashMap<>(16, 0.75f, true);
     private volatile HostCalls hostCalls = HostCalls.BASIC;
+    private final Path cacheDir;
+    private PythonLaunch pythonLaunch;
 
     private record CompiledModule(Module module, InstrumentedModules.Exports exports) {
     }
@@ -107,6 +111,7 @@ public final class WasmSandbox implements AutoCloseable {
         this.compileEngine = handleSource.engine();
         this.linker = linker;
         this.instrumented = new InstrumentedModules(cacheDir);
+        this.cacheDir = cacheDir;
         this.instrumentation = instrumentation;
         this.pollForwarder = Module.fromBinary(compileEngine, PollForwarder.module());
         this.channelForwarder = Module.fromBinary(compileEngine, WasiForwarder.module(CHANNEL_FUNCTIONS));
@@ -167,6 +172,13 @@ public final class WasmSandbox implements AutoCloseable {
 
     private AttemptResult run(RunAttempt request, Path workDir, StreamWatcher watcher, Progress progress, Set<DirCaps> readWriteDir) {
         long started = System.nanoTime();
+        if (request.program() != null && Program.PYTHON.equals(request.program().language())) {
+            try {
+                request = pythonLaunch().command(request);
+            } catch (IOException e) {
+                return failure(request, "internal_error", "cannot prepare the Python guest library: " + e.getMessage(), started);
+            }
+        }
         OutputFile stdout;
         OutputFile stderr;
         try {
@@ -725,6 +737,13 @@ public final class WasmSandbox implements AutoCloseable {
             case F64 -> "f64:" + Long.toUnsignedString(Double.doubleToRawLongBits(val.f64()));
             default -> val.getType().name().toLowerCase();
         };
+    }
+
+    private PythonLaunch pythonLaunch() throws IOException {
+        if (pythonLaunch == null) {
+            pythonLaunch = PythonLaunch.in(cacheDir);
+        }
+        return pythonLaunch;
     }
 
     private static Optional<Func> exportedFunc(Instance instance, Store<Void> store, String name, List<Disposable> owned) {

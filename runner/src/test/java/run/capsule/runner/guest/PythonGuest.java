@@ -1,0 +1,90 @@
+package run.capsule.runner.guest;
+
+import org.junit.jupiter.api.Assumptions;
+import run.capsule.runner.NativeLibrary;
+import run.capsule.runner.WasmSandbox;
+import run.capsule.runner.protocol.AttemptResult;
+import run.capsule.runner.protocol.Mount;
+import run.capsule.runner.protocol.Program;
+import run.capsule.runner.protocol.RunAttempt;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Real CPython (the pinned npm interpreter, fetched into the default cache) in an in-process sandbox, on a thread
+ * with a large native stack, as the runner runs it.
+ */
+final class PythonGuest implements AutoCloseable {
+    static final Path CACHE = Path.of("target", "capsule-cache").toAbsolutePath();
+
+    final WasmSandbox sandbox;
+    final Path interpreter;
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> new Thread(null, r, "wasm", 64L * 1024 * 1024));
+    private final Path work;
+    private int attempts;
+
+    private PythonGuest(WasmSandbox sandbox, Path interpreter, Path work) {
+        this.sandbox = sandbox;
+        this.interpreter = interpreter;
+        this.work = work;
+    }
+
+    static PythonGuest start(Path work) throws IOException {
+        Path interpreter;
+        try {
+            interpreter = Interpreters.ensure(Interpreter.PYTHON, NativeLibrary.defaultCacheDir());
+        } catch (IOException e) {
+            Assumptions.abort("the Python interpreter cannot be fetched: " + e.getMessage());
+            throw e;
+        }
+        Path dir = NativeLibrary.extract(CACHE);
+        try {
+            NativeLibrary.requireOnLibraryPath(dir);
+        } catch (IllegalStateException e) {
+            Assumptions.abort("wasmtime not loaded in-process: " + e.getMessage());
+        }
+        return new PythonGuest(WasmSandbox.create(CACHE), interpreter, work);
+    }
+
+    /** An attempt for {@code file} in {@code sourceDir}: 60 s, 256 MiB, no fuel limit, no grants. */
+    Attempt attempt(Path sourceDir, String file, String mode) {
+        return new Attempt(sourceDir, file, mode, "main", "{\"args\":[],\"kwargs\":{}}", 60_000, 0, 4096, List.of(), List.of());
+    }
+
+    record Attempt(Path sourceDir, String file, String mode, String task, String input, long timeoutMs, long fuel, long pages,
+                   List<String> hosts, List<Mount> mounts) {
+        Attempt task(String name, String inputJson) {
+            return new Attempt(sourceDir, file, mode, name, inputJson, timeoutMs, fuel, pages, hosts, mounts);
+        }
+
+        Attempt limits(long timeoutMs, long fuel, long pages) {
+            return new Attempt(sourceDir, file, mode, task, input, timeoutMs, fuel, pages, hosts, mounts);
+        }
+
+        Attempt grants(List<String> hosts, List<Mount> mounts) {
+            return new Attempt(sourceDir, file, mode, task, input, timeoutMs, fuel, pages, hosts, mounts);
+        }
+    }
+
+    AttemptResult run(Attempt a) throws Exception {
+        RunAttempt request = new RunAttempt("py-" + attempts, Interpreter.PYTHON.moduleSha256(), interpreter.toString(), "python",
+                List.of(), Map.of(), a.mounts(), a.timeoutMs(), 1 << 20, false, a.fuel(), a.pages(), a.hosts(),
+                new Program(Program.PYTHON, a.sourceDir().toString(), a.file(), a.mode(), a.task(), a.input()));
+        Path dir = work.resolve("attempt-" + attempts++);
+        Files.createDirectories(dir);
+        return thread.submit(() -> sandbox.run(request, dir, WasmSandbox.StreamWatcher.NONE)).get(5, TimeUnit.MINUTES);
+    }
+
+    @Override
+    public void close() {
+        thread.shutdownNow();
+        sandbox.close();
+    }
+}
