@@ -305,6 +305,15 @@ public final class WasmSandbox implements AutoCloseable {
             host.hostCalls = new HostCallExchange(host.dispatcher);
             if (fuelSetter.isPresent()) {
                 fuelSetter.get().call(store, Val.fromI64(budget));
+                if (request.program() != null && fuelGetter.isPresent()) {
+                    Func setter = fuelSetter.get();
+                    Func getter = fuelGetter.get();
+                    report.onFirstInvocation(() -> {
+                        if (getter.call(store)[0].i64() >= 0) {
+                            setter.call(store, Val.fromI64(budget));
+                        }
+                    });
+                }
             }
             progress.started();
             try {

@@ -12,6 +12,20 @@ public final class GuestReport {
     private volatile String errorType;
     private volatile String errorMessage;
     private volatile String traceback;
+    private volatile boolean invoked;
+    private volatile Runnable onFirstInvocation = () -> { };
+
+    /** Runs once, when the guest library first says {@code begin}: the task's own code starts. */
+    public void onFirstInvocation(Runnable hook) {
+        this.onFirstInvocation = hook;
+    }
+
+    void invoked() {
+        if (!invoked) {
+            invoked = true;
+            onFirstInvocation.run();
+        }
+    }
 
     void value(JsonNode value) {
         this.valueJson = value == null || value.isMissingNode() ? "null" : value.toString();

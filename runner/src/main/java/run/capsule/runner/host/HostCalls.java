@@ -32,8 +32,9 @@ public interface HostCalls {
 
     private static Map<String, HostCallDispatcher.Operation> local(RunAttempt request, GuestReport report) {
         Map<String, HostCallDispatcher.Operation> operations = new HashMap<>(HostCallDispatcher.basicOperations());
-        operations.put("invocation", ProgramCalls.invocation(request.program()));
+        operations.put("invocation", ProgramCalls.invocation(request.program(), report));
         operations.put("result", ProgramCalls.result(report));
+        operations.put("begin", ProgramCalls.begin(report));
         return operations;
     }
 }

@@ -8,13 +8,21 @@ import java.io.IOException;
 
 /**
  * The ops a Python or JavaScript guest library uses to learn what to run and to report how it ended
- * (docs/languages.md): {@code invocation} and {@code result}.
+ * (docs/languages.md): {@code invocation}, {@code begin} and {@code result}.
  */
 final class ProgramCalls {
     private ProgramCalls() {
     }
 
-    static HostCallDispatcher.Operation invocation(Program program) {
+    /** The guest library is about to call the task's function: from here on the task's own code runs. */
+    static HostCallDispatcher.Operation begin(GuestReport report) {
+        return request -> {
+            report.invoked();
+            return HostCallDispatcher.JSON.createObjectNode();
+        };
+    }
+
+    static HostCallDispatcher.Operation invocation(Program program, GuestReport report) {
         return request -> {
             ObjectNode reply = HostCallDispatcher.JSON.createObjectNode();
             if (program == null) {

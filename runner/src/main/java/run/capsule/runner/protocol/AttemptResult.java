@@ -7,6 +7,9 @@ package run.capsule.runner.protocol;
  * right after this frame, so the engine must not hand it another attempt. {@code hostRequests}: the network
  * requests the guest made through the host-call channel, in order (redacted). {@code value}: the JSON a Python or
  * JavaScript task returned (or, describing, its task list); {@code errorDetail}: the guest's traceback when it raised.
+ * {@code steps}: journaled steps made live in this attempt and not yet sent with a {@code step.record} call (docs/steps.md);
+ * {@code replayedSteps}: how many journaled steps this attempt was answered from the journal; {@code resumeAtEpochMs}:
+ * with error type {@code suspended}, when the task's durable sleep ends.
  */
 public record AttemptResult(
         String attemptId,
@@ -24,10 +27,21 @@ public record AttemptResult(
         boolean runnerExiting,
         java.util.List<HostRequest> hostRequests,
         String value,
-        String errorDetail) implements Message {
+        String errorDetail,
+        java.util.List<StepRecord> steps,
+        int replayedSteps,
+        Long resumeAtEpochMs) implements Message {
 
     public AttemptResult {
         hostRequests = hostRequests == null ? java.util.List.of() : java.util.List.copyOf(hostRequests);
+        steps = steps == null ? java.util.List.of() : java.util.List.copyOf(steps);
+    }
+
+    public AttemptResult(String attemptId, Integer exitCode, String trap, String errorType, String message, String stdout,
+                         boolean stdoutTruncated, String stderr, boolean stderrTruncated, long durationMs, Long ramUsed,
+                         Long fuelConsumed, boolean runnerExiting, java.util.List<HostRequest> hostRequests, String value, String errorDetail) {
+        this(attemptId, exitCode, trap, errorType, message, stdout, stdoutTruncated, stderr, stderrTruncated, durationMs,
+                ramUsed, fuelConsumed, runnerExiting, hostRequests, value, errorDetail, java.util.List.of(), 0, null);
     }
 
     /** A result without network requests. */

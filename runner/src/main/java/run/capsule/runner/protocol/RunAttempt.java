@@ -26,12 +26,21 @@ public record RunAttempt(
         long fuel,
         long memoryLimitPages,
         List<String> allowedHosts,
-        Program program) implements Message {
+        Program program,
+        Durability durability) implements Message {
 
     public static final long PAGE_BYTES = 64 * 1024;
 
     public RunAttempt {
         allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
+        durability = durability == null ? Durability.NONE : durability;
+    }
+
+    public RunAttempt(String attemptId, String moduleSha256, String modulePath, String programName, List<String> args,
+                      Map<String, String> env, List<Mount> mounts, long timeoutMs, long outputLimitBytes, boolean streamStderr,
+                      long fuel, long memoryLimitPages, List<String> allowedHosts, Program program) {
+        this(attemptId, moduleSha256, modulePath, programName, args, env, mounts, timeoutMs, outputLimitBytes, streamStderr,
+                fuel, memoryLimitPages, allowedHosts, program, Durability.NONE);
     }
 
     /** A WASI command module's attempt. */
@@ -59,7 +68,13 @@ public record RunAttempt(
     /** The same attempt for a Python or JavaScript task. */
     public RunAttempt withProgram(Program program) {
         return new RunAttempt(attemptId, moduleSha256, modulePath, programName, args, env, mounts, timeoutMs, outputLimitBytes,
-                streamStderr, fuel, memoryLimitPages, allowedHosts, program);
+                streamStderr, fuel, memoryLimitPages, allowedHosts, program, durability);
+    }
+
+    /** The same attempt with journaled steps to replay and the journaling settings. */
+    public RunAttempt withDurability(Durability durability) {
+        return new RunAttempt(attemptId, moduleSha256, modulePath, programName, args, env, mounts, timeoutMs, outputLimitBytes,
+                streamStderr, fuel, memoryLimitPages, allowedHosts, program, durability);
     }
 
     /** The memory limit in whole pages: rounded down, at least one page. */
