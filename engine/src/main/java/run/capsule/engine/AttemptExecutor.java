@@ -2,6 +2,8 @@ package run.capsule.engine;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import run.capsule.runner.protocol.Durability;
+import run.capsule.runner.protocol.StepRecord;
 import run.capsule.store.AttemptOutcome;
 import run.capsule.store.AttemptStatus;
 import run.capsule.store.Claim;
@@ -12,6 +14,7 @@ import run.capsule.store.TaskStatus;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.List;
 
 /**
  * Runs a claimed attempt and journals how it ended: success, failure, a retry scheduled per the task's
@@ -24,8 +27,16 @@ final class AttemptExecutor {
     private final ActiveAttempts active;
 
     private volatile ChildTasks children;
+    private final boolean journalSteps;
+    private final Duration suspendAfter;
 
     AttemptExecutor(Journal journal, AttemptRunner runner, ActiveAttempts active) {
+        this(journal, runner, active, true, Duration.ofSeconds(30));
+    }
+
+    AttemptExecutor(Journal journal, AttemptRunner runner, ActiveAttempts active, boolean journalSteps, Duration suspendAfter) {
+        this.journalSteps = journalSteps;
+        this.suspendAfter = suspendAfter;
         this.journal = journal;
         this.runner = runner;
         this.active = active;
@@ -44,18 +55,33 @@ final class AttemptExecutor {
         int attemptNo = claim.attemptNo();
         active.started(claim);
         AttemptOutcome outcome;
+        Long resumeAt;
         try {
             ChildTasks served = children;
-            outcome = runner.run(taskId, attemptNo, spec, moduleSha256, moduleFile, listener, r -> active.dispatched(taskId, r),
-                    served == null ? run.capsule.engine.runner.RunnerProcess.CallHandler.NONE : served.forAttempt(taskId, attemptNo, spec)).outcome();
+            AttemptRunner.Ran ran = runner.run(taskId, attemptNo, spec, moduleSha256, moduleFile, listener, r -> active.dispatched(taskId, r),
+                    served == null ? run.capsule.engine.runner.RunnerProcess.CallHandler.NONE : served.forAttempt(taskId, attemptNo, spec),
+                    durability(taskId, spec));
+            outcome = ran.outcome();
+            resumeAt = ran.resumeAtEpochMs();
             if (outcome.status() != AttemptStatus.SUCCEEDED && (active.isStopping(taskId) || journal.tasks().isCancelRequested(taskId))) {
-                outcome = new AttemptOutcome(AttemptStatus.CANCELLED, outcome.durationMs(), outcome.fuelConsumed(), outcome.ramUsed(),
-                        outcome.exitCode(), null, ErrorType.CANCELLED.wireName(), "cancelled by request", outcome.hostRequests(), null);
+                outcome = outcome.withStatus(AttemptStatus.CANCELLED, ErrorType.CANCELLED.wireName(), "cancelled by request");
+                resumeAt = null;
             }
         } finally {
             active.finished(taskId);
         }
-        return finish(claim, spec, outcome, listener);
+        return finish(claim, spec, outcome, resumeAt, listener);
+    }
+
+    /** The journaled steps a Python or JavaScript task replays, and the node's journaling settings. */
+    private Durability durability(String taskId, TaskSpec spec) {
+        if (spec.program() == null) {
+            return Durability.NONE;
+        }
+        List<StepRecord> steps = journal.steps().steps(taskId).stream()
+                .map(s -> new StepRecord(s.stepNo(), s.kind(), s.target(), s.request(), s.outcome(), s.childId(), s.durationMs()))
+                .toList();
+        return new Durability(steps, journalSteps, suspendAfter.toMillis());
     }
 
     /** Journals the end of an attempt that could not even be dispatched (unreadable configuration, missing module). */
@@ -64,12 +90,16 @@ final class AttemptExecutor {
         return record(claim, outcome, null, "failed: " + type.wireName() + ": " + message);
     }
 
-    private Finished finish(Claim claim, TaskSpec spec, AttemptOutcome outcome, TaskListener listener) {
+    private Finished finish(Claim claim, TaskSpec spec, AttemptOutcome outcome, Long resumeAt, TaskListener listener) {
         OffsetDateTime retryAt = null;
         Duration delay = Duration.ZERO;
         String reason;
         if (outcome.status() == AttemptStatus.SUCCEEDED) {
             reason = "succeeded";
+        } else if (outcome.status() == AttemptStatus.SUSPENDED) {
+            retryAt = java.time.Instant.ofEpochMilli(resumeAt).atOffset(java.time.ZoneOffset.UTC);
+            delay = Duration.between(journal.nodes().databaseNow(), retryAt);
+            reason = "suspended: " + outcome.errorMessage();
         } else if (outcome.status() == AttemptStatus.CANCELLED) {
             reason = "cancelled: attempt stopped";
         } else {

@@ -6,7 +6,9 @@ import run.capsule.engine.runner.RunnerProcess;
 import run.capsule.runner.protocol.AttemptResult;
 import run.capsule.runner.guest.Interpreter;
 import run.capsule.runner.guest.Interpreters;
+import run.capsule.runner.protocol.Durability;
 import run.capsule.runner.protocol.Mount;
+import run.capsule.store.AttemptStatus;
 import run.capsule.runner.protocol.Program;
 import run.capsule.runner.protocol.RunAttempt;
 import run.capsule.store.AttemptOutcome;
@@ -26,6 +28,8 @@ final class AttemptRunner {
     /** How long a runner may take to read, rewrite, compile and instantiate a module before the guest starts. */
     static final Duration SETUP_LIMIT = Duration.ofMinutes(2);
     static final String CRASHED_COMPILER = "module crashed the compiler";
+    /** The runner's error type for an attempt that ended in a durable sleep (docs/steps.md). */
+    static final String SUSPENDED = "suspended";
 
     private final RunnerPool pool;
     private final Duration killGrace;
@@ -43,12 +47,15 @@ final class AttemptRunner {
         this.crashedModules = crashedModules;
     }
 
-    record Ran(AttemptOutcome outcome, String stdout) {
+    record Ran(AttemptOutcome outcome, String stdout, Long resumeAtEpochMs) {
+        Ran(AttemptOutcome outcome, String stdout) {
+            this(outcome, stdout, null);
+        }
     }
 
     Ran run(String taskId, int attemptNo, TaskSpec spec, String moduleSha256, Path moduleFile, TaskListener listener)
             throws InterruptedException {
-        return run(taskId, attemptNo, spec, moduleSha256, moduleFile, listener, runner -> { }, RunnerProcess.CallHandler.NONE);
+        return run(taskId, attemptNo, spec, moduleSha256, moduleFile, listener, runner -> { }, RunnerProcess.CallHandler.NONE, Durability.NONE);
     }
 
     /**
@@ -57,7 +64,8 @@ final class AttemptRunner {
      * its source file and the runner runs the language's interpreter.
      */
     Ran run(String taskId, int attemptNo, TaskSpec spec, String moduleSha256, Path moduleFile, TaskListener listener,
-            java.util.function.Consumer<RunnerProcess> onDispatch, RunnerProcess.CallHandler calls) throws InterruptedException {
+            java.util.function.Consumer<RunnerProcess> onDispatch, RunnerProcess.CallHandler calls, Durability durability)
+            throws InterruptedException {
         long started = System.nanoTime();
         if (spec.program() != null) {
             moduleSha256 = Interpreter.forLanguage(spec.program().language()).moduleSha256();
@@ -76,19 +84,29 @@ final class AttemptRunner {
         try {
             onDispatch.accept(runner);
             listener.attemptStarted(taskId, attemptNo, runner.pid());
-            RunAttempt request = request(taskId, attemptNo, spec, moduleSha256, moduleFile);
+            RunAttempt request = request(taskId, attemptNo, spec, moduleSha256, moduleFile).withDurability(durability);
             AttemptResult result = runner.execute(request, text -> listener.guestStderr(taskId, attemptNo, text), calls,
                     SETUP_LIMIT, spec.limits().timeout().plus(killGrace));
             long duration = elapsed(started);
+            java.util.List<run.capsule.store.NewStep> steps = result.steps().stream()
+                    .map(st -> new run.capsule.store.NewStep(st.stepNo(), st.kind(), st.target(), st.request(), st.outcome(), st.childId(), st.durationMs()))
+                    .toList();
             if (result.succeeded()) {
                 String resultJson = spec.program() != null ? (result.value() == null ? "null" : result.value())
                         : GuestResult.toJson(GuestResult.fromStdout(result.stdout()));
                 return new Ran(AttemptOutcome.succeeded(duration, result.fuelConsumed(), result.ramUsed(), result.exitCode(), resultJson)
-                        .withHostRequests(HostRequests.toRows(result.hostRequests())), result.stdout());
+                        .withHostRequests(HostRequests.toRows(result.hostRequests())).withSteps(steps, result.replayedSteps()), result.stdout());
             }
-            return new Ran(AttemptOutcome.failed(duration, result.fuelConsumed(), result.ramUsed(), result.exitCode(),
+            AttemptOutcome failed = AttemptOutcome.failed(duration, result.fuelConsumed(), result.ramUsed(), result.exitCode(),
                     result.errorType(), result.errorDetail() != null ? result.message() : withStderrTail(result.message(), result.stderr()))
-                    .withHostRequests(HostRequests.toRows(result.hostRequests())).withErrorDetail(result.errorDetail()), result.stdout());
+                    .withHostRequests(HostRequests.toRows(result.hostRequests())).withErrorDetail(result.errorDetail())
+                    .withSteps(steps, result.replayedSteps());
+            if (SUSPENDED.equals(result.errorType()) && result.resumeAtEpochMs() != null) {
+                String until = java.time.Instant.ofEpochMilli(result.resumeAtEpochMs()).toString();
+                return new Ran(failed.withStatus(AttemptStatus.SUSPENDED, null, "durable sleep until " + until), result.stdout(),
+                        result.resumeAtEpochMs());
+            }
+            return new Ran(failed, result.stdout());
         } catch (RunnerCrashedException e) {
             if (runner.moduleCompilingAtDeath() != null && !runner.stoppedByEngine()) {
                 if (crashedModules.crashed(moduleSha256, e.getMessage())) {

@@ -60,7 +60,7 @@ public final class Capsule implements AutoCloseable {
         this.pool = new RunnerPool(RunnerLauncher.forThisJvm(options.cacheDir()), options.runners(), options.runnerStartTimeout());
         this.moduleFiles = new ModuleFiles(options.cacheDir());
         AttemptRunner attemptRunner = new AttemptRunner(pool, options.killGrace(), CrashedModules.journaled(journal.modules()), options.cacheDir());
-        this.executor = new AttemptExecutor(journal, attemptRunner, active);
+        this.executor = new AttemptExecutor(journal, attemptRunner, active, options.journalSteps(), options.suspendAfter());
         this.programs = new Programs(options.cacheDir(), attemptRunner);
         this.executor.serveChildren(new ChildTasks(journal, programs, pool, this::driveInBackground, this));
         this.maintenance = new NodeMaintenance(journal, options, active);
@@ -176,8 +176,8 @@ public final class Capsule implements AutoCloseable {
     }
 
     /** Runs a journaled task to its end on a background thread of this node (child tasks). */
-    private void driveInBackground(String taskId) {
-        childRuns.execute(() -> {
+    private java.util.concurrent.CompletableFuture<Void> driveInBackground(String taskId) {
+        return java.util.concurrent.CompletableFuture.runAsync(() -> {
             try {
                 runToEnd(taskId);
             } catch (InterruptedException e) {
@@ -185,7 +185,7 @@ public final class Capsule implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.error("child task {} failed in the engine: {}", taskId, e.toString());
             }
-        });
+        }, childRuns);
     }
 
     /** Claims and runs the task's attempts here until it ends, waiting out retry backoffs; follows another node's run. */
@@ -366,6 +366,16 @@ public final class Capsule implements AutoCloseable {
     /** The network requests one attempt made through the host-call channel, as journaled. */
     public List<run.capsule.store.HostRequestRow> hostRequests(String taskId, int attemptNo) {
         return journal.tasks().hostRequests(taskId, attemptNo);
+    }
+
+    /** The journaled steps of a task, in order (docs/steps.md). */
+    public List<run.capsule.store.StepRow> steps(String taskId) {
+        return journal.steps().steps(taskId);
+    }
+
+    /** The child tasks of a task, oldest first. */
+    public List<TaskRow> children(String taskId) {
+        return journal.tasks().children(taskId);
     }
 
     public List<EventRow> events(String taskId) {

@@ -12,7 +12,8 @@ import java.util.Objects;
 
 /** How an engine is set up: its journal, runner pool and caches. Immutable; build with {@link #builder()}. */
 public record CapsuleOptions(JournalConfig journal, int runners, Path cacheDir, String nodeId, Duration runnerStartTimeout,
-                             Duration killGrace, Duration heartbeatInterval, Duration lease, int maxRecoveries) {
+                             Duration killGrace, Duration heartbeatInterval, Duration lease, int maxRecoveries,
+                             boolean journalSteps, Duration suspendAfter) {
 
     public CapsuleOptions {
         Objects.requireNonNull(journal, "journal");
@@ -44,6 +45,23 @@ public record CapsuleOptions(JournalConfig journal, int runners, Path cacheDir, 
         private Duration heartbeatInterval = Duration.ofSeconds(2);
         private Duration lease = Duration.ofSeconds(10);
         private int maxRecoveries = 5;
+        private boolean journalSteps = true;
+        private Duration suspendAfter = Duration.ofSeconds(30);
+
+        /**
+         * Whether Python and JavaScript tasks journal their steps for replay (docs/steps.md); on by default. Off only
+         * to measure what journaling costs.
+         */
+        public Builder journalSteps(boolean journalSteps) {
+            this.journalSteps = journalSteps;
+            return this;
+        }
+
+        /** A {@code capsule.sleep} longer than this suspends the task instead of blocking its runner (default 30 s). */
+        public Builder suspendAfter(Duration suspendAfter) {
+            this.suspendAfter = suspendAfter;
+            return this;
+        }
 
         public Builder journal(JournalConfig journal) {
             this.journal = journal;
@@ -102,7 +120,7 @@ public record CapsuleOptions(JournalConfig journal, int runners, Path cacheDir, 
 
         public CapsuleOptions build() {
             return new CapsuleOptions(journal, runners, cacheDir, nodeId, runnerStartTimeout, killGrace, heartbeatInterval, lease,
-                    maxRecoveries);
+                    maxRecoveries, journalSteps, suspendAfter);
         }
     }
 

@@ -17,8 +17,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Child tasks of Python and JavaScript tasks (docs/languages.md): serves {@code task.start}, {@code task.wait} and
- * {@code task.call} for a running attempt. A child is journaled with {@code parent_id}, run to its end in its own
+ * Child tasks of Python and JavaScript tasks (docs/languages.md): serves {@code task.start}, {@code task.wait},
+ * {@code task.call} and {@code step.record} (docs/steps.md) for a running attempt. A child is journaled with {@code parent_id}, run to its end in its own
  * sandbox by this node (or by whichever node claims it first), with its own limits and retries. While a parent waits
  * it gives its runner slot to the pool, so a tree of any depth or width completes on N runners.
  */
@@ -28,8 +28,10 @@ final class ChildTasks {
 
     /** Runs a journaled task to its end on this node, in the background. */
     interface Driver {
-        void drive(String taskId);
+        java.util.concurrent.CompletableFuture<Void> drive(String taskId);
     }
+
+    private final java.util.Map<String, java.util.concurrent.CompletableFuture<Void>> driving = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final Journal journal;
     private final Programs programs;
@@ -60,12 +62,21 @@ final class ChildTasks {
         return request -> {
             try {
                 return switch (request.path("op").asText()) {
-                    case "task.start" -> JSON.createObjectNode().put("id", start(parentId, parent, request));
+                    case "task.start" -> JSON.createObjectNode().put("id", start(parentId, attemptNo, parent, request));
                     case "task.wait" -> waitFor(parentId, attemptNo, ids(request), request.path("any").asBoolean(false));
                     case "task.call" -> {
-                        String id = start(parentId, parent, request);
+                        String id = start(parentId, attemptNo, parent, request);
                         ObjectNode results = waitFor(parentId, attemptNo, List.of(id), false);
-                        yield results.has("error") ? results : JSON.createObjectNode().set("envelope", results.path("results").path(id));
+                        if (results.has("error")) {
+                            yield results;
+                        }
+                        ObjectNode reply = JSON.createObjectNode().put("id", id);
+                        reply.set("envelope", results.path("results").path(id));
+                        yield reply;
+                    }
+                    case "step.record" -> {
+                        journal.steps().record(parentId, attemptNo, steps(request.path("steps")));
+                        yield JSON.createObjectNode();
                     }
                     default -> error("unknown_op", "unknown op \"" + request.path("op").asText() + "\"");
                 };
@@ -75,7 +86,18 @@ final class ChildTasks {
         };
     }
 
-    private String start(String parentId, TaskSpec parent, JsonNode request) {
+    /** Step records as the runner sends them (docs/steps.md). */
+    static List<run.capsule.store.NewStep> steps(JsonNode records) {
+        List<run.capsule.store.NewStep> steps = new ArrayList<>();
+        for (JsonNode r : records) {
+            steps.add(new run.capsule.store.NewStep(r.path("stepNo").asInt(), r.path("kind").asText(), r.path("target").asText(),
+                    r.path("request").asText("{}"), r.hasNonNull("outcome") ? r.get("outcome").asText() : null,
+                    r.hasNonNull("childId") ? r.get("childId").asText() : null, r.path("durationMs").asLong()));
+        }
+        return steps;
+    }
+
+    private String start(String parentId, int attemptNo, TaskSpec parent, JsonNode request) {
         String name = request.path("task").asText("");
         if (name.isEmpty()) {
             throw new InvalidInputException("task.start needs a \"task\" name");
@@ -88,10 +110,27 @@ final class ChildTasks {
         TaskSpec child = programs.child(parent, name, input.toString(), env);
         PreparedTask prepared = PreparedTask.prepare(child);
         String id = TaskIds.next();
-        journal.tasks().create(new NewTask(id, child.name(), parentId, prepared.moduleSha256(), child.retryPolicy().maxRetries(),
-                prepared.configJson(), prepared.envJson(), null, null), prepared.moduleBytes());
-        driver.drive(id);
+        NewTask task = new NewTask(id, child.name(), parentId, prepared.moduleSha256(), child.retryPolicy().maxRetries(),
+                prepared.configJson(), prepared.envJson(), null, null);
+        JsonNode step = request.get("step");
+        if (step != null && step.isObject()) {
+            List<run.capsule.store.NewStep> steps = steps(step.path("pending"));
+            ObjectNode stepRequest = JSON.createObjectNode();
+            stepRequest.set("args", input.get("args"));
+            stepRequest.set("kwargs", input.get("kwargs"));
+            steps.add(new run.capsule.store.NewStep(step.path("stepNo").asInt(), "child", name, stepRequest.toString(),
+                    JSON.createObjectNode().put("id", id).toString(), id, 0));
+            journal.tasks().createChild(task, prepared.moduleBytes(), attemptNo, steps);
+        } else {
+            journal.tasks().create(task, prepared.moduleBytes());
+        }
+        drive(id);
         return id;
+    }
+
+    /** Makes sure this node runs the child to its end unless it is already doing so (an adopted child after a replay). */
+    private void drive(String id) {
+        driving.computeIfAbsent(id, k -> driver.drive(k).whenComplete((v, e) -> driving.remove(k)));
     }
 
     private ObjectNode waitFor(String parentId, int attemptNo, List<String> ids, boolean any) {
@@ -99,6 +138,10 @@ final class ChildTasks {
             Optional<TaskRow> child = journal.tasks().find(id);
             if (child.isEmpty() || !parentId.equals(child.get().parentId())) {
                 return error("bad_request", "task " + id + " is not a child of this task");
+            }
+            TaskStatus status = child.get().status();
+            if (status == TaskStatus.PENDING || status == TaskStatus.RETRY_WAIT) {
+                drive(id);
             }
         }
         pool.park();

@@ -15,15 +15,37 @@ public record AttemptOutcome(
         String errorType,
         String errorMessage,
         java.util.List<HostRequestRow> hostRequests,
-        String errorDetail) {
+        String errorDetail,
+        java.util.List<NewStep> steps,
+        int replayedSteps) {
 
     public AttemptOutcome(AttemptStatus status, long durationMs, Long fuelConsumed, Long ramUsed, Integer exitCode,
                           String resultJson, String errorType, String errorMessage, java.util.List<HostRequestRow> hostRequests) {
         this(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, hostRequests, null);
     }
 
+    public AttemptOutcome(AttemptStatus status, long durationMs, Long fuelConsumed, Long ramUsed, Integer exitCode,
+                          String resultJson, String errorType, String errorMessage, java.util.List<HostRequestRow> hostRequests,
+                          String errorDetail) {
+        this(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, hostRequests, errorDetail,
+                java.util.List.of(), 0);
+    }
+
     public AttemptOutcome {
         hostRequests = hostRequests == null ? java.util.List.of() : java.util.List.copyOf(hostRequests);
+        steps = steps == null ? java.util.List.of() : java.util.List.copyOf(steps);
+    }
+
+    /** The same outcome with the live steps still to journal and the number of steps answered from the journal. */
+    public AttemptOutcome withSteps(java.util.List<NewStep> live, int replayed) {
+        return new AttemptOutcome(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, hostRequests,
+                errorDetail, live, replayed);
+    }
+
+    /** The same outcome with another status (a cancelled or suspended attempt). */
+    public AttemptOutcome withStatus(AttemptStatus to, String type, String message) {
+        return new AttemptOutcome(to, durationMs, fuelConsumed, ramUsed, exitCode, null, type, message, hostRequests, errorDetail, steps,
+                replayedSteps);
     }
 
     public AttemptOutcome(AttemptStatus status, long durationMs, Long fuelConsumed, Long ramUsed, Integer exitCode,
@@ -32,12 +54,14 @@ public record AttemptOutcome(
     }
 
     public AttemptOutcome withHostRequests(java.util.List<HostRequestRow> requests) {
-        return new AttemptOutcome(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, requests, errorDetail);
+        return new AttemptOutcome(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, requests, errorDetail,
+                steps, replayedSteps);
     }
 
     /** The same outcome with the guest's traceback (journaled in {@code attempts.error_detail}). */
     public AttemptOutcome withErrorDetail(String detail) {
-        return new AttemptOutcome(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, hostRequests, detail);
+        return new AttemptOutcome(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, hostRequests, detail,
+                steps, replayedSteps);
     }
 
     public static AttemptOutcome succeeded(long durationMs, Long fuel, Long ram, Integer exitCode, String resultJson) {

@@ -1,5 +1,5 @@
 package run.capsule.store;
 
 public enum AttemptStatus {
-    RUNNING, SUCCEEDED, FAILED, ABANDONED, CANCELLED
+    RUNNING, SUCCEEDED, FAILED, ABANDONED, CANCELLED, SUSPENDED
 }

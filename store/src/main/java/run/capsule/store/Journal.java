@@ -27,6 +27,7 @@ public final class Journal implements AutoCloseable {
     private final HikariDataSource dataSource;
     private final DSLContext dsl;
     private final TaskJournal tasks;
+    private final StepJournal steps;
     private final ModuleStore modules;
     private final NodeRegistry nodes;
     private final ReadOnlySql readOnlySql;
@@ -36,6 +37,7 @@ public final class Journal implements AutoCloseable {
         this.dataSource = dataSource;
         this.dsl = dsl;
         this.tasks = new TaskJournal(dsl);
+        this.steps = new StepJournal(dsl);
         this.modules = new ModuleStore(dsl);
         this.nodes = new NodeRegistry(dsl);
         this.readOnlySql = new ReadOnlySql(config, dataSource);
@@ -83,6 +85,10 @@ public final class Journal implements AutoCloseable {
             dataSource.close();
             throw e;
         }
+    }
+
+    public StepJournal steps() {
+        return steps;
     }
 
     public TaskJournal tasks() {

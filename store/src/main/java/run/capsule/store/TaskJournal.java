@@ -56,11 +56,37 @@ public final class TaskJournal {
         }
     }
 
+    /** The child tasks of a task, oldest first. */
+    public List<TaskRow> children(String parentId) {
+        return dsl.selectFrom(TASKS).where(TASKS.PARENT_ID.eq(parentId)).orderBy(TASKS.CREATED_AT, TASKS.ID).fetch(TaskJournal::toTask);
+    }
+
     public Optional<String> findByIdempotencyKey(String key) {
         return dsl.select(TASKS.ID).from(TASKS).where(TASKS.IDEMPOTENCY_KEY.eq(key)).fetchOptional(TASKS.ID);
     }
 
+    /**
+     * Journals a child task and, in the same transaction, its parent's steps up to and including the step that started
+     * it (docs/steps.md). A step already journaled is left as it is.
+     */
+    public void createChild(NewTask child, byte[] moduleBytes, int parentAttemptNo, List<NewStep> parentSteps) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                createOnce(child, moduleBytes, tx -> StepJournal.insert(tx, child.parentId(), parentAttemptNo, parentSteps));
+                return;
+            } catch (IntegrityConstraintViolationException e) {
+                if (attempt >= 3 || !ModuleStore.contains(dsl, child.moduleSha256())) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     private void createOnce(NewTask task, byte[] moduleBytes) {
+        createOnce(task, moduleBytes, tx -> { });
+    }
+
+    private void createOnce(NewTask task, byte[] moduleBytes, java.util.function.Consumer<DSLContext> alsoWrite) {
         dsl.transaction(cfg -> {
             DSLContext tx = DSL.using(cfg);
             ModuleStore.put(tx, task.moduleSha256(), moduleBytes);
@@ -83,6 +109,7 @@ public final class TaskJournal {
             }
             event(tx, task.id(), null, null, TaskStatus.PENDING,
                     task.runAt() == null ? "submitted" : "submitted, due at " + task.runAt().toInstant());
+            alsoWrite.accept(tx);
         });
     }
 
@@ -344,6 +371,12 @@ public final class TaskJournal {
         TaskStatus to = switch (outcome.status()) {
             case SUCCEEDED -> TaskStatus.SUCCEEDED;
             case CANCELLED -> TaskStatus.CANCELLED;
+            case SUSPENDED -> {
+                if (!retry) {
+                    throw new IllegalArgumentException("a suspended attempt needs the time it resumes");
+                }
+                yield TaskStatus.RETRY_WAIT;
+            }
             case FAILED, ABANDONED -> retry ? TaskStatus.RETRY_WAIT : TaskStatus.FAILED;
             case RUNNING -> throw new IllegalArgumentException("an outcome cannot be RUNNING");
         };
@@ -380,6 +413,8 @@ public final class TaskJournal {
             if (attemptsChanged != 1) {
                 throw new StaleTransitionException("attempt " + attemptNo + " of task " + taskId + " is not running");
             }
+            StepJournal.insert(tx, taskId, attemptNo, outcome.steps());
+            StepJournal.replayed(tx, taskId, attemptNo, outcome.replayedSteps());
             for (HostRequestRow request : outcome.hostRequests()) {
                 tx.insertInto(HOST_REQUESTS)
                         .set(HOST_REQUESTS.TASK_ID, taskId)

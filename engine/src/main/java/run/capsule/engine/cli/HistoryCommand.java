@@ -10,14 +10,16 @@ import run.capsule.engine.Capsule;
 import run.capsule.engine.InvalidInputException;
 import run.capsule.store.AttemptRow;
 import run.capsule.store.EventRow;
+import run.capsule.store.StepRow;
 import run.capsule.store.TaskRow;
 
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
-@Command(name = "history", mixinStandardHelpOptions = true, description = {"Shows recent tasks, or one task with its attempts and status changes.",
-        "TASK_ID may be a unique prefix of an id."})
+@Command(name = "history", mixinStandardHelpOptions = true, description = {
+        "Shows recent tasks, or one task with its attempts, journaled steps and status changes.",
+        "TASK_ID may be a unique prefix of an id. --tree adds the tree of its child tasks."})
 final class HistoryCommand implements Callable<Integer> {
     @ParentCommand
     CapsuleCli cli;
@@ -30,6 +32,9 @@ final class HistoryCommand implements Callable<Integer> {
 
     @Option(names = "--limit", paramLabel = "N", description = "How many recent tasks (default 20)")
     int limit = 20;
+
+    @Option(names = "--tree", description = "With TASK_ID: also show the tree of its child tasks")
+    boolean tree;
 
     @Override
     public Integer call() {
@@ -63,16 +68,29 @@ final class HistoryCommand implements Callable<Integer> {
             TaskRow task = found.get();
             List<AttemptRow> attempts = capsule.attempts(task.id());
             List<EventRow> events = capsule.events(task.id());
+            List<StepRow> steps = capsule.steps(task.id());
             if (json) {
                 ObjectNode node = Json.object();
                 node.set("task", task(task));
                 ArrayNode a = node.putArray("attempts");
                 attempts.forEach(r -> a.add(attempt(r)));
+                ArrayNode st = node.putArray("steps");
+                steps.forEach(r -> st.add(step(r, task.attempts())));
                 ArrayNode e = node.putArray("events");
                 events.forEach(r -> e.add(event(r)));
+                if (tree) {
+                    node.set("children", childrenJson(capsule, task.id(), 0));
+                }
                 cli.out.println(Json.write(node));
             } else {
                 printTask(task, attempts, events);
+                printSteps(steps, task.attempts());
+                if (tree) {
+                    cli.out.println();
+                    cli.out.println("tree");
+                    cli.out.println(line(task));
+                    printTree(capsule, task.id(), "", 0);
+                }
             }
             return CapsuleCli.OK;
         }
@@ -108,12 +126,82 @@ final class HistoryCommand implements Callable<Integer> {
         for (AttemptRow a : attempts) {
             cli.out.printf("%-7d  %-10s  %10s  %12s  %10s  %5s  %s%n", a.attemptNo(), a.status(),
                     a.durationMs() == null ? "-" : a.durationMs() + " ms", dash(a.fuelConsumed()), dash(a.ramUsed()), dash(a.exitCode()),
-                    a.nodeId() + (a.errorType() == null ? "" : "  " + a.errorType() + ": " + a.errorMessage()));
+                    a.nodeId() + (a.errorType() == null ? "" : "  " + a.errorType() + ": " + a.errorMessage())
+                            + (a.errorType() == null && a.errorMessage() != null ? "  " + a.errorMessage() : ""));
+            if (a.errorDetail() != null) {
+                a.errorDetail().strip().lines().forEach(l -> cli.out.println("         | " + l));
+            }
         }
         cli.out.println();
         for (EventRow e : events) {
             cli.out.printf("%-24s  %-10s -> %-10s  %s%n", Json.time(e.at()), e.fromStatus() == null ? "" : e.fromStatus(), e.toStatus(), e.reason());
         }
+    }
+
+    private static final int MAX_TREE_DEPTH = 50;
+
+    private void printSteps(List<StepRow> steps, int currentAttempt) {
+        if (steps.isEmpty()) {
+            return;
+        }
+        cli.out.println();
+        cli.out.printf("%-5s  %-7s  %-40s  %10s  %s%n", "STEP", "KIND", "TARGET", "DURATION", "RAN");
+        for (StepRow s : steps) {
+            cli.out.printf("%-5d  %-7s  %-40s  %10s  %s%n", s.stepNo(), s.kind(), abbreviate(s.target(), 40), s.durationMs() + " ms",
+                    ran(s) + (s.childId() == null ? "" : "  child " + s.childId()));
+        }
+    }
+
+    private static String ran(StepRow s) {
+        String live = "live in attempt " + s.attemptNo();
+        return s.replays() == 0 ? live : live + ", replayed " + s.replays() + "x (last in attempt " + s.lastReplayedAttempt() + ")";
+    }
+
+    private void printTree(Capsule capsule, String parentId, String indent, int depth) {
+        List<TaskRow> children = capsule.children(parentId);
+        for (int i = 0; i < children.size(); i++) {
+            boolean last = i == children.size() - 1;
+            TaskRow child = children.get(i);
+            cli.out.println(indent + (last ? "└─ " : "├─ ") + line(child));
+            if (depth < MAX_TREE_DEPTH) {
+                printTree(capsule, child.id(), indent + (last ? "   " : "│  "), depth + 1);
+            }
+        }
+    }
+
+    private static String line(TaskRow t) {
+        long ms = java.time.Duration.between(t.createdAt(), t.updatedAt()).toMillis();
+        return t.name() + "  " + t.status() + "  " + t.id() + "  " + ms + " ms" + (t.errorType() == null ? "" : "  " + t.errorType());
+    }
+
+    private static ArrayNode childrenJson(Capsule capsule, String parentId, int depth) {
+        ArrayNode array = Json.MAPPER.createArrayNode();
+        for (TaskRow child : capsule.children(parentId)) {
+            ObjectNode node = task(child);
+            node.remove("config");
+            if (depth < MAX_TREE_DEPTH) {
+                node.set("children", childrenJson(capsule, child.id(), depth + 1));
+            }
+            array.add(node);
+        }
+        return array;
+    }
+
+    private static ObjectNode step(StepRow s, int currentAttempt) {
+        ObjectNode n = Json.object();
+        n.put("step_no", s.stepNo());
+        n.put("kind", s.kind());
+        n.put("target", s.target());
+        n.set("request", readTree(s.request()));
+        n.set("outcome", s.outcome() == null ? null : readTree(s.outcome()));
+        n.put("child_id", s.childId());
+        n.put("attempt_no", s.attemptNo());
+        n.put("at", Json.time(s.at()));
+        n.put("duration_ms", s.durationMs());
+        n.put("replays", s.replays());
+        n.put("last_replayed_attempt", s.lastReplayedAttempt());
+        n.put("replayed_in_last_attempt", s.lastReplayedAttempt() != null && s.lastReplayedAttempt() == currentAttempt);
+        return n;
     }
 
     static ObjectNode task(TaskRow t) {
@@ -146,6 +234,7 @@ final class HistoryCommand implements Callable<Integer> {
         n.put("exit_code", a.exitCode());
         n.put("error_type", a.errorType());
         n.put("error_message", a.errorMessage());
+        n.put("error_detail", a.errorDetail());
         return n;
     }
 
