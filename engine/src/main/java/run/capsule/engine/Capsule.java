@@ -53,11 +53,11 @@ public final class Capsule implements AutoCloseable {
         return t;
     });
 
-    private Capsule(CapsuleOptions options, Journal journal, boolean node) {
+    private Capsule(CapsuleOptions options, Journal journal, boolean node, RunnerPool pool) {
         this.node = node;
         this.options = options;
         this.journal = journal;
-        this.pool = new RunnerPool(RunnerLauncher.forThisJvm(options.cacheDir()), options.runners(), options.runnerStartTimeout());
+        this.pool = pool;
         this.moduleFiles = new ModuleFiles(options.cacheDir());
         AttemptRunner attemptRunner = new AttemptRunner(pool, options.killGrace(), CrashedModules.journaled(journal.modules()), options.cacheDir());
         this.executor = new AttemptExecutor(journal, attemptRunner, active, options.journalSteps(), options.suspendAfter());
@@ -68,20 +68,44 @@ public final class Capsule implements AutoCloseable {
 
     /** Opens the journal (migrating it if needed) and registers this node. Runners start on first use. */
     public static Capsule open(CapsuleOptions options) {
-        Journal journal = Journal.open(options.journal());
+        RunnerPool pool = newPool(options);
+        Thread warmUp = new Thread(() -> {
+            try {
+                pool.warmUp(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RunnerCrashedException | RuntimeException e) {
+                log.debug("runner warm-up failed: {}", e.getMessage());
+            }
+        }, "capsule-runner-warm-up");
+        warmUp.setDaemon(true);
+        warmUp.start();
+        Journal journal;
+        try {
+            journal = Journal.open(options.journal());
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
         try {
             int recovered = journal.tasks().recoverNode(options.nodeId(), "node " + options.nodeId() + " restarted", options.maxRecoveries());
             if (recovered > 0) {
                 log.info("recovered {} task(s) this node was running before it restarted", recovered);
             }
             journal.nodes().register(options.nodeId(), options.runners());
-            Capsule capsule = new Capsule(options, journal, true);
+            Capsule capsule = new Capsule(options, journal, true, pool);
             capsule.maintenance.start();
             return capsule;
         } catch (RuntimeException e) {
+            pool.close();
             journal.close();
             throw e;
         }
+    }
+
+    /** A runner pool; its first runner starts while the journal opens, so that the first attempt does not wait for it. */
+    private static RunnerPool newPool(CapsuleOptions options) {
+        return new RunnerPool(RunnerLauncher.forThisJvm(options.cacheDir()), options.runners(), options.runnerStartTimeout());
     }
 
     /**
@@ -89,7 +113,7 @@ public final class Capsule implements AutoCloseable {
      * heartbeats nor runs tasks ({@link #run} and {@link #startWorker} are refused).
      */
     public static Capsule openClient(CapsuleOptions options) {
-        return new Capsule(options, Journal.open(options.journal()), false);
+        return new Capsule(options, Journal.open(options.journal()), false, newPool(options));
     }
 
     private void requireNode() {

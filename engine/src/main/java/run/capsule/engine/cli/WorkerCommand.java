@@ -35,6 +35,9 @@ final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--drain-timeout", paramLabel = "DURATION", description = "How long a stop waits for running attempts (default 30s)")
     String drainTimeout = "30s";
 
+    @Option(names = "--suspend-after", paramLabel = "DURATION", description = "A capsule.sleep longer than this suspends the task and frees its runner (default 30s)")
+    String suspendAfter = "30s";
+
     @Override
     public Integer call() throws InterruptedException {
         CapsuleOptions options;
@@ -43,7 +46,8 @@ final class WorkerCommand implements Callable<Integer> {
             CapsuleOptions.Builder builder = CapsuleOptions.builder()
                     .journal(cli.journalConfig())
                     .lease(Durations.parse("--lease", lease))
-                    .heartbeatInterval(Durations.parse("--heartbeat", heartbeat));
+                    .heartbeatInterval(Durations.parse("--heartbeat", heartbeat))
+                    .suspendAfter(Durations.parse("--suspend-after", suspendAfter));
             if (runners != null) {
                 if (runners < 1 || runners > 256) {
                     throw new InvalidInputException("--runners must be between 1 and 256");

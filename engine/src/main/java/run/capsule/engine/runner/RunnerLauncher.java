@@ -15,11 +15,13 @@ public final class RunnerLauncher {
     private final Path cacheDir;
     private final String classPath;
     private final List<String> jvmOptions;
+    private final ClassDataArchive classData;
 
     public RunnerLauncher(Path cacheDir, String classPath, List<String> jvmOptions) {
         this.cacheDir = cacheDir;
         this.classPath = classPath;
         this.jvmOptions = List.copyOf(jvmOptions);
+        this.classData = ClassDataArchive.forRunner(cacheDir, classPath);
     }
 
     public static RunnerLauncher forThisJvm(Path cacheDir) {
@@ -32,6 +34,8 @@ public final class RunnerLauncher {
         List<String> command = new ArrayList<>();
         command.add(java);
         command.addAll(jvmOptions);
+        ClassDataArchive.Options sharing = classData.next();
+        command.addAll(sharing.jvmOptions());
         command.add("-Djava.library.path=" + NativeLibrary.directory(cacheDir));
         command.add("-Dlogback.configurationFile=capsule-runner-logback.xml");
         command.add("-cp");
@@ -49,6 +53,18 @@ public final class RunnerLauncher {
                 env.put(name, value);
             }
         }
-        return builder.start();
+        Process process;
+        try {
+            process = builder.start();
+        } catch (IOException e) {
+            if (sharing.writes()) {
+                classData.written();
+            }
+            throw e;
+        }
+        if (sharing.writes()) {
+            process.onExit().thenRun(classData::written);
+        }
+        return process;
     }
 }

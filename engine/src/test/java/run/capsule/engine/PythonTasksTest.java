@@ -1,0 +1,155 @@
+package run.capsule.engine;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import run.capsule.store.AttemptRow;
+import run.capsule.store.TaskRow;
+import run.capsule.store.TaskStatus;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Python tasks through the whole engine: real CPython (fetched by pinned npm package), real runners, a real H2 file. */
+class PythonTasksTest {
+    @TempDir
+    static Path dir;
+    static Capsule capsule;
+
+    @BeforeAll
+    static void open() {
+        capsule = Capsule.open(CapsuleOptions.builder().embeddedJournal(dir.resolve(".capsule")).runners(2).build());
+    }
+
+    @AfterAll
+    static void close() {
+        capsule.close();
+    }
+
+    private static Path source(String name, String code) throws Exception {
+        Path file = dir.resolve(name);
+        Files.writeString(file, code);
+        return file;
+    }
+
+    @Test
+    void helloReturnsWhatMainReturns() throws Exception {
+        TaskResult result = capsule.run(TaskSpec.builder(TestModules.sample("python/hello.py")).arg("Ada").build());
+
+        assertThat(result.success()).as(String.valueOf(result.error())).isTrue();
+        assertThat(result.result().path("greeting").asText()).isEqualTo("Hello, Ada!");
+        TaskRow task = capsule.task(result.execution().taskId()).orElseThrow();
+        assertThat(task.name()).isEqualTo("hello");
+        assertThat(task.configJson()).contains("\"language\":\"python\"").contains("\"task\":\"main\"")
+                .contains("\"ram_bytes\":" + 64L * 1024 * 1024).contains("\"fuel\":100000000");
+    }
+
+    @Test
+    void aCsvIsReadFromTheReadOnlyGrantTheTaskDeclares() throws Exception {
+        TaskResult result = capsule.run(TaskSpec.builder(TestModules.sample("python/sales.py")).build());
+
+        assertThat(result.success()).as(String.valueOf(result.error())).isTrue();
+        assertThat(result.result().path("best_seller").asText()).isEqualTo("widget");
+        assertThat(result.result().path("revenue_by_region").path("north").asDouble()).isEqualTo(60.0);
+        assertThat(result.result().path("rows").asInt()).isEqualTo(55);
+    }
+
+    @Test
+    void childrenRunInTheirOwnSandboxesAndAFailedChildIsAnEnvelope() throws Exception {
+        TaskResult result = capsule.run(TaskSpec.builder(TestModules.sample("python/agent.py")).build());
+
+        assertThat(result.success()).as(String.valueOf(result.error())).isTrue();
+        assertThat(result.result().path("failed").path("loop").asText()).isEqualTo("fuel_exhausted");
+        assertThat(result.result().path("total").asInt()).isEqualTo(2 * ("alpha".length() + "beta".length() + "gamma".length()));
+        List<TaskRow> children = capsule.children(result.execution().taskId());
+        assertThat(children).hasSize(4).allSatisfy(c -> {
+            assertThat(c.name()).isEqualTo("score");
+            assertThat(c.parentId()).isEqualTo(result.execution().taskId());
+            assertThat(c.configJson()).contains("\"fuel\":100000000").contains("\"ram_bytes\":" + 32L * 1024 * 1024);
+        });
+        assertThat(children).filteredOn(c -> c.status() == TaskStatus.FAILED).singleElement()
+                .satisfies(c -> assertThat(c.errorType()).isEqualTo("fuel_exhausted"));
+        assertThat(children).filteredOn(c -> c.configJson().contains("\"kwargs\":{\"weight\":2}")).hasSize(4);
+    }
+
+    @Test
+    void anUncaughtExceptionIsATaskErrorWithItsTraceback() throws Exception {
+        Path file = source("boom.py", "from capsule import task\n\n@task(name='main')\ndef main():\n    raise ValueError('no such order: 42')\n");
+        TaskResult result = capsule.run(TaskSpec.builder(file).build());
+
+        assertThat(result.success()).isFalse();
+        assertThat(result.error().errorType()).isEqualTo("task_error");
+        assertThat(result.error().message()).startsWith("ValueError: no such order: 42");
+        AttemptRow attempt = capsule.attempts(result.execution().taskId()).get(0);
+        assertThat(attempt.errorDetail()).contains("Traceback").contains("boom.py").contains("line 5");
+    }
+
+    @Test
+    void mainsMemoryCapStopsAMemoryBombWithMemoryError() throws Exception {
+        Path file = source("bomb.py", "from capsule import task\n\n@task(name='main', ram='48MB')\n"
+                + "def main():\n    blocks = []\n    while True:\n        blocks.append(bytearray(4 * 1024 * 1024))\n");
+        TaskResult result = capsule.run(TaskSpec.builder(file).build());
+
+        assertThat(result.success()).isFalse();
+        assertThat(result.error().errorType()).isEqualTo("memory_limit");
+        assertThat(result.error().message()).contains("MemoryError");
+        assertThat(result.execution().ramUsed()).isLessThanOrEqualTo(48L * 1024 * 1024);
+    }
+
+    @Test
+    void aSourceWithoutMainOrWithASyntaxErrorIsRefusedBeforeAnythingIsJournaled() throws Exception {
+        int before = capsule.recentTasks(10_000).size();
+        Path noMain = source("nomain.py", "from capsule import task\n\n@task(name='helper')\ndef helper():\n    return 1\n");
+        Path broken = source("broken.py", "from capsule import task\n\n@task(name='main')\ndef main(:\n    return 1\n");
+
+        TaskResult missing = capsule.run(TaskSpec.builder(noMain).build());
+        TaskResult syntax = capsule.run(TaskSpec.builder(broken).build());
+
+        assertThat(missing.error().errorType()).isEqualTo("invalid_input");
+        assertThat(missing.error().message()).contains("main").doesNotContain("\n");
+        assertThat(syntax.error().errorType()).isEqualTo("invalid_input");
+        assertThat(syntax.error().message()).contains("SyntaxError").contains("line 4").doesNotContain("\n");
+        assertThat(capsule.recentTasks(10_000)).hasSize(before);
+    }
+
+    @Test
+    void fiftyChildrenFanOutOnTwoRunners() throws Exception {
+        Path file = source("fanout.py", "import capsule\nfrom capsule import task\n\n"
+                + "@task(name='square', compute='LOW')\ndef square(n):\n    return n * n\n\n"
+                + "@task(name='main', timeout='120s')\ndef main():\n"
+                + "    envelopes = capsule.gather(*[square.spawn(i) for i in range(50)])\n"
+                + "    return {'ok': sum(e['success'] for e in envelopes), 'sum': sum(e['result'] for e in envelopes if e['success'])}\n");
+        TaskResult result = capsule.run(TaskSpec.builder(file).build());
+
+        assertThat(result.success()).as(String.valueOf(result.error())).isTrue();
+        assertThat(result.result().path("ok").asInt()).isEqualTo(50);
+        assertThat(result.result().path("sum").asInt()).isEqualTo(40425);
+        assertThat(capsule.children(result.execution().taskId())).hasSize(50).allMatch(c -> c.status() == TaskStatus.SUCCEEDED);
+    }
+
+    @Test
+    void aTreeDeeperThanThePoolCompletes() throws Exception {
+        Path file = source("deep.py", "from capsule import task\n\n"
+                + "@task(name='level', timeout='120s')\ndef level(depth):\n"
+                + "    if depth == 0:\n        return 0\n"
+                + "    child = level(depth - 1)\n    return child['result'] + 1\n\n"
+                + "@task(name='main', timeout='120s')\ndef main():\n    return level(4)['result']\n");
+        TaskResult result = capsule.run(TaskSpec.builder(file).build());
+
+        assertThat(result.success()).as(String.valueOf(result.error())).isTrue();
+        assertThat(result.result().asInt()).isEqualTo(4);
+        String id = result.execution().taskId();
+        int depth = 0;
+        List<TaskRow> children = capsule.children(id);
+        while (!children.isEmpty()) {
+            assertThat(children).hasSize(1);
+            depth++;
+            children = capsule.children(children.get(0).id());
+        }
+        assertThat(depth).isEqualTo(5);
+    }
+}
