@@ -119,8 +119,8 @@ class DurableWorkflowTest {
             try {
                 assertThat(client.await(id, Duration.ofSeconds(180))).hasValueSatisfying(r -> {
                     assertThat(r.success()).as(String.valueOf(r.error())).isTrue();
-                    assertThat(r.result().toString()).isEqualTo("[10,\\"seen /req/2 1\\",30,\\"seen /req/4 1\\",50,\\"seen /req/6 1\\",70,"
-                            + "\\"seen /req/8 1\\",90,\\"seen /req/10 1\\"]");
+                    assertThat(r.result().toString()).isEqualTo("[10,\"seen /req/2 1\",30,\"seen /req/4 1\",50,\"seen /req/6 1\",70,"
+                            + "\"seen /req/8 1\",90,\"seen /req/10 1\"]");
                 });
             } finally {
                 stop(second);
@@ -202,7 +202,7 @@ class DurableWorkflowTest {
 
             assertThat(result.success()).isFalse();
             assertThat(result.error().errorType()).isEqualTo("nondeterminism");
-            assertThat(result.error().message()).contains("\\"a\\"").contains("\\"b\\"").contains("child");
+            assertThat(result.error().message()).contains("\"a\"").contains("\"b\"").contains("child");
             assertThat(capsule.children(result.execution().taskId())).hasSize(1);
         }
     }
