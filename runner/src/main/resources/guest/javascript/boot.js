@@ -1,0 +1,164 @@
+// The runner's boot module for JavaScript tasks (docs/languages.md): loads the task's source, then describes its
+// tasks or runs one, and reports the outcome through the "result" op. The runner drains QuickJS's job queue and
+// calls globalThis.__capsule_step() whenever nothing is left to run, until it answers 0.
+import { _runtime } from "capsule";
+
+const channel = globalThis.__capsule_host;
+const write = globalThis.__capsule_write;
+delete globalThis.__capsule_write;
+
+function show(value) {
+  if (typeof value === "string") {
+    return value;
+  }
+  if (value instanceof Error) {
+    return errorText(value);
+  }
+  if (typeof value === "function") {
+    return `[Function ${value.name || "(anonymous)"}]`;
+  }
+  if (typeof value === "bigint") {
+    return `${value}n`;
+  }
+  if (typeof value === "object" && value !== null) {
+    try {
+      return JSON.stringify(value, (k, v) => (typeof v === "bigint" ? `${v}n` : typeof v === "function" ? `[Function ${v.name || "(anonymous)"}]` : v));
+    } catch {
+      return String(value);
+    }
+  }
+  return String(value);
+}
+
+function errorText(error) {
+  const head = `${error.name}: ${error.message}`;
+  const stack = String(error.stack ?? "");
+  return stack.startsWith(head) ? stack.trimEnd() : `${head}\n${stack}`.trimEnd();
+}
+
+function printer(fd) {
+  return (...values) => write(fd, values.map(show).join(" ") + "\n");
+}
+
+globalThis.console = Object.freeze({
+  log: printer(1),
+  info: printer(1),
+  debug: printer(1),
+  error: printer(2),
+  warn: printer(2),
+  trace: printer(2),
+});
+
+function where(stack) {
+  const frame = /\(?(\/app\/[^\s():]+):(\d+)(?::(\d+))?/.exec(String(stack ?? ""));
+  return frame ? `${frame[1].slice("/app/".length)}:${frame[2]}${frame[3] ? ":" + frame[3] : ""}` : null;
+}
+
+function describeError(error) {
+  if (error instanceof Error) {
+    let message = String(error.message ?? "");
+    if (error.name === "SyntaxError") {
+      const at = where(error.stack);
+      if (at !== null && !message.includes(at)) {
+        message = `${message} (${at})`;
+      }
+    }
+    return { type: String(error.name || "Error"), message, traceback: String(error.stack ?? "") };
+  }
+  return { type: "Error", message: `a non-Error value was thrown: ${show(error)}`, traceback: "" };
+}
+
+function reportFailure(failure) {
+  _runtime.hostCall("result", { error: failure });
+}
+
+function reportError(error) {
+  reportFailure(describeError(error));
+}
+
+function resultJson(value, taskName) {
+  let json;
+  try {
+    json = JSON.stringify(value, (key, v) => {
+      if (typeof v === "function" || typeof v === "symbol") {
+        throw new TypeError(`it contains a ${typeof v}${key === "" ? "" : ` at key "${key}"`}`);
+      }
+      return v;
+    });
+  } catch (e) {
+    throw new TypeError(`the result of task "${taskName}" is not JSON-serialisable: ${e.message}`);
+  }
+  return json === undefined ? "null" : json;
+}
+
+let done = false;
+
+globalThis.__capsule_step = () => {
+  if (done) {
+    return 0;
+  }
+  if (_runtime.waitForChildren()) {
+    return 1;
+  }
+  done = true;
+  reportFailure({
+    type: "NeverSettled",
+    message: `task "${_runtime.invocation().task}" never finished: it awaits a promise that nothing left to run can settle`,
+    traceback: "",
+  });
+  return 0;
+};
+
+async function main() {
+  const invocation = _runtime.invocation();
+  const file = String(invocation.file);
+  try {
+    await import("./" + file);
+  } catch (e) {
+    reportError(e);
+    return;
+  }
+  const tasks = _runtime.tasks;
+  if (!tasks.has("main")) {
+    const known = [...tasks.keys()];
+    reportFailure({
+      type: "NoMainTask",
+      message: `${file} defines no task named "main", the entry point; declare one with `
+        + `task({ name: "main" }, (...args) => ...)` + (known.length > 0 ? ` (it defines: ${known.join(", ")})` : " (it defines no tasks)"),
+      traceback: "",
+    });
+    return;
+  }
+  if (invocation.mode === "describe") {
+    const described = {};
+    for (const [name, entry] of tasks) {
+      described[name] = entry.options;
+    }
+    channel(`{"op":"result","value":{"tasks":${resultJson(described, "describe")}}}`);
+    return;
+  }
+  const name = String(invocation.task);
+  const entry = tasks.get(name);
+  if (entry === undefined) {
+    reportFailure({
+      type: "UnknownTask",
+      message: `${file} has no task named "${name}"; its tasks: ${[...tasks.keys()].join(", ")}`,
+      traceback: "",
+    });
+    return;
+  }
+  try {
+    const args = Array.isArray(invocation.args) ? [...invocation.args] : [];
+    if (invocation.kwargs !== null && typeof invocation.kwargs === "object" && Object.keys(invocation.kwargs).length > 0) {
+      args.push(invocation.kwargs);
+    }
+    const value = await entry.fn(...args);
+    channel(`{"op":"result","value":${resultJson(value, name)}}`);
+  } catch (e) {
+    reportError(e);
+  }
+}
+
+main().catch(reportError).finally(() => {
+  done = true;
+});
