@@ -2,7 +2,16 @@ package run.capsule.runner.wasm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -17,7 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 import run.capsule.runner.WasmSandbox;
 import run.capsule.runner.guest.Interpreter;
 import run.capsule.runner.guest.Interpreters;
+import run.capsule.runner.host.EngineLink;
 import run.capsule.runner.host.HostCalls;
+import run.capsule.runner.host.HttpGateway;
 import run.capsule.runner.protocol.AttemptResult;
 import run.capsule.runner.protocol.Mount;
 import run.capsule.runner.protocol.Program;
@@ -102,5 +113,376 @@ class JavaScriptGuestTest {
         assertThat(result.succeeded()).as(result.message() + result.stderr()).isTrue();
         assertThat(result.value()).isEqualTo("{\"hello\":\"capsule\"}");
         assertThat(result.fuelConsumed()).isPositive();
+    }
+
+    static AttemptResult runMain(String code, String input) throws Exception {
+        return run(attempt(source("task.js", code), Program.RUN, "main", input));
+    }
+
+    @Test
+    void jsonRegexClassesAndConsoleWork() throws Exception {
+        AttemptResult result = runMain("""
+                import { task, args } from "capsule";
+                class Counter {
+                  #n = 0;
+                  add(k) { this.#n += k; return this; }
+                  get value() { return this.#n; }
+                }
+                task({ name: "main" }, async (word) => {
+                  const m = /(\\w+)-(\\d+)/.exec("capsule-42");
+                  const parsed = JSON.parse('{"a":[1,2,{"b":null}]}');
+                  console.log("hello", word, { x: 1 }, [1, 2], 10n);
+                  console.error("to stderr");
+                  const total = [1, 2, 3].map(n => n * 2).reduce((a, b) => a + b, 0);
+                  await null;
+                  return { word, args: args(), match: [m[1], Number(m[2])], parsed, count: new Counter().add(2).add(3).value, total,
+                           date: new Date(0).toISOString(), sorted: ["b", "a"].sort() };
+                });
+                """, "{\"args\":[\"hi\"]}");
+
+        assertThat(result.succeeded()).as(result.message() + result.stderr()).isTrue();
+        assertThat(result.value()).isEqualTo("{\"word\":\"hi\",\"args\":[\"hi\"],\"match\":[\"capsule\",42],\"parsed\":{\"a\":[1,2,{\"b\":null}]},"
+                + "\"count\":5,\"total\":12,\"date\":\"1970-01-01T00:00:00.000Z\",\"sorted\":[\"a\",\"b\"]}");
+        assertThat(result.stdout()).isEqualTo("hello hi {\"x\":1} [1,2] 10n\n");
+        assertThat(result.stderr()).isEqualTo("to stderr\n");
+    }
+
+    @Test
+    void aThrownErrorFailsTheTaskWithItsStack() throws Exception {
+        AttemptResult result = runMain("""
+                import { task } from "capsule";
+                function inner() {
+                  throw new RangeError("too far");
+                }
+                task({ name: "main" }, () => inner());
+                """, "{}");
+
+        assertThat(result.errorType()).isEqualTo("task_error");
+        assertThat(result.message()).isEqualTo("RangeError: too far");
+        assertThat(result.errorDetail()).contains("inner").contains("task.js:3");
+        assertThat(result.value()).isNull();
+    }
+
+    @Test
+    void anAsyncRejectionFailsTheTask() throws Exception {
+        AttemptResult result = runMain("""
+                import { task } from "capsule";
+                task({ name: "main" }, async () => { await Promise.resolve(); throw new Error("later"); });
+                """, "{}");
+
+        assertThat(result.errorType()).isEqualTo("task_error");
+        assertThat(result.message()).isEqualTo("Error: later");
+    }
+
+    @Test
+    void aSyntaxErrorNamesFileAndLine() throws Exception {
+        Path file = source("broken.js", """
+                import { task } from "capsule";
+
+                task({ name: "main" }, () => {
+                  return 1 +;
+                });
+                """);
+        for (String mode : List.of(Program.DESCRIBE, Program.RUN)) {
+            AttemptResult result = run(attempt(file, mode, "main", "{}"));
+
+            assertThat(result.errorType()).isEqualTo("task_error");
+            assertThat(result.message()).startsWith("SyntaxError: ").contains("broken.js:4");
+        }
+    }
+
+    @Test
+    void aSourceWithoutMainIsRefusedInBothModes() throws Exception {
+        Path file = source("nomain.js", """
+                import { task } from "capsule";
+                export const other = task({ name: "helper" }, () => 1);
+                """);
+        for (String mode : List.of(Program.DESCRIBE, Program.RUN)) {
+            AttemptResult result = run(attempt(file, mode, "main", "{}"));
+
+            assertThat(result.errorType()).isEqualTo("task_error");
+            assertThat(result.message()).startsWith("NoMainTask: nomain.js defines no task named \"main\"").contains("helper");
+        }
+    }
+
+    @Test
+    void anUnknownTaskListsTheKnownOnes() throws Exception {
+        AttemptResult result = run(attempt(source("two.js", """
+                import { task } from "capsule";
+                task({ name: "main" }, () => 1);
+                task({ name: "other" }, () => 2);
+                """), Program.RUN, "missing", "{}"));
+
+        assertThat(result.errorType()).isEqualTo("task_error");
+        assertThat(result.message()).isEqualTo("UnknownTask: two.js has no task named \"missing\"; its tasks: main, other");
+    }
+
+    @Test
+    void aTaskIsCalledByItsNameOptionNotItsExportName() throws Exception {
+        AttemptResult result = run(attempt(source("named.js", """
+                import { task } from "capsule";
+                export const entry = task({ name: "main" }, () => "main ran");
+                export const main = task({ name: "second" }, () => "second ran");
+                """), Program.RUN, "second", "{}"));
+
+        assertThat(result.succeeded()).as(result.message()).isTrue();
+        assertThat(result.value()).isEqualTo("\"second ran\"");
+    }
+
+    @Test
+    void aResultThatIsNotJsonIsATypeError() throws Exception {
+        for (String value : List.of("10n", "(() => { const a = {}; a.self = a; return a; })()", "({ f: () => 1 })", "[Symbol()]", "() => 1")) {
+            AttemptResult result = runMain("import { task } from \"capsule\";\ntask({ name: \"main\" }, () => " + value + ");\n", "{}");
+
+            assertThat(result.errorType()).as(value).isEqualTo("task_error");
+            assertThat(result.message()).as(value).startsWith("TypeError: the result of task \"main\" is not JSON-serialisable");
+        }
+    }
+
+    @Test
+    void importsOtherThanCapsuleAndTheOwnFileAreRefused() throws Exception {
+        Path file = source("imports.js", """
+                import { task } from "capsule";
+                task({ name: "main" }, async () => {
+                  const out = [];
+                  for (const name of ["./other.js", "../etc/passwd", "/etc/passwd", "os", "./imports.js"]) {
+                    try { await import(name); out.push("loaded " + name); } catch (e) { out.push(e.message); }
+                  }
+                  return out;
+                });
+                """);
+        Files.writeString(file.resolveSibling("other.js"), "export const x = 1;");
+        AttemptResult result = run(attempt(file, Program.RUN, "main", "{}"));
+
+        assertThat(result.succeeded()).as(result.message()).isTrue();
+        assertThat(result.value()).contains("cannot import \\\"./other.js\\\": a JavaScript task can import only \\\"capsule\\\" and its own file (imports.js)")
+                .contains("cannot import \\\"os\\\"").contains("cannot import \\\"/etc/passwd\\\"").contains("loaded ./imports.js");
+    }
+
+    @Test
+    void anEndlessLoopRunsOutOfFuel() throws Exception {
+        AttemptResult result = run(attempt(source("spin.js", "import { task } from \"capsule\";\ntask({ name: \"main\" }, () => { while (true) {} });\n"),
+                Program.RUN, "main", "{}", 60_000, 50_000_000, 1024, List.of(), List.of()));
+
+        assertThat(result.errorType()).isEqualTo("fuel_exhausted");
+        assertThat(result.fuelConsumed()).isEqualTo(50_000_000L);
+    }
+
+    @Test
+    void anEndlessLoopTimesOut() throws Exception {
+        long started = System.nanoTime();
+        AttemptResult result = run(attempt(source("spin.js", "import { task } from \"capsule\";\ntask({ name: \"main\" }, () => { while (true) {} });\n"),
+                Program.RUN, "main", "{}", 500, 0, 1024, List.of(), List.of()));
+
+        assertThat(result.errorType()).isEqualTo("timeout");
+        assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(5_000);
+    }
+
+    @Test
+    void aMemoryBombHitsTheMemoryLimit() throws Exception {
+        AttemptResult result = run(attempt(source("bomb.js", """
+                import { task } from "capsule";
+                task({ name: "main" }, () => {
+                  const keep = [];
+                  while (true) { keep.push("x".repeat(1 << 20) + keep.length); }
+                });
+                """), Program.RUN, "main", "{}", 60_000, 0, 512, List.of(), List.of()));
+
+        assertThat(result.errorType()).as(result.message()).isEqualTo("memory_limit");
+        assertThat(result.message()).contains("memory.grow was refused at the limit of 512 pages (32 MiB)");
+        assertThat(result.ramUsed()).isLessThanOrEqualTo(512L * 64 * 1024);
+    }
+
+    @Test
+    void aCaughtAllocationFailureLetsTheTaskGoOn() throws Exception {
+        AttemptResult result = run(attempt(source("catch.js", """
+                import { task } from "capsule";
+                task({ name: "main" }, () => {
+                  try { new ArrayBuffer(200 * 1024 * 1024); return "allocated"; } catch (e) { return e.name + ": " + e.message; }
+                });
+                """), Program.RUN, "main", "{}", 60_000, 0, 512, List.of(), List.of()));
+
+        assertThat(result.succeeded()).as(result.message()).isTrue();
+        assertThat(result.value()).isEqualTo("\"InternalError: out of memory\"");
+    }
+
+    @Test
+    void aPromiseThatNeverSettlesIsReported() throws Exception {
+        AttemptResult result = runMain("import { task } from \"capsule\";\ntask({ name: \"main\" }, () => new Promise(() => {}));\n", "{}");
+
+        assertThat(result.errorType()).isEqualTo("task_error");
+        assertThat(result.message()).startsWith("NeverSettled: task \"main\" never finished");
+    }
+
+    @Test
+    void filesAreReadAndWrittenOnlyWithinTheirGrants() throws Exception {
+        Path readOnly = Files.createDirectories(work.resolve("grants/ro"));
+        Path readWrite = Files.createDirectories(work.resolve("grants/rw"));
+        Path outside = Files.createDirectories(work.resolve("grants/outside"));
+        Files.writeString(readOnly.resolve("in.txt"), "from the host");
+        Files.writeString(outside.resolve("secret.txt"), "secret");
+        Files.createSymbolicLink(readOnly.resolve("link"), outside);
+        Files.createSymbolicLink(readWrite.resolve("escape.txt"), outside.resolve("secret.txt"));
+        Path file = source("files.js", """
+                import { task, readFile, writeFile, listDir, HostError } from "capsule";
+                const attempt = (f) => { try { return f(); } catch (e) { return (e instanceof HostError ? "HostError " : "") + e.type + ": " + e.message; } };
+                task({ name: "main" }, () => ({
+                  read: readFile("/ro/in.txt"),
+                  list: listDir("/ro"),
+                  readOnlyWrite: attempt(() => writeFile("/ro/new.txt", "no")),
+                  write: attempt(() => { writeFile("/rw/out.txt", "written"); return readFile("/rw/out.txt"); }),
+                  dotDot: attempt(() => readFile("/ro/../outside/secret.txt")),
+                  symlink: attempt(() => readFile("/ro/link/secret.txt")),
+                  symlinkWrite: attempt(() => writeFile("/rw/escape.txt", "overwritten")),
+                  missing: attempt(() => readFile("/ro/missing.txt")),
+                }));
+                """);
+        AttemptResult result = run(attempt(file, Program.RUN, "main", "{}", 30_000, 0, 1024,
+                List.of(new Mount(readOnly.toString(), "/ro", true), new Mount(readWrite.toString(), "/rw", false)), List.of()));
+
+        assertThat(result.succeeded()).as(result.message()).isTrue();
+        JsonNode value = new ObjectMapper().readTree(result.value());
+        assertThat(value.get("read").asText()).isEqualTo("from the host");
+        assertThat(value.get("list").toString()).isEqualTo("[\"in.txt\",\"link\"]");
+        assertThat(value.get("readOnlyWrite").asText()).isEqualTo("HostError not_allowed: /ro/new.txt is in /ro, which is granted read-only");
+        assertThat(value.get("write").asText()).isEqualTo("written");
+        assertThat(value.get("dotDot").asText()).startsWith("HostError not_allowed: /ro/../outside/secret.txt is outside the directories granted");
+        assertThat(value.get("symlink").asText()).isEqualTo("HostError not_allowed: /ro/link/secret.txt leads outside /ro");
+        assertThat(value.get("symlinkWrite").asText()).isEqualTo("HostError not_allowed: /rw/escape.txt leads outside /rw");
+        assertThat(value.get("missing").asText()).isEqualTo("HostError not_found: no such file or directory: /ro/missing.txt");
+        assertThat(Files.readString(readWrite.resolve("out.txt"))).isEqualTo("written");
+        assertThat(Files.readString(outside.resolve("secret.txt"))).isEqualTo("secret");
+        assertThat(readOnly.resolve("new.txt")).doesNotExist();
+    }
+
+    @Test
+    void fetchReachesAGrantedLoopbackServer() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
+        server.createContext("/echo", exchange -> {
+            byte[] in = exchange.getRequestBody().readAllBytes();
+            byte[] out = ("{\"method\":\"" + exchange.getRequestMethod() + "\",\"body\":" + new String(in, StandardCharsets.UTF_8)
+                    + ",\"header\":\"" + exchange.getRequestHeaders().getFirst("X-Test") + "\"}").getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(201, out.length);
+            exchange.getResponseBody().write(out);
+            exchange.close();
+        });
+        server.start();
+        int port = server.getAddress().getPort();
+        sandbox.serveHostCalls(HostCalls.withHttp(HttpGateway.newClient(), InetAddress::getAllByName));
+        try {
+            Path file = source("fetch.js", """
+                    import { task, fetch } from "capsule";
+                    task({ name: "main" }, async (base) => {
+                      const response = await fetch(base + "/echo", { method: "POST", headers: { "X-Test": "yes" }, body: JSON.stringify({ n: 1 }) });
+                      let refused;
+                      try { await fetch("http://example.com/"); } catch (e) { refused = e.name + " " + e.type; }
+                      return { status: response.status, ok: response.ok, type: response.headers.get("content-type"), json: await response.json(), refused };
+                    });
+                    """);
+            String base = "http://127.0.0.1:" + port;
+            AttemptResult result = run(attempt(file, Program.RUN, "main", "{\"args\":[\"" + base + "\"]}", 30_000, 0, 1024,
+                    List.of(), List.of("127.0.0.1:" + port)));
+
+            assertThat(result.succeeded()).as(result.message()).isTrue();
+            assertThat(result.value()).isEqualTo("{\"status\":201,\"ok\":true,\"type\":\"application/json\","
+                    + "\"json\":{\"method\":\"POST\",\"body\":{\"n\":1},\"header\":\"yes\"},\"refused\":\"HostError not_allowed\"}");
+            assertThat(result.hostRequests()).hasSize(2);
+        } finally {
+            sandbox.serveHostCalls(HostCalls.BASIC);
+            server.stop(0);
+        }
+    }
+
+    /** Answers task.start with ids c1, c2... and each task.wait with one finished child, the newest first. */
+    static final class RecordingEngine implements EngineLink {
+        final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+        final Map<String, JsonNode> started = new java.util.concurrent.ConcurrentHashMap<>();
+        final ObjectMapper json = new ObjectMapper();
+
+        @Override
+        public ObjectNode call(String attemptId, JsonNode request, long deadlineNanos) {
+            String op = request.get("op").asText();
+            ObjectNode reply = json.createObjectNode();
+            if (op.equals("task.start")) {
+                String id = "c" + (started.size() + 1);
+                started.put(id, request);
+                calls.add("task.start " + request.get("task").asText() + " " + request.get("args"));
+                reply.put("id", id);
+            } else if (op.equals("task.wait")) {
+                calls.add("task.wait " + request.get("ids") + " any=" + request.get("any"));
+                List<String> ids = new ArrayList<>();
+                request.get("ids").forEach(id -> ids.add(id.asText()));
+                String id = ids.get(ids.size() - 1);
+                ObjectNode envelope = reply.putObject("results").putObject(id);
+                envelope.put("success", true);
+                envelope.put("result", started.get(id).get("args").get(0).asInt() * 10);
+                envelope.putNull("error");
+            }
+            return reply;
+        }
+    }
+
+    @Test
+    void childTasksRunInParallelAndComeBackInOrder() throws Exception {
+        RecordingEngine engine = new RecordingEngine();
+        sandbox.serveHostCalls(HostCalls.withHttp(HttpGateway.newClient(), InetAddress::getAllByName, engine));
+        try {
+            Path file = source("children.js", """
+                    import { task, call } from "capsule";
+                    const double = task({ name: "double", ram: "32MB" }, (n) => n * 2);
+                    task({ name: "main" }, async () => {
+                      const envelopes = await Promise.all([1, 2, 3].map((n) => double(n)));
+                      const byName = await call("double", 4);
+                      return { results: envelopes.map((e) => e.result), success: envelopes.every((e) => e.success), byName: byName.result };
+                    });
+                    """);
+            AttemptResult result = run(attempt(file, Program.RUN, "main", "{}"));
+
+            assertThat(result.succeeded()).as(result.message()).isTrue();
+            assertThat(result.value()).isEqualTo("{\"results\":[10,20,30],\"success\":true,\"byName\":40}");
+            assertThat(engine.calls).containsExactly(
+                    "task.start double [1]", "task.start double [2]", "task.start double [3]",
+                    "task.wait [\"c1\",\"c2\",\"c3\"] any=true", "task.wait [\"c1\",\"c2\"] any=true", "task.wait [\"c1\"] any=true",
+                    "task.start double [4]", "task.wait [\"c4\"] any=true");
+        } finally {
+            sandbox.serveHostCalls(HostCalls.BASIC);
+        }
+    }
+
+    @Test
+    void aChildThatCannotStartRejectsWithAHostError() throws Exception {
+        AttemptResult result = runMain("""
+                import { task, call } from "capsule";
+                task({ name: "main" }, async () => {
+                  try { await call("other", 1); return "started"; } catch (e) { return e.name + " " + e.type; }
+                });
+                """, "{}");
+
+        assertThat(result.succeeded()).as(result.message()).isTrue();
+        assertThat(result.value()).isEqualTo("\"HostError unsupported\"");
+    }
+
+    @Test
+    void warmRunsOfHelloAreFast() throws Exception {
+        RunAttempt hello = attempt(source("hello.js", HELLO), Program.RUN, "main", "{\"args\":[\"warm\"]}");
+        for (int i = 0; i < 20; i++) {
+            assertThat(run(hello).succeeded()).isTrue();
+        }
+        int runs = 50;
+        long[] micros = new long[runs];
+        for (int i = 0; i < runs; i++) {
+            Path dir = Files.createTempDirectory(work, "warm");
+            micros[i] = wasmThread.submit(() -> {
+                long started = System.nanoTime();
+                AttemptResult result = sandbox.run(hello, dir, WasmSandbox.StreamWatcher.NONE);
+                assertThat(result.value()).isEqualTo("{\"hello\":\"warm\"}");
+                return (System.nanoTime() - started) / 1_000;
+            }).get();
+        }
+        java.util.Arrays.sort(micros);
+        System.out.printf("warm JavaScript hello: median %.2f ms, p90 %.2f ms, min %.2f ms over %d runs%n",
+                micros[runs / 2] / 1000.0, micros[runs * 9 / 10] / 1000.0, micros[0] / 1000.0, runs);
+        assertThat(micros[runs / 2]).isLessThan(50_000);
     }
 }
