@@ -54,26 +54,28 @@ function where(stack) {
   return frame ? `${frame[1].slice("/app/".length)}:${frame[2]}${frame[3] ? ":" + frame[3] : ""}` : null;
 }
 
-function describeError(error) {
+function describeError(error, loading) {
   if (error instanceof Error) {
     let message = String(error.message ?? "");
     if (error.name === "SyntaxError") {
-      const at = where(error.stack);
-      if (at !== null && !message.includes(at)) {
+      const at = where(error.stack) ?? loading;
+      if (at && !message.includes(at)) {
         message = `${message} (${at})`;
       }
     }
     return { type: String(error.name || "Error"), message, traceback: String(error.stack ?? "") };
   }
-  return { type: "Error", message: `a non-Error value was thrown: ${show(error)}`, traceback: "" };
+  // QuickJS throws null when it cannot even allocate the error object.
+  const note = error === null ? " (QuickJS throws null when it runs out of memory)" : "";
+  return { type: "Error", message: `a non-Error value was thrown: ${show(error)}${note}`, traceback: "" };
 }
 
 function reportFailure(failure) {
   _runtime.hostCall("result", { error: failure });
 }
 
-function reportError(error) {
-  reportFailure(describeError(error));
+function reportError(error, loading) {
+  reportFailure(describeError(error, loading));
 }
 
 function resultJson(value, taskName) {
@@ -115,7 +117,7 @@ async function main() {
   try {
     await import("./" + file);
   } catch (e) {
-    reportError(e);
+    reportError(e, file);
     return;
   }
   const tasks = _runtime.tasks;

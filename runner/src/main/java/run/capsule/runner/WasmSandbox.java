@@ -595,6 +595,12 @@ public final class WasmSandbox implements AutoCloseable {
         private static final String HOST_FUNCTION = "__capsule_host";
         private static final String WRITE_FUNCTION = "__capsule_write";
         private static final byte[] STEP = "__capsule_step()".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        /**
+         * QuickJS's own limit on its C stack (in linear memory). Deep JavaScript recursion uses about twice as much
+         * of wasmtime's native stack (512 KiB), so beyond roughly 200 KiB it overflows that first, as an uncatchable
+         * trap; at 128 KiB it is a RangeError the task can catch (measured; JSON.stringify of deeply nested data still traps).
+         */
+        private static final int MAX_STACK_BYTES = 128 * 1024;
         private static final FuncType I32_X5_TO_I32 = funcType(5, true);
         private static final FuncType I32_X3 = funcType(3, false);
         private static final FuncType I32_X2_TO_I32 = funcType(2, true);
@@ -686,6 +692,7 @@ public final class WasmSandbox implements AutoCloseable {
                     throw new GuestFailure("QuickJS could not start");
                 }
                 call("qjs_set_module_loader", 1);
+                call("qjs_set_max_stack_size", MAX_STACK_BYTES);
                 defineHostFunction(HOST_FUNCTION);
                 defineHostFunction(WRITE_FUNCTION);
                 byte[] boot = JavaScriptModules.bootSource();

@@ -485,4 +485,25 @@ class JavaScriptGuestTest {
                 micros[runs / 2] / 1000.0, micros[runs * 9 / 10] / 1000.0, micros[0] / 1000.0, runs);
         assertThat(micros[runs / 2]).isLessThan(50_000);
     }
+
+    @Test
+    void deepRecursionIsACatchableRangeError() throws Exception {
+        AttemptResult result = runMain("""
+                import { task } from "capsule";
+                let depth = 0;
+                function down() { depth++; return down() + 1; }
+                task({ name: "main" }, () => { try { down(); } catch (e) { return [String(e), depth > 500]; } });
+                """, "{}");
+
+        assertThat(result.succeeded()).as(result.message()).isTrue();
+        assertThat(result.value()).isEqualTo("[\"RangeError: Maximum call stack size exceeded\",true]");
+    }
+
+    @Test
+    void aMissingImportNamesTheFile() throws Exception {
+        AttemptResult result = runMain("import { nope } from \"capsule\";\n", "{}");
+
+        assertThat(result.errorType()).isEqualTo("task_error");
+        assertThat(result.message()).isEqualTo("SyntaxError: Could not find export 'nope' in module 'capsule' (task.js)");
+    }
 }
