@@ -5,7 +5,9 @@ import { _runtime } from "capsule";
 
 const channel = globalThis.__capsule_host;
 const write = globalThis.__capsule_write;
+const sleep = globalThis.__capsule_sleep;
 delete globalThis.__capsule_write;
+delete globalThis.__capsule_sleep;
 
 function show(value) {
   if (typeof value === "string") {
@@ -70,8 +72,21 @@ function describeError(error, loading) {
   return { type: "Error", message: `a non-Error value was thrown: ${show(error)}${note}`, traceback: "" };
 }
 
+// Set once the task's outcome is reported: the first report wins, and the runner stops driving the task.
+let done = false;
+
 function reportFailure(failure) {
-  _runtime.hostCall("result", { error: failure });
+  if (!done) {
+    done = true;
+    _runtime.hostCall("result", { error: failure });
+  }
+}
+
+function reportValueJson(json) {
+  if (!done) {
+    done = true;
+    channel(`{"op":"result","value":${json}}`);
+  }
 }
 
 function reportError(error, loading) {
@@ -93,16 +108,67 @@ function resultJson(value, taskName) {
   return json === undefined ? "null" : json;
 }
 
-let done = false;
+// Timers run in real time: the runner sleeps until the next one is due (at most until the attempt's deadline).
+// While child tasks are pending, a timer that is not yet due waits for the next child to finish.
+const timers = new Map();
+let lastTimer = 0;
+
+function schedule(callback, ms, args, repeat) {
+  if (typeof callback !== "function") {
+    throw new TypeError("the timer callback must be a function");
+  }
+  const delay = Math.max(0, Number(ms) || 0);
+  lastTimer += 1;
+  timers.set(lastTimer, { due: Date.now() + delay, callback, args, every: repeat ? Math.max(1, delay) : 0 });
+  return lastTimer;
+}
+
+globalThis.setTimeout = (callback, ms, ...args) => schedule(callback, ms, args, false);
+globalThis.setInterval = (callback, ms, ...args) => schedule(callback, ms, args, true);
+globalThis.clearTimeout = (id) => {
+  timers.delete(id);
+};
+globalThis.clearInterval = globalThis.clearTimeout;
+
+function nextTimer() {
+  let next;
+  for (const entry of timers) {
+    if (next === undefined || entry[1].due < next[1].due) {
+      next = entry;
+    }
+  }
+  return next;
+}
+
+function fireTimer([id, timer]) {
+  const wait = timer.due - Date.now();
+  if (wait > 0) {
+    sleep(wait);
+  }
+  if (timer.every > 0) {
+    timer.due = Date.now() + timer.every;
+  } else {
+    timers.delete(id);
+  }
+  try {
+    timer.callback(...timer.args);
+  } catch (e) {
+    reportError(e);
+  }
+}
 
 globalThis.__capsule_step = () => {
   if (done) {
     return 0;
   }
+  const timer = nextTimer();
+  if (timer !== undefined && (!_runtime.childrenPending() || timer[1].due <= Date.now())) {
+    fireTimer(timer);
+    return 1;
+  }
   if (_runtime.waitForChildren()) {
     return 1;
   }
-  done = true;
   reportFailure({
     type: "NeverSettled",
     message: `task "${_runtime.invocation().task}" never finished: it awaits a promise that nothing left to run can settle`,
@@ -136,7 +202,7 @@ async function main() {
     for (const [name, entry] of tasks) {
       described[name] = entry.options;
     }
-    channel(`{"op":"result","value":{"tasks":${resultJson(described, "describe")}}}`);
+    reportValueJson(`{"tasks":${resultJson(described, "describe")}}`);
     return;
   }
   const name = String(invocation.task);
@@ -155,7 +221,7 @@ async function main() {
       args.push(invocation.kwargs);
     }
     const value = await entry.fn(...args);
-    channel(`{"op":"result","value":${resultJson(value, name)}}`);
+    reportValueJson(resultJson(value, name));
   } catch (e) {
     reportError(e);
   }

@@ -170,6 +170,9 @@ export const _runtime = Object.freeze({
   hostCall,
   invocation,
   tasks,
+  childrenPending() {
+    return waiting.size > 0;
+  },
   /** Waits for child tasks; false when none is pending. */
   waitForChildren() {
     if (waiting.size === 0) {

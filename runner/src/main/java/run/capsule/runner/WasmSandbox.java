@@ -343,6 +343,8 @@ public final class WasmSandbox implements AutoCloseable {
             try {
                 if (js != null) {
                     js.dispatcher = host.dispatcher;
+                    js.deadlineNanos = deadline;
+                    js.host = host;
                     js.run();
                     outcome.exitCode = report.hasError() ? 1 : 0;
                     if (!report.hasError() && !report.hasValue()) {
@@ -585,7 +587,7 @@ public final class WasmSandbox implements AutoCloseable {
      * evaluates the boot module, then runs QuickJS's job queue and the boot's {@code __capsule_step()} (which waits
      * for child tasks) until the boot has reported how the task ended. JavaScript reaches the runner through two
      * functions on its global object: {@code __capsule_host(json)}, the host-call channel, and
-     * {@code __capsule_write(fd, text)}, the console. Values cross as pointers to QuickJS's heap-allocated
+     * {@code __capsule_write(fd, text)}, the console, and {@code __capsule_sleep(ms)} for timers. Values cross as pointers to QuickJS's heap-allocated
      * {@code JSValue}s; each one made here is freed here.
      */
     private static final class QuickJs {
@@ -594,6 +596,7 @@ public final class WasmSandbox implements AutoCloseable {
         private static final int EVAL_MODULE = 1;
         private static final String HOST_FUNCTION = "__capsule_host";
         private static final String WRITE_FUNCTION = "__capsule_write";
+        private static final String SLEEP_FUNCTION = "__capsule_sleep";
         private static final byte[] STEP = "__capsule_step()".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         /**
          * QuickJS's own limit on its C stack (in linear memory). Deep JavaScript recursion uses about twice as much
@@ -615,6 +618,8 @@ public final class WasmSandbox implements AutoCloseable {
         private Memory memory;
         private List<Disposable> owned;
         HostCallDispatcher dispatcher;
+        GuestHost host;
+        long deadlineNanos = Long.MAX_VALUE;
         /** A trap or exit inside a call a host function made back into the guest: it, not the host function's failure, ended the call. */
         private RuntimeException nestedFailure;
 
@@ -695,6 +700,7 @@ public final class WasmSandbox implements AutoCloseable {
                 call("qjs_set_max_stack_size", MAX_STACK_BYTES);
                 defineHostFunction(HOST_FUNCTION);
                 defineHostFunction(WRITE_FUNCTION);
+                defineHostFunction(SLEEP_FUNCTION);
                 byte[] boot = JavaScriptModules.bootSource();
                 int promise = eval(boot, JavaScriptModules.BOOT_NAME, EVAL_MODULE);
                 if (isException(promise)) {
@@ -761,7 +767,33 @@ public final class WasmSandbox implements AutoCloseable {
                 }
                 return i32("qjs_get_undefined");
             }
+            if (name.equals(SLEEP_FUNCTION) && argv.length == 1) {
+                double ms = func("qjs_get_float64").call(store, Val.fromI32(argv[0]))[0].f64();
+                sleep(ms);
+                return i32("qjs_get_undefined");
+            }
             return throwError("no host function " + name + " with " + argc + " arguments");
+        }
+
+        /** Sleeps for a timer; a sleep that reaches the attempt's deadline ends the attempt there, like {@code poll_oneoff}. */
+        private void sleep(double ms) {
+            if (!(ms > 0)) {
+                return;
+            }
+            long until = System.nanoTime() + (long) Math.min(ms * 1_000_000, Long.MAX_VALUE / 4);
+            boolean cut = until - deadlineNanos > 0;
+            long remaining = (cut ? deadlineNanos : until) - System.nanoTime();
+            if (remaining > 0) {
+                try {
+                    Thread.sleep(remaining / 1_000_000, (int) (remaining % 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (cut) {
+                host.deadlineHit = true;
+                throw new WasmFunctionError.I32ExitError(DEADLINE_EXIT);
+            }
         }
 
         private int normalize(int basePtr, int specifierPtr) {

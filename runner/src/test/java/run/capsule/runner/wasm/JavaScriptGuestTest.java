@@ -506,4 +506,51 @@ class JavaScriptGuestTest {
         assertThat(result.errorType()).isEqualTo("task_error");
         assertThat(result.message()).isEqualTo("SyntaxError: Could not find export 'nope' in module 'capsule' (task.js)");
     }
+
+    @Test
+    void timersRunInOrderAndInRealTime() throws Exception {
+        AttemptResult result = runMain("""
+                import { task } from "capsule";
+                const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+                task({ name: "main" }, async () => {
+                  const order = [];
+                  const started = Date.now();
+                  setTimeout(() => order.push("b"), 40);
+                  setTimeout((x) => order.push(x), 10, "a");
+                  const cancelled = setTimeout(() => order.push("never"), 20);
+                  clearTimeout(cancelled);
+                  let ticks = 0;
+                  const interval = setInterval(() => { if (++ticks === 3) clearInterval(interval); }, 5);
+                  queueMicrotask(() => order.push("micro"));
+                  await wait(60);
+                  return { order, ticks, waited: Date.now() - started >= 60 };
+                });
+                """, "{}");
+
+        assertThat(result.succeeded()).as(result.message()).isTrue();
+        assertThat(result.value()).isEqualTo("{\"order\":[\"micro\",\"a\",\"b\"],\"ticks\":3,\"waited\":true}");
+    }
+
+    @Test
+    void aLongTimerEndsAtTheDeadline() throws Exception {
+        long started = System.nanoTime();
+        AttemptResult result = run(attempt(source("sleepy.js", """
+                import { task } from "capsule";
+                task({ name: "main" }, () => new Promise((resolve) => setTimeout(resolve, 60000)));
+                """), Program.RUN, "main", "{}", 500, 0, 1024, List.of(), List.of()));
+
+        assertThat(result.errorType()).isEqualTo("timeout");
+        assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(5_000);
+    }
+
+    @Test
+    void anErrorThrownInATimerFailsTheTask() throws Exception {
+        AttemptResult result = runMain("""
+                import { task } from "capsule";
+                task({ name: "main" }, () => new Promise(() => setTimeout(() => { throw new Error("in a timer"); }, 1)));
+                """, "{}");
+
+        assertThat(result.errorType()).isEqualTo("task_error");
+        assertThat(result.message()).isEqualTo("Error: in a timer");
+    }
 }
