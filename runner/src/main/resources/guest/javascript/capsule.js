@@ -69,9 +69,8 @@ export function task(options, fn) {
  */
 export function call(name, ...args) {
   try {
-    const reply = hostCall("task.start", { task: String(name), args, kwargs: {} });
-    const id = String(reply.id);
-    return new Promise((resolve) => waiting.set(id, resolve));
+    const { id } = hostCall("task.start", { task: String(name), args, kwargs: {} });
+    return new Promise((resolve, reject) => waiting.set(String(id), { id, resolve, reject }));
   } catch (e) {
     return Promise.reject(e);
   }
@@ -173,17 +172,29 @@ export const _runtime = Object.freeze({
   childrenPending() {
     return waiting.size > 0;
   },
-  /** Waits for child tasks; false when none is pending. */
+  /**
+   * Waits until at least one pending child task has finished and resolves its promise with its envelope; false when
+   * none is pending. When the wait itself fails (the engine gave up, the deadline came), every pending child's
+   * promise rejects with that HostError.
+   */
   waitForChildren() {
     if (waiting.size === 0) {
       return false;
     }
-    const reply = hostCall("task.wait", { ids: [...waiting.keys()], any: true });
+    let reply;
+    try {
+      reply = hostCall("task.wait", { ids: [...waiting.values()].map((child) => child.id), any: true });
+    } catch (e) {
+      const children = [...waiting.values()];
+      waiting.clear();
+      children.forEach((child) => child.reject(e));
+      return true;
+    }
     for (const [id, envelope] of Object.entries(reply.results ?? {})) {
-      const resolve = waiting.get(id);
-      if (resolve !== undefined) {
+      const child = waiting.get(id);
+      if (child !== undefined) {
         waiting.delete(id);
-        resolve(envelope);
+        child.resolve(envelope);
       }
     }
     return true;

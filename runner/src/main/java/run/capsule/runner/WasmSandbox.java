@@ -585,10 +585,10 @@ public final class WasmSandbox implements AutoCloseable {
     /**
      * Drives quickjs-wasi's reactor for a JavaScript task (docs/languages.md): serves its {@code env.*} imports,
      * evaluates the boot module, then runs QuickJS's job queue and the boot's {@code __capsule_step()} (which waits
-     * for child tasks) until the boot has reported how the task ended. JavaScript reaches the runner through two
-     * functions on its global object: {@code __capsule_host(json)}, the host-call channel, and
-     * {@code __capsule_write(fd, text)}, the console, and {@code __capsule_sleep(ms)} for timers. Values cross as pointers to QuickJS's heap-allocated
-     * {@code JSValue}s; each one made here is freed here.
+     * for child tasks and runs timers) until the boot has reported how the task ended. JavaScript reaches the runner
+     * through three functions on its global object: {@code __capsule_host(json)}, the host-call channel;
+     * {@code __capsule_write(fd, text)}, the console; {@code __capsule_sleep(ms)}, for timers. Values cross as
+     * pointers to QuickJS's heap-allocated {@code JSValue}s; each one made here is freed here.
      */
     private static final class QuickJs {
         static final String IMPORT_MODULE = "env";

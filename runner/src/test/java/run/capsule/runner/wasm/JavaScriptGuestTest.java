@@ -27,6 +27,7 @@ import run.capsule.runner.WasmSandbox;
 import run.capsule.runner.guest.Interpreter;
 import run.capsule.runner.guest.Interpreters;
 import run.capsule.runner.host.EngineLink;
+import run.capsule.runner.host.HostCallException;
 import run.capsule.runner.host.HostCalls;
 import run.capsule.runner.host.HttpGateway;
 import run.capsule.runner.protocol.AttemptResult;
@@ -552,5 +553,31 @@ class JavaScriptGuestTest {
 
         assertThat(result.errorType()).isEqualTo("task_error");
         assertThat(result.message()).isEqualTo("Error: in a timer");
+    }
+
+    @Test
+    void aFailedWaitRejectsThePendingChildren() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        EngineLink engine = (attemptId, request, deadlineNanos) -> {
+            if (request.get("op").asText().equals("task.start")) {
+                return json.createObjectNode().put("id", 7);
+            }
+            throw new HostCallException("timeout", "the engine stopped waiting");
+        };
+        sandbox.serveHostCalls(HostCalls.withHttp(HttpGateway.newClient(), InetAddress::getAllByName, engine));
+        try {
+            AttemptResult result = runMain("""
+                    import { task } from "capsule";
+                    const child = task({ name: "child" }, () => 1);
+                    task({ name: "main" }, async () => {
+                      try { await child(); return "resolved"; } catch (e) { return `${e.name} ${e.type}: ${e.message}`; }
+                    });
+                    """, "{}");
+
+            assertThat(result.succeeded()).as(result.message()).isTrue();
+            assertThat(result.value()).isEqualTo("\"HostError timeout: the engine stopped waiting\"");
+        } finally {
+            sandbox.serveHostCalls(HostCalls.BASIC);
+        }
     }
 }
