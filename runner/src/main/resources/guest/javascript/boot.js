@@ -157,7 +157,7 @@ function fireTimer([id, timer]) {
   }
 }
 
-globalThis.__capsule_step = () => {
+function step() {
   if (done) {
     return 0;
   }
@@ -175,7 +175,9 @@ globalThis.__capsule_step = () => {
     traceback: "",
   });
   return 0;
-};
+}
+
+Object.defineProperty(globalThis, "__capsule_step", { value: step, writable: false, enumerable: false, configurable: false });
 
 async function main() {
   const invocation = _runtime.invocation();
@@ -200,7 +202,11 @@ async function main() {
   if (invocation.mode === "describe") {
     const described = {};
     for (const [name, entry] of tasks) {
-      described[name] = entry.options;
+      try {
+        described[name] = JSON.parse(resultJson(entry.options, name));
+      } catch (e) {
+        throw new TypeError(`the options of task "${name}" are not JSON-serialisable: ${e.message.replace(/^.*?: /, "")}`);
+      }
     }
     reportValueJson(`{"tasks":${resultJson(described, "describe")}}`);
     return;

@@ -493,11 +493,12 @@ class JavaScriptGuestTest {
                 import { task } from "capsule";
                 let depth = 0;
                 function down() { depth++; return down() + 1; }
-                task({ name: "main" }, () => { try { down(); } catch (e) { return [String(e), depth > 500]; } });
+                task({ name: "main" }, () => { try { down(); } catch (e) { console.log("depth", depth); return [String(e), depth > 500]; } });
                 """, "{}");
 
         assertThat(result.succeeded()).as(result.message()).isTrue();
         assertThat(result.value()).isEqualTo("[\"RangeError: Maximum call stack size exceeded\",true]");
+        System.out.print("JavaScript recursion " + result.stdout());
     }
 
     @Test
@@ -579,5 +580,58 @@ class JavaScriptGuestTest {
         } finally {
             sandbox.serveHostCalls(HostCalls.BASIC);
         }
+    }
+
+    @Test
+    void unicodeCrossesTheBoundaryIntact() throws Exception {
+        AttemptResult result = runMain("""
+                import { task } from "capsule";
+                task({ name: "main" }, (word) => { console.log("héllo ✓ 🎉", word); return { word, length: word.length, echo: "naïve ✓ 🎉" }; });
+                """, "{\"args\":[\"Grüße 🌍\"]}");
+
+        assertThat(result.succeeded()).as(result.message()).isTrue();
+        assertThat(result.value()).isEqualTo("{\"word\":\"Grüße 🌍\",\"length\":8,\"echo\":\"naïve ✓ 🎉\"}");
+        assertThat(result.stdout()).isEqualTo("héllo ✓ 🎉 Grüße 🌍\n");
+    }
+
+    @Test
+    void optionsThatAreNotJsonCannotBeDescribed() throws Exception {
+        AttemptResult result = run(attempt(source("opts.js", """
+                import { task } from "capsule";
+                task({ name: "main", retry: () => 1 }, () => 1);
+                """), Program.DESCRIBE, null, null));
+
+        assertThat(result.errorType()).isEqualTo("task_error");
+        assertThat(result.message()).isEqualTo("TypeError: the options of task \"main\" are not JSON-serialisable: it contains a function at key \"retry\"");
+    }
+
+    @Test
+    void theBootCannotBeTamperedWith() throws Exception {
+        AttemptResult result = runMain("""
+                import { task } from "capsule";
+                task({ name: "main" }, () => {
+                  const hidden = typeof __capsule_write + " " + typeof __capsule_sleep;
+                  try { globalThis.__capsule_step = () => 0; return "replaced"; } catch (e) { return hidden + ", step: " + e.name; }
+                });
+                """, "{}");
+
+        assertThat(result.succeeded()).as(result.message()).isTrue();
+        assertThat(result.value()).isEqualTo("\"undefined undefined, step: TypeError\"");
+    }
+
+    @Test
+    void outputBeyondTheLimitIsCut() throws Exception {
+        Path file = source("loud.js", """
+                import { task } from "capsule";
+                task({ name: "main" }, () => { for (let i = 0; i < 20000; i++) console.log("line " + i); return "done"; });
+                """);
+        Program program = new Program(Program.JAVASCRIPT, file.getParent().toString(), "loud.js", Program.RUN, "main", "{}");
+        RunAttempt request = new RunAttempt("js", Interpreter.JAVASCRIPT.moduleSha256(), quickjs.toString(), "quickjs", List.of(), Map.of(),
+                List.of(), 30_000, 1000, false, 0, 1024, List.of(), program);
+        AttemptResult result = run(request);
+
+        assertThat(result.succeeded()).as(result.message()).isTrue();
+        assertThat(result.stdoutTruncated()).isTrue();
+        assertThat(result.stdout()).hasSize(1000).startsWith("line 0\nline 1\n");
     }
 }
