@@ -83,7 +83,7 @@ final class FileGateway {
             }
             Path file = insideReal(target, parent).resolve(target.hostPath().getFileName());
             if (Files.isSymbolicLink(file)) {
-                insideReal(target, file);
+                file = insideReal(target, file);
             }
             try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                     StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {

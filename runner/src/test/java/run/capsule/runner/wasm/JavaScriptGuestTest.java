@@ -324,6 +324,8 @@ class JavaScriptGuestTest {
         Files.writeString(outside.resolve("secret.txt"), "secret");
         Files.createSymbolicLink(readOnly.resolve("link"), outside);
         Files.createSymbolicLink(readWrite.resolve("escape.txt"), outside.resolve("secret.txt"));
+        Files.writeString(readWrite.resolve("target.txt"), "old");
+        Files.createSymbolicLink(readWrite.resolve("inside.txt"), readWrite.resolve("target.txt"));
         Path file = source("files.js", """
                 import { task, readFile, writeFile, listDir, HostError } from "capsule";
                 const attempt = (f) => { try { return f(); } catch (e) { return (e instanceof HostError ? "HostError " : "") + e.type + ": " + e.message; } };
@@ -335,6 +337,7 @@ class JavaScriptGuestTest {
                   dotDot: attempt(() => readFile("/ro/../outside/secret.txt")),
                   symlink: attempt(() => readFile("/ro/link/secret.txt")),
                   symlinkWrite: attempt(() => writeFile("/rw/escape.txt", "overwritten")),
+                  insideLink: attempt(() => { writeFile("/rw/inside.txt", "through a link"); return readFile("/rw/target.txt"); }),
                   missing: attempt(() => readFile("/ro/missing.txt")),
                 }));
                 """);
@@ -350,6 +353,7 @@ class JavaScriptGuestTest {
         assertThat(value.get("dotDot").asText()).startsWith("HostError not_allowed: /ro/../outside/secret.txt is outside the directories granted");
         assertThat(value.get("symlink").asText()).isEqualTo("HostError not_allowed: /ro/link/secret.txt leads outside /ro");
         assertThat(value.get("symlinkWrite").asText()).isEqualTo("HostError not_allowed: /rw/escape.txt leads outside /rw");
+        assertThat(value.get("insideLink").asText()).isEqualTo("through a link");
         assertThat(value.get("missing").asText()).isEqualTo("HostError not_found: no such file or directory: /ro/missing.txt");
         assertThat(Files.readString(readWrite.resolve("out.txt"))).isEqualTo("written");
         assertThat(Files.readString(outside.resolve("secret.txt"))).isEqualTo("secret");
