@@ -42,14 +42,14 @@ function printer(fd) {
   return (...values) => write(fd, values.map(show).join(" ") + "\n");
 }
 
-globalThis.console = Object.freeze({
+globalThis.console = {
   log: printer(1),
   info: printer(1),
   debug: printer(1),
   error: printer(2),
   warn: printer(2),
   trace: printer(2),
-});
+};
 
 function where(stack) {
   const frame = /\(?(\/app\/[^\s():]+):(\d+)(?::(\d+))?/.exec(String(stack ?? ""));

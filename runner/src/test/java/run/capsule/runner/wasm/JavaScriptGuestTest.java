@@ -114,6 +114,7 @@ class JavaScriptGuestTest {
         assertThat(result.succeeded()).as(result.message() + result.stderr()).isTrue();
         assertThat(result.value()).isEqualTo("{\"hello\":\"capsule\"}");
         assertThat(result.fuelConsumed()).isPositive();
+        System.out.println("JavaScript hello: fuel " + result.fuelConsumed() + ", memory " + result.ramUsed() + " bytes");
     }
 
     static AttemptResult runMain(String code, String input) throws Exception {
