@@ -100,7 +100,16 @@ public final class WasmSandbox implements AutoCloseable {
     private final Map<String, CompiledModule> compiled = new LinkedHashMap<>(16, 0.75f, true);
     private volatile HostCalls hostCalls = HostCalls.BASIC;
 
-    private record CompiledModule(Module module, InstrumentedModules.Exports exports) {
+    /** {@code jsBytecode}: for the JavaScript interpreter, its guest library and boot compiled by the first attempt. */
+    private record CompiledModule(Module module, InstrumentedModules.Exports exports,
+                                  java.util.concurrent.atomic.AtomicReference<JsBytecode> jsBytecode) {
+        CompiledModule(Module module, InstrumentedModules.Exports exports) {
+            this(module, exports, new java.util.concurrent.atomic.AtomicReference<>());
+        }
+    }
+
+    /** QuickJS bytecode of the guest library ({@code "capsule"}) and of the boot module. */
+    private record JsBytecode(byte[] library, byte[] boot) {
     }
 
     private WasmSandbox(Engine engine, Store<Void> handleSource, Linker linker, Path cacheDir, Instrumentation instrumentation) {
@@ -336,8 +345,9 @@ public final class WasmSandbox implements AutoCloseable {
             host.clock = new ClockPoll(monotonicOrigin, deadline);
             host.dispatcher = hostCalls.dispatcherFor(request, deadline, hostRequests, report);
             host.hostCalls = new HostCallExchange(host.dispatcher);
+            // A JavaScript task's budget starts after the interpreter's own start-up, which is the same for every task.
             if (fuelSetter.isPresent()) {
-                fuelSetter.get().call(store, Val.fromI64(budget));
+                fuelSetter.get().call(store, Val.fromI64(js != null ? Long.MAX_VALUE : budget));
             }
             progress.started();
             try {
@@ -345,6 +355,10 @@ public final class WasmSandbox implements AutoCloseable {
                     js.dispatcher = host.dispatcher;
                     js.deadlineNanos = deadline;
                     js.host = host;
+                    module.jsBytecode().compareAndSet(null, js.start(module.jsBytecode().get()));
+                    if (fuelSetter.isPresent()) {
+                        fuelSetter.get().call(store, Val.fromI64(budget));
+                    }
                     js.run();
                     outcome.exitCode = report.hasError() ? 1 : 0;
                     if (!report.hasError() && !report.hasValue()) {
@@ -622,6 +636,7 @@ public final class WasmSandbox implements AutoCloseable {
         long deadlineNanos = Long.MAX_VALUE;
         /** A trap or exit inside a call a host function made back into the guest: it, not the host function's failure, ended the call. */
         private RuntimeException nestedFailure;
+        private JsBytecode bytecode;
 
         QuickJs(JavaScriptModules modules, CappedOutput stdout, CappedOutput stderr) {
             this.modules = modules;
@@ -689,8 +704,11 @@ public final class WasmSandbox implements AutoCloseable {
             return Optional.empty();
         }
 
-        /** Runs the task to its end; returns once the boot has reported, or throws what stopped it. */
-        void run() {
+        /**
+         * Starts QuickJS and gives it the runner's functions; returns the bytecode of the guest library and the boot,
+         * compiled now when {@code compiled} is null.
+         */
+        JsBytecode start(JsBytecode compiled) {
             try {
                 call("_initialize");
                 if (i32("qjs_init") != 0) {
@@ -701,8 +719,28 @@ public final class WasmSandbox implements AutoCloseable {
                 defineHostFunction(HOST_FUNCTION);
                 defineHostFunction(WRITE_FUNCTION);
                 defineHostFunction(SLEEP_FUNCTION);
-                byte[] boot = JavaScriptModules.bootSource();
-                int promise = eval(boot, JavaScriptModules.BOOT_NAME, EVAL_MODULE);
+                bytecode = compiled != null ? compiled
+                        : new JsBytecode(compile(JavaScriptModules.librarySource(), JavaScriptModules.LIBRARY),
+                                compile(JavaScriptModules.bootSource(), JavaScriptModules.BOOT_NAME));
+                return bytecode;
+            } catch (WasmtimeException e) {
+                throw nestedFailureOr(e);
+            }
+        }
+
+        /**
+         * Runs the task to its end: evaluates the guest library (registered as module {@code "capsule"}, which the boot
+         * and the task then import) and the boot, then the job loop; returns once the boot has reported, or throws what
+         * stopped it.
+         */
+        void run() {
+            try {
+                int library = evalBytecode(bytecode.library());
+                if (isException(library)) {
+                    throw new GuestFailure("the JavaScript guest library failed: " + exceptionText());
+                }
+                freeValue(library);
+                int promise = evalBytecode(bytecode.boot());
                 if (isException(promise)) {
                     throw new GuestFailure("the JavaScript boot module failed: " + exceptionText());
                 }
@@ -720,11 +758,38 @@ public final class WasmSandbox implements AutoCloseable {
                     }
                 }
             } catch (WasmtimeException e) {
-                if (nestedFailure != null && nestedFailure != e) {
-                    throw nestedFailure;
-                }
-                throw e;
+                throw nestedFailureOr(e);
             }
+        }
+
+        private RuntimeException nestedFailureOr(WasmtimeException e) {
+            return nestedFailure != null && nestedFailure != e ? nestedFailure : e;
+        }
+
+        private byte[] compile(byte[] source, String name) {
+            int lengthPtr = malloc(4);
+            int codePtr = write(source);
+            int namePtr = write(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            int buffer = i32("qjs_compile", codePtr, source.length, namePtr, EVAL_MODULE, 0, lengthPtr);
+            free(codePtr);
+            free(namePtr);
+            if (buffer == 0) {
+                throw new GuestFailure("cannot compile the JavaScript module " + name + ": " + exceptionText());
+            }
+            java.nio.ByteBuffer mem = buffer();
+            byte[] bytecode = new byte[mem.getInt(lengthPtr)];
+            mem.get(buffer, bytecode);
+            free(buffer);
+            free(lengthPtr);
+            return bytecode;
+        }
+
+        private int evalBytecode(byte[] bytecode) {
+            int ptr = malloc(bytecode.length);
+            buffer().put(ptr, bytecode);
+            int value = i32("qjs_eval_bytecode", ptr, bytecode.length);
+            free(ptr);
+            return value;
         }
 
         private void drainJobs() {

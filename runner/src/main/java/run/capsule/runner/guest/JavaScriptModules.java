@@ -56,6 +56,10 @@ public final class JavaScriptModules {
         return BOOT_SOURCE.clone();
     }
 
+    public static byte[] librarySource() {
+        return LIBRARY_SOURCE.clone();
+    }
+
     /** Resolves {@code specifier} as imported by module {@code base} to a loadable module name. */
     public String normalize(String base, String specifier) throws Refused {
         if (specifier.equals(LIBRARY)) {

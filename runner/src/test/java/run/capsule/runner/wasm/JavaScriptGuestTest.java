@@ -639,4 +639,22 @@ class JavaScriptGuestTest {
         assertThat(result.stdoutTruncated()).isTrue();
         assertThat(result.stdout()).hasSize(1000).startsWith("line 0\nline 1\n");
     }
+
+    @Test
+    void theFirstAttemptOfAFreshSandboxCompilesTheBootAndLaterOnesReuseIt() throws Exception {
+        Path file = source("fresh.js", """
+                import { task, call } from "capsule";
+                task({ name: "main" }, async () => { try { await call("nobody"); } catch (e) { return "main: " + e.type; } });
+                task({ name: "second" }, () => 2);
+                """);
+        try (WasmSandbox fresh = InProcessWasmtime.sandbox(WasmSandbox.Instrumentation.FULL)) {
+            for (int i = 0; i < 2; i++) {
+                AttemptResult described = run(fresh, attempt(file, Program.DESCRIBE, null, null));
+                AttemptResult ran = run(fresh, attempt(file, Program.RUN, "main", "{}"));
+
+                assertThat(described.value()).isEqualTo("{\"tasks\":{\"main\":{\"name\":\"main\"},\"second\":{\"name\":\"second\"}}}");
+                assertThat(ran.value()).isEqualTo("\"main: unsupported\"");
+            }
+        }
+    }
 }
