@@ -81,6 +81,16 @@ export function args() {
   return [...(invocation().args ?? [])];
 }
 
+let environment;
+
+/** The environment variables granted to the task (envVariables): all of them as an object, or one by name. */
+export function env(name) {
+  if (environment === undefined) {
+    environment = Object.freeze({ ...hostCall("env", {}).variables });
+  }
+  return name === undefined ? { ...environment } : environment[name];
+}
+
 class Headers {
   #values;
   constructor(values) {

@@ -34,6 +34,7 @@ public interface HostCalls {
         Map<String, HostCallDispatcher.Operation> operations = new HashMap<>(HostCallDispatcher.basicOperations());
         operations.put("invocation", ProgramCalls.invocation(request.program()));
         operations.put("result", ProgramCalls.result(report));
+        operations.put("env", ProgramCalls.env(request.env()));
         FileGateway files = new FileGateway(request.mounts());
         operations.put("file.read", files.read());
         operations.put("file.write", files.write());

@@ -657,4 +657,19 @@ class JavaScriptGuestTest {
             }
         }
     }
+
+    @Test
+    void grantedEnvironmentVariablesAreReadable() throws Exception {
+        Path file = source("env.js", """
+                import { task, env } from "capsule";
+                task({ name: "main" }, () => ({ key: env("API_KEY"), missing: env("HOME") ?? null, all: env() }));
+                """);
+        Program program = new Program(Program.JAVASCRIPT, file.getParent().toString(), "env.js", Program.RUN, "main", "{}");
+        RunAttempt request = new RunAttempt("js", Interpreter.JAVASCRIPT.moduleSha256(), quickjs.toString(), "quickjs", List.of(),
+                Map.of("API_KEY", "k-123"), List.of(), 30_000, 1 << 20, false, 0, 1024, List.of(), program);
+        AttemptResult result = run(request);
+
+        assertThat(result.succeeded()).as(result.message()).isTrue();
+        assertThat(result.value()).isEqualTo("{\"key\":\"k-123\",\"missing\":null,\"all\":{\"API_KEY\":\"k-123\"}}");
+    }
 }
