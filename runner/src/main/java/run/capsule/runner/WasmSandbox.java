@@ -34,6 +34,7 @@ import run.capsule.runner.host.GuestReport;
 import run.capsule.runner.wasm.HostCallImport;
 import run.capsule.runner.wasm.InvalidModuleException;
 import run.capsule.runner.wasm.PollForwarder;
+import run.capsule.runner.wasm.QuickJsStubs;
 import run.capsule.runner.wasm.RewriteOptions;
 import run.capsule.runner.wasm.WasiForwarder;
 import run.capsule.runner.wasm.WasiPreview1;
@@ -94,6 +95,7 @@ public final class WasmSandbox implements AutoCloseable {
     private final Linker linker;
     private final Module pollForwarder;
     private final Module channelForwarder;
+    private final Module quickJsStubs;
     private final Thread ticker;
     private final InstrumentedModules instrumented;
     private final Instrumentation instrumentation;
@@ -121,6 +123,7 @@ public final class WasmSandbox implements AutoCloseable {
         this.instrumentation = instrumentation;
         this.pollForwarder = Module.fromBinary(compileEngine, PollForwarder.module());
         this.channelForwarder = Module.fromBinary(compileEngine, WasiForwarder.module(CHANNEL_FUNCTIONS));
+        this.quickJsStubs = Module.fromBinary(compileEngine, QuickJsStubs.module());
         this.ticker = new Thread(this::tick, "capsule-epoch-ticker");
         this.ticker.setDaemon(true);
         this.ticker.start();
@@ -190,7 +193,7 @@ public final class WasmSandbox implements AutoCloseable {
         QuickJs js = null;
         if (runsJavaScript(request)) {
             try {
-                js = new QuickJs(new JavaScriptModules(request.program()),
+                js = new QuickJs(new JavaScriptModules(request.program()), quickJsStubs,
                         new CappedOutput(stdout.path(), request.outputLimitBytes()), new CappedOutput(stderr.path(), request.outputLimitBytes()));
             } catch (JavaScriptModules.Refused e) {
                 return failure(request, "invalid_input", e.getMessage(), started);
@@ -269,7 +272,7 @@ public final class WasmSandbox implements AutoCloseable {
             boolean importsChannel = false;
             for (ImportType imp : module.module().imports()) {
                 if (js != null && imp.module().equals(QuickJs.IMPORT_MODULE)) {
-                    Optional<Func> func = js.importFunc(store, imp.name());
+                    Optional<Func> func = js.importFunc(store, imp.name(), owned);
                     if (func.isEmpty()) {
                         return failure(request, "invalid_input", request.programName() + " imports " + imp.module() + "." + imp.name()
                                 + ", which the JavaScript driver does not provide", started);
@@ -619,11 +622,11 @@ public final class WasmSandbox implements AutoCloseable {
          */
         private static final int MAX_STACK_BYTES = 128 * 1024;
         private static final FuncType I32_X5_TO_I32 = funcType(5, true);
-        private static final FuncType I32_X3 = funcType(3, false);
         private static final FuncType I32_X2_TO_I32 = funcType(2, true);
-        private static final FuncType TO_I32 = funcType(0, true);
 
         private final JavaScriptModules modules;
+        private final Module stubs;
+        private Instance stubInstance;
         private final CappedOutput stdout;
         private final CappedOutput stderr;
         private final Map<String, Func> exports = new java.util.HashMap<>();
@@ -638,8 +641,9 @@ public final class WasmSandbox implements AutoCloseable {
         private RuntimeException nestedFailure;
         private JsBytecode bytecode;
 
-        QuickJs(JavaScriptModules modules, CappedOutput stdout, CappedOutput stderr) {
+        QuickJs(JavaScriptModules modules, Module stubs, CappedOutput stdout, CappedOutput stderr) {
             this.modules = modules;
+            this.stubs = stubs;
             this.stdout = stdout;
             this.stderr = stderr;
         }
@@ -650,8 +654,15 @@ public final class WasmSandbox implements AutoCloseable {
             return new FuncType(in, result ? new Val.Type[] {Val.Type.I32} : new Val.Type[0]);
         }
 
-        /** The host function for import {@code env.NAME}, or empty when quickjs-wasi has no such import. */
-        Optional<Func> importFunc(Store<Void> store, String name) {
+        /** The function for import {@code env.NAME}, or empty when quickjs-wasi has no such import. */
+        Optional<Func> importFunc(Store<Void> store, String name, List<Disposable> owned) {
+            if (QuickJsStubs.FUNCTIONS.contains(name)) {
+                if (stubInstance == null) {
+                    stubInstance = new Instance(store, stubs, List.of());
+                    owned.add(stubInstance);
+                }
+                return stubInstance.getFunc(store, name);
+            }
             return Optional.ofNullable(switch (name) {
                 case "host_call" -> new Func(store, I32_X5_TO_I32, guarded((caller, p, r) ->
                         r[0] = Val.fromI32(hostCall(p[0].i32(), p[1].i32(), p[2].i32(), p[3].i32(), p[4].i32()))));
@@ -659,13 +670,6 @@ public final class WasmSandbox implements AutoCloseable {
                         r[0] = Val.fromI32(normalize(p[0].i32(), p[1].i32()))));
                 case "host_module_load" -> new Func(store, I32_X2_TO_I32, guarded((caller, p, r) ->
                         r[0] = Val.fromI32(load(p[0].i32(), p[1].i32()))));
-                case "host_promise_rejection" -> new Func(store, I32_X3, guarded((caller, p, r) -> {
-                    freeValue(p[0].i32());
-                    freeValue(p[1].i32());
-                }));
-                // Dates are in UTC inside the sandbox, and nothing interrupts QuickJS but fuel and the epoch deadline.
-                case "host_get_timezone_offset" -> new Func(store, I32_X2_TO_I32, (caller, p, r) -> r[0] = Val.fromI32(0));
-                case "host_interrupt" -> new Func(store, TO_I32, (caller, p, r) -> r[0] = Val.fromI32(0));
                 default -> null;
             });
         }
@@ -1331,6 +1335,7 @@ public final class WasmSandbox implements AutoCloseable {
         compiled.clear();
         pollForwarder.dispose();
         channelForwarder.dispose();
+        quickJsStubs.dispose();
         linker.dispose();
         compileEngine.dispose();
         handleSource.dispose();
