@@ -626,10 +626,10 @@ public final class WasmSandbox implements AutoCloseable {
 
         private final JavaScriptModules modules;
         private final Module stubs;
-        private Instance stubInstance;
         private final CappedOutput stdout;
         private final CappedOutput stderr;
         private final Map<String, Func> exports = new java.util.HashMap<>();
+        private Instance stubInstance;
         private Store<Void> store;
         private Instance instance;
         private Memory memory;
@@ -687,7 +687,7 @@ public final class WasmSandbox implements AutoCloseable {
             };
         }
 
-        /** Binds the instance; empty when it is a quickjs-wasi reactor, else what is missing. */
+        /** Binds the instantiated interpreter; empty when it is a quickjs-wasi reactor, else what is missing. */
         Optional<String> bind(Store<Void> store, Instance instance, Memory memory, List<Disposable> owned) {
             this.store = store;
             this.instance = instance;
