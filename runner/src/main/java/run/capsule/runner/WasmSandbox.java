@@ -20,6 +20,7 @@ import io.github.kawamuray.wasmtime.wasi.DirCaps;
 import io.github.kawamuray.wasmtime.wasi.FileCaps;
 import io.github.kawamuray.wasmtime.wasi.WasiCtx;
 import io.github.kawamuray.wasmtime.wasi.WasiCtxBuilder;
+import run.capsule.runner.guest.JavaScriptModules;
 import run.capsule.runner.protocol.AttemptResult;
 import run.capsule.runner.protocol.Mount;
 import run.capsule.runner.protocol.Program;
@@ -34,6 +35,7 @@ import run.capsule.runner.host.GuestReport;
 import run.capsule.runner.wasm.HostCallImport;
 import run.capsule.runner.wasm.InvalidModuleException;
 import run.capsule.runner.wasm.PollForwarder;
+import run.capsule.runner.wasm.QuickJsStubs;
 import run.capsule.runner.wasm.RewriteOptions;
 import run.capsule.runner.wasm.WasiForwarder;
 import run.capsule.runner.wasm.WasiPreview1;
@@ -94,6 +96,7 @@ public final class WasmSandbox implements AutoCloseable {
     private final Linker linker;
     private final Module pollForwarder;
     private final Module channelForwarder;
+    private final Module quickJsStubs;
     private final Thread ticker;
     private final InstrumentedModules instrumented;
     private final Instrumentation instrumentation;
@@ -102,7 +105,16 @@ public final class WasmSandbox implements AutoCloseable {
     private final Path cacheDir;
     private PythonLaunch pythonLaunch;
 
-    private record CompiledModule(Module module, InstrumentedModules.Exports exports) {
+    /** {@code jsBytecode}: for the JavaScript interpreter, its guest library and boot compiled by the first attempt. */
+    private record CompiledModule(Module module, InstrumentedModules.Exports exports,
+                                  java.util.concurrent.atomic.AtomicReference<JsBytecode> jsBytecode) {
+        CompiledModule(Module module, InstrumentedModules.Exports exports) {
+            this(module, exports, new java.util.concurrent.atomic.AtomicReference<>());
+        }
+    }
+
+    /** QuickJS bytecode of the guest library ({@code "capsule"}) and of the boot module. */
+    private record JsBytecode(byte[] library, byte[] boot) {
     }
 
     private WasmSandbox(Engine engine, Store<Void> handleSource, Linker linker, Path cacheDir, Instrumentation instrumentation) {
@@ -115,6 +127,7 @@ public final class WasmSandbox implements AutoCloseable {
         this.instrumentation = instrumentation;
         this.pollForwarder = Module.fromBinary(compileEngine, PollForwarder.module());
         this.channelForwarder = Module.fromBinary(compileEngine, WasiForwarder.module(CHANNEL_FUNCTIONS));
+        this.quickJsStubs = Module.fromBinary(compileEngine, QuickJsStubs.module());
         this.ticker = new Thread(this::tick, "capsule-epoch-ticker");
         this.ticker.setDaemon(true);
         this.ticker.start();
@@ -188,6 +201,33 @@ public final class WasmSandbox implements AutoCloseable {
         } catch (IOException e) {
             return failure(request, "internal_error", "cannot prepare guest output files: " + e.getMessage(), started);
         }
+        QuickJs js = null;
+        if (runsJavaScript(request)) {
+            try {
+                js = new QuickJs(new JavaScriptModules(request.program()), quickJsStubs,
+                        new CappedOutput(stdout.path(), request.outputLimitBytes()), new CappedOutput(stderr.path(), request.outputLimitBytes()));
+            } catch (JavaScriptModules.Refused e) {
+                return failure(request, "invalid_input", e.getMessage(), started);
+            } catch (IOException e) {
+                return failure(request, "internal_error", "cannot prepare guest output files: " + e.getMessage(), started);
+            }
+        }
+        try {
+            return run(request, workDir, watcher, progress, readWriteDir, started, stdout, stderr, js);
+        } finally {
+            if (js != null) {
+                js.stdout.close();
+                js.stderr.close();
+            }
+        }
+    }
+
+    private static boolean runsJavaScript(RunAttempt request) {
+        return request.program() != null && Program.JAVASCRIPT.equals(request.program().language());
+    }
+
+    private AttemptResult run(RunAttempt request, Path workDir, StreamWatcher watcher, Progress progress, Set<DirCaps> readWriteDir,
+                              long started, OutputFile stdout, OutputFile stderr, QuickJs js) {
         CompiledModule module;
         try {
             module = compile(request, progress);
@@ -199,16 +239,16 @@ public final class WasmSandbox implements AutoCloseable {
             return failure(request, "internal_error", "cannot read module file: " + e.getMessage(), started);
         }
 
-        WasiCtx wasi = new WasiCtxBuilder()
-                .arg(request.programName())
-                .args(request.args())
-                .stdout(stdout.path())
-                .stderr(stderr.path())
-                .build();
+        WasiCtxBuilder builder = new WasiCtxBuilder().arg(request.programName()).args(request.args());
+        if (js == null) {
+            builder.stdout(stdout.path()).stderr(stderr.path());
+        }
+        WasiCtx wasi = builder.build();
         long monotonicOrigin = System.nanoTime();
         request.env().forEach(wasi::pushEnv);
         int fd = 3;
-        for (Mount mount : request.mounts()) {
+        // A JavaScript guest imports no WASI file functions: its grants are served by the file.* host calls.
+        for (Mount mount : js == null ? request.mounts() : List.<Mount>of()) {
             wasi.insertDir(fd++, Path.of(mount.hostPath()),
                     mount.readOnly() ? READ_ONLY_DIR : readWriteDir,
                     mount.readOnly() ? READ_ONLY_FILE : READ_WRITE_FILE,
@@ -242,6 +282,16 @@ public final class WasmSandbox implements AutoCloseable {
             boolean importsPoll = false;
             boolean importsChannel = false;
             for (ImportType imp : module.module().imports()) {
+                if (js != null && imp.module().equals(QuickJs.IMPORT_MODULE)) {
+                    Optional<Func> func = js.importFunc(store, imp.name(), owned);
+                    if (func.isEmpty()) {
+                        return failure(request, "invalid_input", request.programName() + " imports " + imp.module() + "." + imp.name()
+                                + ", which the JavaScript driver does not provide", started);
+                    }
+                    owned.add(func.get());
+                    externs.add(Extern.fromFunc(func.get()));
+                    continue;
+                }
                 if (HostCallImport.is(imp.module(), imp.name())) {
                     Func call = new Func(store, HOST_CALL_TYPE, host::hostCall);
                     owned.add(call);
@@ -280,14 +330,20 @@ public final class WasmSandbox implements AutoCloseable {
                 return failure(request, "invalid_input", request.programName() + " cannot be instantiated: " + oneLine(e.getMessage()), started);
             }
             owned.add(instance);
-            Optional<Func> start = instance.getFunc(store, "_start");
-            if (start.isEmpty()) {
+            Optional<Func> start = js != null ? Optional.empty() : instance.getFunc(store, "_start");
+            if (js == null && start.isEmpty()) {
                 return failure(request, "invalid_input", request.programName() + " exports no _start function", started);
             }
-            owned.add(start.get());
+            start.ifPresent(owned::add);
             Optional<Memory> memory = instance.getMemory(store, "memory");
             memory.ifPresent(owned::add);
             host.memory = memory.orElse(null);
+            if (js != null) {
+                Optional<String> unusable = js.bind(store, instance, host.memory, owned);
+                if (unusable.isPresent()) {
+                    return failure(request, "invalid_input", unusable.get(), started);
+                }
+            }
             if (importsPoll && memory.isPresent()) {
                 host.forward = forwarder(store, memory.get(), owned);
             }
@@ -303,8 +359,9 @@ public final class WasmSandbox implements AutoCloseable {
             host.clock = new ClockPoll(monotonicOrigin, deadline);
             host.dispatcher = hostCalls.dispatcherFor(request, deadline, hostRequests, report);
             host.hostCalls = new HostCallExchange(host.dispatcher);
+            // A JavaScript task's budget starts after the interpreter's own start-up, which is the same for every task.
             if (fuelSetter.isPresent()) {
-                fuelSetter.get().call(store, Val.fromI64(budget));
+                fuelSetter.get().call(store, Val.fromI64(js != null ? Long.MAX_VALUE : budget));
                 if (request.program() != null && fuelGetter.isPresent()) {
                     Func setter = fuelSetter.get();
                     Func getter = fuelGetter.get();
@@ -317,8 +374,25 @@ public final class WasmSandbox implements AutoCloseable {
             }
             progress.started();
             try {
-                start.get().call(store);
-                outcome.exitCode = 0;
+                if (js != null) {
+                    js.dispatcher = host.dispatcher;
+                    js.deadlineNanos = deadline;
+                    js.host = host;
+                    module.jsBytecode().compareAndSet(null, js.start(module.jsBytecode().get()));
+                    if (fuelSetter.isPresent()) {
+                        fuelSetter.get().call(store, Val.fromI64(budget));
+                    }
+                    js.run();
+                    outcome.exitCode = report.hasError() ? 1 : 0;
+                    if (!report.hasError() && !report.hasValue()) {
+                        outcome.guestFailure = "the JavaScript task ended without reporting a result";
+                    }
+                } else {
+                    start.get().call(store);
+                    outcome.exitCode = 0;
+                }
+            } catch (GuestFailure e) {
+                outcome.guestFailure = e.getMessage();
             } catch (WasmFunctionError.I32ExitError e) {
                 outcome.exitCode = host.deadlineHit ? null : e.exitCode();
             } catch (WasmFunctionError.TrapError e) {
@@ -368,6 +442,8 @@ public final class WasmSandbox implements AutoCloseable {
         Trap trap;
         Trap startupTrap;
         String hostError;
+        /** A JavaScript driver's failure that is not a trap (QuickJS out of memory, a broken boot). */
+        String guestFailure;
         String internalError;
         boolean deadlineHit;
         boolean fuelExhausted;
@@ -422,6 +498,8 @@ public final class WasmSandbox implements AutoCloseable {
                 failure = "trap: " + describe(trap);
             } else if (hostError != null) {
                 failure = "trap: " + hostError;
+            } else if (guestFailure != null) {
+                failure = guestFailure;
             } else if (exitCode != null && exitCode != 0) {
                 failure = "exited with code " + exitCode;
             } else {
@@ -530,8 +608,423 @@ public final class WasmSandbox implements AutoCloseable {
      * JavaScript tasks, whose guest libraries use it (roughly 2 ms each, estimated).
      */
     private static boolean wantsWasiChannel(RunAttempt request) {
-        return (!request.allowedHosts().isEmpty() || request.program() != null)
+        return (!request.allowedHosts().isEmpty() || request.program() != null && !runsJavaScript(request))
                 && request.mounts().stream().noneMatch(m -> Path.of(m.guestPath()).normalize().equals(Path.of(WasiChannel.GUEST_DIR)));
+    }
+
+    /** The driver of a JavaScript task failed without a trap; the message says why, for the task's author. */
+    private static final class GuestFailure extends RuntimeException {
+        GuestFailure(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * Drives quickjs-wasi's reactor for a JavaScript task (docs/languages.md): serves its {@code env.*} imports,
+     * evaluates the boot module, then runs QuickJS's job queue and the boot's {@code __capsule_step()} (which waits
+     * for child tasks and runs timers) until the boot has reported how the task ended. JavaScript reaches the runner
+     * through three functions on its global object: {@code __capsule_host(json)}, the host-call channel;
+     * {@code __capsule_write(fd, text)}, the console; {@code __capsule_sleep(ms)}, for timers. Values cross as
+     * pointers to QuickJS's heap-allocated {@code JSValue}s; each one made here is freed here.
+     */
+    private static final class QuickJs {
+        static final String IMPORT_MODULE = "env";
+        private static final int EVAL_GLOBAL = 0;
+        private static final int EVAL_MODULE = 1;
+        private static final String HOST_FUNCTION = "__capsule_host";
+        private static final String WRITE_FUNCTION = "__capsule_write";
+        private static final String SLEEP_FUNCTION = "__capsule_sleep";
+        private static final byte[] STEP = "__capsule_step()".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        /**
+         * QuickJS's own limit on its C stack (in linear memory). Deep JavaScript recursion uses about twice as much
+         * of wasmtime's native stack (512 KiB), so beyond roughly 200 KiB it overflows that first, as an uncatchable
+         * trap; at 128 KiB it is a RangeError the task can catch (measured; JSON.stringify of deeply nested data still traps).
+         */
+        private static final int MAX_STACK_BYTES = 128 * 1024;
+        private static final FuncType I32_X5_TO_I32 = funcType(5, true);
+        private static final FuncType I32_X2_TO_I32 = funcType(2, true);
+
+        private final JavaScriptModules modules;
+        private final Module stubs;
+        private final CappedOutput stdout;
+        private final CappedOutput stderr;
+        private final Map<String, Func> exports = new java.util.HashMap<>();
+        private Instance stubInstance;
+        private Store<Void> store;
+        private Instance instance;
+        private Memory memory;
+        private List<Disposable> owned;
+        HostCallDispatcher dispatcher;
+        GuestHost host;
+        long deadlineNanos = Long.MAX_VALUE;
+        /** A trap or exit inside a call a host function made back into the guest: it, not the host function's failure, ended the call. */
+        private RuntimeException nestedFailure;
+        private JsBytecode bytecode;
+
+        QuickJs(JavaScriptModules modules, Module stubs, CappedOutput stdout, CappedOutput stderr) {
+            this.modules = modules;
+            this.stubs = stubs;
+            this.stdout = stdout;
+            this.stderr = stderr;
+        }
+
+        private static FuncType funcType(int params, boolean result) {
+            Val.Type[] in = new Val.Type[params];
+            java.util.Arrays.fill(in, Val.Type.I32);
+            return new FuncType(in, result ? new Val.Type[] {Val.Type.I32} : new Val.Type[0]);
+        }
+
+        /** The function for import {@code env.NAME}, or empty when quickjs-wasi has no such import. */
+        Optional<Func> importFunc(Store<Void> store, String name, List<Disposable> owned) {
+            if (QuickJsStubs.FUNCTIONS.contains(name)) {
+                if (stubInstance == null) {
+                    stubInstance = new Instance(store, stubs, List.of());
+                    owned.add(stubInstance);
+                }
+                return stubInstance.getFunc(store, name);
+            }
+            return Optional.ofNullable(switch (name) {
+                case "host_call" -> new Func(store, I32_X5_TO_I32, guarded((caller, p, r) ->
+                        r[0] = Val.fromI32(hostCall(p[0].i32(), p[1].i32(), p[2].i32(), p[3].i32(), p[4].i32()))));
+                case "host_module_normalize" -> new Func(store, I32_X2_TO_I32, guarded((caller, p, r) ->
+                        r[0] = Val.fromI32(normalize(p[0].i32(), p[1].i32()))));
+                case "host_module_load" -> new Func(store, I32_X2_TO_I32, guarded((caller, p, r) ->
+                        r[0] = Val.fromI32(load(p[0].i32(), p[1].i32()))));
+                default -> null;
+            });
+        }
+
+        private Func.Handler<Void> guarded(Func.Handler<Void> handler) {
+            return (caller, params, results) -> {
+                try {
+                    handler.call(caller, params, results);
+                } catch (RuntimeException e) {
+                    if (nestedFailure == null) {
+                        nestedFailure = e;
+                    }
+                    throw e;
+                }
+            };
+        }
+
+        /** Binds the instantiated interpreter; empty when it is a quickjs-wasi reactor, else what is missing. */
+        Optional<String> bind(Store<Void> store, Instance instance, Memory memory, List<Disposable> owned) {
+            this.store = store;
+            this.instance = instance;
+            this.memory = memory;
+            this.owned = owned;
+            if (memory == null) {
+                return Optional.of("the JavaScript interpreter exports no memory");
+            }
+            for (String name : List.of("_initialize", "qjs_init", "qjs_eval", "qjs_execute_pending_job", "qjs_new_host_function", "wasm_malloc")) {
+                if (instance.getFunc(store, name).map(f -> {
+                    owned.add(f);
+                    exports.put(name, f);
+                    return f;
+                }).isEmpty()) {
+                    return Optional.of("the JavaScript interpreter exports no " + name + "; is it quickjs-wasi?");
+                }
+            }
+            return Optional.empty();
+        }
+
+        /**
+         * Starts QuickJS and gives it the runner's functions; returns the bytecode of the guest library and the boot,
+         * compiled now when {@code compiled} is null.
+         */
+        JsBytecode start(JsBytecode compiled) {
+            try {
+                call("_initialize");
+                if (i32("qjs_init") != 0) {
+                    throw new GuestFailure("QuickJS could not start");
+                }
+                call("qjs_set_module_loader", 1);
+                call("qjs_set_max_stack_size", MAX_STACK_BYTES);
+                defineHostFunction(HOST_FUNCTION);
+                defineHostFunction(WRITE_FUNCTION);
+                defineHostFunction(SLEEP_FUNCTION);
+                bytecode = compiled != null ? compiled
+                        : new JsBytecode(compile(JavaScriptModules.librarySource(), JavaScriptModules.LIBRARY),
+                                compile(JavaScriptModules.bootSource(), JavaScriptModules.BOOT_NAME));
+                return bytecode;
+            } catch (WasmtimeException e) {
+                throw nestedFailureOr(e);
+            }
+        }
+
+        /**
+         * Runs the task to its end: evaluates the guest library (registered as module {@code "capsule"}, which the boot
+         * and the task then import) and the boot, then the job loop; returns once the boot has reported, or throws what
+         * stopped it.
+         */
+        void run() {
+            try {
+                int library = evalBytecode(bytecode.library());
+                if (isException(library)) {
+                    throw new GuestFailure("the JavaScript guest library failed: " + exceptionText());
+                }
+                freeValue(library);
+                int promise = evalBytecode(bytecode.boot());
+                if (isException(promise)) {
+                    throw new GuestFailure("the JavaScript boot module failed: " + exceptionText());
+                }
+                freeValue(promise);
+                while (true) {
+                    drainJobs();
+                    int step = eval(STEP, "capsule-step", EVAL_GLOBAL);
+                    if (isException(step)) {
+                        throw new GuestFailure("the JavaScript boot failed: " + exceptionText());
+                    }
+                    double state = func("qjs_get_float64").call(store, Val.fromI32(step))[0].f64();
+                    freeValue(step);
+                    if (state == 0) {
+                        return;
+                    }
+                }
+            } catch (WasmtimeException e) {
+                throw nestedFailureOr(e);
+            }
+        }
+
+        private RuntimeException nestedFailureOr(WasmtimeException e) {
+            return nestedFailure != null && nestedFailure != e ? nestedFailure : e;
+        }
+
+        private byte[] compile(byte[] source, String name) {
+            int lengthPtr = malloc(4);
+            int codePtr = write(source);
+            int namePtr = write(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            int buffer = i32("qjs_compile", codePtr, source.length, namePtr, EVAL_MODULE, 0, lengthPtr);
+            free(codePtr);
+            free(namePtr);
+            if (buffer == 0) {
+                throw new GuestFailure("cannot compile the JavaScript module " + name + ": " + exceptionText());
+            }
+            java.nio.ByteBuffer mem = buffer();
+            byte[] bytecode = new byte[mem.getInt(lengthPtr)];
+            mem.get(buffer, bytecode);
+            free(buffer);
+            free(lengthPtr);
+            return bytecode;
+        }
+
+        private int evalBytecode(byte[] bytecode) {
+            int ptr = malloc(bytecode.length);
+            buffer().put(ptr, bytecode);
+            int value = i32("qjs_eval_bytecode", ptr, bytecode.length);
+            free(ptr);
+            return value;
+        }
+
+        private void drainJobs() {
+            while (i32("qjs_is_job_pending") != 0) {
+                if (i32("qjs_execute_pending_job") < 0) {
+                    throw new GuestFailure(exceptionText());
+                }
+            }
+        }
+
+        private void defineHostFunction(String name) {
+            byte[] bytes = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            int namePtr = write(bytes);
+            int function = i32("qjs_new_host_function", namePtr, bytes.length, 0);
+            int global = i32("qjs_get_global");
+            i32("qjs_set_prop_string", global, namePtr, function);
+            freeValue(global);
+            freeValue(function);
+            free(namePtr);
+        }
+
+        private int hostCall(int namePtr, int nameLen, int thisPtr, int argc, int argvPtr) {
+            java.nio.ByteBuffer mem = buffer();
+            byte[] nameBytes = new byte[nameLen];
+            mem.get(namePtr, nameBytes);
+            String name = new String(nameBytes, java.nio.charset.StandardCharsets.UTF_8);
+            int[] argv = new int[Math.max(0, argc)];
+            for (int i = 0; i < argv.length; i++) {
+                argv[i] = mem.getInt(argvPtr + 4 * i);
+            }
+            if (name.equals(HOST_FUNCTION) && argv.length == 1) {
+                byte[] request = stringBytes(argv[0]);
+                return request == null ? throwError("__capsule_host needs a string") : newString(dispatcher.dispatch(request));
+            }
+            if (name.equals(WRITE_FUNCTION) && argv.length == 2) {
+                double fd = func("qjs_get_float64").call(store, Val.fromI32(argv[0]))[0].f64();
+                byte[] text = stringBytes(argv[1]);
+                if (text != null) {
+                    (fd == 2 ? stderr : stdout).write(text);
+                }
+                return i32("qjs_get_undefined");
+            }
+            if (name.equals(SLEEP_FUNCTION) && argv.length == 1) {
+                double ms = func("qjs_get_float64").call(store, Val.fromI32(argv[0]))[0].f64();
+                sleep(ms);
+                return i32("qjs_get_undefined");
+            }
+            return throwError("no host function " + name + " with " + argc + " arguments");
+        }
+
+        /** Sleeps for a timer; a sleep that reaches the attempt's deadline ends the attempt there, like {@code poll_oneoff}. */
+        private void sleep(double ms) {
+            if (!(ms > 0)) {
+                return;
+            }
+            long until = System.nanoTime() + (long) Math.min(ms * 1_000_000, Long.MAX_VALUE / 4);
+            boolean cut = until - deadlineNanos > 0;
+            long remaining = (cut ? deadlineNanos : until) - System.nanoTime();
+            if (remaining > 0) {
+                try {
+                    Thread.sleep(remaining / 1_000_000, (int) (remaining % 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (cut) {
+                host.deadlineHit = true;
+                throw new WasmFunctionError.I32ExitError(DEADLINE_EXIT);
+            }
+        }
+
+        private int normalize(int basePtr, int specifierPtr) {
+            String base = cString(basePtr);
+            String specifier = cString(specifierPtr);
+            try {
+                return write(modules.normalize(base, specifier).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            } catch (JavaScriptModules.Refused e) {
+                return throwError(e.getMessage());
+            }
+        }
+
+        private int load(int namePtr, int lengthPtr) {
+            try {
+                byte[] source = modules.load(cString(namePtr));
+                int ptr = write(source);
+                buffer().putInt(lengthPtr, source.length);
+                return ptr;
+            } catch (JavaScriptModules.Refused e) {
+                return throwError(e.getMessage());
+            }
+        }
+
+        /** Throws an Error with {@code message} inside QuickJS; returns the NULL a host function then returns. */
+        private int throwError(String message) {
+            int error = i32("qjs_new_error");
+            int text = newString(message.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            int key = write("message".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            i32("qjs_set_prop_string", error, key, text);
+            free(key);
+            freeValue(text);
+            i32("qjs_throw", error);
+            freeValue(error);
+            return 0;
+        }
+
+        private String exceptionText() {
+            int exception = i32("qjs_get_exception");
+            byte[] text = stringBytes(exception);
+            freeValue(exception);
+            return text == null ? "unknown error" : new String(text, java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        private int eval(byte[] code, String filename, int flags) {
+            int codePtr = write(code);
+            int namePtr = write(filename.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            int value = i32("qjs_eval", codePtr, code.length, namePtr, flags);
+            free(codePtr);
+            free(namePtr);
+            return value;
+        }
+
+        private boolean isException(int value) {
+            return value == 0 || i32("qjs_is_exception", value) != 0;
+        }
+
+        private int newString(byte[] utf8) {
+            int ptr = write(utf8);
+            int value = i32("qjs_new_string", ptr, utf8.length);
+            free(ptr);
+            return value;
+        }
+
+        /** A value's string conversion as UTF-8 (it may run guest code), or null when it threw. */
+        private byte[] stringBytes(int value) {
+            int lengthPtr = malloc(4);
+            int chars = i32("qjs_get_string_len", value, lengthPtr);
+            if (chars == 0) {
+                free(lengthPtr);
+                return null;
+            }
+            java.nio.ByteBuffer mem = buffer();
+            byte[] bytes = new byte[mem.getInt(lengthPtr)];
+            mem.get(chars, bytes);
+            call("qjs_free_cstring", chars);
+            free(lengthPtr);
+            return bytes;
+        }
+
+        private String cString(int ptr) {
+            java.nio.ByteBuffer mem = buffer();
+            int end = ptr;
+            while (mem.get(end) != 0) {
+                end++;
+            }
+            byte[] bytes = new byte[end - ptr];
+            mem.get(ptr, bytes);
+            return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        /** Copies {@code bytes} and a terminating NUL into a fresh allocation. */
+        private int write(byte[] bytes) {
+            int ptr = malloc(bytes.length + 1);
+            java.nio.ByteBuffer mem = buffer();
+            mem.put(ptr, bytes);
+            mem.put(ptr + bytes.length, (byte) 0);
+            return ptr;
+        }
+
+        private int malloc(int size) {
+            int ptr = i32("wasm_malloc", size);
+            if (ptr == 0) {
+                throw new GuestFailure("InternalError: out of memory");
+            }
+            return ptr;
+        }
+
+        private void free(int ptr) {
+            call("wasm_free", ptr);
+        }
+
+        private void freeValue(int value) {
+            if (value != 0) {
+                call("qjs_free_value", value);
+            }
+        }
+
+        private java.nio.ByteBuffer buffer() {
+            return memory.buffer(store).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        }
+
+        private int i32(String name, int... args) {
+            return call(name, args)[0].i32();
+        }
+
+        private Val[] call(String name, int... args) {
+            Val[] vals = new Val[args.length];
+            for (int i = 0; i < args.length; i++) {
+                vals[i] = Val.fromI32(args[i]);
+            }
+            return func(name).call(store, vals);
+        }
+
+        private Func func(String name) {
+            Func func = exports.get(name);
+            if (func == null) {
+                func = instance.getFunc(store, name).orElseThrow(() -> new GuestFailure("the JavaScript interpreter exports no " + name));
+                owned.add(func);
+                exports.put(name, func);
+            }
+            return func;
+        }
     }
 
     private static List<WasiForwarder.Function> channelFunctions() {
@@ -869,6 +1362,7 @@ public final class WasmSandbox implements AutoCloseable {
         compiled.clear();
         pollForwarder.dispose();
         channelForwarder.dispose();
+        quickJsStubs.dispose();
         linker.dispose();
         compileEngine.dispose();
         handleSource.dispose();

@@ -14,7 +14,7 @@ import java.util.Map;
 public interface HostCalls {
     HostCallDispatcher dispatcherFor(RunAttempt request, long deadlineNanos, HostRequestLog log, GuestReport report);
 
-    /** {@code echo}, {@code invocation} and {@code result}: no op that reaches outside the runner. */
+    /** {@code echo}, {@code invocation}, {@code result} and the {@code file.*} ops on the attempt's mounts: no op that reaches outside the runner or its grants. */
     HostCalls BASIC = (request, deadlineNanos, log, report) -> new HostCallDispatcher(local(request, report), request.attemptId(), EngineLink.NONE, deadlineNanos);
 
     /** As {@link #BASIC} plus {@code http} through {@code client} within the attempt's allowed hosts, and the engine's ops. */
@@ -35,6 +35,11 @@ public interface HostCalls {
         operations.put("invocation", ProgramCalls.invocation(request.program(), report));
         operations.put("result", ProgramCalls.result(report));
         operations.put("begin", ProgramCalls.begin(report));
+        operations.put("env", ProgramCalls.env(request.env()));
+        FileGateway files = new FileGateway(request.mounts());
+        operations.put("file.read", files.read());
+        operations.put("file.write", files.write());
+        operations.put("file.list", files.list());
         return operations;
     }
 }

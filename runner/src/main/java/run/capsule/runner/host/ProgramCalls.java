@@ -8,7 +8,7 @@ import java.io.IOException;
 
 /**
  * The ops a Python or JavaScript guest library uses to learn what to run and to report how it ended
- * (docs/languages.md): {@code invocation}, {@code begin} and {@code result}.
+ * (docs/languages.md): {@code invocation}, {@code begin}, {@code result} and {@code env}.
  */
 final class ProgramCalls {
     private ProgramCalls() {
@@ -40,6 +40,16 @@ final class ProgramCalls {
             }
             reply.set("args", input.path("args").isArray() ? input.get("args") : HostCallDispatcher.JSON.createArrayNode());
             reply.set("kwargs", input.path("kwargs").isObject() ? input.get("kwargs") : HostCallDispatcher.JSON.createObjectNode());
+            return reply;
+        };
+    }
+
+    /** {@code env}: the environment variables granted to the task, for guests without WASI's environment (JavaScript). */
+    static HostCallDispatcher.Operation env(java.util.Map<String, String> variables) {
+        return request -> {
+            ObjectNode reply = HostCallDispatcher.JSON.createObjectNode();
+            ObjectNode values = reply.putObject("variables");
+            new java.util.TreeMap<>(variables == null ? java.util.Map.<String, String>of() : variables).forEach(values::put);
             return reply;
         };
     }

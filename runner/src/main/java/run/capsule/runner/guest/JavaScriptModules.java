@@ -1,0 +1,108 @@
+package run.capsule.runner.guest;
+
+import run.capsule.runner.protocol.Program;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * What a JavaScript task may import: {@code "capsule"} (the guest library, a runner resource) and its own source
+ * file, which the guest sees as {@code /app/FILE}. Nothing else is loadable. The boot module that drives the task
+ * is a resource too; it is evaluated directly, never imported.
+ */
+public final class JavaScriptModules {
+    public static final String LIBRARY = "capsule";
+    public static final String BOOT_NAME = "capsule-boot";
+    static final String APP_DIR = "/app";
+    static final long MAX_SOURCE_BYTES = 4L * 1024 * 1024;
+    private static final String LIBRARY_RESOURCE = "/guest/javascript/capsule.js";
+    private static final String BOOT_RESOURCE = "/guest/javascript/boot.js";
+    private static final byte[] LIBRARY_SOURCE = resource(LIBRARY_RESOURCE);
+    private static final byte[] BOOT_SOURCE = resource(BOOT_RESOURCE);
+
+    private final String userModule;
+    private final Path sourceFile;
+
+    /** A module name or source the guest may not have; the message is for the task's author. */
+    public static final class Refused extends Exception {
+        public Refused(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    public JavaScriptModules(Program program) throws Refused {
+        Path dir = Path.of(program.sourceDir());
+        Path file = Path.of(program.file()).normalize();
+        if (file.isAbsolute() || file.startsWith("..") || file.toString().isEmpty()) {
+            throw new Refused("the task's file " + program.file() + " must be a path inside " + program.sourceDir());
+        }
+        this.sourceFile = dir.resolve(file);
+        if (!Files.isRegularFile(sourceFile)) {
+            throw new Refused("cannot read " + program.file() + ": no such file in " + program.sourceDir());
+        }
+        this.userModule = APP_DIR + "/" + file.toString().replace('\\', '/');
+    }
+
+    /** The guest's name for the task's own module, e.g. {@code /app/hello.js}. */
+    public String userModule() {
+        return userModule;
+    }
+
+    public static byte[] bootSource() {
+        return BOOT_SOURCE.clone();
+    }
+
+    public static byte[] librarySource() {
+        return LIBRARY_SOURCE.clone();
+    }
+
+    /** Resolves {@code specifier} as imported by module {@code base} to a loadable module name. */
+    public String normalize(String base, String specifier) throws Refused {
+        if (specifier.equals(LIBRARY)) {
+            return LIBRARY;
+        }
+        if (specifier.startsWith("/") || specifier.startsWith("./") || specifier.startsWith("../")) {
+            String from = base.startsWith("/") ? base.substring(0, base.lastIndexOf('/') + 1) : APP_DIR + "/";
+            String resolved = specifier.startsWith("/") ? specifier : from + specifier;
+            String normal = Path.of(resolved).normalize().toString().replace('\\', '/');
+            if (normal.equals(userModule)) {
+                return normal;
+            }
+        }
+        throw new Refused("cannot import \"" + specifier + "\": a JavaScript task can import only \"" + LIBRARY
+                + "\" and its own file (" + userModule.substring(APP_DIR.length() + 1) + ")");
+    }
+
+    /** The source of a module {@link #normalize} returned, as UTF-8. */
+    public byte[] load(String name) throws Refused {
+        if (name.equals(LIBRARY)) {
+            return LIBRARY_SOURCE.clone();
+        }
+        if (!name.equals(userModule)) {
+            throw new Refused("cannot load module \"" + name + "\"");
+        }
+        try {
+            if (Files.size(sourceFile) > MAX_SOURCE_BYTES) {
+                throw new Refused(name + " is larger than " + MAX_SOURCE_BYTES / (1024 * 1024) + " MiB");
+            }
+            return Files.readAllBytes(sourceFile);
+        } catch (IOException e) {
+            throw new Refused("cannot read " + name + ": " + e.getMessage());
+        }
+    }
+
+    private static byte[] resource(String name) {
+        try (InputStream in = JavaScriptModules.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("resource " + name + " is missing from the runner");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,675 @@
+package run.capsule.runner.wasm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import run.capsule.runner.WasmSandbox;
+import run.capsule.runner.guest.Interpreter;
+import run.capsule.runner.guest.Interpreters;
+import run.capsule.runner.host.EngineLink;
+import run.capsule.runner.host.HostCallException;
+import run.capsule.runner.host.HostCalls;
+import run.capsule.runner.host.HttpGateway;
+import run.capsule.runner.protocol.AttemptResult;
+import run.capsule.runner.protocol.Mount;
+import run.capsule.runner.protocol.Program;
+import run.capsule.runner.protocol.RunAttempt;
+
+/** JavaScript tasks on the real quickjs-wasi reactor, in-process (docs/languages.md). */
+class JavaScriptGuestTest {
+    static final String HELLO = """
+            import { task } from "capsule";
+
+            export const main = task({ name: "main", compute: "LOW", ram: "64MB", maxRetries: 1, allowedHosts: ["api.example.com"] },
+                                     (...args) => ({ hello: args[0] ?? "world" }));
+            """;
+
+    @TempDir
+    static Path work;
+    static WasmSandbox sandbox;
+    static ExecutorService wasmThread;
+    static Path quickjs;
+
+    @BeforeAll
+    static void start() throws Exception {
+        try {
+            quickjs = Interpreters.ensure(Interpreter.JAVASCRIPT, InProcessWasmtime.CACHE);
+        } catch (java.io.IOException e) {
+            Assumptions.abort("quickjs-wasi not available: " + e.getMessage());
+        }
+        sandbox = InProcessWasmtime.sandbox(WasmSandbox.Instrumentation.FULL);
+        wasmThread = Executors.newSingleThreadExecutor(r -> new Thread(null, r, "wasm", 64L * 1024 * 1024));
+    }
+
+    @AfterAll
+    static void close() {
+        if (wasmThread != null) {
+            wasmThread.shutdownNow();
+        }
+        if (sandbox != null) {
+            sandbox.close();
+        }
+    }
+
+    static Path source(String name, String code) throws Exception {
+        Path dir = Files.createTempDirectory(work, "src");
+        Files.writeString(dir.resolve(name), code);
+        return dir.resolve(name);
+    }
+
+    static RunAttempt attempt(Path file, String mode, String task, String input) {
+        return attempt(file, mode, task, input, 30_000, 0, 1024, List.of(), List.of());
+    }
+
+    static RunAttempt attempt(Path file, String mode, String task, String input, long timeoutMs, long fuel, long pages,
+                              List<Mount> mounts, List<String> hosts) {
+        Program program = new Program(Program.JAVASCRIPT, file.getParent().toString(), file.getFileName().toString(), mode, task, input);
+        return new RunAttempt("js", Interpreter.JAVASCRIPT.moduleSha256(), quickjs.toString(), "quickjs", List.of(), Map.of(),
+                mounts, timeoutMs, 1 << 20, false, fuel, pages, hosts, program);
+    }
+
+    static AttemptResult run(RunAttempt request) throws Exception {
+        return run(sandbox, request);
+    }
+
+    static AttemptResult run(WasmSandbox on, RunAttempt request) throws Exception {
+        Path dir = Files.createTempDirectory(work, "attempt");
+        Callable<AttemptResult> attempt = () -> on.run(request, dir, WasmSandbox.StreamWatcher.NONE);
+        return wasmThread.submit(attempt).get();
+    }
+
+    @Test
+    void helloDescribesItsTasks() throws Exception {
+        AttemptResult result = run(attempt(source("hello.js", HELLO), Program.DESCRIBE, null, null));
+
+        assertThat(result.succeeded()).as(result.message() + result.stderr()).isTrue();
+        assertThat(result.value()).isEqualTo("{\"tasks\":{\"main\":{\"name\":\"main\",\"compute\":\"LOW\",\"ram\":\"64MB\","
+                + "\"maxRetries\":1,\"allowedHosts\":[\"api.example.com\"]}}}");
+    }
+
+    @Test
+    void helloRuns() throws Exception {
+        AttemptResult result = run(attempt(source("hello.js", HELLO), Program.RUN, "main", "{\"args\":[\"capsule\"]}"));
+
+        assertThat(result.succeeded()).as(result.message() + result.stderr()).isTrue();
+        assertThat(result.value()).isEqualTo("{\"hello\":\"capsule\"}");
+        assertThat(result.fuelConsumed()).isPositive();
+        System.out.println("JavaScript hello: fuel " + result.fuelConsumed() + ", memory " + result.ramUsed() + " bytes");
+    }
+
+    static AttemptResult runMain(String code, String input) throws Exception {
+        return run(attempt(source("task.js", code), Program.RUN, "main", input));
+    }
+
+    @Test
+    void jsonRegexClassesAndConsoleWork() throws Exception {
+        AttemptResult result = runMain("""
+                import { task, args } from "capsule";
+                class Counter {
+                  #n = 0;
+                  add(k) { this.#n += k; return this; }
+                  get value() { return this.#n; }
+                }
+                task({ name: "main" }, async (word) => {
+                  const m = /(\\w+)-(\\d+)/.exec("capsule-42");
+                  const parsed = JSON.parse('{"a":[1,2,{"b":null}]}');
+                  console.log("hello", word, { x: 1 }, [1, 2], 10n);
+                  console.error("to stderr");
+                  const total = [1, 2, 3].map(n => n * 2).reduce((a, b) => a + b, 0);
+                  await null;
+                  return { word, args: args(), match: [m[1], Number(m[2])], parsed, count: new Counter().add(2).add(3).value, total,
+                           date: new Date(0).toISOString(), sorted: ["b", "a"].sort() };
+                });
+                """, "{\"args\":[\"hi\"]}");
+
+        assertThat(result.succeeded()).as(result.message() + result.stderr()).isTrue();
+        assertThat(result.value()).isEqualTo("{\"word\":\"hi\",\"args\":[\"hi\"],\"match\":[\"capsule\",42],\"parsed\":{\"a\":[1,2,{\"b\":null}]},"
+                + "\"count\":5,\"total\":12,\"date\":\"1970-01-01T00:00:00.000Z\",\"sorted\":[\"a\",\"b\"]}");
+        assertThat(result.stdout()).isEqualTo("hello hi {\"x\":1} [1,2] 10n\n");
+        assertThat(result.stderr()).isEqualTo("to stderr\n");
+    }
+
+    @Test
+    void aThrownErrorFailsTheTaskWithItsStack() throws Exception {
+        AttemptResult result = runMain("""
+                import { task } from "capsule";
+                function inner() {
+                  throw new RangeError("too far");
+                }
+                task({ name: "main" }, () => inner());
+                """, "{}");
+
+        assertThat(result.errorType()).isEqualTo("task_error");
+        assertThat(result.message()).isEqualTo("RangeError: too far");
+        assertThat(result.errorDetail()).contains("inner").contains("task.js:3");
+        assertThat(result.value()).isNull();
+    }
+
+    @Test
+    void anAsyncRejectionFailsTheTask() throws Exception {
+        AttemptResult result = runMain("""
+                import { task } from "capsule";
+                task({ name: "main" }, async () => { await Promise.resolve(); throw new Error("later"); });
+                """, "{}");
+
+        assertThat(result.errorType()).isEqualTo("task_error");
+        assertThat(result.message()).isEqualTo("Error: later");
+    }
+
+    @Test
+    void aSyntaxErrorNamesFileAndLine() throws Exception {
+        Path file = source("broken.js", """
+                import { task } from "capsule";
+
+                task({ name: "main" }, () => {
+                  return 1 +;
+                });
+                """);
+        for (String mode : List.of(Program.DESCRIBE, Program.RUN)) {
+            AttemptResult result = run(attempt(file, mode, "main", "{}"));
+
+            assertThat(result.errorType()).isEqualTo("task_error");
+            assertThat(result.message()).startsWith("SyntaxError: ").contains("broken.js:4");
+        }
+    }
+
+    @Test
+    void aSourceWithoutMainIsRefusedInBothModes() throws Exception {
+        Path file = source("nomain.js", """
+                import { task } from "capsule";
+                export const other = task({ name: "helper" }, () => 1);
+                """);
+        for (String mode : List.of(Program.DESCRIBE, Program.RUN)) {
+            AttemptResult result = run(attempt(file, mode, "main", "{}"));
+
+            assertThat(result.errorType()).isEqualTo("task_error");
+            assertThat(result.message()).startsWith("NoMainTask: nomain.js defines no task named \"main\"").contains("helper");
+        }
+    }
+
+    @Test
+    void anUnknownTaskListsTheKnownOnes() throws Exception {
+        AttemptResult result = run(attempt(source("two.js", """
+                import { task } from "capsule";
+                task({ name: "main" }, () => 1);
+                task({ name: "other" }, () => 2);
+                """), Program.RUN, "missing", "{}"));
+
+        assertThat(result.errorType()).isEqualTo("task_error");
+        assertThat(result.message()).isEqualTo("UnknownTask: two.js has no task named \"missing\"; its tasks: main, other");
+    }
+
+    @Test
+    void aTaskIsCalledByItsNameOptionNotItsExportName() throws Exception {
+        AttemptResult result = run(attempt(source("named.js", """
+                import { task } from "capsule";
+                export const entry = task({ name: "main" }, () => "main ran");
+                export const main = task({ name: "second" }, () => "second ran");
+                """), Program.RUN, "second", "{}"));
+
+        assertThat(result.succeeded()).as(result.message()).isTrue();
+        assertThat(result.value()).isEqualTo("\"second ran\"");
+    }
+
+    @Test
+    void aResultThatIsNotJsonIsATypeError() throws Exception {
+        for (String value : List.of("10n", "(() => { const a = {}; a.self = a; return a; })()", "({ f: () => 1 })", "[Symbol()]", "() => 1")) {
+            AttemptResult result = runMain("import { task } from \"capsule\";\ntask({ name: \"main\" }, () => " + value + ");\n", "{}");
+
+            assertThat(result.errorType()).as(value).isEqualTo("task_error");
+            assertThat(result.message()).as(value).startsWith("TypeError: the result of task \"main\" is not JSON-serialisable");
+        }
+    }
+
+    @Test
+    void importsOtherThanCapsuleAndTheOwnFileAreRefused() throws Exception {
+        Path file = source("imports.js", """
+                import { task } from "capsule";
+                task({ name: "main" }, async () => {
+                  const out = [];
+                  for (const name of ["./other.js", "../etc/passwd", "/etc/passwd", "os", "./imports.js"]) {
+                    try { await import(name); out.push("loaded " + name); } catch (e) { out.push(e.message); }
+                  }
+                  return out;
+                });
+                """);
+        Files.writeString(file.resolveSibling("other.js"), "export const x = 1;");
+        AttemptResult result = run(attempt(file, Program.RUN, "main", "{}"));
+
+        assertThat(result.succeeded()).as(result.message()).isTrue();
+        assertThat(result.value()).contains("cannot import \\\"./other.js\\\": a JavaScript task can import only \\\"capsule\\\" and its own file (imports.js)")
+                .contains("cannot import \\\"os\\\"").contains("cannot import \\\"/etc/passwd\\\"").contains("loaded ./imports.js");
+    }
+
+    @Test
+    void anEndlessLoopRunsOutOfFuel() throws Exception {
+        AttemptResult result = run(attempt(source("spin.js", "import { task } from \"capsule\";\ntask({ name: \"main\" }, () => { while (true) {} });\n"),
+                Program.RUN, "main", "{}", 60_000, 50_000_000, 1024, List.of(), List.of()));
+
+        assertThat(result.errorType()).isEqualTo("fuel_exhausted");
+        assertThat(result.fuelConsumed()).isEqualTo(50_000_000L);
+    }
+
+    @Test
+    void anEndlessLoopTimesOut() throws Exception {
+        long started = System.nanoTime();
+        AttemptResult result = run(attempt(source("spin.js", "import { task } from \"capsule\";\ntask({ name: \"main\" }, () => { while (true) {} });\n"),
+                Program.RUN, "main", "{}", 500, 0, 1024, List.of(), List.of()));
+
+        assertThat(result.errorType()).isEqualTo("timeout");
+        assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(5_000);
+    }
+
+    @Test
+    void aMemoryBombHitsTheMemoryLimit() throws Exception {
+        AttemptResult result = run(attempt(source("bomb.js", """
+                import { task } from "capsule";
+                task({ name: "main" }, () => {
+                  const keep = [];
+                  while (true) { keep.push("x".repeat(1 << 20) + keep.length); }
+                });
+                """), Program.RUN, "main", "{}", 60_000, 0, 512, List.of(), List.of()));
+
+        assertThat(result.errorType()).as(result.message()).isEqualTo("memory_limit");
+        assertThat(result.message()).contains("memory.grow was refused at the limit of 512 pages (32 MiB)");
+        assertThat(result.ramUsed()).isLessThanOrEqualTo(512L * 64 * 1024);
+    }
+
+    @Test
+    void aCaughtAllocationFailureLetsTheTaskGoOn() throws Exception {
+        AttemptResult result = run(attempt(source("catch.js", """
+                import { task } from "capsule";
+                task({ name: "main" }, () => {
+                  try { new ArrayBuffer(200 * 1024 * 1024); return "allocated"; } catch (e) { return e.name + ": " + e.message; }
+                });
+                """), Program.RUN, "main", "{}", 60_000, 0, 512, List.of(), List.of()));
+
+        assertThat(result.succeeded()).as(result.message()).isTrue();
+        assertThat(result.value()).isEqualTo("\"InternalError: out of memory\"");
+    }
+
+    @Test
+    void aPromiseThatNeverSettlesIsReported() throws Exception {
+        AttemptResult result = runMain("import { task } from \"capsule\";\ntask({ name: \"main\" }, () => new Promise(() => {}));\n", "{}");
+
+        assertThat(result.errorType()).isEqualTo("task_error");
+        assertThat(result.message()).startsWith("NeverSettled: task \"main\" never finished");
+    }
+
+    @Test
+    void filesAreReadAndWrittenOnlyWithinTheirGrants() throws Exception {
+        Path readOnly = Files.createDirectories(work.resolve("grants/ro"));
+        Path readWrite = Files.createDirectories(work.resolve("grants/rw"));
+        Path outside = Files.createDirectories(work.resolve("grants/outside"));
+        Files.writeString(readOnly.resolve("in.txt"), "from the host");
+        Files.writeString(outside.resolve("secret.txt"), "secret");
+        Files.createSymbolicLink(readOnly.resolve("link"), outside);
+        Files.createSymbolicLink(readWrite.resolve("escape.txt"), outside.resolve("secret.txt"));
+        Files.writeString(readWrite.resolve("target.txt"), "old");
+        Files.createSymbolicLink(readWrite.resolve("inside.txt"), readWrite.resolve("target.txt"));
+        Path file = source("files.js", """
+                import { task, readFile, writeFile, listDir, HostError } from "capsule";
+                const attempt = (f) => { try { return f(); } catch (e) { return (e instanceof HostError ? "HostError " : "") + e.type + ": " + e.message; } };
+                task({ name: "main" }, () => ({
+                  read: readFile("/ro/in.txt"),
+                  list: listDir("/ro"),
+                  readOnlyWrite: attempt(() => writeFile("/ro/new.txt", "no")),
+                  write: attempt(() => { writeFile("/rw/out.txt", "written"); return readFile("/rw/out.txt"); }),
+                  dotDot: attempt(() => readFile("/ro/../outside/secret.txt")),
+                  symlink: attempt(() => readFile("/ro/link/secret.txt")),
+                  symlinkWrite: attempt(() => writeFile("/rw/escape.txt", "overwritten")),
+                  insideLink: attempt(() => { writeFile("/rw/inside.txt", "through a link"); return readFile("/rw/target.txt"); }),
+                  missing: attempt(() => readFile("/ro/missing.txt")),
+                }));
+                """);
+        AttemptResult result = run(attempt(file, Program.RUN, "main", "{}", 30_000, 0, 1024,
+                List.of(new Mount(readOnly.toString(), "/ro", true), new Mount(readWrite.toString(), "/rw", false)), List.of()));
+
+        assertThat(result.succeeded()).as(result.message()).isTrue();
+        JsonNode value = new ObjectMapper().readTree(result.value());
+        assertThat(value.get("read").asText()).isEqualTo("from the host");
+        assertThat(value.get("list").toString()).isEqualTo("[\"in.txt\",\"link\"]");
+        assertThat(value.get("readOnlyWrite").asText()).isEqualTo("HostError not_allowed: /ro/new.txt is in /ro, which is granted read-only");
+        assertThat(value.get("write").asText()).isEqualTo("written");
+        assertThat(value.get("dotDot").asText()).startsWith("HostError not_allowed: /ro/../outside/secret.txt is outside the directories granted");
+        assertThat(value.get("symlink").asText()).isEqualTo("HostError not_allowed: /ro/link/secret.txt leads outside /ro");
+        assertThat(value.get("symlinkWrite").asText()).isEqualTo("HostError not_allowed: /rw/escape.txt leads outside /rw");
+        assertThat(value.get("insideLink").asText()).isEqualTo("through a link");
+        assertThat(value.get("missing").asText()).isEqualTo("HostError not_found: no such file or directory: /ro/missing.txt");
+        assertThat(Files.readString(readWrite.resolve("out.txt"))).isEqualTo("written");
+        assertThat(Files.readString(outside.resolve("secret.txt"))).isEqualTo("secret");
+        assertThat(readOnly.resolve("new.txt")).doesNotExist();
+    }
+
+    @Test
+    void fetchReachesAGrantedLoopbackServer() throws Exception {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 4);
+        server.createContext("/echo", exchange -> {
+            byte[] in = exchange.getRequestBody().readAllBytes();
+            byte[] out = ("{\"method\":\"" + exchange.getRequestMethod() + "\",\"body\":" + new String(in, StandardCharsets.UTF_8)
+                    + ",\"header\":\"" + exchange.getRequestHeaders().getFirst("X-Test") + "\"}").getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(201, out.length);
+            exchange.getResponseBody().write(out);
+            exchange.close();
+        });
+        server.start();
+        int port = server.getAddress().getPort();
+        sandbox.serveHostCalls(HostCalls.withHttp(HttpGateway.newClient(), InetAddress::getAllByName));
+        try {
+            Path file = source("fetch.js", """
+                    import { task, fetch } from "capsule";
+                    task({ name: "main" }, async (base) => {
+                      const response = await fetch(base + "/echo", { method: "POST", headers: { "X-Test": "yes" }, body: JSON.stringify({ n: 1 }) });
+                      let refused;
+                      try { await fetch("http://example.com/"); } catch (e) { refused = e.name + " " + e.type; }
+                      return { status: response.status, ok: response.ok, type: response.headers.get("content-type"), json: await response.json(), refused };
+                    });
+                    """);
+            String base = "http://127.0.0.1:" + port;
+            AttemptResult result = run(attempt(file, Program.RUN, "main", "{\"args\":[\"" + base + "\"]}", 30_000, 0, 1024,
+                    List.of(), List.of("127.0.0.1:" + port)));
+
+            assertThat(result.succeeded()).as(result.message()).isTrue();
+            assertThat(result.value()).isEqualTo("{\"status\":201,\"ok\":true,\"type\":\"application/json\","
+                    + "\"json\":{\"method\":\"POST\",\"body\":{\"n\":1},\"header\":\"yes\"},\"refused\":\"HostError not_allowed\"}");
+            assertThat(result.hostRequests()).hasSize(2);
+        } finally {
+            sandbox.serveHostCalls(HostCalls.BASIC);
+            server.stop(0);
+        }
+    }
+
+    /** Answers task.start with ids c1, c2... and each task.wait with one finished child, the newest first. */
+    static final class RecordingEngine implements EngineLink {
+        final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+        final Map<String, JsonNode> started = new java.util.concurrent.ConcurrentHashMap<>();
+        final ObjectMapper json = new ObjectMapper();
+
+        @Override
+        public ObjectNode call(String attemptId, JsonNode request, long deadlineNanos) {
+            String op = request.get("op").asText();
+            ObjectNode reply = json.createObjectNode();
+            if (op.equals("task.start")) {
+                String id = "c" + (started.size() + 1);
+                started.put(id, request);
+                calls.add("task.start " + request.get("task").asText() + " " + request.get("args"));
+                reply.put("id", id);
+            } else if (op.equals("task.wait")) {
+                calls.add("task.wait " + request.get("ids") + " any=" + request.get("any"));
+                List<String> ids = new ArrayList<>();
+                request.get("ids").forEach(id -> ids.add(id.asText()));
+                String id = ids.get(ids.size() - 1);
+                ObjectNode envelope = reply.putObject("results").putObject(id);
+                envelope.put("success", true);
+                envelope.put("result", started.get(id).get("args").get(0).asInt() * 10);
+                envelope.putNull("error");
+            }
+            return reply;
+        }
+    }
+
+    @Test
+    void childTasksRunInParallelAndComeBackInOrder() throws Exception {
+        RecordingEngine engine = new RecordingEngine();
+        sandbox.serveHostCalls(HostCalls.withHttp(HttpGateway.newClient(), InetAddress::getAllByName, engine));
+        try {
+            Path file = source("children.js", """
+                    import { task, call } from "capsule";
+                    const double = task({ name: "double", ram: "32MB" }, (n) => n * 2);
+                    task({ name: "main" }, async () => {
+                      const envelopes = await Promise.all([1, 2, 3].map((n) => double(n)));
+                      const byName = await call("double", 4);
+                      return { results: envelopes.map((e) => e.result), success: envelopes.every((e) => e.success), byName: byName.result };
+                    });
+                    """);
+            AttemptResult result = run(attempt(file, Program.RUN, "main", "{}"));
+
+            assertThat(result.succeeded()).as(result.message()).isTrue();
+            assertThat(result.value()).isEqualTo("{\"results\":[10,20,30],\"success\":true,\"byName\":40}");
+            assertThat(engine.calls).containsExactly(
+                    "task.start double [1]", "task.start double [2]", "task.start double [3]",
+                    "task.wait [\"c1\",\"c2\",\"c3\"] any=true", "task.wait [\"c1\",\"c2\"] any=true", "task.wait [\"c1\"] any=true",
+                    "task.start double [4]", "task.wait [\"c4\"] any=true");
+        } finally {
+            sandbox.serveHostCalls(HostCalls.BASIC);
+        }
+    }
+
+    @Test
+    void aChildThatCannotStartRejectsWithAHostError() throws Exception {
+        AttemptResult result = runMain("""
+                import { task, call } from "capsule";
+                task({ name: "main" }, async () => {
+                  try { await call("other", 1); return "started"; } catch (e) { return e.name + " " + e.type; }
+                });
+                """, "{}");
+
+        assertThat(result.succeeded()).as(result.message()).isTrue();
+        assertThat(result.value()).isEqualTo("\"HostError unsupported\"");
+    }
+
+    @Test
+    void warmRunsOfHelloAreFast() throws Exception {
+        RunAttempt hello = attempt(source("hello.js", HELLO), Program.RUN, "main", "{\"args\":[\"warm\"]}");
+        for (int i = 0; i < 20; i++) {
+            assertThat(run(hello).succeeded()).isTrue();
+        }
+        int runs = 200;
+        long[] micros = new long[runs];
+        for (int i = 0; i < runs; i++) {
+            Path dir = Files.createTempDirectory(work, "warm");
+            micros[i] = wasmThread.submit(() -> {
+                long started = System.nanoTime();
+                AttemptResult result = sandbox.run(hello, dir, WasmSandbox.StreamWatcher.NONE);
+                assertThat(result.value()).isEqualTo("{\"hello\":\"warm\"}");
+                return (System.nanoTime() - started) / 1_000;
+            }).get();
+        }
+        java.util.Arrays.sort(micros);
+        System.out.printf("warm JavaScript hello: min %.2f ms, p25 %.2f ms, median %.2f ms, p90 %.2f ms over %d runs%n",
+                micros[0] / 1000.0, micros[runs / 4] / 1000.0, micros[runs / 2] / 1000.0, micros[runs * 9 / 10] / 1000.0, runs);
+        assertThat(micros[runs / 2]).isLessThan(50_000);
+    }
+
+    @Test
+    void deepRecursionIsACatchableRangeError() throws Exception {
+        AttemptResult result = runMain("""
+                import { task } from "capsule";
+                let depth = 0;
+                function down() { depth++; return down() + 1; }
+                task({ name: "main" }, () => { try { down(); } catch (e) { console.log("depth", depth); return [String(e), depth > 500]; } });
+                """, "{}");
+
+        assertThat(result.succeeded()).as(result.message()).isTrue();
+        assertThat(result.value()).isEqualTo("[\"RangeError: Maximum call stack size exceeded\",true]");
+        System.out.print("JavaScript recursion " + result.stdout());
+    }
+
+    @Test
+    void aMissingImportNamesTheFile() throws Exception {
+        AttemptResult result = runMain("import { nope } from \"capsule\";\n", "{}");
+
+        assertThat(result.errorType()).isEqualTo("task_error");
+        assertThat(result.message()).isEqualTo("SyntaxError: Could not find export 'nope' in module 'capsule' (task.js)");
+    }
+
+    @Test
+    void timersRunInOrderAndInRealTime() throws Exception {
+        AttemptResult result = runMain("""
+                import { task } from "capsule";
+                const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+                task({ name: "main" }, async () => {
+                  const order = [];
+                  const started = Date.now();
+                  setTimeout(() => order.push("b"), 40);
+                  setTimeout((x) => order.push(x), 10, "a");
+                  const cancelled = setTimeout(() => order.push("never"), 20);
+                  clearTimeout(cancelled);
+                  let ticks = 0;
+                  const interval = setInterval(() => { if (++ticks === 3) clearInterval(interval); }, 5);
+                  queueMicrotask(() => order.push("micro"));
+                  await wait(60);
+                  return { order, ticks, waited: Date.now() - started >= 60 };
+                });
+                """, "{}");
+
+        assertThat(result.succeeded()).as(result.message()).isTrue();
+        assertThat(result.value()).isEqualTo("{\"order\":[\"micro\",\"a\",\"b\"],\"ticks\":3,\"waited\":true}");
+    }
+
+    @Test
+    void aLongTimerEndsAtTheDeadline() throws Exception {
+        long started = System.nanoTime();
+        AttemptResult result = run(attempt(source("sleepy.js", """
+                import { task } from "capsule";
+                task({ name: "main" }, () => new Promise((resolve) => setTimeout(resolve, 60000)));
+                """), Program.RUN, "main", "{}", 500, 0, 1024, List.of(), List.of()));
+
+        assertThat(result.errorType()).isEqualTo("timeout");
+        assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(5_000);
+    }
+
+    @Test
+    void anErrorThrownInATimerFailsTheTask() throws Exception {
+        AttemptResult result = runMain("""
+                import { task } from "capsule";
+                task({ name: "main" }, () => new Promise(() => setTimeout(() => { throw new Error("in a timer"); }, 1)));
+                """, "{}");
+
+        assertThat(result.errorType()).isEqualTo("task_error");
+        assertThat(result.message()).isEqualTo("Error: in a timer");
+    }
+
+    @Test
+    void aFailedWaitRejectsThePendingChildren() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        EngineLink engine = (attemptId, request, deadlineNanos) -> {
+            if (request.get("op").asText().equals("task.start")) {
+                return json.createObjectNode().put("id", 7);
+            }
+            throw new HostCallException("timeout", "the engine stopped waiting");
+        };
+        sandbox.serveHostCalls(HostCalls.withHttp(HttpGateway.newClient(), InetAddress::getAllByName, engine));
+        try {
+            AttemptResult result = runMain("""
+                    import { task } from "capsule";
+                    const child = task({ name: "child" }, () => 1);
+                    task({ name: "main" }, async () => {
+                      try { await child(); return "resolved"; } catch (e) { return `${e.name} ${e.type}: ${e.message}`; }
+                    });
+                    """, "{}");
+
+            assertThat(result.succeeded()).as(result.message()).isTrue();
+            assertThat(result.value()).isEqualTo("\"HostError timeout: the engine stopped waiting\"");
+        } finally {
+            sandbox.serveHostCalls(HostCalls.BASIC);
+        }
+    }
+
+    @Test
+    void unicodeCrossesTheBoundaryIntact() throws Exception {
+        AttemptResult result = runMain("""
+                import { task } from "capsule";
+                task({ name: "main" }, (word) => { console.log("héllo ✓ 🎉", word); return { word, length: word.length, echo: "naïve ✓ 🎉" }; });
+                """, "{\"args\":[\"Grüße 🌍\"]}");
+
+        assertThat(result.succeeded()).as(result.message()).isTrue();
+        assertThat(result.value()).isEqualTo("{\"word\":\"Grüße 🌍\",\"length\":8,\"echo\":\"naïve ✓ 🎉\"}");
+        assertThat(result.stdout()).isEqualTo("héllo ✓ 🎉 Grüße 🌍\n");
+    }
+
+    @Test
+    void optionsThatAreNotJsonCannotBeDescribed() throws Exception {
+        AttemptResult result = run(attempt(source("opts.js", """
+                import { task } from "capsule";
+                task({ name: "main", retry: () => 1 }, () => 1);
+                """), Program.DESCRIBE, null, null));
+
+        assertThat(result.errorType()).isEqualTo("task_error");
+        assertThat(result.message()).isEqualTo("TypeError: the options of task \"main\" are not JSON-serialisable: it contains a function at key \"retry\"");
+    }
+
+    @Test
+    void theBootCannotBeTamperedWith() throws Exception {
+        AttemptResult result = runMain("""
+                import { task } from "capsule";
+                task({ name: "main" }, () => {
+                  const hidden = typeof __capsule_write + " " + typeof __capsule_sleep;
+                  try { globalThis.__capsule_step = () => 0; return "replaced"; } catch (e) { return hidden + ", step: " + e.name; }
+                });
+                """, "{}");
+
+        assertThat(result.succeeded()).as(result.message()).isTrue();
+        assertThat(result.value()).isEqualTo("\"undefined undefined, step: TypeError\"");
+    }
+
+    @Test
+    void outputBeyondTheLimitIsCut() throws Exception {
+        Path file = source("loud.js", """
+                import { task } from "capsule";
+                task({ name: "main" }, () => { for (let i = 0; i < 20000; i++) console.log("line " + i); return "done"; });
+                """);
+        Program program = new Program(Program.JAVASCRIPT, file.getParent().toString(), "loud.js", Program.RUN, "main", "{}");
+        RunAttempt request = new RunAttempt("js", Interpreter.JAVASCRIPT.moduleSha256(), quickjs.toString(), "quickjs", List.of(), Map.of(),
+                List.of(), 30_000, 1000, false, 0, 1024, List.of(), program);
+        AttemptResult result = run(request);
+
+        assertThat(result.succeeded()).as(result.message()).isTrue();
+        assertThat(result.stdoutTruncated()).isTrue();
+        assertThat(result.stdout()).hasSize(1000).startsWith("line 0\nline 1\n");
+    }
+
+    @Test
+    void theFirstAttemptOfAFreshSandboxCompilesTheBootAndLaterOnesReuseIt() throws Exception {
+        Path file = source("fresh.js", """
+                import { task, call } from "capsule";
+                task({ name: "main" }, async () => { try { await call("nobody"); } catch (e) { return "main: " + e.type; } });
+                task({ name: "second" }, () => 2);
+                """);
+        try (WasmSandbox fresh = InProcessWasmtime.sandbox(WasmSandbox.Instrumentation.FULL)) {
+            for (int i = 0; i < 2; i++) {
+                AttemptResult described = run(fresh, attempt(file, Program.DESCRIBE, null, null));
+                AttemptResult ran = run(fresh, attempt(file, Program.RUN, "main", "{}"));
+
+                assertThat(described.value()).isEqualTo("{\"tasks\":{\"main\":{\"name\":\"main\"},\"second\":{\"name\":\"second\"}}}");
+                assertThat(ran.value()).isEqualTo("\"main: unsupported\"");
+            }
+        }
+    }
+
+    @Test
+    void grantedEnvironmentVariablesAreReadable() throws Exception {
+        Path file = source("env.js", """
+                import { task, env } from "capsule";
+                task({ name: "main" }, () => ({ key: env("API_KEY"), missing: env("HOME") ?? null, all: env() }));
+                """);
+        Program program = new Program(Program.JAVASCRIPT, file.getParent().toString(), "env.js", Program.RUN, "main", "{}");
+        RunAttempt request = new RunAttempt("js", Interpreter.JAVASCRIPT.moduleSha256(), quickjs.toString(), "quickjs", List.of(),
+                Map.of("API_KEY", "k-123"), List.of(), 30_000, 1 << 20, false, 0, 1024, List.of(), program);
+        AttemptResult result = run(request);
+
+        assertThat(result.succeeded()).as(result.message()).isTrue();
+        assertThat(result.value()).isEqualTo("{\"key\":\"k-123\",\"missing\":null,\"all\":{\"API_KEY\":\"k-123\"}}");
+    }
+}
