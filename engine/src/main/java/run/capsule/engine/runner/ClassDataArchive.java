@@ -22,7 +22,7 @@ import java.util.List;
  */
 final class ClassDataArchive {
     private static final Duration STALE_LOCK = Duration.ofMinutes(10);
-    private static final List<String> QUIET = List.of("-Xlog:disable", "-Xlog:all=warning:stderr");
+    private static final List<String> QUIET = List.of("-Xlog:disable", "-Xlog:all=error:stderr");
     private final Path archive;
     private final Path partial;
     private final Path lock;
