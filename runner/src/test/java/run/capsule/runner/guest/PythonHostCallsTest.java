@@ -100,7 +100,7 @@ class PythonHostCallsTest {
         assertThat(result.succeeded()).as(PythonGuest.why(result)).isTrue();
         assertThat(JSON.readTree(result.value())).isEqualTo(JSON.readTree("{\"status\":200,\"ok\":true,"
                 + "\"json\":{\"greeting\":\"hi\",\"header\":\"yes\"},\"type\":\"application/json\","
-                + "\"echo\":[201,\"POST application/json {\\\"a\\\": 1}\"],\"refused\":\"not_allowed\"}"));
+                + "\"echo\":[201,\"POST application/json {\\\"a\\\":1}\"],\"refused\":\"not_allowed\"}"));
         assertThat(result.hostRequests()).hasSize(3);
     }
 
