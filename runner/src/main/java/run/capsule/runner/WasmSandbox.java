@@ -174,7 +174,7 @@ public final class WasmSandbox implements AutoCloseable {
         long started = System.nanoTime();
         if (request.program() != null && Program.PYTHON.equals(request.program().language())) {
             try {
-                request = pythonLaunch().command(request);
+                request = pythonLaunch(request, progress).command(request);
             } catch (IOException e) {
                 return failure(request, "internal_error", "cannot prepare the Python guest library: " + e.getMessage(), started);
             }
@@ -739,9 +739,20 @@ public final class WasmSandbox implements AutoCloseable {
         };
     }
 
-    private PythonLaunch pythonLaunch() throws IOException {
-        if (pythonLaunch == null) {
-            pythonLaunch = PythonLaunch.in(cacheDir);
+    /** The Python guest library, extracted and compiled by the task's interpreter on first use. */
+    private PythonLaunch pythonLaunch(RunAttempt request, Progress progress) throws IOException {
+        if (pythonLaunch == null || !pythonLaunch.servesInterpreterOf(request)) {
+            Progress compilingOnly = new Progress() {
+                @Override
+                public void compiling() {
+                    progress.compiling();
+                }
+
+                @Override
+                public void started() {
+                }
+            };
+            pythonLaunch = PythonLaunch.in(cacheDir, request, (attempt, dir) -> run(attempt, dir, StreamWatcher.NONE, compilingOnly, READ_WRITE_DIR));
         }
         return pythonLaunch;
     }

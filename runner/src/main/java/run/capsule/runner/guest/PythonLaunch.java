@@ -1,5 +1,6 @@
 package run.capsule.runner.guest;
 
+import run.capsule.runner.protocol.AttemptResult;
 import run.capsule.runner.protocol.Mount;
 import run.capsule.runner.protocol.RunAttempt;
 
@@ -22,9 +23,14 @@ import java.util.stream.Stream;
 
 /**
  * Turns a Python task's attempt into the interpreter's WASI command (docs/languages.md): CPython runs Capsule's
- * boot script from the guest library, which is extracted from the runner's resources once into
- * {@code <cacheDir>/guest/python-<sha-256 of the files>/} and mounted read-only at {@value #LIB_DIR}; the task's
- * source directory is mounted read-only at {@value #APP_DIR}.
+ * boot script from the guest library, which is mounted read-only at {@value #LIB_DIR}; the task's source directory
+ * is mounted read-only at {@value #APP_DIR}.
+ *
+ * <p>The library is extracted from the runner's resources once into
+ * {@code <cacheDir>/guest/python-<sha-256 of the files and the interpreter's digest>/}, together with its bytecode:
+ * before the directory is renamed into place, the interpreter itself compiles the modules (unchecked-hash
+ * {@code .pyc} files, valid because the directory's name changes with its sources). Compiling the library on
+ * every run would cost about 12 ms of each task's start.
  */
 public final class PythonLaunch {
     public static final String APP_DIR = "/app";
@@ -32,27 +38,51 @@ public final class PythonLaunch {
     static final String BOOT = LIB_DIR + "/capsule_boot.py";
     private static final String RESOURCES = "/guest/python/";
     /** The guest library's files, relative to {@link #RESOURCES}. */
-    static final List<String> FILES = List.of("capsule_boot.py", "capsule/__init__.py", "capsule/_host.py", "capsule/http.py");
+    static final List<String> FILES = List.of("capsule_boot.py", "capsule/__init__.py", "capsule/_boot.py", "capsule/_host.py",
+            "capsule/http.py");
+    private static final String COMPILE = "import py_compile\n"
+            + "for f in %s:\n"
+            + "    py_compile.compile('" + LIB_DIR + "/' + f, doraise=True,"
+            + " invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)\n";
+    private static final long COMPILE_TIMEOUT_MS = 120_000;
+    private static final long COMPILE_MIN_PAGES = 4096;
     /** No site module and no bytecode writing: the boot script sets {@code sys.path} itself. */
     private static final List<String> FLAGS = List.of("-S", "-B");
 
     private final Path libDir;
+    private final String interpreterSha256;
 
-    private PythonLaunch(Path libDir) {
+    private PythonLaunch(Path libDir, String interpreterSha256) {
         this.libDir = libDir;
+        this.interpreterSha256 = interpreterSha256;
     }
 
-    /** Extracts the guest library into {@code cacheDir} unless it is there already. */
-    public static PythonLaunch in(Path cacheDir) throws IOException {
+    /** Runs an attempt of the interpreter (no program, a read-write mount) to its end, in {@code workDir}. */
+    @FunctionalInterface
+    public interface Runner {
+        AttemptResult run(RunAttempt attempt, Path workDir);
+    }
+
+    /**
+     * The guest library for the interpreter of {@code first} (a Python task's attempt), extracted and compiled
+     * into {@code cacheDir} with {@code runner} unless it is there already. If compiling fails the library is
+     * used without bytecode: slower to start, otherwise the same.
+     */
+    public static PythonLaunch in(Path cacheDir, RunAttempt first, Runner runner) throws IOException {
         Map<String, byte[]> files = new LinkedHashMap<>();
         for (String file : FILES) {
             files.put(file, resource(file));
         }
-        Path target = cacheDir.resolve("guest").resolve("python-" + digest(files));
+        Path target = cacheDir.resolve("guest").resolve("python-" + digest(files, first.moduleSha256()));
         if (!Files.isDirectory(target)) {
-            extract(files, target);
+            extract(files, target, dir -> compile(first, dir, runner));
         }
-        return new PythonLaunch(target);
+        return new PythonLaunch(target, first.moduleSha256());
+    }
+
+    /** Whether this library was prepared for the interpreter {@code attempt} runs. */
+    public boolean servesInterpreterOf(RunAttempt attempt) {
+        return interpreterSha256.equals(attempt.moduleSha256());
     }
 
     /** Where the guest library lives on the host. */
@@ -85,9 +115,29 @@ public final class PythonLaunch {
         }
     }
 
-    private static String digest(Map<String, byte[]> files) {
+    private static void compile(RunAttempt first, Path dir, Runner runner) throws IOException {
+        String modules = FILES.stream().filter(f -> f.startsWith("capsule/")).map(f -> "'" + f + "'")
+                .collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+        long pages = first.memoryLimitPages() == 0 || first.memoryLimitPages() >= COMPILE_MIN_PAGES ? first.memoryLimitPages() : COMPILE_MIN_PAGES;
+        RunAttempt compile = new RunAttempt(first.attemptId() + "-compile-guest-library", first.moduleSha256(), first.modulePath(), "python",
+                List.of("-S", "-B", "-c", String.format(COMPILE, modules)), Map.of("PYTHONHASHSEED", "0"),
+                List.of(new Mount(dir.toString(), LIB_DIR, false)), COMPILE_TIMEOUT_MS, 64 * 1024, false, 0, pages);
+        Path workDir = Files.createTempDirectory(dir.getParent(), ".compile-");
+        try {
+            AttemptResult result = runner.run(compile, workDir);
+            if (!result.succeeded()) {
+                deleteTree(dir.resolve("capsule").resolve("__pycache__"));
+            }
+        } finally {
+            deleteTree(workDir);
+        }
+    }
+
+    private static String digest(Map<String, byte[]> files, String interpreterSha256) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(String.valueOf(interpreterSha256).getBytes(StandardCharsets.UTF_8));
+            sha.update((byte) 0);
             for (Map.Entry<String, byte[]> file : files.entrySet()) {
                 sha.update(file.getKey().getBytes(StandardCharsets.UTF_8));
                 sha.update((byte) 0);
@@ -101,8 +151,12 @@ public final class PythonLaunch {
         }
     }
 
-    /** Writes the files into a fresh directory beside {@code target}, then renames it; a concurrent winner is fine. */
-    private static void extract(Map<String, byte[]> files, Path target) throws IOException {
+    private interface Finisher {
+        void finish(Path dir) throws IOException;
+    }
+
+    /** Writes the files into a fresh directory beside {@code target}, finishes it, then renames it; a concurrent winner is fine. */
+    private static void extract(Map<String, byte[]> files, Path target, Finisher finisher) throws IOException {
         Files.createDirectories(target.getParent());
         Path temp = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + "-");
         try {
@@ -111,6 +165,7 @@ public final class PythonLaunch {
                 Files.createDirectories(path.getParent());
                 Files.write(path, file.getValue());
             }
+            finisher.finish(temp);
             try {
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (IOException e) {
