@@ -53,6 +53,26 @@ class PythonHostCallsTest {
             exchange.getResponseBody().write(body);
             exchange.close();
         });
+        server.createContext("/big", exchange -> {
+            byte[] body = "0123456789".repeat(30_000).getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.createContext("/slow", exchange -> {
+            try {
+                Thread.sleep(3_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "loopback-http");
+            t.setDaemon(true);
+            return t;
+        }));
         server.start();
         guest = PythonGuest.start(work);
         guest.sandbox.serveHostCalls(HostCalls.withHttp(HttpGateway.newClient(), InetAddress::getAllByName, engine));
@@ -88,8 +108,15 @@ class PythonHostCallsTest {
                         refused = None
                     except capsule.HostError as e:
                         refused = e.type
+                    try:
+                        http.get(base + "/slow", timeout=0.3)
+                        slow = None
+                    except capsule.HostError as e:
+                        slow = e.type
+                    big = http.request("get", base + "/big").text
                     return {"status": r.status, "ok": r.ok, "json": r.json(), "type": r.headers.get("content-type"),
-                            "echo": [p.status, p.text], "refused": refused}
+                            "echo": [p.status, p.text], "refused": refused, "slow": slow,
+                            "big": [len(big), big == "0123456789" * 30000]}
                 """;
         int port = server.getAddress().getPort();
         String base = "http://127.0.0.1:" + port;
@@ -100,8 +127,9 @@ class PythonHostCallsTest {
         assertThat(result.succeeded()).as(PythonGuest.why(result)).isTrue();
         assertThat(JSON.readTree(result.value())).isEqualTo(JSON.readTree("{\"status\":200,\"ok\":true,"
                 + "\"json\":{\"greeting\":\"hi\",\"header\":\"yes\"},\"type\":\"application/json\","
-                + "\"echo\":[201,\"POST application/json {\\\"a\\\":1}\"],\"refused\":\"not_allowed\"}"));
-        assertThat(result.hostRequests()).hasSize(3);
+                + "\"echo\":[201,\"POST application/json {\\\"a\\\":1}\"],\"refused\":\"not_allowed\",\"slow\":\"timeout\",\"big\":[300000,true]}"));
+        assertThat(result.hostRequests()).hasSize(5);
+        assertThat(result.durationMs()).isLessThan(2_500);
     }
 
     @Test
