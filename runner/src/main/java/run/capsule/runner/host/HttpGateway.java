@@ -188,6 +188,12 @@ public final class HttpGateway implements HostCallDispatcher.Operation {
             throw new HostCallException("timeout", message);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof java.net.http.HttpTimeoutException) {
+                // the client's own timeout can fire just before the wait above gives up: the same limit
+                String message = "no complete response within " + timeoutMs + " ms";
+                log.add(at, call.method(), call.uri().toString(), call.headers(), null, call.body().length, 0, elapsedMs(started), message);
+                throw new HostCallException("timeout", message);
+            }
             String message = cause.getClass().getSimpleName() + (cause.getMessage() != null ? ": " + cause.getMessage() : "");
             log.add(at, call.method(), call.uri().toString(), call.headers(), null, call.body().length, 0, elapsedMs(started), message);
             throw new HostCallException("network_error", message);
