@@ -28,6 +28,9 @@ def load(file):
     name = file.rsplit('/', 1)[-1]
     if name.endswith('.py'):
         name = name[:-3]
+    if name in sys.modules:
+        raise Failure('ImportError', 'the file name %s clashes with the module %s, which is already loaded; rename the file'
+                      % (file, name))
     try:
         with open(path, 'rb') as f:
             source = f.read()
@@ -62,11 +65,13 @@ def run(file, name, args, kwargs):
     return t.fn(*args, **kwargs)
 
 
-def report_value(task, value):
+def report_value(what, value):
     try:
         _host.call({'op': 'result', 'value': value})
     except (TypeError, ValueError) as e:
-        raise Failure('TypeError', 'the result of task %s is not JSON-serialisable: %s' % (task, e)) from None
+        raise Failure('TypeError', '%s is not JSON-serialisable: %s' % (what, e)) from None
+    except _host.HostError as e:
+        raise Failure('HostError', 'cannot report %s: %s' % (what, e.message)) from None
 
 
 def user_traceback(e):
@@ -129,9 +134,9 @@ def main():
         if 'main' not in capsule._tasks:
             raise no_main(file)
         if invocation.get('mode') == 'describe':
-            report_value(None, describe())
+            report_value('the tasks\' options', describe())
         else:
-            report_value(task, run(file, task, invocation.get('args') or [], invocation.get('kwargs') or {}))
+            report_value('the result of task ' + task, run(file, task, invocation.get('args') or [], invocation.get('kwargs') or {}))
         return 0
     except Failure as e:
         report_error(e.type, e.message)
@@ -141,5 +146,9 @@ def main():
         _reserve = None
         report_error(type(e).__name__, str(e), format_traceback(e, True))
     except BaseException as e:
-        report_error(type(e).__name__, explain(e), format_traceback(e, False))
+        try:
+            traceback = format_traceback(e, False)
+        except BaseException:
+            traceback = format_traceback(e, True)
+        report_error(type(e).__name__, explain(e), traceback)
     return 1

@@ -171,4 +171,12 @@ class PythonTasksTest {
         assertThat(result.message()).startsWith("TypeError: the result of task main is not JSON-serialisable: ")
                 .contains("Object of type object is not JSON serializable");
     }
+
+    @Test
+    void aSourceFileMayNotHideAModuleAlreadyLoaded() throws Exception {
+        AttemptResult result = guest.run(guest.attempt(guest.source("capsule.py", HELLO), "capsule.py", Program.DESCRIBE));
+
+        assertThat(result.errorType()).isEqualTo("task_error");
+        assertThat(result.message()).isEqualTo("ImportError: the file name capsule.py clashes with the module capsule, which is already loaded; rename the file");
+    }
 }
