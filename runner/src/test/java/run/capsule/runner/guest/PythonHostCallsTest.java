@@ -150,8 +150,13 @@ class PythonHostCallsTest {
                         unknown = None
                     except capsule.TaskCallError as e:
                         unknown = [e.type, str(e)]
+                    try:
+                        double(object())
+                        not_json = None
+                    except TypeError as e:
+                        not_json = str(e)
                     return {"direct": direct, "by_name": by_name, "gathered": gathered, "first": first, "unknown": unknown,
-                            "args": capsule.args()}
+                            "not_json": not_json, "args": capsule.args()}
 
                 @task(ram="32MB")
                 def double(x, scale=2):
@@ -178,6 +183,8 @@ class PythonHostCallsTest {
         assertThat(value.get("first")).isEqualTo(value.get("gathered").get(0));
         assertThat(value.get("unknown").toString()).isEqualTo("[\"unknown_task\",\"no task named \\\"nope\\\"\"]");
         assertThat(value.get("args").toString()).isEqualTo("[]");
+        assertThat(value.get("not_json").asText()).isEqualTo("the arguments of task double are not JSON-serialisable: "
+                + "Object of type object is not JSON serializable");
     }
 
     /** Stands in for the engine: records every forwarded request and answers with canned envelopes. */
