@@ -3,12 +3,18 @@ describes its tasks or runs one, and reports the outcome through the op ``result
 script itself so that its bytecode is cached."""
 import sys
 
+import _imp
+import marshal
+
 import capsule
 from capsule import _host
 
 APP = '/app'
 LIB = '/lib/capsule'
 BOOT_FILES = (__file__, LIB + '/capsule_boot.py')
+# The source file's bytecode, when the runner compiled it beforehand (runner/.../guest/PythonBytecode.java).
+BYTECODE = '/lib/capsule-code/main.pyc'
+_CHECKED_HASH = b'\x03\x00\x00\x00'
 
 # Set aside so that a MemoryError can still be reported; released before reporting it.
 _reserve = bytearray(256 * 1024)
@@ -36,12 +42,29 @@ def load(file):
             source = f.read()
     except OSError as e:
         raise Failure('FileNotFoundError', 'cannot read %s: %s' % (file, e.strerror or e)) from None
-    code = compile(source, path, 'exec')
+    code = cached_code(path, source)
+    if code is None:
+        code = compile(source, path, 'exec')
     module = type(sys)(name)
     module.__file__ = path
     sys.modules[name] = module
     exec(code, module.__dict__)
     return module
+
+
+def cached_code(path, source):
+    """The precompiled code of ``source``, if it is there and its checked hash matches; None otherwise."""
+    try:
+        with open(BYTECODE, 'rb') as f:
+            data = f.read()
+    except OSError:
+        return None
+    loader = sys.modules.get('_frozen_importlib_external')
+    if (loader is None or data[:4] != loader.MAGIC_NUMBER or data[4:8] != _CHECKED_HASH
+            or data[8:16] != _imp.source_hash(loader._RAW_MAGIC_NUMBER, source)):
+        return None
+    code = marshal.loads(memoryview(data)[16:])
+    return code if getattr(code, 'co_filename', None) == path else None
 
 
 def no_main(file):

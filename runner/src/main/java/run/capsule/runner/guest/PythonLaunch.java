@@ -6,20 +6,16 @@ import run.capsule.runner.protocol.RunAttempt;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * Turns a Python task's attempt into the interpreter's WASI command (docs/languages.md): CPython runs Capsule's
@@ -44,15 +40,17 @@ public final class PythonLaunch {
             + "for f in %s:\n"
             + "    py_compile.compile('" + LIB_DIR + "/' + f, doraise=True,"
             + " invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)\n";
-    private static final long COMPILE_TIMEOUT_MS = 120_000;
+    static final long COMPILE_TIMEOUT_MS = 120_000;
     private static final long COMPILE_MIN_PAGES = 4096;
     /** No site module and no bytecode writing: the boot script sets {@code sys.path} itself. */
     private static final List<String> FLAGS = List.of("-S", "-B");
 
+    private final Path cacheDir;
     private final Path libDir;
     private final String interpreterSha256;
 
-    private PythonLaunch(Path libDir, String interpreterSha256) {
+    private PythonLaunch(Path cacheDir, Path libDir, String interpreterSha256) {
+        this.cacheDir = cacheDir;
         this.libDir = libDir;
         this.interpreterSha256 = interpreterSha256;
     }
@@ -74,10 +72,15 @@ public final class PythonLaunch {
             files.put(file, resource(file));
         }
         Path target = cacheDir.resolve("guest").resolve("python-" + digest(files, first.moduleSha256()));
-        if (!Files.isDirectory(target)) {
-            extract(files, target, dir -> compile(first, dir, runner));
-        }
-        return new PythonLaunch(target, first.moduleSha256());
+        CacheDirectory.create(target, dir -> {
+            for (Map.Entry<String, byte[]> file : files.entrySet()) {
+                Path path = dir.resolve(file.getKey());
+                Files.createDirectories(path.getParent());
+                Files.write(path, file.getValue());
+            }
+            compile(first, dir, runner);
+        });
+        return new PythonLaunch(cacheDir, target, first.moduleSha256());
     }
 
     /** Whether this library was prepared for the interpreter {@code attempt} runs. */
@@ -90,13 +93,18 @@ public final class PythonLaunch {
         return libDir;
     }
 
-    /** The interpreter's command for {@code attempt}, whose module is already the interpreter's. */
-    public RunAttempt command(RunAttempt attempt) {
+    /**
+     * The interpreter's command for {@code attempt}, whose module is already the interpreter's. The source file's
+     * bytecode is compiled with {@code runner} first if this source was never seen.
+     */
+    public RunAttempt command(RunAttempt attempt, Runner runner) throws IOException {
         List<String> args = new ArrayList<>(FLAGS);
         args.add(BOOT);
         List<Mount> mounts = new ArrayList<>();
         mounts.add(new Mount(attempt.program().sourceDir(), APP_DIR, true));
         mounts.add(new Mount(libDir.toString(), LIB_DIR, true));
+        PythonBytecode.prepare(cacheDir, attempt, runner)
+                .ifPresent(code -> mounts.add(new Mount(code.toString(), PythonBytecode.GUEST_DIR, true)));
         mounts.addAll(attempt.mounts());
         Map<String, String> env = new LinkedHashMap<>(attempt.env());
         env.put("PYTHONHASHSEED", "0");
@@ -118,7 +126,7 @@ public final class PythonLaunch {
     private static void compile(RunAttempt first, Path dir, Runner runner) throws IOException {
         String modules = FILES.stream().filter(f -> f.startsWith("capsule/")).map(f -> "'" + f + "'")
                 .collect(java.util.stream.Collectors.joining(", ", "[", "]"));
-        long pages = first.memoryLimitPages() == 0 || first.memoryLimitPages() >= COMPILE_MIN_PAGES ? first.memoryLimitPages() : COMPILE_MIN_PAGES;
+        long pages = compilePages(first);
         RunAttempt compile = new RunAttempt(first.attemptId() + "-compile-guest-library", first.moduleSha256(), first.modulePath(), "python",
                 List.of("-S", "-B", "-c", String.format(COMPILE, modules)), Map.of("PYTHONHASHSEED", "0"),
                 List.of(new Mount(dir.toString(), LIB_DIR, false)), COMPILE_TIMEOUT_MS, 64 * 1024, false, 0, pages);
@@ -126,11 +134,17 @@ public final class PythonLaunch {
         try {
             AttemptResult result = runner.run(compile, workDir);
             if (!result.succeeded()) {
-                deleteTree(dir.resolve("capsule").resolve("__pycache__"));
+                CacheDirectory.deleteTree(dir.resolve("capsule").resolve("__pycache__"));
             }
         } finally {
-            deleteTree(workDir);
+            CacheDirectory.deleteTree(workDir);
         }
+    }
+
+    /** The task's own memory cap if it is large enough (so that the compiled interpreter is shared), else 256 MiB. */
+    static long compilePages(RunAttempt attempt) {
+        long pages = attempt.memoryLimitPages();
+        return pages == 0 || pages >= COMPILE_MIN_PAGES ? pages : COMPILE_MIN_PAGES;
     }
 
     private static String digest(Map<String, byte[]> files, String interpreterSha256) {
@@ -148,51 +162,6 @@ public final class PythonLaunch {
             return HexFormat.of().formatHex(sha.digest());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private interface Finisher {
-        void finish(Path dir) throws IOException;
-    }
-
-    /** Writes the files into a fresh directory beside {@code target}, finishes it, then renames it; a concurrent winner is fine. */
-    private static void extract(Map<String, byte[]> files, Path target, Finisher finisher) throws IOException {
-        Files.createDirectories(target.getParent());
-        Path temp = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + "-");
-        try {
-            for (Map.Entry<String, byte[]> file : files.entrySet()) {
-                Path path = temp.resolve(file.getKey());
-                Files.createDirectories(path.getParent());
-                Files.write(path, file.getValue());
-            }
-            finisher.finish(temp);
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (IOException e) {
-                if (!Files.isDirectory(target)) {
-                    throw new IOException("cannot move the Python guest library into " + target + ": " + e.getMessage(), e);
-                }
-                // another runner extracted the same files first
-            }
-        } finally {
-            deleteTree(temp);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.delete(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
         }
     }
 }

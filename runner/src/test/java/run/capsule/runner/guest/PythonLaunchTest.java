@@ -36,7 +36,7 @@ class PythonLaunchTest {
     void theCommandRunsTheBootScriptWithTheLibraryAndSourceMountedFirst() throws Exception {
         RunAttempt given = attempt(cache.resolve("src"));
         PythonLaunch launch = PythonLaunch.in(cache, given, (a, dir) -> ran(a, true));
-        RunAttempt command = launch.command(given);
+        RunAttempt command = launch.command(given, (a, dir) -> ran(a, false));
 
         assertThat(command.args()).containsExactly("-S", "-B", "/lib/capsule/capsule_boot.py");
         assertThat(command.mounts()).containsExactly(

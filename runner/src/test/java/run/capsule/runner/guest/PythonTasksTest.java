@@ -179,4 +179,39 @@ class PythonTasksTest {
         assertThat(result.errorType()).isEqualTo("task_error");
         assertThat(result.message()).isEqualTo("ImportError: the file name capsule.py clashes with the module capsule, which is already loaded; rename the file");
     }
+
+    @Test
+    void theSourcesBytecodeIsCompiledOnceAndIgnoredWhenItDoesNotMatch() throws Exception {
+        String code = "# " + java.util.UUID.randomUUID() + "\nfrom capsule import task\n\n@task(name=\"main\")\ndef main():\n    return 7\n";
+        Path dir = guest.source("cached.py", code);
+        PythonGuest.Attempt attempt = guest.attempt(dir, "cached.py", Program.RUN);
+        assertThat(guest.run(attempt).value()).isEqualTo("7");
+        Path pyc;
+        try (var files = Files.walk(PythonGuest.CACHE.resolve("guest/python-code"))) {
+            pyc = files.filter(p -> p.getFileName().toString().equals("main.pyc"))
+                    .filter(p -> new String(readAll(p), java.nio.charset.StandardCharsets.ISO_8859_1).contains("/app/cached.py"))
+                    .filter(p -> p.toFile().lastModified() >= System.currentTimeMillis() - 120_000)
+                    .reduce((a, b) -> a.toFile().lastModified() >= b.toFile().lastModified() ? a : b).orElseThrow();
+        }
+        byte[] compiled = Files.readAllBytes(pyc);
+
+        AttemptResult cached = guest.run(attempt);
+        byte[] wrongHash = compiled.clone();
+        wrongHash[8] ^= 1;
+        Files.write(pyc, wrongHash);
+        AttemptResult recompiled = guest.run(attempt);
+        Files.write(pyc, compiled);
+
+        assertThat(cached.value()).isEqualTo("7");
+        assertThat(recompiled.value()).isEqualTo("7");
+        assertThat(recompiled.fuelConsumed() - cached.fuelConsumed()).as("fuel saved by the cached bytecode").isGreaterThan(30_000_000L);
+    }
+
+    private static byte[] readAll(Path p) {
+        try {
+            return Files.readAllBytes(p);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }
