@@ -26,7 +26,8 @@ import java.util.Map;
  * {@code <cacheDir>/guest/python-<sha-256 of the files and the interpreter's digest>/}, together with its bytecode:
  * before the directory is renamed into place, the interpreter itself compiles the modules (unchecked-hash
  * {@code .pyc} files, valid because the directory's name changes with its sources). Compiling the library on
- * every run would cost about 12 ms of each task's start.
+ * every run would cost about 12 ms of each task's start. The task's own source file gets the same treatment, per
+ * distinct source ({@link PythonBytecode}).
  */
 public final class PythonLaunch {
     public static final String APP_DIR = "/app";

@@ -93,4 +93,39 @@ class PythonLaunchTest {
         assertThat(launch.libDir().resolve("capsule/_boot.py")).isRegularFile();
         assertThat(launch.libDir().resolve("capsule/__pycache__")).doesNotExist();
     }
+
+    @Test
+    void aSourcesBytecodeIsCompiledOnceAndMountedWhenThereIsSome() throws Exception {
+        Path src = Files.createDirectories(cache.resolve("src"));
+        Files.writeString(src.resolve("hello.py"), "print('hi')\n");
+        RunAttempt given = attempt(src);
+        PythonLaunch launch = PythonLaunch.in(cache, given, (a, dir) -> ran(a, true));
+        AtomicInteger compiles = new AtomicInteger();
+        PythonLaunch.Runner compiler = (a, dir) -> {
+            compiles.incrementAndGet();
+            assertThat(a.args()).endsWith("/app/hello.py");
+            assertThat(a.mounts()).hasSize(2).first().isEqualTo(new Mount(src.toString(), "/app", true));
+            Path out = Path.of(a.mounts().get(1).hostPath());
+            try {
+                Files.createDirectories(out.resolve("code"));
+                Files.write(out.resolve("code/main.pyc"), new byte[] {1, 2, 3});
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return ran(a, true);
+        };
+        RunAttempt first = launch.command(given, compiler);
+        RunAttempt second = launch.command(given, compiler);
+
+        assertThat(compiles).hasValue(1);
+        assertThat(first.mounts()).isEqualTo(second.mounts());
+        Mount code = first.mounts().get(2);
+        assertThat(code.guestPath()).isEqualTo("/lib/capsule-code");
+        assertThat(code.readOnly()).isTrue();
+        assertThat(Path.of(code.hostPath()).resolve("main.pyc")).hasBinaryContent(new byte[] {1, 2, 3});
+
+        Files.writeString(src.resolve("hello.py"), "print('changed')\n");
+        RunAttempt changed = launch.command(given, (a, dir) -> ran(a, false));
+        assertThat(changed.mounts()).extracting(Mount::guestPath).containsExactly("/app", "/lib/capsule", "/data");
+    }
 }
