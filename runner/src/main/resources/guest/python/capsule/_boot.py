@@ -38,8 +38,7 @@ def load(file):
         raise Failure('ImportError', 'the file name %s clashes with the module %s, which is already loaded; rename the file'
                       % (file, name))
     try:
-        with open(path, 'rb') as f:
-            source = f.read()
+        source = read(path)
     except OSError as e:
         raise Failure('FileNotFoundError', 'cannot read %s: %s' % (file, e.strerror or e)) from None
     code = cached_code(path, source)
@@ -52,11 +51,24 @@ def load(file):
     return module
 
 
+def read(path):
+    """A whole file, with fewer WASI calls than open() (each costs a trip through the runner)."""
+    fd = _host._os.open(path, _host._os.O_RDONLY)
+    try:
+        chunks = []
+        while True:
+            chunk = _host._os.read(fd, 1 << 20)
+            if not chunk:
+                return b''.join(chunks)
+            chunks.append(chunk)
+    finally:
+        _host._os.close(fd)
+
+
 def cached_code(path, source):
     """The precompiled code of ``source``, if it is there and its checked hash matches; None otherwise."""
     try:
-        with open(BYTECODE, 'rb') as f:
-            data = f.read()
+        data = read(BYTECODE)
     except OSError:
         return None
     loader = sys.modules.get('_frozen_importlib_external')

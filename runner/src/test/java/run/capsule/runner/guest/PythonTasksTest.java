@@ -214,4 +214,14 @@ class PythonTasksTest {
             throw new java.io.UncheckedIOException(e);
         }
     }
+
+    @Test
+    void modulesBesideTheSourceAreImportable() throws Exception {
+        Path dir = guest.source("uses.py", "from capsule import task\nimport helper\n\n@task(name=\"main\")\ndef main():\n    return helper.twice(21)\n");
+        Files.writeString(dir.resolve("helper.py"), "def twice(x):\n    return 2 * x\n");
+        AttemptResult result = guest.run(guest.attempt(dir, "uses.py", Program.RUN));
+
+        assertThat(result.succeeded()).as(PythonGuest.why(result)).isTrue();
+        assertThat(result.value()).isEqualTo("42");
+    }
 }
