@@ -187,7 +187,8 @@ public final class WasmSandbox implements AutoCloseable {
         long started = System.nanoTime();
         if (request.program() != null && Program.PYTHON.equals(request.program().language())) {
             try {
-                request = pythonLaunch().command(request);
+                PythonLaunch.Runner compiler = compiler(progress);
+                request = pythonLaunch(request, compiler).command(request, compiler);
             } catch (IOException e) {
                 return failure(request, "internal_error", "cannot prepare the Python guest library: " + e.getMessage(), started);
             }
@@ -1241,11 +1242,27 @@ public final class WasmSandbox implements AutoCloseable {
         };
     }
 
-    private PythonLaunch pythonLaunch() throws IOException {
-        if (pythonLaunch == null) {
-            pythonLaunch = PythonLaunch.in(cacheDir);
+    /** The Python guest library, extracted and compiled by the task's interpreter on first use. */
+    private PythonLaunch pythonLaunch(RunAttempt request, PythonLaunch.Runner compiler) throws IOException {
+        if (pythonLaunch == null || !pythonLaunch.servesInterpreterOf(request)) {
+            pythonLaunch = PythonLaunch.in(cacheDir, request, compiler);
         }
         return pythonLaunch;
+    }
+
+    /** Runs the interpreter's own compile steps before an attempt; only their module compiles reach {@code progress}. */
+    private PythonLaunch.Runner compiler(Progress progress) {
+        Progress compilingOnly = new Progress() {
+            @Override
+            public void compiling() {
+                progress.compiling();
+            }
+
+            @Override
+            public void started() {
+            }
+        };
+        return (attempt, dir) -> run(attempt, dir, StreamWatcher.NONE, compilingOnly, READ_WRITE_DIR);
     }
 
     private static Optional<Func> exportedFunc(Instance instance, Store<Void> store, String name, List<Disposable> owned) {

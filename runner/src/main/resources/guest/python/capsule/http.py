@@ -1,5 +1,5 @@
 """HTTP through the host (docs/host-api.md, op ``http``): only to the hosts the task is granted."""
-from capsule._host import call as _call
+from capsule._host import call as _call, dumps as _dumps, loads as _loads
 
 __all__ = ['get', 'post', 'request', 'Response']
 
@@ -19,8 +19,7 @@ class Response:
         return 200 <= self.status < 400
 
     def json(self):
-        import json
-        return json.loads(self.text)
+        return _loads(self.text)
 
     def __repr__(self):
         return '<capsule.http.Response %s>' % self.status
@@ -30,8 +29,7 @@ def request(method, url, body=None, json=None, headers=None, timeout=None):
     """One request; an error reply (refused host, timeout, network failure) raises :class:`capsule.HostError`."""
     headers = dict(headers) if headers else {}
     if json is not None:
-        import json as _json
-        body = _json.dumps(json)
+        body = _dumps(json)
         if not any(k.lower() == 'content-type' for k in headers):
             headers['Content-Type'] = 'application/json'
     req = {'op': 'http', 'method': method.upper(), 'url': url}

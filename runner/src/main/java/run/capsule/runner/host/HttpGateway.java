@@ -70,8 +70,10 @@ public final class HttpGateway implements HostCallDispatcher.Operation {
     @Override
     public ObjectNode handle(JsonNode request) throws HostCallException {
         Call call = parse(request);
+        long timeoutNanos = requestedTimeoutNanos(request);
+        long endsNanos = timeoutNanos < 0 ? deadlineNanos : Math.min(deadlineNanos, System.nanoTime() + timeoutNanos);
         for (int hop = 0; ; hop++) {
-            HttpResponse<CappedBody.Body> response = send(call);
+            HttpResponse<CappedBody.Body> response = send(call, endsNanos);
             Optional<String> location = response.headers().firstValue("location");
             if (response.statusCode() / 100 != 3 || location.isEmpty() || response.statusCode() == 304) {
                 return reply(call.uri(), response);
@@ -137,14 +139,26 @@ public final class HttpGateway implements HostCallDispatcher.Operation {
         return uri;
     }
 
-    private HttpResponse<CappedBody.Body> send(Call call) throws HostCallException {
+    /** The optional {@code timeout} field, in seconds, for the whole exchange (redirects included); -1 without it. */
+    private static long requestedTimeoutNanos(JsonNode request) throws HostCallException {
+        JsonNode timeout = request.path("timeout");
+        if (timeout.isMissingNode() || timeout.isNull()) {
+            return -1;
+        }
+        if (!timeout.isNumber() || !(timeout.asDouble() > 0)) {
+            throw new HostCallException("bad_request", "\"timeout\" must be a positive number of seconds");
+        }
+        return (long) Math.min(MAX_TIME.toNanos(), timeout.asDouble() * 1e9);
+    }
+
+    private HttpResponse<CappedBody.Body> send(Call call, long endsNanos) throws HostCallException {
         if (log.size() >= MAX_REQUESTS) {
             throw new HostCallException("limit_exceeded", "an attempt may make at most " + MAX_REQUESTS + " requests");
         }
         check(call);
-        long remainingNanos = deadlineNanos - System.nanoTime();
+        long remainingNanos = endsNanos - System.nanoTime();
         if (remainingNanos <= 0) {
-            throw refused(call, "timeout", "the task's time is up");
+            throw refused(call, "timeout", endsNanos < deadlineNanos ? "the request's timeout passed" : "the task's time is up");
         }
         long timeoutMs = Math.max(1, Math.min(MAX_TIME.toMillis(), remainingNanos / 1_000_000));
         HttpRequest request;
@@ -174,6 +188,12 @@ public final class HttpGateway implements HostCallDispatcher.Operation {
             throw new HostCallException("timeout", message);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
+            if (cause instanceof java.net.http.HttpTimeoutException) {
+                // the client's own timeout can fire just before the wait above gives up: the same limit
+                String message = "no complete response within " + timeoutMs + " ms";
+                log.add(at, call.method(), call.uri().toString(), call.headers(), null, call.body().length, 0, elapsedMs(started), message);
+                throw new HostCallException("timeout", message);
+            }
             String message = cause.getClass().getSimpleName() + (cause.getMessage() != null ? ": " + cause.getMessage() : "");
             log.add(at, call.method(), call.uri().toString(), call.headers(), null, call.body().length, 0, elapsedMs(started), message);
             throw new HostCallException("network_error", message);

@@ -82,6 +82,25 @@ final class PythonGuest implements AutoCloseable {
         return thread.submit(() -> sandbox.run(request, dir, WasmSandbox.StreamWatcher.NONE)).get(5, TimeUnit.MINUTES);
     }
 
+    /** Runs a plain interpreter command, no program. */
+    AttemptResult runRaw(RunAttempt request) throws Exception {
+        Path dir = work.resolve("attempt-" + attempts++);
+        Files.createDirectories(dir);
+        return thread.submit(() -> sandbox.run(request, dir, WasmSandbox.StreamWatcher.NONE)).get(5, TimeUnit.MINUTES);
+    }
+
+    /** A fresh source directory holding {@code file}. */
+    Path source(String file, String code) throws IOException {
+        Path dir = Files.createTempDirectory(work, "src");
+        Files.writeString(dir.resolve(file), code);
+        return dir;
+    }
+
+    /** Everything a failed assertion should show. */
+    static String why(AttemptResult r) {
+        return r.errorType() + ": " + r.message() + "\n" + r.errorDetail() + "\nstdout: " + r.stdout() + "\nstderr: " + r.stderr();
+    }
+
     @Override
     public void close() {
         thread.shutdownNow();

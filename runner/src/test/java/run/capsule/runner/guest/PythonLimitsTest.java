@@ -1,0 +1,94 @@
+package run.capsule.runner.guest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import run.capsule.runner.protocol.AttemptResult;
+import run.capsule.runner.protocol.Mount;
+import run.capsule.runner.protocol.Program;
+
+/** A Python task's sandbox limits: fuel, time, memory and file grants. */
+class PythonLimitsTest {
+    private static final String LOOP = "from capsule import task\n\n@task(name=\"main\")\ndef main():\n    while True:\n        pass\n";
+
+    @TempDir
+    static Path work;
+    static PythonGuest guest;
+
+    @BeforeAll
+    static void start() throws Exception {
+        guest = PythonGuest.start(work);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (guest != null) {
+            guest.close();
+        }
+    }
+
+    @Test
+    void anEndlessLoopRunsOutOfFuel() throws Exception {
+        Path dir = guest.source("loop.py", LOOP);
+        AttemptResult result = guest.run(guest.attempt(dir, "loop.py", Program.RUN).limits(60_000, 2_000_000_000L, 4096));
+
+        assertThat(result.errorType()).as(PythonGuest.why(result)).isEqualTo("fuel_exhausted");
+        assertThat(result.fuelConsumed()).isEqualTo(2_000_000_000L);
+    }
+
+    @Test
+    void anEndlessLoopTimesOut() throws Exception {
+        Path dir = guest.source("loop.py", LOOP);
+        long started = System.nanoTime();
+        AttemptResult result = guest.run(guest.attempt(dir, "loop.py", Program.RUN).limits(1_000, 0, 4096));
+        long elapsedMs = (System.nanoTime() - started) / 1_000_000;
+
+        assertThat(result.errorType()).as(PythonGuest.why(result)).isEqualTo("timeout");
+        assertThat(elapsedMs).isLessThan(5_000);
+    }
+
+    @Test
+    void aMemoryBombHitsTheCapAndReportsMemoryError() throws Exception {
+        String code = "from capsule import task\n\n@task(name=\"main\")\ndef main():\n    data = bytearray(1500 * 2**20)\n    return len(data)\n";
+        Path dir = guest.source("bomb.py", code);
+        AttemptResult result = guest.run(guest.attempt(dir, "bomb.py", Program.RUN).limits(60_000, 0, 128 * 16));
+
+        assertThat(result.errorType()).as(PythonGuest.why(result)).isEqualTo("memory_limit");
+        assertThat(result.message()).startsWith("MemoryError").contains("128 MiB");
+        assertThat(result.errorDetail()).contains("File \"/app/bomb.py\", line 5, in main");
+        assertThat(result.ramUsed()).isLessThanOrEqualTo(128L << 20);
+    }
+
+    @Test
+    void aTaskReadsAGrantedDirectoryButCannotWriteIt() throws Exception {
+        Path data = Files.createDirectories(work.resolve("data"));
+        Files.writeString(data.resolve("input.txt"), "granted\n");
+        String code = """
+                from capsule import task
+
+                @task(name="main")
+                def main():
+                    with open("/data/input.txt") as f:
+                        text = f.read().strip()
+                    try:
+                        open("/data/out.txt", "w").write("x")
+                        wrote = True
+                    except OSError as e:
+                        wrote = type(e).__name__
+                    return [text, wrote]
+                """;
+        Path dir = guest.source("files.py", code);
+        AttemptResult result = guest.run(guest.attempt(dir, "files.py", Program.RUN)
+                .grants(List.of(), List.of(new Mount(data.toString(), "/data", true))));
+
+        assertThat(result.succeeded()).as(PythonGuest.why(result)).isTrue();
+        assertThat(result.value()).startsWith("[\"granted\",\"").doesNotContain("true");
+        assertThat(data.resolve("out.txt")).doesNotExist();
+    }
+}
