@@ -80,11 +80,8 @@ def cached_code(path, source):
 
 
 def no_main(file):
-    return Failure('NoMainTask', '%s declares no task named "main", the entry point; declare one with\n'
-                                 '    from capsule import task\n\n'
-                                 '    @task(name="main")\n'
-                                 '    def main(*args):\n'
-                                 '        ...' % file)
+    return Failure('NoMainTask', '%s declares no task named "main", the entry point: decorate the function to run with '
+                                 '@task(name="main") (from capsule import task)' % file)
 
 
 def describe():
