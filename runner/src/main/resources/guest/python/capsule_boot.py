@@ -60,6 +60,11 @@ def run(file, name, args, kwargs):
         raise Failure('UnknownTask', 'no task named "%s" in %s; its tasks: %s'
                       % (name, file, ', '.join(sorted(capsule._tasks)) or 'none'))
     capsule._entry_args[:] = args
+    _host.call({'op': 'begin'})
+    random = sys.modules.get('random')
+    if random is not None:
+        # Seeded when the source imported it, before the task began: seed again, so that the seed is a step.
+        random.seed()
     return t.fn(*args, **kwargs)
 
 
