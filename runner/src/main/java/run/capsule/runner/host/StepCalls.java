@@ -80,11 +80,12 @@ public final class StepCalls {
         if (step.replayed()) {
             return replayChild(step.journaled(), waits);
         }
+        ObjectNode forwarded = ((ObjectNode) request).deepCopy();
+        forwarded.remove("step");
         if (!step.tracked() || !steps.journaling()) {
-            return engine.call(attemptId, request, deadlineNanos);
+            return engine.call(attemptId, forwarded, deadlineNanos);
         }
         long started = System.nanoTime();
-        ObjectNode forwarded = ((ObjectNode) request).deepCopy();
         List<StepRecord> pending = steps.takePending();
         forwarded.putObject("step").put("stepNo", step.stepNo()).set("pending", HostCallDispatcher.JSON.valueToTree(pending));
         ObjectNode reply;
