@@ -194,6 +194,8 @@ class DurableStepsTest {
         AttemptResult first = run(dir, live());
         assertThat(first.succeeded()).as(why(first)).isTrue();
         List<StepRecord> journal = journalOf(first);
+        System.out.println("live run journaled " + journal.size() + " steps: "
+                + journal.stream().map(s -> s.kind() + (s.kind().equals(StepRecord.RANDOM) ? s.request() : "")).toList());
         assertThat(journal).extracting(StepRecord::stepNo).containsExactlyElementsOf(
                 java.util.stream.IntStream.rangeClosed(1, journal.size()).boxed().toList());
         assertThat(journal).extracting(StepRecord::kind).contains(StepRecord.CLOCK, StepRecord.RANDOM);
@@ -387,6 +389,7 @@ class DurableStepsTest {
         assertThat(resumed.succeeded()).as(why(resumed)).isTrue();
         assertThat(resumed.replayedSteps()).isEqualTo(1);
         assertThat(resumed.steps()).extracting(StepRecord::kind).containsExactly(StepRecord.CLOCK);
+        assertThat(resumed.steps().get(0).stepNo()).isEqualTo(2);
         assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(30_000);
     }
 
