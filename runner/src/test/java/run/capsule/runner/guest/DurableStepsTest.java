@@ -148,8 +148,12 @@ class DurableStepsTest {
     }
 
     static AttemptResult run(Path dir, Durability durability) throws Exception {
+        return run(dir, durability, 60_000);
+    }
+
+    static AttemptResult run(Path dir, Durability durability, long timeoutMs) throws Exception {
         RunAttempt request = new RunAttempt("steps-" + attempts, Interpreter.PYTHON.moduleSha256(), guest.interpreter.toString(), "python",
-                List.of(), Map.of(), List.of(), 60_000, 1 << 20, false, 0, 4096, List.of("127.0.0.1:" + port),
+                List.of(), Map.of(), List.of(), timeoutMs, 1 << 20, false, 0, 4096, List.of("127.0.0.1:" + port),
                 new Program(Program.PYTHON, dir.toString(), "task.py", Program.RUN, "main", "{\"args\":[],\"kwargs\":{}}"))
                 .withDurability(durability);
         Path attemptDir = work.resolve("steps-attempt-" + attempts++);
@@ -391,6 +395,16 @@ class DurableStepsTest {
         assertThat(resumed.steps()).extracting(StepRecord::kind).containsExactly(StepRecord.CLOCK);
         assertThat(resumed.steps().get(0).stepNo()).isEqualTo(2);
         assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(30_000);
+    }
+
+    @Test
+    void aBlockingSleepEndsAtTheDeadlineAsATimeout() throws Exception {
+        AttemptResult result = run(source(SLEEPER.formatted("30")), new Durability(List.of(), true, 0), 3_000);
+
+        assertThat(result.errorType()).as(why(result)).isEqualTo("timeout");
+        assertThat(result.message()).isEqualTo("timed out after 3000 ms");
+        assertThat(result.durationMs()).isBetween(2_500L, 10_000L);
+        assertThat(result.steps()).isEmpty();
     }
 
     @Test
