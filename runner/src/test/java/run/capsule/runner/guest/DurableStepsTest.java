@@ -224,6 +224,26 @@ class DurableStepsTest {
     }
 
     @Test
+    void aSourceThatSeedsRandomItselfKeepsItsSequence() throws Exception {
+        Path dir = source("""
+                import random
+                from capsule import task
+
+                random.seed(42)
+
+                @task(name="main")
+                def main():
+                    return random.random()
+                """);
+        engine.reset();
+        AttemptResult result = run(dir, live());
+
+        assertThat(result.succeeded()).as(why(result)).isTrue();
+        assertThat(result.value()).isEqualTo("0.6394267984578837");
+        assertThat(journalOf(result)).isEmpty();
+    }
+
+    @Test
     void httpReplaySendsNoRequest() throws Exception {
         Path dir = source("""
                 import time
