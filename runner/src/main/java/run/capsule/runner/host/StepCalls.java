@@ -22,6 +22,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class StepCalls {
     static final String STEP_RECORD = "step.record";
+    /** The longest durable sleep: 366 days. */
+    static final long MAX_SLEEP_MS = 366L * 24 * 3600 * 1000;
 
     private final StepLog steps;
     private final EngineLink engine;
@@ -131,8 +133,8 @@ public final class StepCalls {
 
     ObjectNode sleep(JsonNode request) throws HostCallException {
         JsonNode seconds = request.path("seconds");
-        if (!seconds.isNumber() || seconds.asDouble() < 0 || !Double.isFinite(seconds.asDouble())) {
-            throw new HostCallException("bad_request", "\"seconds\" must be a number of seconds, at least 0");
+        if (!seconds.isNumber() || !(seconds.asDouble() >= 0 && seconds.asDouble() * 1000 <= MAX_SLEEP_MS)) {
+            throw new HostCallException("bad_request", "\"seconds\" must be a number of seconds from 0 to " + MAX_SLEEP_MS / 1000 + " (366 days)");
         }
         long ms = Math.round(seconds.asDouble() * 1000);
         String asked = json().put("ms", ms).toString();

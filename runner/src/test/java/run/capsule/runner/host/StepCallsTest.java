@@ -105,4 +105,15 @@ class StepCallsTest {
         assertThat(report.steps().stop().message()).contains("step 1 could not be journaled");
         assertThat(report.steps().leftover()).extracting(StepRecord::kind).containsExactly(StepRecord.SLEEP);
     }
+
+    @Test
+    void aSleepMustBeANumberOfSecondsWithinAYear() throws Exception {
+        HostCallDispatcher dispatcher = dispatcher(report(new Durability(List.of(), true, 1000)));
+
+        for (String seconds : List.of("-1", "1e300", "\"5\"", "40000000")) {
+            assertThat(call(dispatcher, "{\"op\":\"sleep\",\"seconds\":" + seconds + "}").path("error").path("type").asText())
+                    .as(seconds).isEqualTo("bad_request");
+        }
+        assertThat(sent).isEmpty();
+    }
 }
