@@ -279,6 +279,41 @@ class DurableStepsTest {
     }
 
     @Test
+    void aRunCutShortReplaysItsJournalThenContinuesLive() throws Exception {
+        Path dir = source("""
+                import time
+                from capsule import task, http
+
+                @task(name="main")
+                def main():
+                    before = time.time()
+                    body = http.get("http://127.0.0.1:%d/count").text
+                    after = time.time()
+                    return {"before": before, "body": body, "after": after}
+                """.formatted(port));
+        engine.reset();
+        int servedBefore = served.get();
+        AttemptResult first = run(dir, live());
+        assertThat(first.succeeded()).as(why(first)).isTrue();
+        List<StepRecord> written = List.copyOf(engine.journaled);
+        assertThat(written).extracting(StepRecord::stepNo).containsExactly(1, 2);
+
+        // The engine crashed after writing the http step and before the result: only steps 1 and 2 are journaled.
+        engine.reset();
+        AttemptResult again = run(dir, new Durability(written, true, 0));
+
+        assertThat(again.succeeded()).as(why(again)).isTrue();
+        assertThat(served.get()).isEqualTo(servedBefore + 1);
+        assertThat(again.replayedSteps()).isEqualTo(2);
+        assertThat(again.steps()).extracting(StepRecord::stepNo).containsExactly(3);
+        JsonNode a = JSON.readTree(first.value());
+        JsonNode b = JSON.readTree(again.value());
+        assertThat(b.get("before")).isEqualTo(a.get("before"));
+        assertThat(b.get("body")).isEqualTo(a.get("body"));
+        assertThat(b.get("after").asDouble()).isGreaterThan(a.get("after").asDouble());
+    }
+
+    @Test
     void childStepsAreJournaledByTheEngineAndReplayedWithoutStartingAgain() throws Exception {
         Path dir = source("""
                 import time
