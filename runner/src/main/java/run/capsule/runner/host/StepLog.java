@@ -45,7 +45,7 @@ public final class StepLog {
     }
 
     public StepLog(Durability durability, BooleanSupplier begun) {
-        this.journal = durability.steps();
+        this.journal = durability.steps().stream().sorted(java.util.Comparator.comparingInt(StepRecord::stepNo)).toList();
         this.journalSteps = durability.journalSteps();
         this.suspendAfterMs = durability.suspendAfterMs();
         this.begun = begun;
@@ -89,6 +89,9 @@ public final class StepLog {
             return new Step(stepNo, null, true);
         }
         StepRecord journaled = journal.get(stepNo - 1);
+        if (journaled.stepNo() != stepNo) {
+            throw halt(new Stop("internal_error", "the journal holds no step " + stepNo + " (its next is step " + journaled.stepNo() + ")", null));
+        }
         StepRecord now = new StepRecord(stepNo, kind, target, request, null, null, 0);
         if (!same(journaled, now)) {
             String message = "the task diverged from its journal at step " + stepNo + ": journaled " + journaled.describe()

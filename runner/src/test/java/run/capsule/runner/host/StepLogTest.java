@@ -77,4 +77,15 @@ class StepLogTest {
         on.restore(taken);
         assertThat(on.leftover()).extracting(StepRecord::stepNo).containsExactly(1, 2, 3);
     }
+
+    @Test
+    void theJournalIsReadInStepOrderAndAGapIsAnError() throws Exception {
+        StepLog unordered = new StepLog(new Durability(List.of(clock(2, 6), clock(1, 5)), true, 0), () -> true);
+        assertThat(unordered.ask(StepRecord.CLOCK, "realtime", "{}").journaled().outcome()).isEqualTo("{\"ns\":5}");
+
+        StepLog gap = new StepLog(new Durability(List.of(clock(1, 5), clock(3, 7)), true, 0), () -> true);
+        gap.ask(StepRecord.CLOCK, "realtime", "{}");
+        assertThatThrownBy(() -> gap.ask(StepRecord.CLOCK, "realtime", "{}")).hasMessageContaining("no step 2");
+        assertThat(gap.verdict(null).errorType()).isEqualTo("internal_error");
+    }
 }
