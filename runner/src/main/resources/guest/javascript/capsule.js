@@ -160,6 +160,11 @@ export function fetch(url, init = {}) {
 }
 
 /** The text of a file in a granted directory (allowedFiles), by its path inside the sandbox. */
+/** A durable sleep (docs/steps.md): a long one suspends the task, which resumes by replay when the time comes. */
+export function sleep(seconds) {
+  hostCall("sleep", { seconds });
+}
+
 export function readFile(path) {
   return hostCall("file.read", { path: String(path) }).text;
 }

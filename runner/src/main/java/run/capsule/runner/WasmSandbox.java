@@ -32,6 +32,9 @@ import run.capsule.runner.host.WasiChannel;
 import run.capsule.runner.host.HostCalls;
 import run.capsule.runner.host.HostRequestLog;
 import run.capsule.runner.host.GuestReport;
+import run.capsule.runner.host.HostCallException;
+import run.capsule.runner.host.StepLog;
+import run.capsule.runner.host.WasiSteps;
 import run.capsule.runner.wasm.HostCallImport;
 import run.capsule.runner.wasm.InvalidModuleException;
 import run.capsule.runner.wasm.PollForwarder;
@@ -66,6 +69,15 @@ public final class WasmSandbox implements AutoCloseable {
     static final long TICK_MS = 10;
     /** The exit code a host function throws when the attempt's deadline came while it blocked; WASI exits stop at 125. */
     static final int DEADLINE_EXIT = 0x7ca9_5e1d;
+    /** The exit code a host function throws when a step stops the guest (nondeterminism, suspended): see {@link StepLog#stop()}. */
+    static final int STEP_EXIT = 0x7ca9_57e9;
+    private static final FuncType CLOCK_TIME_GET_TYPE = new FuncType(
+            new Val.Type[] {Val.Type.I32, Val.Type.I64, Val.Type.I32}, new Val.Type[] {Val.Type.I32});
+    private static final FuncType RANDOM_GET_TYPE = new FuncType(
+            new Val.Type[] {Val.Type.I32, Val.Type.I32}, new Val.Type[] {Val.Type.I32});
+    private static final List<WasiForwarder.Function> STEP_FUNCTIONS = List.of(
+            new WasiForwarder.Function("clock_time_get", List.of(WasiForwarder.I32, WasiForwarder.I64, WasiForwarder.I32)),
+            new WasiForwarder.Function("random_get", List.of(WasiForwarder.I32, WasiForwarder.I32)));
     private static final int COMPILED_MODULES_KEPT = 16;
     private static final long NO_DEADLINE_TICKS = Long.MAX_VALUE / 4;
     private static final FuncType POLL_ONEOFF_TYPE = new FuncType(
@@ -97,6 +109,7 @@ public final class WasmSandbox implements AutoCloseable {
     private final Module pollForwarder;
     private final Module channelForwarder;
     private final Module quickJsStubs;
+    private final Module stepForwarder;
     private final Thread ticker;
     private final InstrumentedModules instrumented;
     private final Instrumentation instrumentation;
@@ -128,6 +141,7 @@ public final class WasmSandbox implements AutoCloseable {
         this.pollForwarder = Module.fromBinary(compileEngine, PollForwarder.module());
         this.channelForwarder = Module.fromBinary(compileEngine, WasiForwarder.module(CHANNEL_FUNCTIONS));
         this.quickJsStubs = Module.fromBinary(compileEngine, QuickJsStubs.module());
+        this.stepForwarder = Module.fromBinary(compileEngine, WasiForwarder.module(STEP_FUNCTIONS));
         this.ticker = new Thread(this::tick, "capsule-epoch-ticker");
         this.ticker.setDaemon(true);
         this.ticker.start();
@@ -270,7 +284,9 @@ public final class WasmSandbox implements AutoCloseable {
         Store<Void> store = new Store<>(null, engine, wasi);
         GuestHost host = new GuestHost(store);
         HostRequestLog hostRequests = new HostRequestLog();
-        GuestReport report = new GuestReport();
+        GuestReport report = new GuestReport(request.durability());
+        host.steps = report.steps();
+        boolean takesSteps = request.program() != null && report.steps().enabled();
         if (channelDirFd >= 0) {
             host.channel = new WasiChannel(channelDirFd, bytes -> host.dispatcher.dispatch(bytes));
         }
@@ -282,6 +298,7 @@ public final class WasmSandbox implements AutoCloseable {
             List<Extern> externs = new ArrayList<>();
             boolean importsPoll = false;
             boolean importsChannel = false;
+            boolean importsSteps = false;
             for (ImportType imp : module.module().imports()) {
                 if (js != null && imp.module().equals(QuickJs.IMPORT_MODULE)) {
                     Optional<Func> func = js.importFunc(store, imp.name(), owned);
@@ -305,6 +322,14 @@ public final class WasmSandbox implements AutoCloseable {
                     owned.add(channelCall);
                     externs.add(Extern.fromFunc(channelCall));
                     importsChannel = true;
+                    continue;
+                }
+                if (takesSteps && imp.module().equals(WasiPreview1.MODULE) && (imp.name().equals("clock_time_get") || imp.name().equals("random_get"))) {
+                    boolean clock = imp.name().equals("clock_time_get");
+                    Func step = clock ? new Func(store, CLOCK_TIME_GET_TYPE, host::clockTimeGet) : new Func(store, RANDOM_GET_TYPE, host::randomGet);
+                    owned.add(step);
+                    externs.add(Extern.fromFunc(step));
+                    importsSteps = true;
                     continue;
                 }
                 if (imp.module().equals(WasiPreview1.MODULE) && imp.name().equals(PollForwarder.FUNCTION)) {
@@ -351,13 +376,17 @@ public final class WasmSandbox implements AutoCloseable {
             if (importsChannel && memory.isPresent()) {
                 host.channelForward = channelForwarders(store, memory.get(), owned);
             }
+            if (importsSteps && memory.isPresent()) {
+                host.stepForward = stepForwarders(store, memory.get(), owned);
+                host.wasiSteps = new WasiSteps(report.steps());
+            }
             Optional<Func> fuelSetter = exportedFunc(instance, store, module.exports().fuelSetter(), owned);
             Optional<Func> fuelGetter = exportedFunc(instance, store, module.exports().fuelGetter(), owned);
             Optional<Func> growthFlag = exportedFunc(instance, store, module.exports().growthRefusedFlag(), owned);
 
             store.setEpochDeadline(request.timeoutMs() > 0 ? request.timeoutMs() / TICK_MS + 1 : NO_DEADLINE_TICKS);
             long deadline = System.nanoTime() + (request.timeoutMs() > 0 ? request.timeoutMs() * 1_000_000 : Long.MAX_VALUE / 4);
-            host.clock = new ClockPoll(monotonicOrigin, deadline);
+            host.clock = new ClockPoll(monotonicOrigin, deadline, report.steps()::replaying);
             host.dispatcher = hostCalls.dispatcherFor(request, deadline, hostRequests, report);
             host.hostCalls = new HostCallExchange(host.dispatcher);
             // A JavaScript task's budget starts after the interpreter's own start-up, which is the same for every task.
@@ -395,7 +424,7 @@ public final class WasmSandbox implements AutoCloseable {
             } catch (GuestFailure e) {
                 outcome.guestFailure = e.getMessage();
             } catch (WasmFunctionError.I32ExitError e) {
-                outcome.exitCode = host.deadlineHit ? null : e.exitCode();
+                outcome.exitCode = host.deadlineHit || host.stepStopped ? null : e.exitCode();
             } catch (WasmFunctionError.TrapError e) {
                 outcome.trap = e.trap();
             } catch (WasmtimeException e) {
@@ -425,13 +454,19 @@ public final class WasmSandbox implements AutoCloseable {
         }
         outcome.classify(request.timeoutMs(), budget, memoryLimitPages);
         outcome.apply(report);
+        StepLog.Stop stop = report.steps().verdict(outcome.errorType);
+        if (stop != null) {
+            outcome.errorType = stop.errorType();
+            outcome.message = stop.message();
+        }
         try {
             OutputFile.Captured out = stdout.read(request.outputLimitBytes());
             OutputFile.Captured err = stderr.read(request.outputLimitBytes());
             return new AttemptResult(request.attemptId(), outcome.exitCode, outcome.trapName(), outcome.errorType, outcome.message,
                     out.text(), out.truncated(), err.text(), err.truncated(), elapsedMs(started), outcome.ramUsed,
                     instrumentation == Instrumentation.FULL ? outcome.fuelConsumed : null, false, hostRequests.requests(),
-                    outcome.errorType == null ? report.valueJson() : null, report.traceback());
+                    outcome.errorType == null ? report.valueJson() : null, report.traceback(), report.steps().leftover(),
+                    report.steps().replayed(), stop == null ? null : stop.resumeAtEpochMs());
         } catch (IOException e) {
             return failure(request, "internal_error", "cannot read guest output: " + e.getMessage(), started);
         }
@@ -531,7 +566,11 @@ public final class WasmSandbox implements AutoCloseable {
         Memory memory;
         Func forward;
         ClockPoll clock;
+        StepLog steps;
+        WasiSteps wasiSteps;
+        Map<String, Func> stepForward = Map.of();
         volatile boolean deadlineHit;
+        volatile boolean stepStopped;
 
         GuestHost(Store<Void> store) {
             this.store = store;
@@ -558,11 +597,76 @@ public final class WasmSandbox implements AutoCloseable {
             } catch (RuntimeException e) {
                 errno = OptionalInt.of(ERRNO_FAULT);
             }
+            stopIfAsked();
             if (errno.isPresent()) {
                 results[0] = Val.fromI32(errno.getAsInt());
                 return;
             }
             Func forward = channelForward.get(name);
+            results[0] = forward == null ? Val.fromI32(ERRNO_NOSYS) : forward.call(store, params)[0];
+        }
+
+        /** Ends the guest at once when a step asked for it (docs/steps.md): a host call cannot return then. */
+        private void stopIfAsked() {
+            StepLog.Stop stop = steps == null ? null : steps.stop();
+            if (stop == null) {
+                return;
+            }
+            if (stop.errorType().equals(StepLog.Stop.TIMEOUT)) {
+                deadlineHit = true;
+                throw new WasmFunctionError.I32ExitError(DEADLINE_EXIT);
+            }
+            stepStopped = true;
+            throw new WasmFunctionError.I32ExitError(STEP_EXIT);
+        }
+
+        /** WASI {@code clock_time_get}: the realtime clock is a step once the task's function began; anything else is WASI's. */
+        void clockTimeGet(io.github.kawamuray.wasmtime.Caller<Void> caller, Val[] params, Val[] results) {
+            if (params[0].i32() == 0 && memory != null && wasiSteps != null && steps.tracks()) {
+                int errno;
+                try {
+                    long ns = wasiSteps.realtimeNanos();
+                    java.nio.ByteBuffer mem = memory.buffer(store).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                    long at = Integer.toUnsignedLong(params[2].i32());
+                    if (at + 8 > mem.capacity()) {
+                        errno = ERRNO_FAULT;
+                    } else {
+                        mem.putLong((int) at, ns);
+                        errno = 0;
+                    }
+                } catch (HostCallException e) {
+                    errno = ERRNO_FAULT;
+                }
+                stopIfAsked();
+                results[0] = Val.fromI32(errno);
+                return;
+            }
+            Func forward = stepForward.get("clock_time_get");
+            results[0] = forward == null ? Val.fromI32(ERRNO_NOSYS) : forward.call(store, params)[0];
+        }
+
+        /** WASI {@code random_get}: a step once the task's function began; before, WASI's own. */
+        void randomGet(io.github.kawamuray.wasmtime.Caller<Void> caller, Val[] params, Val[] results) {
+            if (memory != null && wasiSteps != null && steps.tracks()) {
+                int errno;
+                try {
+                    java.nio.ByteBuffer mem = memory.buffer(store);
+                    long at = Integer.toUnsignedLong(params[0].i32());
+                    long length = Integer.toUnsignedLong(params[1].i32());
+                    if (at + length > mem.capacity()) {
+                        errno = ERRNO_FAULT;
+                    } else {
+                        mem.put((int) at, wasiSteps.randomBytes((int) length));
+                        errno = 0;
+                    }
+                } catch (HostCallException e) {
+                    errno = ERRNO_FAULT;
+                }
+                stopIfAsked();
+                results[0] = Val.fromI32(errno);
+                return;
+            }
+            Func forward = stepForward.get("random_get");
             results[0] = forward == null ? Val.fromI32(ERRNO_NOSYS) : forward.call(store, params)[0];
         }
 
@@ -577,6 +681,7 @@ public final class WasmSandbox implements AutoCloseable {
             } catch (RuntimeException e) {
                 length = HostCallExchange.BAD_MEMORY;
             }
+            stopIfAsked();
             results[0] = Val.fromI32(length);
         }
 
@@ -1066,6 +1171,26 @@ public final class WasmSandbox implements AutoCloseable {
         return forwards;
     }
 
+    /** The forwarding module of the step takeovers bound to this guest's memory: WASI's own clock_time_get and random_get. */
+    private Map<String, Func> stepForwarders(Store<Void> store, Memory memory, List<Disposable> owned) {
+        List<Extern> imports = new ArrayList<>();
+        for (WasiForwarder.Function function : STEP_FUNCTIONS) {
+            Extern wasiFunction = linker.get(store, WasiPreview1.MODULE, function.name()).orElseThrow();
+            own(owned, wasiFunction);
+            imports.add(wasiFunction);
+        }
+        imports.add(Extern.fromMemory(memory));
+        Instance instance = new Instance(store, stepForwarder, imports);
+        owned.add(instance);
+        Map<String, Func> forwards = new java.util.HashMap<>();
+        for (WasiForwarder.Function function : STEP_FUNCTIONS) {
+            Func func = instance.getFunc(store, function.name()).orElseThrow();
+            owned.add(func);
+            forwards.put(function.name(), func);
+        }
+        return forwards;
+    }
+
     /** An instance of the forwarding module bound to this guest's memory: its export calls WASI's own poll_oneoff. */
     private Func forwarder(Store<Void> store, Memory memory, List<Disposable> owned) {
         Extern wasiPoll = linker.get(store, WasiPreview1.MODULE, PollForwarder.FUNCTION).orElseThrow();
@@ -1380,6 +1505,7 @@ public final class WasmSandbox implements AutoCloseable {
         pollForwarder.dispose();
         channelForwarder.dispose();
         quickJsStubs.dispose();
+        stepForwarder.dispose();
         linker.dispose();
         compileEngine.dispose();
         handleSource.dispose();

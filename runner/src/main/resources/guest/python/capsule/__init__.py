@@ -1,7 +1,7 @@
 """Capsule's guest library for Python tasks (docs/languages.md)."""
 from capsule._host import HostError, call as _call
 
-__all__ = ['task', 'call', 'gather', 'args', 'HostError', 'TaskCallError', 'Task', 'Handle']
+__all__ = ['task', 'call', 'gather', 'args', 'sleep', 'HostError', 'TaskCallError', 'Task', 'Handle']
 
 _OPTIONS = ('name', 'compute', 'ram', 'timeout', 'max_retries', 'allowed_files', 'allowed_hosts', 'env_variables')
 _tasks = {}
@@ -109,6 +109,13 @@ def gather(*handles):
         for h in waiting:
             h._envelope = results[h.id]
     return [h._envelope for h in handles]
+
+
+def sleep(seconds):
+    """Sleeps durably (docs/steps.md): a long sleep ends the attempt and the task resumes, by replay, when it is over."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+        raise ValueError('sleep needs a number of seconds, at least 0')
+    _call({'op': 'sleep', 'seconds': seconds})
 
 
 def args():

@@ -88,13 +88,78 @@ def describe():
     return {'tasks': {name: dict(t.options) for name, t in capsule._tasks.items()}}
 
 
-def run(file, name, args, kwargs):
+def run(file, name, args, kwargs, durable):
     t = capsule._tasks.get(name)
     if t is None:
         raise Failure('UnknownTask', 'no task named "%s" in %s; its tasks: %s'
                       % (name, file, ', '.join(sorted(capsule._tasks)) or 'none'))
     capsule._entry_args[:] = args
+    _host.call({'op': 'begin'})
+    if durable:
+        reseed_random()
     return t.fn(*args, **kwargs)
+
+
+_random_seed = None
+_random_seeded_by_source = False
+
+
+class _RandomWatch:
+    """A durable task's random readings are steps only from ``begin`` on (docs/steps.md), but ``random`` seeds
+    itself when the source imports it, before ``begin``. This finder hands out ``random`` with a loader that notes
+    whether the source then seeds it itself."""
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name != 'random':
+            return None
+        sys.meta_path.remove(cls)
+        for finder in sys.meta_path:
+            find = getattr(finder, 'find_spec', None)
+            spec = find(name, path, target) if find is not None else None
+            if spec is not None:
+                if spec.loader is not None:
+                    spec.loader = _RandomLoader(spec.loader)
+                return spec
+        return None
+
+
+class _RandomLoader:
+    def __init__(self, loader):
+        self.loader = loader
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        global _random_seed
+        self.loader.exec_module(module)
+        _random_seed = module.seed
+
+        def seed(*args, **kwargs):
+            global _random_seeded_by_source
+            _random_seeded_by_source = True
+            return _random_seed(*args, **kwargs)
+
+        seed.__doc__ = _random_seed.__doc__
+        module.seed = seed
+
+
+def watch_random():
+    if 'random' not in sys.modules:
+        sys.meta_path.insert(0, _RandomWatch)
+
+
+def reseed_random():
+    """Seeds ``random`` again right after ``begin`` (one journaled step of 32 bytes), if the source imported it and
+    did not seed it itself."""
+    if _RandomWatch in sys.meta_path:
+        sys.meta_path.remove(_RandomWatch)
+    if _random_seed is not None and not _random_seeded_by_source:
+        import os
+        _random_seed(int.from_bytes(os.urandom(32), 'big'))
+
+
 
 
 def report_value(what, value):
@@ -161,14 +226,17 @@ def main():
     invocation = _host.call({'op': 'invocation'})
     file = invocation.get('file') or ''
     task = invocation.get('task') or 'main'
+    durable = bool(invocation.get('durable')) and invocation.get('mode') != 'describe'
     try:
+        if durable:
+            watch_random()
         load(file)
         if 'main' not in capsule._tasks:
             raise no_main(file)
         if invocation.get('mode') == 'describe':
             report_value('the tasks\' options', describe())
         else:
-            report_value('the result of task ' + task, run(file, task, invocation.get('args') or [], invocation.get('kwargs') or {}))
+            report_value('the result of task ' + task, run(file, task, invocation.get('args') or [], invocation.get('kwargs') or {}, durable))
         return 0
     except Failure as e:
         report_error(e.type, e.message)

@@ -94,4 +94,19 @@ class ClockPollTest {
 
         assertThat(poll(new ClockPoll(now, now + 5_000 * MS), 2)).isEmpty();
     }
+
+    @Test
+    void whileJournaledStepsRemainEveryClockFiresAtOnceEvenPastTheDeadline() {
+        clock(0, 1, 1, 20_000 * MS, false);
+        clock(1, 2, 0, 30_000 * MS, false);
+        long started = System.nanoTime();
+
+        OptionalInt errno = poll(new ClockPoll(started, started + 100 * MS, () -> true), 2);
+
+        assertThat(errno).hasValue(ClockPoll.SUCCESS);
+        assertThat(System.nanoTime() - started).isLessThan(100 * MS);
+        assertThat(memory.getInt(2048)).isEqualTo(2);
+        assertThat(memory.getLong(1024)).isEqualTo(1);
+        assertThat(memory.getLong(1024 + 32)).isEqualTo(2);
+    }
 }

@@ -1,6 +1,7 @@
 package run.capsule.runner.host;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import run.capsule.runner.protocol.Durability;
 
 /**
  * What a Python or JavaScript guest reported through the {@code result} op during one attempt: the JSON value its
@@ -14,6 +15,21 @@ public final class GuestReport {
     private volatile String traceback;
     private volatile boolean invoked;
     private volatile Runnable onFirstInvocation = () -> { };
+    private final StepLog steps;
+
+    public GuestReport() {
+        this(Durability.NONE);
+    }
+
+    /** A report for an attempt of a journaled task: its steps count from the guest library's {@code begin}. */
+    public GuestReport(Durability durability) {
+        this.steps = new StepLog(durability, () -> invoked);
+    }
+
+    /** The attempt's steps (docs/steps.md). */
+    public StepLog steps() {
+        return steps;
+    }
 
     /** Runs once, when the guest library first says {@code begin}: the task's own code starts. */
     public void onFirstInvocation(Runnable hook) {

@@ -8,20 +8,27 @@ import java.util.Map;
 
 /**
  * Makes the host-call dispatcher for one attempt, from its grants and deadline; network requests go to {@code log},
- * what a Python or JavaScript guest reports goes to {@code report}.
+ * what a Python or JavaScript guest reports goes to {@code report}; the ops that are steps (docs/steps.md) are
+ * journaled and replayed through {@code report.steps()}.
  */
 @FunctionalInterface
 public interface HostCalls {
     HostCallDispatcher dispatcherFor(RunAttempt request, long deadlineNanos, HostRequestLog log, GuestReport report);
 
-    /** {@code echo}, {@code invocation}, {@code result} and the {@code file.*} ops on the attempt's mounts: no op that reaches outside the runner or its grants. */
-    HostCalls BASIC = (request, deadlineNanos, log, report) -> new HostCallDispatcher(local(request, report), request.attemptId(), EngineLink.NONE, deadlineNanos);
+    /** {@code echo}, {@code invocation}, {@code begin}, {@code result}, {@code env}, the {@code file.*} ops on the attempt's mounts and
+     * journaled steps: no op that reaches outside the runner or its grants. */
+    HostCalls BASIC = (request, deadlineNanos, log, report) -> {
+        Map<String, HostCallDispatcher.Operation> operations = local(request, report);
+        StepCalls.install(operations, report.steps(), EngineLink.NONE, request.attemptId(), deadlineNanos);
+        return new HostCallDispatcher(operations, request.attemptId(), EngineLink.NONE, deadlineNanos);
+    };
 
     /** As {@link #BASIC} plus {@code http} through {@code client} within the attempt's allowed hosts, and the engine's ops. */
     static HostCalls withHttp(HttpClient client, HttpGateway.Resolver resolver, EngineLink engine) {
         return (request, deadlineNanos, log, report) -> {
             Map<String, HostCallDispatcher.Operation> operations = local(request, report);
             operations.put("http", new HttpGateway(client, resolver, new HostGrants(request.allowedHosts()), deadlineNanos, log));
+            StepCalls.install(operations, report.steps(), engine, request.attemptId(), deadlineNanos);
             return new HostCallDispatcher(operations, request.attemptId(), engine, deadlineNanos);
         };
     }

@@ -32,6 +32,7 @@ final class ProgramCalls {
             reply.put("mode", program.mode());
             reply.put("file", program.file());
             reply.put("task", program.task());
+            reply.put("durable", report.steps().enabled());
             JsonNode input;
             try {
                 input = program.input() == null ? HostCallDispatcher.JSON.createObjectNode() : HostCallDispatcher.JSON.readTree(program.input());

@@ -1,0 +1,242 @@
+package run.capsule.runner.host;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import run.capsule.runner.protocol.StepRecord;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The host-call ops that are steps (docs/steps.md): {@code http}, {@code task.start} and {@code task.call}
+ * ({@code child}), and the runner's {@code sleep}. Each is answered from the journal while it replays, and
+ * executed and journaled when live; when the attempt tracks no steps they behave as before.
+ */
+public final class StepCalls {
+    static final String STEP_RECORD = "step.record";
+    /** The longest durable sleep: 366 days. */
+    static final long MAX_SLEEP_MS = 366L * 24 * 3600 * 1000;
+
+    private final StepLog steps;
+    private final EngineLink engine;
+    private final String attemptId;
+    private final long deadlineNanos;
+
+    StepCalls(StepLog steps, EngineLink engine, String attemptId, long deadlineNanos) {
+        this.steps = steps;
+        this.engine = engine;
+        this.attemptId = attemptId;
+        this.deadlineNanos = deadlineNanos;
+    }
+
+    /** Wraps {@code http} (when granted) and adds the child-task ops and {@code sleep} to {@code operations}. */
+    static void install(Map<String, HostCallDispatcher.Operation> operations, StepLog steps, EngineLink engine, String attemptId,
+                        long deadlineNanos) {
+        StepCalls calls = new StepCalls(steps, engine, attemptId, deadlineNanos);
+        HostCallDispatcher.Operation http = operations.get("http");
+        if (http != null) {
+            operations.put("http", request -> calls.http(http, request));
+        }
+        operations.put("task.start", request -> calls.child(request, false));
+        operations.put("task.call", request -> calls.child(request, true));
+        operations.put("sleep", calls::sleep);
+    }
+
+    ObjectNode http(HostCallDispatcher.Operation gateway, JsonNode request) throws HostCallException {
+        String method = request.path("method").asText("GET").toUpperCase(java.util.Locale.ROOT);
+        String url = request.path("url").asText("");
+        ObjectNode asked = json().put("method", method).put("url", url)
+                .put("body_sha256", sha256(request.path("body").isTextual() ? request.get("body").asText() : ""));
+        String target = method + " " + url;
+        StepLog.Step step = steps.ask(StepRecord.HTTP, target, asked.toString());
+        if (step.replayed()) {
+            return outcome(step.journaled());
+        }
+        long started = System.nanoTime();
+        ObjectNode reply;
+        try {
+            reply = gateway.handle(request);
+        } catch (HostCallException e) {
+            reply = HostCallDispatcher.error(e.type(), e.getMessage());
+        }
+        if (step.tracked() && steps.journaling()) {
+            record(new StepRecord(step.stepNo(), StepRecord.HTTP, target, asked.toString(), reply.toString(), null, elapsedMs(started)));
+        }
+        return reply;
+    }
+
+    ObjectNode child(JsonNode request, boolean waits) throws HostCallException {
+        String task = request.path("task").asText("");
+        ObjectNode asked = json();
+        asked.set("args", request.path("args").isArray() ? request.get("args") : HostCallDispatcher.JSON.createArrayNode());
+        asked.set("kwargs", request.path("kwargs").isObject() ? request.get("kwargs") : json());
+        StepLog.Step step = steps.ask(StepRecord.CHILD, task, asked.toString());
+        if (step.replayed()) {
+            return replayChild(step.journaled(), waits);
+        }
+        ObjectNode forwarded = ((ObjectNode) request).deepCopy();
+        forwarded.remove("step");
+        if (!step.tracked() || !steps.journaling()) {
+            return engine.call(attemptId, forwarded, deadlineNanos);
+        }
+        long started = System.nanoTime();
+        List<StepRecord> pending = steps.takePending();
+        forwarded.putObject("step").put("stepNo", step.stepNo()).set("pending", HostCallDispatcher.JSON.valueToTree(pending));
+        ObjectNode reply;
+        try {
+            reply = engine.call(attemptId, forwarded, deadlineNanos);
+        } catch (HostCallException e) {
+            reply = HostCallDispatcher.error(e.type(), e.getMessage());
+        }
+        if (reply.has("error")) {
+            // No child was created, so the engine journaled nothing: the refusal is this step's outcome.
+            steps.restore(pending);
+            steps.buffer(new StepRecord(step.stepNo(), StepRecord.CHILD, task, asked.toString(), reply.toString(), null, elapsedMs(started)));
+        }
+        return reply;
+    }
+
+    private ObjectNode replayChild(StepRecord journaled, boolean waits) throws HostCallException {
+        ObjectNode outcome = outcome(journaled);
+        if (outcome.has("error")) {
+            return outcome;
+        }
+        String childId = journaled.childId() != null ? journaled.childId() : outcome.path("id").asText(null);
+        if (childId == null) {
+            throw new HostCallException("internal_error", "journaled step " + journaled.stepNo() + " names no child task");
+        }
+        if (!waits) {
+            return json().put("id", childId);
+        }
+        ObjectNode wait = json().put("op", "task.wait").put("any", false);
+        wait.putArray("ids").add(childId);
+        ObjectNode reply = engine.call(attemptId, wait, deadlineNanos);
+        if (reply.has("error")) {
+            return reply;
+        }
+        JsonNode envelope = reply.path("results").get(childId);
+        if (envelope == null) {
+            throw new HostCallException("internal_error", "the engine did not answer for child task " + childId);
+        }
+        ObjectNode answer = json();
+        answer.set("envelope", envelope);
+        return answer.put("id", childId);
+    }
+
+    ObjectNode sleep(JsonNode request) throws HostCallException {
+        JsonNode seconds = request.path("seconds");
+        if (!seconds.isNumber() || !(seconds.asDouble() >= 0 && seconds.asDouble() * 1000 <= MAX_SLEEP_MS)) {
+            throw new HostCallException("bad_request", "\"seconds\" must be a number of seconds from 0 to " + MAX_SLEEP_MS / 1000 + " (366 days)");
+        }
+        long ms = Math.round(seconds.asDouble() * 1000);
+        String asked = json().put("ms", ms).toString();
+        StepLog.Step step = steps.ask(StepRecord.SLEEP, "sleep", asked);
+        long suspendAfter = steps.suspendAfterMs();
+        if (step.replayed()) {
+            long until = outcome(step.journaled()).path("until_ms").asLong();
+            long remaining = until - System.currentTimeMillis();
+            if (remaining > 0 && suspendAfter > 0 && remaining > suspendAfter) {
+                throw suspend(until, remaining);
+            }
+            blockUntil(until);
+            return json().put("until_ms", until);
+        }
+        long started = System.nanoTime();
+        long until = System.currentTimeMillis() + ms;
+        ObjectNode outcome = json().put("until_ms", until);
+        boolean journaled = step.tracked() && steps.journaling();
+        if (journaled && suspendAfter > 0 && ms > suspendAfter) {
+            record(new StepRecord(step.stepNo(), StepRecord.SLEEP, "sleep", asked, outcome.toString(), null, 0));
+            throw suspend(until, ms);
+        }
+        blockUntil(until);
+        if (journaled) {
+            steps.buffer(new StepRecord(step.stepNo(), StepRecord.SLEEP, "sleep", asked, outcome.toString(), null, elapsedMs(started)));
+        }
+        return outcome;
+    }
+
+    private HostCallException suspend(long until, long ms) {
+        return steps.halt(new StepLog.Stop(StepLog.Stop.SUSPENDED,
+                "suspended until " + Instant.ofEpochMilli(until) + " (a sleep of " + ms + " ms)", until));
+    }
+
+    /** Sleeps until the epoch time {@code untilMs}, never past the attempt's deadline (then the guest is stopped as timed out). */
+    private void blockUntil(long untilMs) throws HostCallException {
+        long remainingMs = untilMs - System.currentTimeMillis();
+        if (remainingMs <= 0) {
+            return;
+        }
+        long wake = System.nanoTime() + remainingMs * 1_000_000;
+        boolean deadlineFirst = wake - deadlineNanos > 0;
+        long end = deadlineFirst ? deadlineNanos : wake;
+        long left;
+        while ((left = end - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(left);
+            if (Thread.interrupted()) {
+                deadlineFirst = true;
+                break;
+            }
+        }
+        if (deadlineFirst) {
+            throw steps.halt(new StepLog.Stop(StepLog.Stop.TIMEOUT, "the attempt's deadline came during a sleep", null));
+        }
+    }
+
+    /** Sends the buffered steps and {@code step} to the engine before the guest sees the step's outcome. */
+    private void record(StepRecord step) throws HostCallException {
+        List<StepRecord> batch = new ArrayList<>(steps.takePending());
+        batch.add(step);
+        ObjectNode call = json().put("op", STEP_RECORD);
+        call.set("steps", HostCallDispatcher.JSON.valueToTree(batch));
+        String failure;
+        try {
+            ObjectNode reply = engine.call(attemptId, call, deadlineNanos);
+            if (!reply.has("error")) {
+                return;
+            }
+            failure = reply.path("error").path("message").asText("the engine refused it");
+        } catch (HostCallException e) {
+            failure = e.getMessage();
+        }
+        steps.restore(batch);
+        String type = System.nanoTime() - deadlineNanos >= 0 ? StepLog.Stop.TIMEOUT : "internal_error";
+        throw steps.halt(new StepLog.Stop(type, "step " + step.stepNo() + " could not be journaled: " + failure, null));
+    }
+
+    private static ObjectNode outcome(StepRecord journaled) throws HostCallException {
+        try {
+            JsonNode node = HostCallDispatcher.JSON.readTree(journaled.outcome());
+            if (node instanceof ObjectNode object) {
+                return object;
+            }
+        } catch (IOException e) {
+            // reported below
+        }
+        throw new HostCallException("internal_error", "journaled step " + journaled.stepNo() + " has no valid outcome");
+    }
+
+    static ObjectNode json() {
+        return HostCallDispatcher.JSON.createObjectNode();
+    }
+
+    static long elapsedMs(long startedNanos) {
+        return (System.nanoTime() - startedNanos) / 1_000_000;
+    }
+
+    static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,179 @@
+package run.capsule.runner.host;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import run.capsule.runner.protocol.Durability;
+import run.capsule.runner.protocol.StepRecord;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The steps of one attempt (docs/steps.md): numbers the steps the guest makes once its function began, answers
+ * them from the journal while journaled steps remain, and keeps the live steps not yet sent to the engine.
+ * Decides nothing about how a step is executed; {@link StepCalls} and the sandbox's WASI takeovers do.
+ * Used by the guest's thread only, apart from {@link #stop()} being read after the guest ended.
+ */
+public final class StepLog {
+    private final List<StepRecord> journal;
+    private final boolean journalSteps;
+    private final long suspendAfterMs;
+    private final BooleanSupplier begun;
+    private final List<StepRecord> pending = new ArrayList<>();
+    private int asked;
+    private int replayed;
+    private volatile Stop stop;
+
+    /** Why the guest was stopped from inside a step: the attempt ends with {@code errorType}. */
+    public record Stop(String errorType, String message, Long resumeAtEpochMs) {
+        public static final String NONDETERMINISM = "nondeterminism";
+        public static final String SUSPENDED = "suspended";
+        public static final String TIMEOUT = "timeout";
+    }
+
+    /**
+     * A step the guest asks for: its number, and the journaled record answering it (null: live). {@code tracked}
+     * false means it is no step at all (the function has not begun, or nothing is journaled nor replayed).
+     */
+    public record Step(int stepNo, StepRecord journaled, boolean tracked) {
+        static final Step UNTRACKED = new Step(0, null, false);
+
+        public boolean replayed() {
+            return journaled != null;
+        }
+    }
+
+    public StepLog(Durability durability, BooleanSupplier begun) {
+        this.journal = durability.steps().stream().sorted(java.util.Comparator.comparingInt(StepRecord::stepNo)).toList();
+        this.journalSteps = durability.journalSteps();
+        this.suspendAfterMs = durability.suspendAfterMs();
+        this.begun = begun;
+    }
+
+    /** Whether clock and random readings may become steps in this attempt (the sandbox takes them over only then). */
+    public boolean enabled() {
+        return journalSteps || !journal.isEmpty();
+    }
+
+    public boolean journaling() {
+        return journalSteps;
+    }
+
+    public long suspendAfterMs() {
+        return suspendAfterMs;
+    }
+
+    /** Journaled steps remain to be answered: the time they took has already passed, sleeps return at once. */
+    public boolean replaying() {
+        return asked < journal.size();
+    }
+
+    /** Whether the guest's next call of this kind would be a step (it is journaled or replayed). */
+    public boolean tracks() {
+        return begun.getAsBoolean() && (replaying() || journalSteps);
+    }
+
+    /**
+     * Numbers the step the guest asks for. While journaled steps remain, compares it with the journaled one: the
+     * same request is answered from the journal; anything else stops the guest as {@code nondeterminism}.
+     *
+     * @throws HostCallException with type {@code nondeterminism} after recording the {@link #stop()}
+     */
+    public Step ask(String kind, String target, String request) throws HostCallException {
+        if (!tracks()) {
+            return Step.UNTRACKED;
+        }
+        int stepNo = ++asked;
+        if (stepNo > journal.size()) {
+            return new Step(stepNo, null, true);
+        }
+        StepRecord journaled = journal.get(stepNo - 1);
+        if (journaled.stepNo() != stepNo) {
+            throw halt(new Stop("internal_error", "the journal holds no step " + stepNo + " (its next is step " + journaled.stepNo() + ")", null));
+        }
+        StepRecord now = new StepRecord(stepNo, kind, target, request, null, null, 0);
+        if (!same(journaled, now)) {
+            String message = "the task diverged from its journal at step " + stepNo + ": journaled " + journaled.describe()
+                    + ", asked " + now.describe();
+            throw halt(new Stop(Stop.NONDETERMINISM, message, null));
+        }
+        replayed++;
+        return new Step(stepNo, journaled, true);
+    }
+
+    /** Keeps a live step to be sent with the next step sent to the engine, or with the attempt's result. */
+    public void buffer(StepRecord step) {
+        if (journalSteps) {
+            pending.add(step);
+        }
+    }
+
+    /** Takes the buffered steps, to send them to the engine now. */
+    public List<StepRecord> takePending() {
+        List<StepRecord> taken = List.copyOf(pending);
+        pending.clear();
+        return taken;
+    }
+
+    /** Puts steps back that could not be sent, ahead of any buffered since. */
+    public void restore(List<StepRecord> steps) {
+        pending.addAll(0, steps);
+    }
+
+    /** Records why the guest must stop and returns the exception that makes the host call fail. */
+    public HostCallException halt(Stop why) {
+        if (stop == null) {
+            stop = why;
+        }
+        return new HostCallException(why.errorType(), why.message());
+    }
+
+    /** Why the guest was stopped from inside a step, or null. */
+    public Stop stop() {
+        return stop;
+    }
+
+    public int replayed() {
+        return replayed;
+    }
+
+    /** Live steps never sent to the engine: they travel with the attempt's result. */
+    public List<StepRecord> leftover() {
+        return List.copyOf(pending);
+    }
+
+    /**
+     * How the steps change the attempt's ending: a stop from inside a step wins (a timeout the sandbox reports
+     * itself); a guest that ended well having
+     * asked for fewer steps than the journal holds diverged. Null: the ending stands.
+     */
+    public Stop verdict(String errorType) {
+        if (stop != null) {
+            return stop.errorType().equals(Stop.TIMEOUT) ? null : stop;
+        }
+        if (errorType == null && asked < journal.size()) {
+            StepRecord missing = journal.get(asked);
+            return new Stop(Stop.NONDETERMINISM, "the task ended after " + asked + " steps but its journal holds " + journal.size()
+                    + ": journaled step " + missing.stepNo() + " " + missing.describe() + " was not asked for", null);
+        }
+        return null;
+    }
+
+    /** Same kind, target and request; requests are compared as JSON when their text differs (the engine may format them). */
+    static boolean same(StepRecord journaled, StepRecord asked) {
+        if (journaled.sameRequest(asked)) {
+            return true;
+        }
+        if (!journaled.kind().equals(asked.kind()) || !journaled.target().equals(asked.target())) {
+            return false;
+        }
+        try {
+            JsonNode a = HostCallDispatcher.JSON.readTree(journaled.request());
+            JsonNode b = HostCallDispatcher.JSON.readTree(asked.request());
+            return a != null && a.equals(b);
+        } catch (JsonProcessingException e) {
+            return false;
+        }
+    }
+}
