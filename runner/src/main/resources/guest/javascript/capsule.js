@@ -159,12 +159,12 @@ export function fetch(url, init = {}) {
   }
 }
 
-/** The text of a file in a granted directory (allowedFiles), by its path inside the sandbox. */
 /** A durable sleep (docs/steps.md): a long one suspends the task, which resumes by replay when the time comes. */
 export function sleep(seconds) {
   hostCall("sleep", { seconds });
 }
 
+/** The text of a file in a granted directory (allowedFiles), by its path inside the sandbox. */
 export function readFile(path) {
   return hostCall("file.read", { path: String(path) }).text;
 }
