@@ -69,7 +69,10 @@ public final class Capsule implements AutoCloseable {
     /** Opens the journal (migrating it if needed) and registers this node. Runners start on first use. */
     public static Capsule open(CapsuleOptions options) {
         RunnerPool pool = newPool(options);
-        Thread warmUp = new Thread(() -> {
+        if (options.startRunnerEarly()) {
+            startEarly(pool);
+        }
+        Journal journal;
             try {
                 pool.warmUp(1);
             } catch (InterruptedException e) {
@@ -77,10 +80,6 @@ public final class Capsule implements AutoCloseable {
             } catch (RunnerCrashedException | RuntimeException e) {
                 log.debug("runner warm-up failed: {}", e.getMessage());
             }
-        }, "capsule-runner-warm-up");
-        warmUp.setDaemon(true);
-        warmUp.start();
-        Journal journal;
         try {
             journal = Journal.open(options.journal());
         } catch (RuntimeException e) {
@@ -103,7 +102,20 @@ public final class Capsule implements AutoCloseable {
         }
     }
 
-    /** A runner pool; its first runner starts while the journal opens, so that the first attempt does not wait for it. */
+    /** Starts the pool's first runner in the background, so that the first attempt does not wait for it. */
+    private static void startEarly(RunnerPool pool) {
+        Thread warmUp = new Thread(() -> {
+            try {
+                pool.warmUp(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RunnerCrashedException | RuntimeException e) {
+                log.debug("runner warm-up failed: {}", e.getMessage());
+            }
+        }, "capsule-runner-warm-up");
+        warmUp.setDaemon(true);
+        warmUp.start();
+    }
     private static RunnerPool newPool(CapsuleOptions options) {
         return new RunnerPool(RunnerLauncher.forThisJvm(options.cacheDir()), options.runners(), options.runnerStartTimeout());
     }

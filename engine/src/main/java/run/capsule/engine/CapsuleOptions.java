@@ -13,7 +13,7 @@ import java.util.Objects;
 /** How an engine is set up: its journal, runner pool and caches. Immutable; build with {@link #builder()}. */
 public record CapsuleOptions(JournalConfig journal, int runners, Path cacheDir, String nodeId, Duration runnerStartTimeout,
                              Duration killGrace, Duration heartbeatInterval, Duration lease, int maxRecoveries,
-                             boolean journalSteps, Duration suspendAfter) {
+                             boolean journalSteps, Duration suspendAfter, boolean startRunnerEarly) {
 
     public CapsuleOptions {
         Objects.requireNonNull(journal, "journal");
@@ -47,6 +47,16 @@ public record CapsuleOptions(JournalConfig journal, int runners, Path cacheDir, 
         private int maxRecoveries = 5;
         private boolean journalSteps = true;
         private Duration suspendAfter = Duration.ofSeconds(30);
+        private boolean startRunnerEarly;
+
+        /**
+         * Start one runner process while the journal opens, so that a node that runs one task right away (the CLI's
+         * {@code run}) does not wait for it afterwards. Off by default.
+         */
+        public Builder startRunnerEarly(boolean early) {
+            this.startRunnerEarly = early;
+            return this;
+        }
 
         /**
          * Whether Python and JavaScript tasks journal their steps for replay (docs/steps.md); on by default. Off only
@@ -120,7 +130,7 @@ public record CapsuleOptions(JournalConfig journal, int runners, Path cacheDir, 
 
         public CapsuleOptions build() {
             return new CapsuleOptions(journal, runners, cacheDir, nodeId, runnerStartTimeout, killGrace, heartbeatInterval, lease,
-                    maxRecoveries, journalSteps, suspendAfter);
+                    maxRecoveries, journalSteps, suspendAfter, startRunnerEarly);
         }
     }
 

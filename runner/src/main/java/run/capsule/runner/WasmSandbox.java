@@ -69,6 +69,11 @@ public final class WasmSandbox implements AutoCloseable {
     static final long TICK_MS = 10;
     /** The exit code a host function throws when the attempt's deadline came while it blocked; WASI exits stop at 125. */
     static final int DEADLINE_EXIT = 0x7ca9_5e1d;
+    /**
+     * The fuel a Python or JavaScript task may spend before its function begins (interpreter start-up, loading the
+     * source) when its own budget is smaller; the budget is refilled at {@code begin} (docs/languages.md).
+     */
+    static final long PROGRAM_START_FUEL = 5_000_000_000L;
     /** The exit code a host function throws when a step stops the guest (nondeterminism, suspended): see {@link StepLog#stop()}. */
     static final int STEP_EXIT = 0x7ca9_57e9;
     private static final FuncType CLOCK_TIME_GET_TYPE = new FuncType(
@@ -391,7 +396,8 @@ public final class WasmSandbox implements AutoCloseable {
             host.hostCalls = new HostCallExchange(host.dispatcher);
             // A JavaScript task's budget starts after the interpreter's own start-up, which is the same for every task.
             if (fuelSetter.isPresent()) {
-                fuelSetter.get().call(store, Val.fromI64(js != null ? Long.MAX_VALUE : budget));
+                fuelSetter.get().call(store, Val.fromI64(js != null ? Long.MAX_VALUE
+                        : request.program() != null ? Math.max(budget, PROGRAM_START_FUEL) : budget));
                 if (request.program() != null && fuelGetter.isPresent()) {
                     Func setter = fuelSetter.get();
                     Func getter = fuelGetter.get();

@@ -22,7 +22,7 @@ public final class ReadOnlySql {
     static final String H2_READER = "capsule_reader";
     private static final String H2_READER_PASSWORD = "capsule-journal-reader";
     private static final Set<String> QUERY_KEYWORDS = Set.of("select", "with", "values", "table", "explain", "show");
-    private static final List<String> JOURNAL_TABLES = List.of("tasks", "attempts", "task_events", "modules", "nodes", "host_requests", "crashed_modules");
+    private static final List<String> JOURNAL_TABLES = List.of("tasks", "attempts", "task_events", "modules", "nodes", "host_requests", "crashed_modules", "steps");
 
     private final JournalConfig config;
     private final DataSource dataSource;

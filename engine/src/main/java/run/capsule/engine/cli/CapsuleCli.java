@@ -90,6 +90,11 @@ public final class CapsuleCli implements Runnable {
         return Capsule.open(options(runners));
     }
 
+    /** A node that runs one task at once: its runner starts while the journal opens. */
+    Capsule openForRun() {
+        return Capsule.open(CapsuleOptions.builder().journal(journalConfig()).runners(1).startRunnerEarly(true).build());
+    }
+
     /** A client of the journal that runs nothing (submit, status, wait, cancel, history, sql). */
     Capsule openClient() {
         return Capsule.openClient(options(1));

@@ -44,7 +44,7 @@ final class RunCommand implements Callable<Integer> {
             return CapsuleCli.USAGE;
         }
         TaskResult result;
-        try (Capsule capsule = cli.open(1)) {
+        try (Capsule capsule = cli.openForRun()) {
             try {
                 spec = capsule.resolve(spec, TaskFlags.envSources(cli.workingDir, cli.env));
             } catch (InvalidInputException e) {

@@ -1,0 +1,84 @@
+package run.capsule.engine.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** `capsule build`, `run`, `history --tree` for Python sources, in-process against an H2 journal in a fresh directory. */
+class LanguageCliTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path workDir;
+
+    record Outcome(int exitCode, String out, String err) {
+        JsonNode json() throws Exception {
+            return JSON.readTree(out);
+        }
+    }
+
+    private Outcome capsule(Map<String, String> env, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = new CapsuleCli(workDir, env, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)).execute(args);
+        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void buildDescribesOnceAndRunUsesItsWork() throws Exception {
+        Files.writeString(workDir.resolve("greet.py"), "# " + UUID.randomUUID() + "\nimport capsule\nfrom capsule import task\n\n"
+                + "@task(name='shout', compute='LOW')\ndef shout(word, times=1):\n    return (word.upper() + '!') * times\n\n"
+                + "@task(name='main', env_variables=['GREETING'])\ndef main(who):\n"
+                + "    import os\n    child = shout(who, times=2)\n"
+                + "    return {'greeting': os.environ['GREETING'] + ', ' + child['result'], 'unknown': _unknown()}\n\n"
+                + "def _unknown():\n    try:\n        capsule.call('shuot', 'x')\n    except capsule.TaskCallError as e:\n        return str(e)\n");
+        Map<String, String> env = Map.of("GREETING", "Hi");
+
+        Outcome first = capsule(env, "build", "greet.py", "--json");
+        Outcome second = capsule(env, "build", "greet.py", "--json");
+        Outcome run = capsule(env, "run", "--json", "greet.py", "ada");
+
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        assertThat(first.json().get("cached").asBoolean()).isFalse();
+        assertThat(first.json().get("tasks").toString()).isEqualTo("[\"main\",\"shout\"]");
+        assertThat(second.json().get("cached").asBoolean()).isTrue();
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        JsonNode result = run.json().get("result");
+        assertThat(result.get("greeting").asText()).isEqualTo("Hi, ADA!ADA!");
+        assertThat(result.get("unknown").asText()).contains("shuot").contains("main").contains("shout");
+
+        String id = run.json().get("execution").get("task_id").asText();
+        Outcome history = capsule(env, "history", id, "--tree");
+        assertThat(history.exitCode()).isZero();
+        assertThat(history.out()).contains("STEP").contains("child").contains("live in attempt 1")
+                .contains("tree").contains("└─ shout  SUCCEEDED");
+    }
+
+    @Test
+    void aSourceThatCannotLoadIsOneLineAndNothingIsJournaled() throws Exception {
+        Files.writeString(workDir.resolve("heavy.py"), "import numpy\nfrom capsule import task\n\n@task(name='main')\ndef main():\n    return 1\n");
+
+        Outcome run = capsule(Map.of(), "run", "heavy.py");
+        Outcome build = capsule(Map.of(), "build", "heavy.py");
+        Outcome history = capsule(Map.of(), "history");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err().strip().lines()).hasSize(1);
+        assertThat(run.err()).startsWith("capsule: heavy.py:").contains("numpy").contains("pure-Python");
+        assertThat(build.exitCode()).isEqualTo(1);
+        assertThat(build.err()).contains("numpy");
+        assertThat(history.out()).contains("no tasks yet");
+    }
+}
