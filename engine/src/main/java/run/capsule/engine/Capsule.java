@@ -154,26 +154,7 @@ public final class Capsule implements AutoCloseable {
         String taskId = journal.tasks().create(newTask(prepared, SubmitOptions.NOW), prepared.moduleBytes());
         listener.submitted(taskId, prepared.spec().name());
         Path moduleFile = file(prepared.spec(), prepared.moduleSha256(), prepared.moduleBytes());
-        while (true) {
-            TaskRow task = journal.tasks().find(taskId).orElseThrow();
-            if (task.status().isFinal()) {
-                break;
-            }
-            if (task.status() == TaskStatus.RETRY_WAIT) {
-                long waitMs = Duration.between(journal.nodes().databaseNow(), task.runAt()).toMillis();
-                if (waitMs > 0) {
-                    Thread.sleep(Math.min(waitMs, 1000));
-                    continue;
-                }
-            }
-            Optional<Integer> attemptNo = task.status() == TaskStatus.RUNNING ? Optional.empty()
-                    : journal.tasks().claim(taskId, options.nodeId(), false);
-            if (attemptNo.isPresent()) {
-                executor.execute(new Claim(taskId, attemptNo.get()), prepared.spec(), prepared.moduleSha256(), moduleFile, listener);
-            } else {
-                Thread.sleep(POLL_MS);
-            }
-        }
+        runToEnd(taskId, claim -> executor.execute(claim, prepared.spec(), prepared.moduleSha256(), moduleFile, listener));
         return result(taskId).orElseThrow();
     }
 
@@ -215,7 +196,7 @@ public final class Capsule implements AutoCloseable {
     private java.util.concurrent.CompletableFuture<Void> driveInBackground(String taskId) {
         return java.util.concurrent.CompletableFuture.runAsync(() -> {
             try {
-                runToEnd(taskId);
+                runToEnd(taskId, claim -> executeClaim(claim, TaskListener.NONE, null));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
@@ -224,8 +205,13 @@ public final class Capsule implements AutoCloseable {
         }, childRuns);
     }
 
+    /** Runs one claimed attempt. */
+    private interface AttemptStep {
+        void run(Claim claim) throws InterruptedException;
+    }
+
     /** Claims and runs the task's attempts here until it ends, waiting out retry backoffs; follows another node's run. */
-    private void runToEnd(String taskId) throws InterruptedException {
+    private void runToEnd(String taskId, AttemptStep attempt) throws InterruptedException {
         while (true) {
             TaskRow task = journal.tasks().find(taskId).orElseThrow();
             if (task.status().isFinal()) {
@@ -241,7 +227,7 @@ public final class Capsule implements AutoCloseable {
             Optional<Integer> attemptNo = task.status() == TaskStatus.RUNNING ? Optional.empty()
                     : journal.tasks().claim(taskId, options.nodeId(), false);
             if (attemptNo.isPresent()) {
-                executeClaim(new Claim(taskId, attemptNo.get()), TaskListener.NONE, null);
+                attempt.run(new Claim(taskId, attemptNo.get()));
             } else {
                 Thread.sleep(POLL_MS);
             }

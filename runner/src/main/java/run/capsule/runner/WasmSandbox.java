@@ -1159,37 +1159,28 @@ public final class WasmSandbox implements AutoCloseable {
 
     /** An instance of the channel's forwarding module bound to this guest's memory: WASI's own functions by name. */
     private Map<String, Func> channelForwarders(Store<Void> store, Memory memory, List<Disposable> owned) {
-        List<Extern> imports = new ArrayList<>();
-        for (WasiForwarder.Function function : CHANNEL_FUNCTIONS) {
-            Extern wasiFunction = linker.get(store, WasiPreview1.MODULE, function.name()).orElseThrow();
-            own(owned, wasiFunction);
-            imports.add(wasiFunction);
-        }
-        imports.add(Extern.fromMemory(memory));
-        Instance instance = new Instance(store, channelForwarder, imports);
-        owned.add(instance);
-        Map<String, Func> forwards = new java.util.HashMap<>();
-        for (WasiForwarder.Function function : CHANNEL_FUNCTIONS) {
-            Func func = instance.getFunc(store, function.name()).orElseThrow();
-            owned.add(func);
-            forwards.put(function.name(), func);
-        }
-        return forwards;
+        return forwarders(channelForwarder, CHANNEL_FUNCTIONS, store, memory, owned);
     }
 
     /** The forwarding module of the step takeovers bound to this guest's memory: WASI's own clock_time_get and random_get. */
     private Map<String, Func> stepForwarders(Store<Void> store, Memory memory, List<Disposable> owned) {
+        return forwarders(stepForwarder, STEP_FUNCTIONS, store, memory, owned);
+    }
+
+    /** An instance of a {@link WasiForwarder} module bound to this guest's memory: WASI's own functions by name. */
+    private Map<String, Func> forwarders(Module forwarder, List<WasiForwarder.Function> functions, Store<Void> store, Memory memory,
+                                         List<Disposable> owned) {
         List<Extern> imports = new ArrayList<>();
-        for (WasiForwarder.Function function : STEP_FUNCTIONS) {
+        for (WasiForwarder.Function function : functions) {
             Extern wasiFunction = linker.get(store, WasiPreview1.MODULE, function.name()).orElseThrow();
             own(owned, wasiFunction);
             imports.add(wasiFunction);
         }
         imports.add(Extern.fromMemory(memory));
-        Instance instance = new Instance(store, stepForwarder, imports);
+        Instance instance = new Instance(store, forwarder, imports);
         owned.add(instance);
         Map<String, Func> forwards = new java.util.HashMap<>();
-        for (WasiForwarder.Function function : STEP_FUNCTIONS) {
+        for (WasiForwarder.Function function : functions) {
             Func func = instance.getFunc(store, function.name()).orElseThrow();
             owned.add(func);
             forwards.put(function.name(), func);
