@@ -141,7 +141,8 @@ public final class Capsule implements AutoCloseable {
     /**
      * Journals the task and runs it here to its end, retrying failed attempts as its {@link RetryPolicy} says
      * (waiting out the backoff in this call). Bad input is refused before anything is journaled, with error
-     * type {@code invalid_input}. Should a worker claim the task first, this call waits for its result.
+     * type {@code invalid_input}. The task is journaled with its first attempt already claimed by this node; should a
+     * worker claim a retry first, this call waits for its result.
      */
     public TaskResult run(TaskSpec spec, TaskListener listener) throws InterruptedException {
         requireNode();
@@ -151,10 +152,14 @@ public final class Capsule implements AutoCloseable {
         } catch (InvalidInputException e) {
             return TaskResult.invalidInput(spec.name(), e.getMessage());
         }
-        String taskId = journal.tasks().create(newTask(prepared, SubmitOptions.NOW), prepared.moduleBytes());
+        NewTask task = newTask(prepared, SubmitOptions.NOW);
+        int first = journal.tasks().createClaimed(task, prepared.moduleBytes(), options.nodeId());
+        String taskId = task.id();
         listener.submitted(taskId, prepared.spec().name());
         Path moduleFile = file(prepared.spec(), prepared.moduleSha256(), prepared.moduleBytes());
-        runToEnd(taskId, claim -> executor.execute(claim, prepared.spec(), prepared.moduleSha256(), moduleFile, listener));
+        AttemptStep attempt = claim -> executor.execute(claim, prepared.spec(), prepared.moduleSha256(), moduleFile, listener);
+        attempt.run(new Claim(taskId, first));
+        runToEnd(taskId, attempt);
         return result(taskId).orElseThrow();
     }
 

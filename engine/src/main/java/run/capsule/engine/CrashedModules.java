@@ -37,21 +37,35 @@ interface CrashedModules {
     /** Remembered in the journal ({@code crashed_modules}), so every node and every restart knows. */
     static CrashedModules journaled(ModuleStore modules) {
         Set<String> known = ConcurrentHashMap.newKeySet();
+        // A module found not refused is not asked about again for a few seconds (one query less per attempt); a
+        // refusal recorded meanwhile by another node may cost that node's peers one more crashed runner.
+        Map<String, Long> clearUntil = new ConcurrentHashMap<>();
+        long clearNanos = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
         return new CrashedModules() {
             @Override
             public boolean refused(String sha256) {
                 if (known.contains(sha256)) {
                     return true;
                 }
+                Long until = clearUntil.get(sha256);
+                if (until != null && until - System.nanoTime() > 0) {
+                    return false;
+                }
                 boolean refused = modules.compilerCrashes(sha256) >= CRASHES_TO_REFUSE;
                 if (refused) {
                     known.add(sha256);
+                } else {
+                    if (clearUntil.size() > 10_000) {
+                        clearUntil.clear();
+                    }
+                    clearUntil.put(sha256, System.nanoTime() + clearNanos);
                 }
                 return refused;
             }
 
             @Override
             public boolean crashed(String sha256, String reason) {
+                clearUntil.remove(sha256);
                 boolean refused = modules.recordCompilerCrash(sha256, reason) >= CRASHES_TO_REFUSE;
                 if (refused) {
                     known.add(sha256);

@@ -43,6 +43,40 @@ public final class Journal implements AutoCloseable {
         this.readOnlySql = new ReadOnlySql(config, dataSource);
     }
 
+    /**
+     * The version of the newest migration in {@code migrations/}. A journal already at this version is opened without
+     * starting Flyway (about 0.4 s of a short command's start); any other is migrated. JournalSchemaTest keeps it in
+     * step with the migrations.
+     */
+    public static final int SCHEMA_VERSION = 7;
+
+    static Flyway flyway(javax.sql.DataSource dataSource) {
+        return Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load();
+    }
+
+    /** The newest successfully applied migration's version, or -1 (no history yet, or a failed migration). */
+    static int appliedSchemaVersion(DSLContext dsl) {
+        org.jooq.Table<?> history = DSL.table(DSL.name("flyway_schema_history"));
+        org.jooq.Field<String> version = DSL.field(DSL.name("version"), String.class);
+        org.jooq.Field<Boolean> success = DSL.field(DSL.name("success"), Boolean.class);
+        try {
+            if (dsl.fetchExists(dsl.selectOne().from(history).where(success.isFalse()))) {
+                return -1;
+            }
+            return dsl.select(version).from(history).where(success.isTrue()).and(version.isNotNull()).fetch(version).stream()
+                    .mapToInt(v -> {
+                        try {
+                            return Integer.parseInt(v);
+                        } catch (NumberFormatException e) {
+                            return -1;
+                        }
+                    })
+                    .max().orElse(-1);
+        } catch (org.jooq.exception.DataAccessException e) {
+            return -1;
+        }
+    }
+
     public static Journal open(JournalConfig config) {
         HikariConfig hikari = new HikariConfig();
         hikari.setJdbcUrl(config.jdbcUrl());
@@ -63,17 +97,15 @@ public final class Journal implements AutoCloseable {
             throw new JournalException("cannot open journal database " + config.redactedUrl() + ": " + rootMessage(e), e);
         }
         try {
-            Flyway.configure()
-                    .dataSource(dataSource)
-                    .locations("classpath:db/migration")
-                    .load()
-                    .migrate();
             SQLDialect dialect = config.isH2() ? SQLDialect.H2 : SQLDialect.POSTGRES;
             Settings settings = new Settings()
                     .withRenderQuotedNames(RenderQuotedNames.NEVER)
                     .withRenderSchema(false)
                     .withExecuteLogging(false);
             DSLContext dsl = DSL.using(dataSource, dialect, settings);
+            if (appliedSchemaVersion(dsl) != SCHEMA_VERSION) {
+                flyway(dataSource).migrate();
+            }
             if (config.isH2()) {
                 ReadOnlySql.ensureH2Reader(dataSource);
             }

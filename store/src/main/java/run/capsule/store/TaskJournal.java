@@ -123,39 +123,58 @@ public final class TaskJournal {
      * fenced update on (status, attempts), so two nodes can never both open the same attempt.
      */
     public Optional<Integer> claim(String taskId, String nodeId, boolean onlyIfDue) {
-        return dsl.transactionResult(cfg -> {
-            DSLContext tx = DSL.using(cfg);
-            TasksRecord task = tx.selectFrom(TASKS).where(TASKS.ID.eq(taskId)).fetchOne();
-            if (task == null) {
-                throw new JournalException("no task " + taskId);
+        return dsl.transactionResult(cfg -> claimIn(DSL.using(cfg), taskId, nodeId, onlyIfDue));
+    }
+
+    /**
+     * Journals a new task and opens its first attempt for {@code nodeId} in one transaction: a task run by the node that
+     * submits it ({@code Capsule.run}), one commit fewer than create then claim. Returns the attempt number, 1.
+     */
+    public int createClaimed(NewTask task, byte[] moduleBytes, String nodeId) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                createOnce(task, moduleBytes, tx -> claimIn(tx, task.id(), nodeId, false)
+                        .orElseThrow(() -> new StaleTransitionException("task " + task.id() + " could not be claimed")));
+                return 1;
+            } catch (IntegrityConstraintViolationException e) {
+                if (attempt >= 3 || !ModuleStore.contains(dsl, task.moduleSha256())) {
+                    throw e;
+                }
             }
-            TaskStatus from = TaskStatus.valueOf(task.getStatus());
-            if (from != TaskStatus.PENDING && (onlyIfDue || from != TaskStatus.RETRY_WAIT)) {
-                return Optional.<Integer>empty();
-            }
-            int attemptNo = task.getAttempts() + 1;
-            var update = tx.update(TASKS)
-                    .set(TASKS.STATUS, TaskStatus.RUNNING.name())
-                    .set(TASKS.ATTEMPTS, attemptNo)
-                    .set(TASKS.CLAIMED_BY, nodeId)
-                    .set(TASKS.UPDATED_AT, DSL.currentOffsetDateTime())
-                    .where(TASKS.ID.eq(taskId))
-                    .and(TASKS.STATUS.eq(from.name()))
-                    .and(TASKS.ATTEMPTS.eq(task.getAttempts()));
-            int changed = onlyIfDue ? update.and(TASKS.RUN_AT.le(DSL.currentOffsetDateTime())).execute() : update.execute();
-            if (changed != 1) {
-                return Optional.<Integer>empty();
-            }
-            tx.insertInto(ATTEMPTS)
-                    .set(ATTEMPTS.TASK_ID, taskId)
-                    .set(ATTEMPTS.ATTEMPT_NO, attemptNo)
-                    .set(ATTEMPTS.NODE_ID, nodeId)
-                    .set(ATTEMPTS.STATUS, AttemptStatus.RUNNING.name())
-                    .set(ATTEMPTS.STARTED_AT, DSL.currentOffsetDateTime())
-                    .execute();
-            event(tx, taskId, attemptNo, from, TaskStatus.RUNNING, "claimed by " + nodeId + ": attempt " + attemptNo + " started");
-            return Optional.of(attemptNo);
-        });
+        }
+    }
+
+    private static Optional<Integer> claimIn(DSLContext tx, String taskId, String nodeId, boolean onlyIfDue) {
+        TasksRecord task = tx.selectFrom(TASKS).where(TASKS.ID.eq(taskId)).fetchOne();
+        if (task == null) {
+            throw new JournalException("no task " + taskId);
+        }
+        TaskStatus from = TaskStatus.valueOf(task.getStatus());
+        if (from != TaskStatus.PENDING && (onlyIfDue || from != TaskStatus.RETRY_WAIT)) {
+            return Optional.<Integer>empty();
+        }
+        int attemptNo = task.getAttempts() + 1;
+        var update = tx.update(TASKS)
+                .set(TASKS.STATUS, TaskStatus.RUNNING.name())
+                .set(TASKS.ATTEMPTS, attemptNo)
+                .set(TASKS.CLAIMED_BY, nodeId)
+                .set(TASKS.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(TASKS.ID.eq(taskId))
+                .and(TASKS.STATUS.eq(from.name()))
+                .and(TASKS.ATTEMPTS.eq(task.getAttempts()));
+        int changed = onlyIfDue ? update.and(TASKS.RUN_AT.le(DSL.currentOffsetDateTime())).execute() : update.execute();
+        if (changed != 1) {
+            return Optional.<Integer>empty();
+        }
+        tx.insertInto(ATTEMPTS)
+                .set(ATTEMPTS.TASK_ID, taskId)
+                .set(ATTEMPTS.ATTEMPT_NO, attemptNo)
+                .set(ATTEMPTS.NODE_ID, nodeId)
+                .set(ATTEMPTS.STATUS, AttemptStatus.RUNNING.name())
+                .set(ATTEMPTS.STARTED_AT, DSL.currentOffsetDateTime())
+                .execute();
+        event(tx, taskId, attemptNo, from, TaskStatus.RUNNING, "claimed by " + nodeId + ": attempt " + attemptNo + " started");
+        return Optional.of(attemptNo);
     }
 
     /** Claims up to {@code max} due PENDING tasks, oldest due first. */
