@@ -18,41 +18,51 @@ final class BuildCommand implements Callable<Integer> {
     @ParentCommand
     CapsuleCli cli;
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "The source file")
-    String file;
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = "Source files")
+    java.util.List<String> files;
 
     @Option(names = "--json", description = "Print the report as one JSON object")
     boolean json;
 
     @Override
     public Integer call() throws InterruptedException {
-        Path source = cli.workingDir.resolve(file);
+        int status = CapsuleCli.OK;
         try (Capsule capsule = cli.openClient()) {
-            Capsule.Build build;
-            long started = System.nanoTime();
-            try {
-                build = capsule.build(source);
-            } catch (InvalidInputException e) {
-                cli.err.println("capsule: " + e.getMessage());
-                if (json) {
-                    cli.out.println(Json.write(Json.object().put("success", false).put("error", e.getMessage())));
+            for (String file : files) {
+                if (build(capsule, file) != CapsuleCli.OK) {
+                    status = CapsuleCli.FAILED;
                 }
-                return CapsuleCli.FAILED;
             }
-            long ms = (System.nanoTime() - started) / 1_000_000;
-            if (json) {
-                var report = Json.object().put("success", true).put("file", build.file()).put("language", build.language())
-                        .put("source_sha256", build.sourceSha256()).put("cached", build.cached()).put("describe_ms", build.describeMs());
-                build.tasks().forEach(report.putArray("tasks")::add);
-                cli.out.println(Json.write(report));
-            } else if (build.cached()) {
-                cli.out.println("✓ " + build.file() + " (" + build.language() + ") is already built: tasks " + String.join(", ", build.tasks())
-                        + "; nothing to do (" + ms + " ms)");
-            } else {
-                cli.out.println("✓ built " + build.file() + " (" + build.language() + "): interpreter ready, source loaded and checked in "
-                        + build.describeMs() + " ms, module rewritten and compiled into the cache; tasks " + String.join(", ", build.tasks()));
-            }
-            return CapsuleCli.OK;
         }
+        return status;
+    }
+
+    private int build(Capsule capsule, String file) throws InterruptedException {
+        Path source = cli.workingDir.resolve(file);
+        Capsule.Build build;
+        long started = System.nanoTime();
+        try {
+            build = capsule.build(source);
+        } catch (InvalidInputException e) {
+            cli.err.println("capsule: " + e.getMessage());
+            if (json) {
+                cli.out.println(Json.write(Json.object().put("success", false).put("file", file).put("error", e.getMessage())));
+            }
+            return CapsuleCli.FAILED;
+        }
+        long ms = (System.nanoTime() - started) / 1_000_000;
+        if (json) {
+            var report = Json.object().put("success", true).put("file", build.file()).put("language", build.language())
+                    .put("source_sha256", build.sourceSha256()).put("cached", build.cached()).put("describe_ms", build.describeMs());
+            build.tasks().forEach(report.putArray("tasks")::add);
+            cli.out.println(Json.write(report));
+        } else if (build.cached()) {
+            cli.out.println("✓ " + build.file() + " (" + build.language() + ") is already built: tasks " + String.join(", ", build.tasks())
+                    + "; nothing to do (" + ms + " ms)");
+        } else {
+            cli.out.println("✓ built " + build.file() + " (" + build.language() + "): interpreter ready, source loaded and checked in "
+                    + build.describeMs() + " ms, module rewritten and compiled into the cache; tasks " + String.join(", ", build.tasks()));
+        }
+        return CapsuleCli.OK;
     }
 }
