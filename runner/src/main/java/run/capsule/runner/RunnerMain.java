@@ -81,7 +81,7 @@ public final class RunnerMain {
                     exit(0);
                 }
             });
-            sandbox.serveHostCalls(HostCalls.withHttp(HttpGateway.newClient(), java.net.InetAddress::getAllByName, engineCalls));
+            sandbox.serveHostCalls(HostCalls.withHttp(HttpGateway.lazyClient(), java.net.InetAddress::getAllByName, engineCalls));
             workRootToDelete = workRoot;
             Optional<String> refusal = PRETEND_SYMLINK_ESCAPE
                     ? SymlinkCanary.verdict(new AttemptResult("symlink-canary", SymlinkCanary.ESCAPED_THROUGH_PATH, null, null, null,

@@ -25,6 +25,11 @@ public interface HostCalls {
 
     /** As {@link #BASIC} plus {@code http} through {@code client} within the attempt's allowed hosts, and the engine's ops. */
     static HostCalls withHttp(HttpClient client, HttpGateway.Resolver resolver, EngineLink engine) {
+        return withHttp(() -> client, resolver, engine);
+    }
+
+    /** As above, with the client made when a guest first makes a request. */
+    static HostCalls withHttp(java.util.function.Supplier<HttpClient> client, HttpGateway.Resolver resolver, EngineLink engine) {
         return (request, deadlineNanos, log, report) -> {
             Map<String, HostCallDispatcher.Operation> operations = local(request, report);
             operations.put("http", new HttpGateway(client, resolver, new HostGrants(request.allowedHosts()), deadlineNanos, log));

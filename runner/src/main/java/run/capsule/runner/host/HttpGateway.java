@@ -42,18 +42,48 @@ public final class HttpGateway implements HostCallDispatcher.Operation {
         InetAddress[] resolve(String host) throws UnknownHostException;
     }
 
-    private final HttpClient client;
+    private final java.util.function.Supplier<HttpClient> client;
     private final Resolver resolver;
     private final HostGrants grants;
     private final long deadlineNanos;
     private final HostRequestLog log;
 
     public HttpGateway(HttpClient client, Resolver resolver, HostGrants grants, long deadlineNanos, HostRequestLog log) {
+        this(() -> client, resolver, grants, deadlineNanos, log);
+    }
+
+    /** As above, with the client made on the first request ({@link #lazyClient}). */
+    public HttpGateway(java.util.function.Supplier<HttpClient> client, Resolver resolver, HostGrants grants, long deadlineNanos,
+                       HostRequestLog log) {
         this.client = client;
         this.resolver = resolver;
         this.grants = grants;
         this.deadlineNanos = deadlineNanos;
         this.log = log;
+    }
+
+    /**
+     * {@link #newClient}, made when first asked for. A runner that never served an HTTP request has no client, hence
+     * no selector thread blocked in native code, which would hold up the JVM's exit by 300 ms.
+     */
+    public static java.util.function.Supplier<HttpClient> lazyClient() {
+        return new java.util.function.Supplier<>() {
+            private volatile HttpClient made;
+
+            @Override
+            public HttpClient get() {
+                HttpClient c = made;
+                if (c == null) {
+                    synchronized (this) {
+                        if (made == null) {
+                            made = newClient();
+                        }
+                        c = made;
+                    }
+                }
+                return c;
+            }
+        };
     }
 
     /** The client the runner shares among attempts: never follows redirects itself, no proxy. */
@@ -175,7 +205,7 @@ public final class HttpGateway implements HostCallDispatcher.Operation {
         long started = System.nanoTime();
         long at = System.currentTimeMillis();
         CompletableFuture<HttpResponse<CappedBody.Body>> pending =
-                client.sendAsync(request, info -> new CappedBody(MAX_RESPONSE_BODY));
+                client.get().sendAsync(request, info -> new CappedBody(MAX_RESPONSE_BODY));
         try {
             HttpResponse<CappedBody.Body> response = pending.get(timeoutMs, TimeUnit.MILLISECONDS);
             log.add(at, call.method(), call.uri().toString(), call.headers(), response.statusCode(), call.body().length,
