@@ -189,6 +189,9 @@ public final class Capsule implements AutoCloseable {
     /** Prepares a Python or JavaScript source ahead of its first run: interpreter fetched, source described, module compiled. */
     public Build build(Path source) throws InterruptedException {
         Programs.Described described = programs.describe(source);
+        if (!described.cached()) {
+            programs.compileForTasks(source, described);
+        }
         return new Build(source.getFileName().toString(), TaskProgram.languageOf(source), described.sourceSha256(),
                 described.tasks().keySet().stream().sorted().toList(), described.cached(), described.describeMs());
     }

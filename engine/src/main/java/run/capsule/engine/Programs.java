@@ -162,6 +162,25 @@ final class Programs {
         return new Described(resolveFiles(tasks, sourceDir), false, sha, describeMs);
     }
 
+    /**
+     * Fills the rewrite and compile caches for every memory cap the source's tasks declare: the rewritten interpreter
+     * depends on the cap, so a task whose {@code ram} differs from the describing run's would otherwise be rewritten
+     * and compiled on its first run. Each distinct cap costs one more describing run.
+     */
+    void compileForTasks(Path source, Described described) throws InterruptedException {
+        String language = TaskProgram.languageOf(source);
+        Interpreter interpreter = Interpreter.forLanguage(language);
+        Path sourceFile = sourceFile(described.sourceSha256(), source.getFileName().toString(), read(source));
+        java.util.Set<Long> caps = new java.util.TreeSet<>();
+        for (TaskOptions options : described.tasks().values()) {
+            caps.add(options.limitsOver(Limits.DEFAULT).ramBytes());
+        }
+        caps.remove(DESCRIBE_LIMITS.ramBytes());
+        for (long ram : caps) {
+            runner.describe(interpreter, interpreter(interpreter), sourceFile, DESCRIBE_LIMITS.toBuilder().ramBytes(ram).build());
+        }
+    }
+
     /** The interpreter's module, fetched into the cache on first use. */
     Path interpreter(Interpreter interpreter) {
         try {
