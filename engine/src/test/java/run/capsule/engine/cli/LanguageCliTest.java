@@ -67,6 +67,22 @@ class LanguageCliTest {
     }
 
     @Test
+    void buildRewritesTheInterpreterForEveryMemoryCapTheTasksDeclare() throws Exception {
+        int pages = 600 + new java.util.Random().nextInt(400);
+        Files.writeString(workDir.resolve("capped.py"), "from capsule import task\n\n"
+                + "@task(name='main', ram='" + pages * 64 + "KB')\ndef main():\n    return 1\n");
+        Path rewritten = run.capsule.runner.NativeLibrary.defaultCacheDir().resolve("instrumented")
+                .resolve(run.capsule.runner.guest.Interpreter.PYTHON.moduleSha256() + "-r2-p" + pages + ".wasm");
+        Files.deleteIfExists(rewritten);
+
+        Outcome build = capsule(Map.of(), "build", "capped.py");
+
+        assertThat(build.exitCode()).as(build.err()).isZero();
+        assertThat(rewritten).as("the interpreter rewritten for main's %d pages", pages).isRegularFile();
+        assertThat(capsule(Map.of(), "run", "capped.py").out().strip()).isEqualTo("1");
+    }
+
+    @Test
     void aSourceThatCannotLoadIsOneLineAndNothingIsJournaled() throws Exception {
         Files.writeString(workDir.resolve("heavy.py"), "import numpy\nfrom capsule import task\n\n@task(name='main')\ndef main():\n    return 1\n");
 
