@@ -31,7 +31,7 @@ final class ChildTasks {
         java.util.concurrent.CompletableFuture<Void> drive(String taskId);
     }
 
-    private final java.util.Map<String, java.util.concurrent.CompletableFuture<Void>> driving = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Set<String> driving = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final Journal journal;
     private final Programs programs;
@@ -130,7 +130,9 @@ final class ChildTasks {
 
     /** Makes sure this node runs the child to its end unless it is already doing so (an adopted child after a replay). */
     private void drive(String id) {
-        driving.computeIfAbsent(id, k -> driver.drive(k).whenComplete((v, e) -> driving.remove(k)));
+        if (driving.add(id)) {
+            driver.drive(id).whenComplete((v, e) -> driving.remove(id));
+        }
     }
 
     private ObjectNode waitFor(String parentId, int attemptNo, List<String> ids, boolean any) {

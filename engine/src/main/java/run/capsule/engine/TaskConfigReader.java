@@ -72,7 +72,7 @@ final class TaskConfigReader {
             JsonNode program = config.get("program");
             if (program != null && program.isObject()) {
                 Map<String, TaskOptions> tasks = new java.util.LinkedHashMap<>();
-                program.path("tasks").fields().forEachRemaining(t -> tasks.put(t.getKey(), TaskOptions.fromJournal(t.getKey(), t.getValue())));
+                program.path("tasks").fields().forEachRemaining(t -> tasks.put(t.getKey(), TaskOptions.fromGuest(t.getKey(), t.getValue())));
                 builder.program(new TaskProgram(program.path("language").asText(), program.path("file").asText(), program.path("task").asText(),
                         program.path("input").toString(), tasks));
             }

@@ -30,10 +30,6 @@ public record TaskOptions(String name, String compute, String ram, String timeou
                 list(node, "env_variables", "envVariables", name));
     }
 
-    static TaskOptions fromJournal(String name, JsonNode node) {
-        return fromGuest(name, node);
-    }
-
     ObjectNode toJson() {
         ObjectNode node = JsonNodeFactory.instance.objectNode();
         if (compute != null) {

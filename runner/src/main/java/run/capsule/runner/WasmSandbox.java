@@ -401,7 +401,7 @@ public final class WasmSandbox implements AutoCloseable {
                 if (request.program() != null && fuelGetter.isPresent()) {
                     Func setter = fuelSetter.get();
                     Func getter = fuelGetter.get();
-                    report.onFirstInvocation(() -> {
+                    report.onBegin(() -> {
                         if (getter.call(store)[0].i64() >= 0) {
                             setter.call(store, Val.fromI64(budget));
                         }

@@ -75,7 +75,7 @@ final class HistoryCommand implements Callable<Integer> {
                 ArrayNode a = node.putArray("attempts");
                 attempts.forEach(r -> a.add(attempt(r)));
                 ArrayNode st = node.putArray("steps");
-                steps.forEach(r -> st.add(step(r, task.attempts())));
+                steps.forEach(r -> st.add(step(r)));
                 ArrayNode e = node.putArray("events");
                 events.forEach(r -> e.add(event(r)));
                 if (tree) {
@@ -84,7 +84,7 @@ final class HistoryCommand implements Callable<Integer> {
                 cli.out.println(Json.write(node));
             } else {
                 printTask(task, attempts, events);
-                printSteps(steps, task.attempts());
+                printSteps(steps);
                 if (tree) {
                     cli.out.println();
                     cli.out.println("tree");
@@ -140,7 +140,7 @@ final class HistoryCommand implements Callable<Integer> {
 
     private static final int MAX_TREE_DEPTH = 50;
 
-    private void printSteps(List<StepRow> steps, int currentAttempt) {
+    private void printSteps(List<StepRow> steps) {
         if (steps.isEmpty()) {
             return;
         }
@@ -187,7 +187,7 @@ final class HistoryCommand implements Callable<Integer> {
         return array;
     }
 
-    private static ObjectNode step(StepRow s, int currentAttempt) {
+    private static ObjectNode step(StepRow s) {
         ObjectNode n = Json.object();
         n.put("step_no", s.stepNo());
         n.put("kind", s.kind());
@@ -200,7 +200,6 @@ final class HistoryCommand implements Callable<Integer> {
         n.put("duration_ms", s.durationMs());
         n.put("replays", s.replays());
         n.put("last_replayed_attempt", s.lastReplayedAttempt());
-        n.put("replayed_in_last_attempt", s.lastReplayedAttempt() != null && s.lastReplayedAttempt() == currentAttempt);
         return n;
     }
 

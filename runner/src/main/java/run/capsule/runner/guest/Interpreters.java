@@ -94,7 +94,8 @@ public final class Interpreters {
                 }
                 String prefix = field(header, 345, 155);
                 String full = prefix.isEmpty() ? name : prefix + "/" + name;
-                long size = Long.parseLong(field(header, 124, 12).trim().isEmpty() ? "0" : field(header, 124, 12).trim(), 8);
+                String octalSize = field(header, 124, 12).trim();
+                long size = octalSize.isEmpty() ? 0 : Long.parseLong(octalSize, 8);
                 char type = (char) header[156];
                 if (full.equals(entry) && (type == '0' || type == 0)) {
                     byte[] data = in.readNBytes((int) size);

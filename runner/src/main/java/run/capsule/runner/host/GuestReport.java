@@ -13,8 +13,8 @@ public final class GuestReport {
     private volatile String errorType;
     private volatile String errorMessage;
     private volatile String traceback;
-    private volatile boolean invoked;
-    private volatile Runnable onFirstInvocation = () -> { };
+    private volatile boolean begun;
+    private volatile Runnable onBegin = () -> { };
     private final StepLog steps;
 
     public GuestReport() {
@@ -23,7 +23,7 @@ public final class GuestReport {
 
     /** A report for an attempt of a journaled task: its steps count from the guest library's {@code begin}. */
     public GuestReport(Durability durability) {
-        this.steps = new StepLog(durability, () -> invoked);
+        this.steps = new StepLog(durability, () -> begun);
     }
 
     /** The attempt's steps (docs/steps.md). */
@@ -32,14 +32,14 @@ public final class GuestReport {
     }
 
     /** Runs once, when the guest library first says {@code begin}: the task's own code starts. */
-    public void onFirstInvocation(Runnable hook) {
-        this.onFirstInvocation = hook;
+    public void onBegin(Runnable hook) {
+        this.onBegin = hook;
     }
 
-    void invoked() {
-        if (!invoked) {
-            invoked = true;
-            onFirstInvocation.run();
+    void begin() {
+        if (!begun) {
+            begun = true;
+            onBegin.run();
         }
     }
 

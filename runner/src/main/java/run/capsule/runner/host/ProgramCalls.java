@@ -17,7 +17,7 @@ final class ProgramCalls {
     /** The guest library is about to call the task's function: from here on the task's own code runs. */
     static HostCallDispatcher.Operation begin(GuestReport report) {
         return request -> {
-            report.invoked();
+            report.begin();
             return HostCallDispatcher.JSON.createObjectNode();
         };
     }

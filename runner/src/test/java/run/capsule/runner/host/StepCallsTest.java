@@ -32,7 +32,7 @@ class StepCallsTest {
 
     GuestReport report(Durability durability) {
         GuestReport report = new GuestReport(durability);
-        report.invoked();
+        report.begin();
         return report;
     }
 
