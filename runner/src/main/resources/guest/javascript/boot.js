@@ -177,6 +177,36 @@ function step() {
   return 0;
 }
 
+// QuickJS seeds Math.random when it starts, before begin, so a durable task's Math.random is replaced right after
+// begin by xoshiro128** seeded from one journaled random step (docs/steps.md): a replay sees the same sequence.
+function seedMathRandom() {
+  const hex = _runtime.hostCall("random", { bytes: 16 }).hex;
+  const s = new Uint32Array(4);
+  for (let i = 0; i < 4; i++) {
+    s[i] = parseInt(hex.slice(i * 8, i * 8 + 8), 16);
+  }
+  if ((s[0] | s[1] | s[2] | s[3]) === 0) {
+    s[0] = 1;
+  }
+  const next = () => {
+    const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
+    const t = s[1] << 9;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 11);
+    return result;
+  };
+  const random = () => ((next() >>> 5) * 67108864 + (next() >>> 6)) / 9007199254740992;
+  Object.defineProperty(Math, "random", { value: random, writable: true, enumerable: false, configurable: true });
+}
+
+function rotl(x, k) {
+  return (x << k) | (x >>> (32 - k));
+}
+
 Object.defineProperty(globalThis, "__capsule_step", { value: step, writable: false, enumerable: false, configurable: false });
 
 async function main() {
@@ -227,6 +257,9 @@ async function main() {
       args.push(invocation.kwargs);
     }
     _runtime.hostCall("begin", {});
+    if (invocation.durable === true) {
+      seedMathRandom();
+    }
     const value = await entry.fn(...args);
     reportValueJson(resultJson(value, name));
   } catch (e) {

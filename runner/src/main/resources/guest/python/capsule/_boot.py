@@ -220,6 +220,8 @@ def report_error(type_name, message, traceback=None):
 def main():
     """Runs the invocation and returns the exit code: 0 when the result was reported, 1 after an error."""
     global _reserve
+    # Line by line, so what a task printed is kept when fuel or time stops it mid-run.
+    sys.stdout.reconfigure(line_buffering=True)
     if sys.path[:1] != [LIB]:
         sys.path.insert(0, LIB)
     sys.path.insert(1, APP)

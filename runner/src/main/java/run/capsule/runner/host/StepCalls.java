@@ -24,17 +24,20 @@ public final class StepCalls {
     static final String STEP_RECORD = "step.record";
     /** The longest durable sleep: 366 days. */
     static final long MAX_SLEEP_MS = 366L * 24 * 3600 * 1000;
+    static final int MAX_RANDOM_BYTES = 256;
 
     private final StepLog steps;
     private final EngineLink engine;
     private final String attemptId;
     private final long deadlineNanos;
+    private final WasiSteps randomSteps;
 
     StepCalls(StepLog steps, EngineLink engine, String attemptId, long deadlineNanos) {
         this.steps = steps;
         this.engine = engine;
         this.attemptId = attemptId;
         this.deadlineNanos = deadlineNanos;
+        this.randomSteps = new WasiSteps(steps);
     }
 
     /** Wraps {@code http} (when granted) and adds the child-task ops and {@code sleep} to {@code operations}. */
@@ -48,6 +51,16 @@ public final class StepCalls {
         operations.put("task.start", request -> calls.child(request, false));
         operations.put("task.call", request -> calls.child(request, true));
         operations.put("sleep", calls::sleep);
+        operations.put("random", calls::random);
+    }
+
+    /** {@code random}: {@code bytes} (1 to 256) random bytes as hex, a {@code random} step like WASI's {@code random_get}. */
+    ObjectNode random(JsonNode request) throws HostCallException {
+        int length = request.path("bytes").asInt(0);
+        if (length < 1 || length > MAX_RANDOM_BYTES) {
+            throw new HostCallException("bad_request", "random needs \"bytes\" from 1 to " + MAX_RANDOM_BYTES);
+        }
+        return json().put("hex", HexFormat.of().formatHex(randomSteps.randomBytes(length)));
     }
 
     ObjectNode http(HostCallDispatcher.Operation gateway, JsonNode request) throws HostCallException {

@@ -15,7 +15,7 @@ import run.capsule.runner.protocol.Program;
 
 /** A Python task's sandbox limits: fuel, time, memory and file grants. */
 class PythonLimitsTest {
-    private static final String LOOP = "from capsule import task\n\n@task(name=\"main\")\ndef main():\n    while True:\n        pass\n";
+    private static final String LOOP = "from capsule import task\n\n@task(name=\"main\")\ndef main():\n    print(\"looping\")\n    while True:\n        pass\n";
 
     @TempDir
     static Path work;
@@ -40,6 +40,7 @@ class PythonLimitsTest {
 
         assertThat(result.errorType()).as(PythonGuest.why(result)).isEqualTo("fuel_exhausted");
         assertThat(result.fuelConsumed()).isEqualTo(2_000_000_000L);
+        assertThat(result.stdout()).as("what was printed before the stop").isEqualTo("looping\n");
     }
 
     @Test
@@ -51,6 +52,7 @@ class PythonLimitsTest {
 
         assertThat(result.errorType()).as(PythonGuest.why(result)).isEqualTo("timeout");
         assertThat(elapsedMs).isLessThan(5_000);
+        assertThat(result.stdout()).as("what was printed before the stop").isEqualTo("looping\n");
     }
 
     @Test

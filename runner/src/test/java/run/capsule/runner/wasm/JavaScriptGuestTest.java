@@ -31,6 +31,8 @@ import run.capsule.runner.host.HostCallException;
 import run.capsule.runner.host.HostCalls;
 import run.capsule.runner.host.HttpGateway;
 import run.capsule.runner.protocol.AttemptResult;
+import run.capsule.runner.protocol.Durability;
+import run.capsule.runner.protocol.StepRecord;
 import run.capsule.runner.protocol.Mount;
 import run.capsule.runner.protocol.Program;
 import run.capsule.runner.protocol.RunAttempt;
@@ -43,6 +45,8 @@ class JavaScriptGuestTest {
             export const main = task({ name: "main", compute: "LOW", ram: "64MB", maxRetries: 1, allowedHosts: ["api.example.com"] },
                                      (...args) => ({ hello: args[0] ?? "world" }));
             """;
+
+    static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     static Path work;
@@ -671,5 +675,69 @@ class JavaScriptGuestTest {
 
         assertThat(result.succeeded()).as(result.message()).isTrue();
         assertThat(result.value()).isEqualTo("{\"key\":\"k-123\",\"missing\":null,\"all\":{\"API_KEY\":\"k-123\"}}");
+    }
+
+    @Test
+    void durableClockAndMathRandomReplayGiveTheJournaledValues() throws Exception {
+        Path file = source("replay.js", """
+                import { task } from "capsule";
+                task({ name: "main" }, () => {
+                  const t = [Date.now(), new Date().toISOString()];
+                  const r = [Math.random(), Math.random(), Math.random()];
+                  return { t, r, pick: ["a", "b", "c", "d"][Math.floor(Math.random() * 4)] };
+                });
+                """);
+        RunAttempt request = attempt(file, Program.RUN, "main", "{}");
+
+        AttemptResult first = run(request.withDurability(new Durability(List.of(), true, 0)));
+        assertThat(first.succeeded()).as(first.message() + first.stderr()).isTrue();
+        List<StepRecord> journal = first.steps();
+        assertThat(journal).extracting(StepRecord::kind).contains(StepRecord.CLOCK, StepRecord.RANDOM);
+        assertThat(journal).filteredOn(s -> s.kind().equals(StepRecord.RANDOM)).extracting(StepRecord::request).contains("{\"len\":16}");
+        JsonNode value = JSON.readTree(first.value());
+        value.path("r").forEach(r -> assertThat(r.asDouble()).isBetween(0.0, 1.0).isNotEqualTo(1.0));
+        assertThat(value.path("r").get(0)).isNotEqualTo(value.path("r").get(1));
+
+        AttemptResult replay = run(request.withDurability(new Durability(journal, true, 0)));
+        assertThat(replay.succeeded()).as(replay.message() + replay.stderr()).isTrue();
+        assertThat(JSON.readTree(replay.value())).isEqualTo(value);
+        assertThat(replay.replayedSteps()).isEqualTo(journal.size());
+        assertThat(replay.steps()).isEmpty();
+
+        AttemptResult fresh = run(request.withDurability(new Durability(List.of(), true, 0)));
+        assertThat(JSON.readTree(fresh.value()).path("r")).isNotEqualTo(value.path("r"));
+    }
+
+    @Test
+    void mathRandomBranchingReplaysInsteadOfDiverging() throws Exception {
+        Path file = source("branch.js", """
+                import { task } from "capsule";
+                task({ name: "main" }, () => (Math.random() < 0.5 ? Date.now() : [Date.now(), Date.now()]));
+                """);
+        RunAttempt request = attempt(file, Program.RUN, "main", "{}");
+        for (int i = 0; i < 8; i++) {
+            AttemptResult first = run(request.withDurability(new Durability(List.of(), true, 0)));
+            AttemptResult replay = run(request.withDurability(new Durability(first.steps(), true, 0)));
+
+            assertThat(replay.succeeded()).as(replay.errorType() + ": " + replay.message()).isTrue();
+            assertThat(replay.value()).isEqualTo(first.value());
+        }
+    }
+
+    @Test
+    void theRandomHostCallChecksItsSize() throws Exception {
+        AttemptResult result = runMain("""
+                import { task } from "capsule";
+                import { _runtime } from "capsule";
+                task({ name: "main" }, () => {
+                  const ok = _runtime.hostCall("random", { bytes: 8 }).hex;
+                  let refused;
+                  try { _runtime.hostCall("random", { bytes: 257 }); } catch (e) { refused = e.type; }
+                  return { length: ok.length, refused };
+                });
+                """, "{}");
+
+        assertThat(result.succeeded()).as(result.message()).isTrue();
+        assertThat(result.value()).isEqualTo("{\"length\":16,\"refused\":\"bad_request\"}");
     }
 }
