@@ -175,6 +175,37 @@ class DurableWorkflowTest {
     }
 
     @Test
+    void javaScriptClockAndMathRandomReplayOnTheNextAttempt() throws Exception {
+        Files.createDirectories(dir.resolve("state"));
+        Path source = dir.resolve("readings.js");
+        Files.writeString(source, """
+                import { task, readFile, writeFile, listDir } from "capsule";
+
+                export const main = task({ name: "main", maxRetries: 1, allowedFiles: ["./state::/state:rw"] }, () => {
+                  const readings = [Date.now(), Math.random(), Math.random()];
+                  console.log(JSON.stringify(readings));
+                  if (!listDir("/state").includes("first.json")) {
+                    writeFile("/state/first.json", JSON.stringify(readings));
+                    throw new Error("crash after the first readings");
+                  }
+                  return readings;
+                });
+                """);
+        try (Capsule capsule = Capsule.open(CapsuleOptions.builder().embeddedJournal(dir.resolve(".capsule")).runners(1).build())) {
+            TaskResult result = capsule.run(TaskSpec.builder(source).retryPolicy(RetryPolicy.retries(1).withBackoff(Duration.ofMillis(100), 2, Duration.ofSeconds(1)))
+                    .build());
+
+            assertThat(result.success()).as(String.valueOf(result.error())).isTrue();
+            String first = Files.readString(dir.resolve("state/first.json"));
+            assertThat(result.result().toString()).isEqualTo(new com.fasterxml.jackson.databind.ObjectMapper().readTree(first).toString());
+            assertThat(result.execution().retries()).isEqualTo(1);
+            List<StepRow> steps = capsule.steps(result.execution().taskId());
+            assertThat(steps).extracting(StepRow::kind).contains("clock", "random");
+            assertThat(steps).allSatisfy(s -> assertThat(s.replays()).isEqualTo(1));
+        }
+    }
+
+    @Test
     void aTaskThatAsksForADifferentStepOnReplayFailsWithNondeterminism() throws Exception {
         Files.createDirectories(dir.resolve("state"));
         Path source = dir.resolve("diverge.py");
