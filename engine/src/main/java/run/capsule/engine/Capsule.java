@@ -13,6 +13,7 @@ import run.capsule.store.EventRow;
 import run.capsule.store.Journal;
 import run.capsule.store.NewTask;
 import run.capsule.store.QueryResult;
+import run.capsule.store.StaleTransitionException;
 import run.capsule.store.TaskRow;
 import run.capsule.store.TaskStatus;
 
@@ -305,8 +306,47 @@ public final class Capsule implements AutoCloseable {
         }
     }
 
-    /** Cancels a task: a pending one never runs; a running attempt is stopped and recorded CANCELLED. */
+    /**
+     * Cancels a task and its unfinished child tasks at any depth (see {@link #cancelTree}); returns what it did to the
+     * task itself: a pending one never runs; a running attempt is stopped and recorded CANCELLED.
+     */
     public CancelOutcome cancel(String taskId) {
+        return cancelTree(taskId).outcome();
+    }
+
+    /**
+     * What a cancellation did: {@code outcome} for the task itself, and the ids of its unfinished descendants that were
+     * cancelled or asked to stop, parents before their children.
+     */
+    public record Cancellation(CancelOutcome outcome, List<String> children) {
+    }
+
+    /**
+     * Cancels a task, then each of its unfinished descendants (walking {@code parent_id}), parent before children, so
+     * that a waiting parent is stopped before its children end. A descendant that ends meanwhile is skipped. The
+     * descendants are cancelled even when the task itself had already ended (a finished task may leave children running).
+     */
+    public Cancellation cancelTree(String taskId) {
+        CancelOutcome outcome = cancelOne(taskId);
+        if (outcome == CancelOutcome.NOT_FOUND) {
+            return new Cancellation(outcome, List.of());
+        }
+        List<String> children = new java.util.ArrayList<>();
+        for (String id : journal.tasks().unfinishedDescendants(taskId)) {
+            CancelOutcome child;
+            try {
+                child = cancelOne(id);
+            } catch (StaleTransitionException e) {
+                continue;
+            }
+            if (child == CancelOutcome.CANCELLED || child == CancelOutcome.REQUESTED) {
+                children.add(id);
+            }
+        }
+        return new Cancellation(outcome, List.copyOf(children));
+    }
+
+    private CancelOutcome cancelOne(String taskId) {
         CancelOutcome outcome = journal.tasks().requestCancel(taskId);
         if (outcome == CancelOutcome.REQUESTED) {
             active.stop(taskId);

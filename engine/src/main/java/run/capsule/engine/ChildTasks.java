@@ -20,7 +20,9 @@ import java.util.Optional;
  * Child tasks of Python and JavaScript tasks (docs/languages.md): serves {@code task.start}, {@code task.wait},
  * {@code task.call} and {@code step.record} (docs/steps.md) for a running attempt. A child is journaled with {@code parent_id}, run to its end in its own
  * sandbox by this node (or by whichever node claims it first), with its own limits and retries. While a parent waits
- * it gives its runner slot to the pool, so a tree of any depth or width completes on N runners.
+ * it gives its runner slot to the pool, so a tree of any depth or width completes on N runners. A task being cancelled
+ * (its tree is cancelled parent first, {@link Capsule#cancelTree}) starts no more children and is answered
+ * {@code cancelled} rather than its children's results.
  */
 final class ChildTasks {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -61,7 +63,11 @@ final class ChildTasks {
         }
         return request -> {
             try {
-                return switch (request.path("op").asText()) {
+                String op = request.path("op").asText();
+                if ((op.equals("task.start") || op.equals("task.call")) && journal.tasks().isCancelRequested(parentId)) {
+                    return error("cancelled", "this task is being cancelled: it starts no more child tasks");
+                }
+                return switch (op) {
                     case "task.start" -> JSON.createObjectNode().put("id", start(parentId, attemptNo, parent, request));
                     case "task.wait" -> waitFor(parentId, attemptNo, ids(request), request.path("any").asBoolean(false));
                     case "task.call" -> {
@@ -154,6 +160,10 @@ final class ChildTasks {
                     capsule.result(id).ifPresent(r -> results.set(id, JSON.valueToTree(r)));
                 }
                 if (results.size() == ids.size() || (any && results.size() > 0)) {
+                    if (journal.tasks().isCancelRequested(parentId)) {
+                        // cancelling a tree ends the children after the parent was asked to stop: not results to act on
+                        return error("cancelled", "this task is being cancelled");
+                    }
                     ObjectNode reply = JSON.createObjectNode();
                     reply.set("results", results);
                     return reply;

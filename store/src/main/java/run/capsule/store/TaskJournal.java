@@ -24,6 +24,8 @@ import static run.capsule.store.jooq.Tables.TASK_SECRETS;
  * {@link StaleTransitionException} and writes nothing.
  */
 public final class TaskJournal {
+    /** Parent ids per query when walking a tree, well under the bind-parameter limits of H2 and PostgreSQL. */
+    private static final int DESCENDANTS_BATCH = 500;
     private final DSLContext dsl;
 
     TaskJournal(DSLContext dsl) {
@@ -59,6 +61,38 @@ public final class TaskJournal {
     /** The child tasks of a task, oldest first. */
     public List<TaskRow> children(String parentId) {
         return dsl.selectFrom(TASKS).where(TASKS.PARENT_ID.eq(parentId)).orderBy(TASKS.CREATED_AT, TASKS.ID).fetch(TaskJournal::toTask);
+    }
+
+    /**
+     * The unfinished (PENDING, RUNNING or RETRY_WAIT) descendants of a task, parents before their children: the tree is
+     * walked down {@code parent_id} one level per query, through finished tasks too (a finished child may have left a
+     * child running).
+     */
+    public List<String> unfinishedDescendants(String taskId) {
+        List<String> unfinished = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>(List.of(taskId));
+        List<String> level = List.of(taskId);
+        while (!level.isEmpty()) {
+            List<String> next = new ArrayList<>();
+            for (int from = 0; from < level.size(); from += DESCENDANTS_BATCH) {
+                List<String> parents = level.subList(from, Math.min(level.size(), from + DESCENDANTS_BATCH));
+                var children = dsl.select(TASKS.ID, TASKS.STATUS).from(TASKS)
+                        .where(TASKS.PARENT_ID.in(parents))
+                        .orderBy(TASKS.CREATED_AT, TASKS.ID)
+                        .fetch();
+                for (var child : children) {
+                    if (!seen.add(child.value1())) {
+                        continue;
+                    }
+                    next.add(child.value1());
+                    if (!TaskStatus.valueOf(child.value2()).isFinal()) {
+                        unfinished.add(child.value1());
+                    }
+                }
+            }
+            level = next;
+        }
+        return unfinished;
     }
 
     public Optional<String> findByIdempotencyKey(String key) {

@@ -180,4 +180,39 @@ class TaskJournalTest {
             assertThat(journal.readOnlySql().query("select count(*) from host_requests", 1).rows().get(0).get(0)).isEqualTo(2L);
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void unfinishedDescendantsAreFoundAtEveryLevelParentsFirst(String database) {
+        byte[] module = "\0asm-tree".getBytes(StandardCharsets.UTF_8);
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        try (Journal journal = open(database)) {
+            TaskJournal tasks = journal.tasks();
+            tasks.create(child("root-" + suffix, null, module), module);
+            tasks.create(child("a1-" + suffix, "root-" + suffix, module), module);  // ends SUCCEEDED
+            tasks.create(child("a2-" + suffix, "root-" + suffix, module), module);  // RETRY_WAIT
+            tasks.create(child("a3-" + suffix, "root-" + suffix, module), module);  // PENDING
+            tasks.create(child("b1-" + suffix, "a1-" + suffix, module), module);    // PENDING under a finished child
+            tasks.create(child("b2-" + suffix, "a2-" + suffix, module), module);    // ends FAILED
+            tasks.create(child("c1-" + suffix, "b2-" + suffix, module), module);    // RUNNING under a finished grandchild
+            tasks.create(child("other-" + suffix, null, module), module);           // not in the tree
+            tasks.finishAttempt("a1-" + suffix, tasks.startAttempt("a1-" + suffix, "node-a"),
+                    AttemptOutcome.succeeded(1, null, null, 0, "1"), false, "succeeded");
+            tasks.finishAttempt("a2-" + suffix, tasks.startAttempt("a2-" + suffix, "node-a"),
+                    AttemptOutcome.failed(1, null, null, 1, "task_error", "boom"), true, "retrying");
+            tasks.finishAttempt("b2-" + suffix, tasks.startAttempt("b2-" + suffix, "node-a"),
+                    AttemptOutcome.failed(1, null, null, 1, "task_error", "boom"), false, "failed");
+            tasks.startAttempt("c1-" + suffix, "node-a");
+
+            assertThat(tasks.unfinishedDescendants("root-" + suffix))
+                    .containsExactly("a2-" + suffix, "a3-" + suffix, "b1-" + suffix, "c1-" + suffix);
+            assertThat(tasks.unfinishedDescendants("a2-" + suffix)).containsExactly("c1-" + suffix);
+            assertThat(tasks.unfinishedDescendants("c1-" + suffix)).isEmpty();
+            assertThat(tasks.unfinishedDescendants("no-such-task")).isEmpty();
+        }
+    }
+
+    private static NewTask child(String id, String parentId, byte[] module) {
+        return new NewTask(id, "step", parentId, ModuleStore.sha256(module), 1, "{\"args\":[]}");
+    }
 }

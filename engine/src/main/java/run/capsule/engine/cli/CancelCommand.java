@@ -4,13 +4,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import run.capsule.engine.Capsule;
-import run.capsule.store.CancelOutcome;
 import run.capsule.store.TaskRow;
 
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
-@Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancels a task: a pending one never runs; a running attempt is stopped and recorded CANCELLED.")
+@Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancels a task and its unfinished child tasks: a pending one never runs; a running attempt is stopped and recorded CANCELLED.")
 final class CancelCommand implements Callable<Integer> {
     @ParentCommand
     CapsuleCli cli;
@@ -25,12 +24,21 @@ final class CancelCommand implements Callable<Integer> {
             if (task.isEmpty()) {
                 return CapsuleCli.FAILED;
             }
-            CancelOutcome outcome = capsule.cancel(task.get().id());
-            switch (outcome) {
-                case CANCELLED -> cli.out.println("cancelled " + task.get().id());
-                case REQUESTED -> cli.out.println("cancelling " + task.get().id() + ": its node stops the running attempt");
+            String id = task.get().id();
+            Capsule.Cancellation cancellation = capsule.cancelTree(id);
+            int n = cancellation.children().size();
+            String children = n == 0 ? "" : " and " + n + " unfinished child task" + (n == 1 ? "" : "s");
+            switch (cancellation.outcome()) {
+                case CANCELLED -> cli.out.println("cancelled " + id + children);
+                case REQUESTED -> cli.out.println("cancelling " + id + children + ": " + (n == 0 ? "its node stops" : "their nodes stop")
+                        + " the running attempt" + (n == 0 ? "" : "s"));
                 case ALREADY_FINISHED -> {
-                    cli.err.println("capsule: task " + task.get().id() + " has already ended (" + task.get().status() + ")");
+                    if (n > 0) {
+                        cli.out.println("task " + id + " had already ended (" + task.get().status() + "); cancelled its " + n
+                                + " unfinished child task" + (n == 1 ? "" : "s"));
+                        return CapsuleCli.OK;
+                    }
+                    cli.err.println("capsule: task " + id + " has already ended (" + task.get().status() + ")");
                     return CapsuleCli.FAILED;
                 }
                 default -> {

@@ -107,6 +107,27 @@ class CapsuleCliTest {
     }
 
     @Test
+    void cancelReportsTheUnfinishedChildTasksItCancelled() throws Exception {
+        String parent = capsule("submit", "--delay", "1h", TestModules.sample("hello/hello.wasm").toString()).out().strip();
+        try (run.capsule.store.Journal journal = run.capsule.store.Journal.open(run.capsule.store.JournalConfig.embedded(workDir.resolve(".capsule")))) {
+            String module = journal.tasks().find(parent).orElseThrow().moduleSha256();
+            byte[] bytes = journal.modules().get(module).orElseThrow();
+            for (String child : List.of("child-1", "child-2")) {
+                journal.tasks().create(new run.capsule.store.NewTask(child, "hello", parent, module, 0, "{\"args\":[]}"), bytes);
+            }
+        }
+
+        Outcome cancel = capsule("cancel", parent);
+        assertThat(cancel.exitCode()).isZero();
+        assertThat(cancel.out().strip()).isEqualTo("cancelled " + parent + " and 2 unfinished child tasks");
+        Outcome again = capsule("cancel", parent);
+        assertThat(again.exitCode()).isEqualTo(1);
+        assertThat(again.err().strip()).isEqualTo("capsule: task " + parent + " has already ended (CANCELLED)");
+        assertThat(capsule("sql", "select count(*) as n from tasks where status = 'CANCELLED'", "--json").json().get(0).get("n").asInt())
+                .isEqualTo(3);
+    }
+
+    @Test
     void malformedFlagValuesAreUsageErrorsWithAFailedEnvelope() throws Exception {
         String hello = TestModules.sample("hello/hello.wasm").toString();
         for (List<String> flags : List.of(List.of("--ram", "12XB"), List.of("--timeout", "-5s"), List.of("--compute", "TURBO"),
