@@ -74,13 +74,6 @@ public final class Capsule implements AutoCloseable {
             startEarly(pool);
         }
         Journal journal;
-            try {
-                pool.warmUp(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (RunnerCrashedException | RuntimeException e) {
-                log.debug("runner warm-up failed: {}", e.getMessage());
-            }
         try {
             journal = Journal.open(options.journal());
         } catch (RuntimeException e) {
@@ -117,6 +110,7 @@ public final class Capsule implements AutoCloseable {
         warmUp.setDaemon(true);
         warmUp.start();
     }
+
     private static RunnerPool newPool(CapsuleOptions options) {
         return new RunnerPool(RunnerLauncher.forThisJvm(options.cacheDir()), options.runners(), options.runnerStartTimeout());
     }
