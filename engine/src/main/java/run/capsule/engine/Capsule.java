@@ -178,7 +178,8 @@ public final class Capsule implements AutoCloseable {
     }
 
     /** What {@code capsule build} reports for a source: its tasks, and whether describing it was served from the cache. */
-    public record Build(String file, String language, String sourceSha256, List<String> tasks, boolean cached, long describeMs) {
+    public record Build(String file, String language, String sourceSha256, List<String> tasks, boolean cached, long describeMs,
+                        List<String> localModules) {
     }
 
     /** Prepares a Python or JavaScript source ahead of its first run: interpreter fetched, source described, module compiled. */
@@ -188,11 +189,12 @@ public final class Capsule implements AutoCloseable {
             programs.compileForTasks(source, described);
         }
         return new Build(source.getFileName().toString(), TaskProgram.languageOf(source), described.sourceSha256(),
-                described.tasks().keySet().stream().sorted().toList(), described.cached(), described.describeMs());
+                described.tasks().keySet().stream().sorted().toList(), described.cached(), described.describeMs(), described.files());
     }
 
     private Path file(TaskSpec spec, String sha, byte[] bytes) {
-        return spec.program() != null ? programs.sourceFile(sha, spec.program().file(), bytes) : moduleFiles.ensure(sha, bytes);
+        return spec.program() != null ? programs.sourceFile(sha, spec.program().file(), bytes, spec.program().files())
+                : moduleFiles.ensure(sha, bytes);
     }
 
     /** Runs a journaled task to its end on a background thread of this node (child tasks). */
@@ -363,7 +365,7 @@ public final class Capsule implements AutoCloseable {
             return;
         }
         String programFile = TaskConfigReader.programFile(task);
-        Path moduleFile = programFile != null ? programs.sourceFile(task.moduleSha256(), programFile, bytes.get())
+        Path moduleFile = programFile != null ? programs.sourceFile(task.moduleSha256(), programFile, bytes.get(), TaskConfigReader.programFiles(task))
                 : moduleFiles.ensure(task.moduleSha256(), bytes.get());
         TaskSpec spec;
         try {

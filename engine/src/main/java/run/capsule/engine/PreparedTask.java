@@ -42,6 +42,10 @@ record PreparedTask(TaskSpec spec, byte[] moduleBytes, String moduleSha256, Stri
             if (spec.program() == null) {
                 throw new IllegalStateException(shown + " must be described before it is prepared");
             }
+            if (!spec.program().files().isEmpty()) {
+                bytes = SourceBundle.pack(file.toAbsolutePath().getParent(), file.getFileName().toString(), spec.program().files(),
+                        Programs.MAX_SOURCE_BYTES);
+            }
             String digest = ModuleStore.sha256(bytes);
             return new PreparedTask(spec, bytes, digest, configJson(spec, digest));
         }
@@ -106,6 +110,10 @@ record PreparedTask(TaskSpec spec, byte[] moduleBytes, String moduleSha256, Stri
                 node.set("input", JSON.readTree(program.inputJson() != null ? program.inputJson() : Programs.argsInput(spec.args())));
             } catch (IOException e) {
                 throw new InvalidInputException("task input is not valid JSON: " + e.getMessage());
+            }
+            if (!program.files().isEmpty()) {
+                ArrayNode files = node.putArray("files");
+                program.files().forEach(files::add);
             }
             ObjectNode tasks = node.putObject("tasks");
             program.tasks().forEach((name, options) -> tasks.set(name, options.toJson()));

@@ -40,7 +40,7 @@ final class Programs {
     }
 
     /** What {@link #describe} found, and whether it came from the cache. */
-    record Described(Map<String, TaskOptions> tasks, boolean cached, String sourceSha256, long describeMs) {
+    record Described(Map<String, TaskOptions> tasks, boolean cached, String sourceSha256, long describeMs, List<String> files) {
     }
 
     /**
@@ -63,7 +63,7 @@ final class Programs {
                     + (tasks.isEmpty() ? "" : "; its tasks: " + String.join(", ", tasks.keySet().stream().sorted().toList())));
         }
         String input = spec.program() != null && spec.program().inputJson() != null ? spec.program().inputJson() : argsInput(spec.args());
-        TaskProgram program = new TaskProgram(language, file, entry, input, tasks);
+        TaskProgram program = new TaskProgram(language, file, entry, input, tasks, described.files());
         TaskSpec.Builder builder = spec.toBuilder().program(program).limits(options.limitsOver(spec.limits()));
         if (options.maxRetries() != null) {
             builder.retryPolicy(spec.retryPolicy().withMaxRetries(options.maxRetries()));
@@ -119,7 +119,8 @@ final class Programs {
         if (language == null) {
             throw new InvalidInputException(source + " is not a Python (.py) or JavaScript (.js, .mjs) source");
         }
-        byte[] bytes = read(source);
+        List<String> files = LocalModules.of(source, language);
+        byte[] bytes = sourceBytes(source, files);
         String sha = ModuleStore.sha256(bytes);
         String file = source.getFileName().toString();
         Interpreter interpreter = Interpreter.forLanguage(language);
@@ -130,13 +131,13 @@ final class Programs {
         Path sourceDir = source.toAbsolutePath().normalize().getParent();
         if (Files.isRegularFile(cached)) {
             try {
-                return new Described(resolveFiles(parseTasks(JSON.readTree(cached.toFile())), sourceDir), true, sha, 0);
+                return new Described(resolveFiles(parseTasks(JSON.readTree(cached.toFile())), sourceDir), true, sha, 0, files);
             } catch (IOException | RuntimeException e) {
                 // a damaged cache entry: describe again
             }
         }
         long started = System.nanoTime();
-        Path sourceFile = sourceFile(sha, file, bytes);
+        Path sourceFile = sourceFile(sha, file, bytes, files);
         AttemptResult result = runner.describe(interpreter, interpreterPath, sourceFile, DESCRIBE_LIMITS);
         long describeMs = (System.nanoTime() - started) / 1_000_000;
         if (!result.succeeded()) {
@@ -159,7 +160,7 @@ final class Programs {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + cached, e);
         }
-        return new Described(resolveFiles(tasks, sourceDir), false, sha, describeMs);
+        return new Described(resolveFiles(tasks, sourceDir), false, sha, describeMs, files);
     }
 
     /**
@@ -170,7 +171,8 @@ final class Programs {
     void compileForTasks(Path source, Described described) throws InterruptedException {
         String language = TaskProgram.languageOf(source);
         Interpreter interpreter = Interpreter.forLanguage(language);
-        Path sourceFile = sourceFile(described.sourceSha256(), source.getFileName().toString(), read(source));
+        Path sourceFile = sourceFile(described.sourceSha256(), source.getFileName().toString(), sourceBytes(source, described.files()),
+                described.files());
         java.util.Set<Long> caps = new java.util.TreeSet<>();
         for (TaskOptions options : described.tasks().values()) {
             caps.add(options.limitsOver(Limits.DEFAULT).ramBytes());
@@ -188,6 +190,52 @@ final class Programs {
         } catch (IOException e) {
             throw new InvalidInputException("cannot fetch the " + interpreter.language() + " interpreter (npm " + interpreter.npmPackage()
                     + "@" + interpreter.version() + "): " + e.getMessage());
+        }
+    }
+
+    /** What is journaled for a source: the file itself, or a {@link SourceBundle} with the local modules it imports. */
+    static byte[] sourceBytes(Path source, List<String> files) {
+        byte[] bytes = read(source);
+        return files.isEmpty() ? bytes
+                : SourceBundle.pack(source.toAbsolutePath().normalize().getParent(), source.getFileName().toString(), files, MAX_SOURCE_BYTES);
+    }
+
+    /**
+     * The journaled source laid out in a directory of its own (granted read-only as /app): the file named as the user
+     * named it, with the local modules it imports beside it when {@code files} is not empty ({@code bytes} is then a
+     * {@link SourceBundle}). Returns the path of the source file.
+     */
+    Path sourceFile(String sha, String file, byte[] bytes, List<String> files) {
+        if (files.isEmpty()) {
+            return sourceFile(sha, file, bytes);
+        }
+        Path dir = cacheDir.resolve("sources").resolve(sha);
+        if (Files.isRegularFile(dir.resolve(file)) && files.stream().allMatch(f -> Files.isRegularFile(dir.resolve(f)))) {
+            return dir.resolve(file);
+        }
+        try {
+            Files.createDirectories(dir.getParent());
+            Path unpacked = Files.createTempDirectory(dir.getParent(), sha + ".unpacking-");
+            SourceBundle.unpack(bytes, unpacked);
+            try {
+                Files.move(unpacked, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {
+                deleteTree(unpacked);
+                if (!Files.isRegularFile(dir.resolve(file))) {
+                    throw new IOException(dir + " exists without " + file);
+                }
+            }
+            return dir.resolve(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot unpack the source bundle " + sha + " into " + dir, e);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 

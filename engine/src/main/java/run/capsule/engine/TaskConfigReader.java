@@ -29,6 +29,21 @@ final class TaskConfigReader {
         }
     }
 
+    /** The local modules journaled with a Python or JavaScript task's source ({@code program.files}), empty for none. */
+    static java.util.List<String> programFiles(TaskRow task) {
+        try {
+            return programFiles(JSON.readTree(task.configJson()));
+        } catch (IOException e) {
+            return java.util.List.of();
+        }
+    }
+
+    private static java.util.List<String> programFiles(JsonNode config) {
+        java.util.List<String> files = new java.util.ArrayList<>();
+        config.path("program").path("files").forEach(f -> files.add(f.asText()));
+        return files;
+    }
+
     static TaskSpec read(TaskRow task, Path moduleFile, String envJson) {
         try {
             JsonNode config = JSON.readTree(task.configJson());
@@ -74,7 +89,7 @@ final class TaskConfigReader {
                 Map<String, TaskOptions> tasks = new java.util.LinkedHashMap<>();
                 program.path("tasks").fields().forEachRemaining(t -> tasks.put(t.getKey(), TaskOptions.fromGuest(t.getKey(), t.getValue())));
                 builder.program(new TaskProgram(program.path("language").asText(), program.path("file").asText(), program.path("task").asText(),
-                        program.path("input").toString(), tasks));
+                        program.path("input").toString(), tasks, programFiles(config)));
             }
             return builder.build();
         } catch (IOException | RuntimeException e) {

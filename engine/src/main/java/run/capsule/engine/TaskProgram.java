@@ -6,10 +6,11 @@ import java.util.Objects;
 
 /**
  * What makes a task a Python or JavaScript task (docs/languages.md): the source's language and file name, the task
- * to call in it, its input as JSON ({@code {"args": [...], "kwargs": {...}}}) and the tasks the source declares.
+ * to call in it, its input as JSON ({@code {"args": [...], "kwargs": {...}}}), the tasks the source declares and the
+ * local modules it imports ({@code files}: paths relative to the source's directory, journaled with it).
  * Null in a {@link TaskSpec} of a WebAssembly module. {@code inputJson} null means: the spec's args as strings.
  */
-public record TaskProgram(String language, String file, String task, String inputJson, Map<String, TaskOptions> tasks) {
+public record TaskProgram(String language, String file, String task, String inputJson, Map<String, TaskOptions> tasks, List<String> files) {
     public static final String ENTRY = "main";
 
     public TaskProgram {
@@ -17,6 +18,12 @@ public record TaskProgram(String language, String file, String task, String inpu
         Objects.requireNonNull(file, "file");
         Objects.requireNonNull(task, "task");
         tasks = tasks == null ? Map.of() : Map.copyOf(tasks);
+        files = files == null ? List.of() : List.copyOf(files);
+    }
+
+    /** A program whose source imports no local module. */
+    public TaskProgram(String language, String file, String task, String inputJson, Map<String, TaskOptions> tasks) {
+        this(language, file, task, inputJson, tasks, List.of());
     }
 
     /** The language of a source file by its extension, or null for anything else (a WebAssembly module). */
@@ -32,11 +39,11 @@ public record TaskProgram(String language, String file, String task, String inpu
     }
 
     public TaskProgram calling(String taskName, String input) {
-        return new TaskProgram(language, file, taskName, input, tasks);
+        return new TaskProgram(language, file, taskName, input, tasks, files);
     }
 
     public TaskProgram withTasks(Map<String, TaskOptions> declared) {
-        return new TaskProgram(language, file, task, inputJson, declared);
+        return new TaskProgram(language, file, task, inputJson, declared, files);
     }
 
     public List<String> taskNames() {

@@ -63,6 +63,27 @@ class JavaScriptTasksTest {
     }
 
     @Test
+    void localModulesAreJournaledWithTheSourceForTheTaskAndItsChildren() throws Exception {
+        Path project = Files.createDirectories(dir.resolve("js-project"));
+        Files.createDirectories(project.resolve("lib"));
+        Files.writeString(project.resolve("lib/words.js"), "import { factor } from \"../factor.mjs\";\nexport const score = (w) => w.length * factor;\n");
+        Files.writeString(project.resolve("factor.mjs"), "export const factor = 10;\n");
+        Path source = Files.writeString(project.resolve("main.js"), """
+                import { task } from "capsule";
+                import { score } from "./lib/words.js";
+
+                export const rate = task({ name: "rate" }, async (word) => (await import("./lib/words.js")).score(word));
+                export const main = task({ name: "main" }, async (word) => ({ direct: score(word), child: (await rate(word)).result }));
+                """);
+
+        TaskResult result = capsule.run(TaskSpec.builder(source).arg("ada").build());
+
+        assertThat(result.success()).as(String.valueOf(result.error())).isTrue();
+        assertThat(result.result().toString()).isEqualTo("{\"direct\":30,\"child\":30}");
+        assertThat(capsule.task(result.execution().taskId()).orElseThrow().configJson()).contains("\"files\":[\"factor.mjs\",\"lib/words.js\"]");
+    }
+
+    @Test
     void aCsvIsReadFromTheReadOnlyGrantTheTaskDeclares() throws Exception {
         TaskResult result = capsule.run(TaskSpec.builder(TestModules.sample("javascript/sales.js")).build());
 

@@ -77,6 +77,46 @@ class PythonTasksTest {
     }
 
     @Test
+    void localModulesAreJournaledWithTheSourceAndRunAsJournaled() throws Exception {
+        Path project = Files.createDirectories(dir.resolve("project"));
+        Files.writeString(project.resolve("tools.py"), "def shout(s):\n    return s.upper() + '!'\n");
+        Files.createDirectories(project.resolve("scoring"));
+        Files.writeString(project.resolve("scoring/__init__.py"), "from .rules import score\n");
+        Files.writeString(project.resolve("scoring/rules.py"), "def score(word):\n    return len(word) * 10\n");
+        Path source = Files.writeString(project.resolve("job.py"), """
+                from capsule import task
+                from tools import shout
+
+                @task(name="rate", compute="LOW")
+                def rate(word):
+                    import scoring
+                    return scoring.score(word)
+
+                @task(name="main")
+                def main(word="capsule"):
+                    return {"shout": shout(word), "score": rate(word)["result"]}
+                """);
+
+        String id;
+        try (Capsule client = Capsule.openClient(CapsuleOptions.builder().embeddedJournal(dir.resolve(".capsule")).build())) {
+            id = client.submit(TaskSpec.builder(source).arg("ada").build(), SubmitOptions.NOW).taskId();
+        }
+        Files.writeString(project.resolve("tools.py"), "def shout(s):\n    return 'changed on disk after submit'\n");
+        Files.delete(project.resolve("scoring/rules.py"));
+
+        TaskResult result;
+        try (Worker worker = capsule.startWorker(WorkerOptions.DEFAULT)) {
+            result = capsule.await(id, java.time.Duration.ofSeconds(120)).orElseThrow();
+        }
+        assertThat(result.success()).as(String.valueOf(result.error())).isTrue();
+        assertThat(result.result().path("shout").asText()).isEqualTo("ADA!");
+        assertThat(result.result().path("score").asInt()).isEqualTo(30);
+        TaskRow task = capsule.task(id).orElseThrow();
+        assertThat(task.configJson()).contains("\"files\":[\"scoring/__init__.py\",\"scoring/rules.py\",\"tools.py\"]");
+        assertThat(capsule.children(id)).singleElement().satisfies(c -> assertThat(c.moduleSha256()).isEqualTo(task.moduleSha256()));
+    }
+
+    @Test
     void anUncaughtExceptionIsATaskErrorWithItsTraceback() throws Exception {
         Path file = source("boom.py", "from capsule import task\n\n@task(name='main')\ndef main():\n    raise ValueError('no such order: 42')\n");
         TaskResult result = capsule.run(TaskSpec.builder(file).build());

@@ -55,14 +55,20 @@ final class BuildCommand implements Callable<Integer> {
             var report = Json.object().put("success", true).put("file", build.file()).put("language", build.language())
                     .put("source_sha256", build.sourceSha256()).put("cached", build.cached()).put("describe_ms", build.describeMs());
             build.tasks().forEach(report.putArray("tasks")::add);
+            build.localModules().forEach(report.putArray("local_modules")::add);
             cli.out.println(Json.write(report));
         } else if (build.cached()) {
             cli.out.println("✓ " + build.file() + " (" + build.language() + ") is already built: tasks " + String.join(", ", build.tasks())
-                    + "; nothing to do (" + ms + " ms)");
+                    + modules(build) + "; nothing to do (" + ms + " ms)");
         } else {
             cli.out.println("✓ built " + build.file() + " (" + build.language() + "): interpreter ready, source loaded and checked in "
-                    + build.describeMs() + " ms, module rewritten and compiled into the cache; tasks " + String.join(", ", build.tasks()));
+                    + build.describeMs() + " ms, module rewritten and compiled into the cache; tasks " + String.join(", ", build.tasks())
+                    + modules(build));
         }
         return CapsuleCli.OK;
+    }
+
+    private static String modules(Capsule.Build build) {
+        return build.localModules().isEmpty() ? "" : "; local modules " + String.join(", ", build.localModules());
     }
 }

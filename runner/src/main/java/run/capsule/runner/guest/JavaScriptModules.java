@@ -10,9 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * What a JavaScript task may import: {@code "capsule"} (the guest library, a runner resource) and its own source
- * file, which the guest sees as {@code /app/FILE}. Nothing else is loadable. The boot module that drives the task
- * is a resource too; it is evaluated directly, never imported.
+ * What a JavaScript task may import: {@code "capsule"} (the guest library, a runner resource), its own source
+ * file, which the guest sees as {@code /app/FILE}, and the {@code .js}/{@code .mjs} files beside it in the source
+ * directory (by relative or {@code /app/} paths; the engine lays out there only the local modules journaled with
+ * the source). Nothing else is loadable. The boot module that drives the task is a resource too; it is evaluated
+ * directly, never imported.
  */
 public final class JavaScriptModules {
     public static final String LIBRARY = "capsule";
@@ -26,6 +28,7 @@ public final class JavaScriptModules {
 
     private final String userModule;
     private final Path sourceFile;
+    private final Path sourceDir;
 
     /** A module name or source the guest may not have; the message is for the task's author. */
     public static final class Refused extends Exception {
@@ -40,6 +43,7 @@ public final class JavaScriptModules {
         if (file.isAbsolute() || file.startsWith("..") || file.toString().isEmpty()) {
             throw new Refused("the task's file " + program.file() + " must be a path inside " + program.sourceDir());
         }
+        this.sourceDir = dir;
         this.sourceFile = dir.resolve(file);
         if (!Files.isRegularFile(sourceFile)) {
             throw new Refused("cannot read " + program.file() + ": no such file in " + program.sourceDir());
@@ -69,12 +73,29 @@ public final class JavaScriptModules {
             String from = base.startsWith("/") ? base.substring(0, base.lastIndexOf('/') + 1) : APP_DIR + "/";
             String resolved = specifier.startsWith("/") ? specifier : from + specifier;
             String normal = Path.of(resolved).normalize().toString().replace('\\', '/');
-            if (normal.equals(userModule)) {
+            if (normal.equals(userModule) || localModule(normal) != null) {
                 return normal;
             }
         }
         throw new Refused("cannot import \"" + specifier + "\": a JavaScript task can import only \"" + LIBRARY
-                + "\" and its own file (" + userModule.substring(APP_DIR.length() + 1) + ")");
+                + "\", its own file (" + userModule.substring(APP_DIR.length() + 1) + ") and the .js or .mjs files beside it");
+    }
+
+    /** The host file of guest module {@code name} ({@code /app/...}) when it is a .js/.mjs file inside the source directory. */
+    private Path localModule(String name) {
+        if (!name.startsWith(APP_DIR + "/") || !(name.endsWith(".js") || name.endsWith(".mjs"))) {
+            return null;
+        }
+        Path file = sourceDir.resolve(name.substring(APP_DIR.length() + 1)).normalize();
+        try {
+            if (file.startsWith(sourceDir) && Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    && file.toRealPath().startsWith(sourceDir.toRealPath())) {
+                return file;
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return null;
     }
 
     /** The source of a module {@link #normalize} returned, as UTF-8. */
@@ -82,14 +103,15 @@ public final class JavaScriptModules {
         if (name.equals(LIBRARY)) {
             return LIBRARY_SOURCE.clone();
         }
-        if (!name.equals(userModule)) {
+        Path file = name.equals(userModule) ? sourceFile : localModule(name);
+        if (file == null) {
             throw new Refused("cannot load module \"" + name + "\"");
         }
         try {
-            if (Files.size(sourceFile) > MAX_SOURCE_BYTES) {
+            if (Files.size(file) > MAX_SOURCE_BYTES) {
                 throw new Refused(name + " is larger than " + MAX_SOURCE_BYTES / (1024 * 1024) + " MiB");
             }
-            return Files.readAllBytes(sourceFile);
+            return Files.readAllBytes(file);
         } catch (IOException e) {
             throw new Refused("cannot read " + name + ": " + e.getMessage());
         }

@@ -246,23 +246,32 @@ class JavaScriptGuestTest {
     }
 
     @Test
-    void importsOtherThanCapsuleAndTheOwnFileAreRefused() throws Exception {
+    void importsAreLimitedToCapsuleAndTheJavaScriptFilesBesideTheSource() throws Exception {
         Path file = source("imports.js", """
                 import { task } from "capsule";
                 task({ name: "main" }, async () => {
                   const out = [];
-                  for (const name of ["./other.js", "../etc/passwd", "/etc/passwd", "os", "./imports.js"]) {
-                    try { await import(name); out.push("loaded " + name); } catch (e) { out.push(e.message); }
+                  for (const name of ["./other.js", "./lib/util.mjs", "/app/other.js", "./missing.js", "./link.js", "./data.txt",
+                                      "../etc/passwd", "/etc/passwd", "os", "./imports.js"]) {
+                    try { const m = await import(name); out.push("loaded " + name + (m.x === undefined ? "" : " x=" + m.x)); }
+                    catch (e) { out.push(e.message); }
                   }
                   return out;
                 });
                 """);
         Files.writeString(file.resolveSibling("other.js"), "export const x = 1;");
+        Files.createDirectories(file.resolveSibling("lib"));
+        Files.writeString(file.resolveSibling("lib").resolve("util.mjs"), "import { x as y } from \"../other.js\";\nexport const x = y + 1;");
+        Files.writeString(file.resolveSibling("data.txt"), "export const x = 3;");
+        Path outside = Files.writeString(work.resolve("outside.js"), "export const x = 4;");
+        Files.createSymbolicLink(file.resolveSibling("link.js"), outside);
         AttemptResult result = run(attempt(file, Program.RUN, "main", "{}"));
 
         assertThat(result.succeeded()).as(result.message()).isTrue();
-        assertThat(result.value()).contains("cannot import \\\"./other.js\\\": a JavaScript task can import only \\\"capsule\\\" and its own file (imports.js)")
-                .contains("cannot import \\\"os\\\"").contains("cannot import \\\"/etc/passwd\\\"").contains("loaded ./imports.js");
+        assertThat(result.value()).contains("loaded ./other.js x=1", "loaded ./lib/util.mjs x=2", "loaded /app/other.js x=1", "loaded ./imports.js")
+                .contains("cannot import \\\"./missing.js\\\": a JavaScript task can import only \\\"capsule\\\", its own file (imports.js) and the .js or .mjs files beside it")
+                .contains("cannot import \\\"./link.js\\\"").contains("cannot import \\\"./data.txt\\\"")
+                .contains("cannot import \\\"os\\\"").contains("cannot import \\\"/etc/passwd\\\"").contains("cannot import \\\"../etc/passwd\\\"");
     }
 
     @Test
