@@ -177,9 +177,15 @@ function step() {
   return 0;
 }
 
-// QuickJS seeds Math.random when it starts, before begin, so a durable task's Math.random is replaced right after
-// begin by xoshiro128** seeded from one journaled random step (docs/steps.md): a replay sees the same sequence.
-function seedMathRandom() {
+// QuickJS seeds Math.random when it starts, before begin. Math.random is replaced before the task's module loads
+// (so a reference the module keeps is the replacement too): QuickJS's own until begin; in a durable task, from its
+// first call after begin on, xoshiro128** seeded from one journaled 16-byte random step (docs/steps.md), so a
+// replay sees the same sequence. A task that never calls it makes no step.
+let begun = false;
+const quickJsRandom = Math.random;
+let seeded;
+
+function seededRandom() {
   const hex = _runtime.hostCall("random", { bytes: 16 }).hex;
   const s = new Uint32Array(4);
   for (let i = 0; i < 4; i++) {
@@ -199,9 +205,18 @@ function seedMathRandom() {
     s[3] = rotl(s[3], 11);
     return result;
   };
-  const random = () => ((next() >>> 5) * 67108864 + (next() >>> 6)) / 9007199254740992;
-  Object.defineProperty(Math, "random", { value: random, writable: true, enumerable: false, configurable: true });
+  return () => ((next() >>> 5) * 67108864 + (next() >>> 6)) / 9007199254740992;
 }
+
+function random() {
+  if (!begun) {
+    return quickJsRandom();
+  }
+  seeded ??= seededRandom();
+  return seeded();
+}
+
+Object.defineProperty(Math, "random", { value: random, writable: true, enumerable: false, configurable: true });
 
 function rotl(x, k) {
   return (x << k) | (x >>> (32 - k));
@@ -257,9 +272,7 @@ async function main() {
       args.push(invocation.kwargs);
     }
     _runtime.hostCall("begin", {});
-    if (invocation.durable === true) {
-      seedMathRandom();
-    }
+    begun = invocation.durable === true && invocation.mode !== "describe";
     const value = await entry.fn(...args);
     reportValueJson(resultJson(value, name));
   } catch (e) {

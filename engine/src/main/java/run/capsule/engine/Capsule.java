@@ -152,7 +152,9 @@ public final class Capsule implements AutoCloseable {
         String taskId = task.id();
         listener.submitted(taskId, prepared.spec().name());
         Path moduleFile = file(prepared.spec(), prepared.moduleSha256(), prepared.moduleBytes());
-        AttemptStep attempt = claim -> executor.execute(claim, prepared.spec(), prepared.moduleSha256(), moduleFile, listener);
+        // Children of a program are prepared from its journaled copy, never from the files on disk now.
+        TaskSpec journaled = prepared.spec().program() != null ? prepared.spec().withModuleFile(moduleFile) : prepared.spec();
+        AttemptStep attempt = claim -> executor.execute(claim, journaled, prepared.moduleSha256(), moduleFile, listener);
         attempt.run(new Claim(taskId, first));
         runToEnd(taskId, attempt);
         return result(taskId).orElseThrow();
@@ -365,8 +367,14 @@ public final class Capsule implements AutoCloseable {
             return;
         }
         String programFile = TaskConfigReader.programFile(task);
-        Path moduleFile = programFile != null ? programs.sourceFile(task.moduleSha256(), programFile, bytes.get(), TaskConfigReader.programFiles(task))
-                : moduleFiles.ensure(task.moduleSha256(), bytes.get());
+        Path moduleFile;
+        try {
+            moduleFile = programFile != null ? programs.sourceFile(task.moduleSha256(), programFile, bytes.get(), TaskConfigReader.programFiles(task))
+                    : moduleFiles.ensure(task.moduleSha256(), bytes.get());
+        } catch (java.io.UncheckedIOException e) {
+            executor.fail(claim, ErrorType.INTERNAL_ERROR, "cannot lay out module " + task.moduleSha256() + ": " + e.getMessage());
+            return;
+        }
         TaskSpec spec;
         try {
             spec = TaskConfigReader.read(task, moduleFile, journal.tasks().secrets(task.id()).orElse(null));

@@ -130,6 +130,11 @@ final class ChildTasks {
         } else {
             journal.tasks().create(task, prepared.moduleBytes());
         }
+        if (journal.tasks().isCancelRequested(parentId)) {
+            // the parent's cancellation raced this start and may have listed its descendants before this child existed
+            journal.tasks().requestCancel(id);
+            return id;
+        }
         drive(id);
         return id;
     }

@@ -3,6 +3,7 @@ package run.capsule.engine;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -18,7 +19,9 @@ import java.util.stream.Stream;
  * without the source itself. Python: {@code import NAME} / {@code from NAME import ...} (anywhere in a file, also
  * inside functions) where {@code NAME.py} or a package directory {@code NAME/} lies beside the source; a package
  * brings all its {@code .py} files. JavaScript: relative specifiers ({@code "./x.js"}, {@code "../lib/y.mjs"}) of
- * static and dynamic imports and re-exports, which must stay inside the source's directory.
+ * static and dynamic imports and re-exports, and {@code "/app/..."} ones. Only regular files whose real path is
+ * inside the source's directory count: a symlink is never followed, so nothing outside that directory is journaled;
+ * an import that leads out is left for the runner to refuse.
  */
 final class LocalModules {
     static final int MAX_FILES = 256;
@@ -26,7 +29,8 @@ final class LocalModules {
             Pattern.MULTILINE);
     private static final Pattern PY_FROM = Pattern.compile("^\\s*from\\s+([\\w.]+)\\s+import\\b", Pattern.MULTILINE);
     private static final Pattern JS_SPECIFIER = Pattern.compile(
-            "(?:\\bfrom\\s*|\\bimport\\s*\\(\\s*|\\bimport\\s+)[\"'](\\.{1,2}/[^\"'\\n]+)[\"']");
+            "(?:\\bfrom\\s*|\\bimport\\s*\\(\\s*|\\bimport\\s+)[\"']((?:\\.{1,2}|/app)/[^\"'\\n]+)[\"']");
+    private static final String APP = "/app/";
     private static final String LIBRARY = "capsule";
 
     private LocalModules() {
@@ -34,8 +38,8 @@ final class LocalModules {
 
     static List<String> of(Path source, String language) {
         Path file = source.toAbsolutePath().normalize();
-        Path root = file.getParent();
-        String entry = root.relativize(file).toString();
+        Path root = realPath(file.getParent());
+        String entry = file.getFileName().toString();
         TreeSet<String> found = new TreeSet<>();
         Deque<String> toRead = new ArrayDeque<>(List.of(entry));
         while (!toRead.isEmpty()) {
@@ -74,9 +78,9 @@ final class LocalModules {
             }
             Path module = root.resolve(top + ".py");
             Path pkg = root.resolve(top);
-            if (Files.isRegularFile(module)) {
+            if (inside(root, module)) {
                 files.add(top + ".py");
-            } else if (Files.isDirectory(pkg)) {
+            } else if (Files.isDirectory(pkg, LinkOption.NOFOLLOW_LINKS)) {
                 files.addAll(packageFiles(root, pkg));
             }
         }
@@ -85,7 +89,7 @@ final class LocalModules {
 
     private static List<String> packageFiles(Path root, Path pkg) {
         try (Stream<Path> walk = Files.walk(pkg)) {
-            return walk.filter(p -> p.getFileName().toString().endsWith(".py") && Files.isRegularFile(p))
+            return walk.filter(p -> p.getFileName().toString().endsWith(".py") && inside(root, p))
                     .filter(p -> !hidden(root.relativize(p)))
                     .map(p -> root.relativize(p).toString())
                     .sorted()
@@ -110,15 +114,30 @@ final class LocalModules {
         Path dir = root.resolve(current).getParent();
         Matcher m = JS_SPECIFIER.matcher(text);
         while (m.find()) {
-            Path target = dir.resolve(m.group(1)).normalize();
-            if (!target.startsWith(root)) {
-                throw new InvalidInputException(current + " imports \"" + m.group(1) + "\", which is outside the source's directory " + root);
-            }
-            if (Files.isRegularFile(target)) {
+            String specifier = m.group(1);
+            Path target = (specifier.startsWith(APP) ? root.resolve(specifier.substring(APP.length())) : dir.resolve(specifier)).normalize();
+            if (target.startsWith(root) && inside(root, target)) {
                 files.add(root.relativize(target).toString());
             }
         }
         return List.copyOf(files);
+    }
+
+    /** Whether {@code file} is a regular file, not a symlink, whose real path is inside {@code root} (a real path). */
+    private static boolean inside(Path root, Path file) {
+        try {
+            return Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && file.toRealPath().startsWith(root);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static Path realPath(Path dir) {
+        try {
+            return dir.toRealPath();
+        } catch (IOException e) {
+            throw new InvalidInputException(dir + " cannot be read: " + e.getMessage());
+        }
     }
 
     private static String text(Path file) {

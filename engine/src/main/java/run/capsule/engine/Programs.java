@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import run.capsule.runner.AtomicFiles;
+import run.capsule.runner.guest.CacheDirectory;
 import run.capsule.runner.guest.Interpreter;
 import run.capsule.runner.guest.Interpreters;
 import run.capsule.runner.protocol.AttemptResult;
@@ -210,33 +211,16 @@ final class Programs {
             return sourceFile(sha, file, bytes);
         }
         Path dir = cacheDir.resolve("sources").resolve(sha);
-        if (Files.isRegularFile(dir.resolve(file)) && files.stream().allMatch(f -> Files.isRegularFile(dir.resolve(f)))) {
-            return dir.resolve(file);
-        }
         try {
-            Files.createDirectories(dir.getParent());
-            Path unpacked = Files.createTempDirectory(dir.getParent(), sha + ".unpacking-");
-            SourceBundle.unpack(bytes, unpacked);
-            try {
-                Files.move(unpacked, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {
-                deleteTree(unpacked);
-                if (!Files.isRegularFile(dir.resolve(file))) {
-                    throw new IOException(dir + " exists without " + file);
-                }
-            }
-            return dir.resolve(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot unpack the source bundle " + sha + " into " + dir, e);
+            CacheDirectory.create(dir, unpacked -> SourceBundle.unpack(bytes, unpacked));
+        } catch (IOException | UncheckedIOException e) {
+            throw new UncheckedIOException("cannot unpack the source bundle " + sha + " into " + dir,
+                    e instanceof IOException io ? io : ((UncheckedIOException) e).getCause());
         }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
+        if (!Files.isRegularFile(dir.resolve(file))) {
+            throw new UncheckedIOException(new IOException("the source bundle in " + dir + " holds no " + file));
         }
+        return dir.resolve(file);
     }
 
     /** The source as a file named as the user named it, in a directory of its own (granted read-only as /app). */

@@ -5,10 +5,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
@@ -16,8 +18,8 @@ import java.util.zip.ZipOutputStream;
 /**
  * A source file with the local modules it imports, journaled as one row of {@code modules} (docs/sql.md): a ZIP
  * archive of the files by their paths relative to the source's directory, entry first, then the modules sorted,
- * every entry dated 2000-01-01 so the same files always give the same bytes and digest. A source that imports no
- * local module is journaled as the file itself.
+ * stored uncompressed and dated 2000-01-01, so the same files give the same bytes and digest on every machine. A
+ * source that imports no local module is journaled as the file itself.
  */
 final class SourceBundle {
     private static final LocalDateTime FIXED_TIME = LocalDateTime.of(2000, 1, 1, 0, 0);
@@ -33,14 +35,28 @@ final class SourceBundle {
         long total = 0;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(out)) {
+            Path base = root.toAbsolutePath().normalize();
             for (String name : names) {
-                byte[] bytes = Files.readAllBytes(root.resolve(name));
+                Path file = base.resolve(name).normalize();
+                if (Path.of(name).isAbsolute() || !file.startsWith(base) || file.equals(base)) {
+                    throw new InvalidInputException("local module " + name + " is not a path inside " + base);
+                }
+                if (!name.equals(entry) && !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new InvalidInputException("local module " + name + " is not a regular file in " + base + " (symlinks are not followed)");
+                }
+                byte[] bytes = Files.readAllBytes(file);
                 total += bytes.length;
                 if (total > maxBytes) {
                     throw new InvalidInputException(entry + " and the local modules it imports are larger than " + Sizes.format(maxBytes));
                 }
                 ZipEntry zipEntry = new ZipEntry(name.replace('\\', '/'));
                 zipEntry.setTimeLocal(FIXED_TIME);
+                zipEntry.setMethod(ZipEntry.STORED);
+                zipEntry.setSize(bytes.length);
+                zipEntry.setCompressedSize(bytes.length);
+                CRC32 crc = new CRC32();
+                crc.update(bytes);
+                zipEntry.setCrc(crc.getValue());
                 zip.putNextEntry(zipEntry);
                 zip.write(bytes);
                 zip.closeEntry();

@@ -46,6 +46,15 @@ public record TaskSpec(
 
     /** A builder holding everything of this spec. */
     public Builder toBuilder() {
+        return builderFor(module);
+    }
+
+    /** This spec, its module read from {@code file} instead: the journaled copy laid out in the cache. */
+    TaskSpec withModuleFile(Path file) {
+        return builderFor(file).build();
+    }
+
+    private Builder builderFor(Path module) {
         Builder builder = new Builder(module).name(name).args(args).limits(limits).retryPolicy(retryPolicy).program(program);
         mounts.forEach(builder::mount);
         allowedHosts.forEach(builder::allowHost);

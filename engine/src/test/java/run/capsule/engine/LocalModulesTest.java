@@ -58,14 +58,18 @@ class LocalModulesTest {
     }
 
     @Test
-    void javaScriptFollowsRelativeImportsAndRefusesOnesLeadingOut() throws Exception {
+    void javaScriptFollowsRelativeAndAppImportsButNotOnesLeadingOut() throws Exception {
         Path main = write("app/main.js", """
                 import { task } from "capsule";
                 import { a } from "./lib/a.js";
                 export { b } from './b.mjs';
                 const lazy = () => import("./lazy.js");
                 import "./side.js";
+                import { d } from "/app/lib/d.js";
+                // import { x } from "../outside.js";
                 """);
+        write("app/lib/d.js", "export const d = 5;\n");
+        write("outside.js", "export const x = 1;\n");
         write("app/lib/a.js", "import { c } from \"../c.js\";\nexport const a = c;\n");
         write("app/c.js", "export const c = 1;\n");
         write("app/b.mjs", "export const b = 2;\n");
@@ -73,12 +77,26 @@ class LocalModulesTest {
         write("app/side.js", "globalThis.side = 1;\n");
         write("app/unused.js", "export const u = 4;\n");
 
-        assertThat(LocalModules.of(main, "javascript")).containsExactly("b.mjs", "c.js", "lazy.js", "lib/a.js", "side.js");
+        assertThat(LocalModules.of(main, "javascript")).containsExactly("b.mjs", "c.js", "lazy.js", "lib/a.js", "lib/d.js", "side.js");
+    }
 
-        Path escaping = write("app/escape.js", "import { x } from \"../outside.js\";\n");
-        write("outside.js", "export const x = 1;\n");
-        assertThatThrownBy(() -> LocalModules.of(escaping, "javascript")).isInstanceOf(InvalidInputException.class)
-                .hasMessageContaining("imports \"../outside.js\", which is outside the source's directory");
+    @Test
+    void symlinksAreNeverFollowedSoNothingOutsideTheDirectoryIsJournaled() throws Exception {
+        Path secret = write("outside/secret.py", "TOKEN = 'host secret'\n");
+        write("outside/pkg/mod.py", "X = 1\n");
+        Path main = write("app/main.py", "import secret\nimport linked\nfrom tools import t\n");
+        write("app/tools.py", "T = 1\n");
+        Files.createSymbolicLink(dir.resolve("app/secret.py"), secret);
+        Files.createSymbolicLink(dir.resolve("app/linked"), dir.resolve("outside/pkg"));
+        Path js = write("app/main.js", "import { s } from \"./secret.js\";\n");
+        Files.createSymbolicLink(dir.resolve("app/secret.js"), write("outside/secret.js", "export const s = 1;\n"));
+
+        assertThat(LocalModules.of(main, "python")).containsExactly("tools.py");
+        assertThat(LocalModules.of(js, "javascript")).isEmpty();
+        assertThatThrownBy(() -> SourceBundle.pack(dir.resolve("app"), "main.py", List.of("secret.py"), 1 << 20))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("symlinks are not followed");
+        assertThatThrownBy(() -> SourceBundle.pack(dir.resolve("app"), "main.py", List.of("../outside/secret.py"), 1 << 20))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("is not a path inside");
     }
 
     @Test
@@ -101,5 +119,33 @@ class LocalModulesTest {
         assertThat(SourceBundle.pack(dir, "main.py", List.of("tools.py", "pkg/a.py"), 1 << 20)).isNotEqualTo(first);
         assertThatThrownBy(() -> SourceBundle.pack(dir, "main.py", List.of("tools.py", "pkg/a.py"), 10))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("larger than");
+    }
+
+    @Test
+    void concurrentLayoutsOfOneBundleAllSucceed() throws Exception {
+        write("src/main.py", "import tools\n");
+        write("src/tools.py", "X = 1\n");
+        byte[] bundle = SourceBundle.pack(dir.resolve("src"), "main.py", List.of("tools.py"), 1 << 20);
+        Programs programs = new Programs(dir.resolve("cache"), null);
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(6);
+        try {
+            for (int round = 0; round < 20; round++) {
+                String sha = "bundle" + round;
+                List<java.util.concurrent.Future<Path>> laid = new java.util.ArrayList<>();
+                for (int t = 0; t < 6; t++) {
+                    laid.add(threads.submit(() -> programs.sourceFile(sha, "main.py", bundle, List.of("tools.py"))));
+                }
+                for (java.util.concurrent.Future<Path> f : laid) {
+                    Path main = f.get();
+                    assertThat(main).hasContent("import tools");
+                    assertThat(main.resolveSibling("tools.py")).hasContent("X = 1");
+                }
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        try (java.util.stream.Stream<Path> left = Files.list(dir.resolve("cache/sources"))) {
+            assertThat(left.map(p -> p.getFileName().toString())).as("no unpacking directories are left").allMatch(n -> n.startsWith("bundle"));
+        }
     }
 }

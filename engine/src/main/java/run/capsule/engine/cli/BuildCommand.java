@@ -55,7 +55,9 @@ final class BuildCommand implements Callable<Integer> {
             var report = Json.object().put("success", true).put("file", build.file()).put("language", build.language())
                     .put("source_sha256", build.sourceSha256()).put("cached", build.cached()).put("describe_ms", build.describeMs());
             build.tasks().forEach(report.putArray("tasks")::add);
-            build.localModules().forEach(report.putArray("local_modules")::add);
+            if (!build.localModules().isEmpty()) {
+                build.localModules().forEach(report.putArray("local_modules")::add);
+            }
             cli.out.println(Json.write(report));
         } else if (build.cached()) {
             cli.out.println("✓ " + build.file() + " (" + build.language() + ") is already built: tasks " + String.join(", ", build.tasks())

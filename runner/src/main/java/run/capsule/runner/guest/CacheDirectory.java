@@ -9,18 +9,18 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /** Cache directories that appear whole or not at all: filled beside their place, then renamed into it. */
-final class CacheDirectory {
+public final class CacheDirectory {
     private CacheDirectory() {
     }
 
     /** What puts the files into the fresh directory. */
     @FunctionalInterface
-    interface Filler {
+    public interface Filler {
         void fill(Path dir) throws IOException;
     }
 
     /** Creates {@code target} with {@code filler} unless it exists; another process doing the same first is fine. */
-    static void create(Path target, Filler filler) throws IOException {
+    public static void create(Path target, Filler filler) throws IOException {
         if (Files.isDirectory(target)) {
             return;
         }

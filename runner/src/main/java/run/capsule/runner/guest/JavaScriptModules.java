@@ -43,7 +43,7 @@ public final class JavaScriptModules {
         if (file.isAbsolute() || file.startsWith("..") || file.toString().isEmpty()) {
             throw new Refused("the task's file " + program.file() + " must be a path inside " + program.sourceDir());
         }
-        this.sourceDir = dir;
+        this.sourceDir = dir.toAbsolutePath().normalize();
         this.sourceFile = dir.resolve(file);
         if (!Files.isRegularFile(sourceFile)) {
             throw new Refused("cannot read " + program.file() + ": no such file in " + program.sourceDir());

@@ -690,9 +690,10 @@ class JavaScriptGuestTest {
     void durableClockAndMathRandomReplayGiveTheJournaledValues() throws Exception {
         Path file = source("replay.js", """
                 import { task } from "capsule";
+                const kept = Math.random;
                 task({ name: "main" }, () => {
                   const t = [Date.now(), new Date().toISOString()];
-                  const r = [Math.random(), Math.random(), Math.random()];
+                  const r = [Math.random(), kept(), Math.random()];
                   return { t, r, pick: ["a", "b", "c", "d"][Math.floor(Math.random() * 4)] };
                 });
                 """);
@@ -715,6 +716,11 @@ class JavaScriptGuestTest {
 
         AttemptResult fresh = run(request.withDurability(new Durability(List.of(), true, 0)));
         assertThat(JSON.readTree(fresh.value()).path("r")).isNotEqualTo(value.path("r"));
+
+        AttemptResult clockOnly = run(attempt(source("clock.js", "import { task } from \"capsule\";\ntask({ name: \"main\" }, () => Date.now());\n"),
+                Program.RUN, "main", "{}").withDurability(new Durability(List.of(), true, 0)));
+        assertThat(clockOnly.steps()).as("a task that never calls Math.random makes no random step")
+                .extracting(StepRecord::kind).containsExactly(StepRecord.CLOCK);
     }
 
     @Test
