@@ -31,9 +31,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Durable workflows (docs/steps.md) on real worker processes, real CPython and a real H2 file: a job survives a
- * SIGKILLed worker without repeating its side effects, clock and random readings replay, divergence is caught, and
- * a durable sleep outlives a worker restart.
+ * Durable workflows (docs/steps.md) on real worker processes, real CPython and a real H2 file (one test on a real
+ * PostgreSQL shared by two running nodes): a job survives a SIGKILLed worker without repeating its side effects,
+ * clock and random readings replay, divergence is caught, and a durable sleep outlives a worker restart.
  */
 class DurableWorkflowTest {
     @TempDir
@@ -79,9 +79,8 @@ class DurableWorkflowTest {
         await().atMost(Duration.ofSeconds(15)).until(() -> runners.stream().noneMatch(ProcessHandle::isAlive));
     }
 
-    @Test
-    void aJobResumesAfterItsWorkerIsKilledWithoutRepeatingItsSteps() throws Exception {
-        String base = "http://127.0.0.1:" + server.getAddress().getPort();
+    /** Ten steps: children on odd steps, a request to the counting server on even ones, a second apart. */
+    private Path workflow() throws Exception {
         Path source = dir.resolve("workflow.py");
         Files.writeString(source, """
                 import time
@@ -103,6 +102,68 @@ class DurableWorkflowTest {
                         time.sleep(1)
                     return out
                 """.formatted(server.getAddress().getPort()));
+        return source;
+    }
+
+    private void assertRanOnceEach(Capsule client, String id) {
+        assertThat(requests).hasSize(5).allSatisfy((path, n) -> assertThat(n.get()).as(path).isEqualTo(1));
+        List<TaskRow> children = client.children(id);
+        assertThat(children).hasSize(5).allSatisfy(c -> {
+            assertThat(c.status()).isEqualTo(TaskStatus.SUCCEEDED);
+            assertThat(client.attempts(c.id()).stream().filter(a -> a.status() == AttemptStatus.SUCCEEDED)).hasSize(1);
+        });
+        List<StepRow> steps = client.steps(id);
+        assertThat(steps).extracting(StepRow::stepNo).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+        assertThat(steps).extracting(StepRow::kind).containsExactly("child", "http", "child", "http", "child", "http", "child", "http", "child", "http");
+        assertThat(steps.stream().filter(s -> s.attemptNo() == 1)).hasSizeGreaterThanOrEqualTo(5)
+                .allSatisfy(s -> assertThat(s.replays()).isEqualTo(1));
+        assertThat(steps.stream().filter(s -> s.attemptNo() == 2)).allSatisfy(s -> assertThat(s.replays()).isZero());
+    }
+
+    private static final String WORKFLOW_RESULT = "[10,\"seen /req/2 1\",30,\"seen /req/4 1\",50,\"seen /req/6 1\",70,"
+            + "\"seen /req/8 1\",90,\"seen /req/10 1\"]";
+
+    @Test
+    void onPostgresAnotherRunningNodeResumesTheJobOfAKilledNode() throws Exception {
+        String base = "http://127.0.0.1:" + server.getAddress().getPort();
+        Path source = workflow();
+        try (io.zonky.test.db.postgres.embedded.EmbeddedPostgres pg = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start()) {
+            JournalConfig journal = JournalConfig.of(pg.getJdbcUrl("postgres", "postgres")).withCredentials("postgres", "postgres");
+            try (Capsule client = Capsule.openClient(CapsuleOptions.builder().journal(journal).cacheDir(dir.resolve("client-cache")).build())) {
+                String id = client.submit(TaskSpec.builder(source).arg(base).build(), SubmitOptions.NOW).taskId();
+                Map<String, Process> workers = new java.util.LinkedHashMap<>();
+                workers.put("node-a", startWorker(journal, "node-a", "--node-id", "node-a"));
+                workers.put("node-b", startWorker(journal, "node-b", "--node-id", "node-b"));
+                try {
+                    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(20))
+                            .until(() -> count(client, "select count(*) from steps where task_id = '" + id + "'") >= 5);
+                    String holder = client.task(id).orElseThrow().claimedBy();
+                    assertThat(workers).containsKey(holder);
+                    stop(workers.remove(holder));
+                    assertThat(count(client, "select count(*) from steps where task_id = '" + id + "'")).isLessThan(10);
+                    String survivor = workers.keySet().iterator().next();
+
+                    assertThat(client.await(id, Duration.ofSeconds(180))).hasValueSatisfying(r -> {
+                        assertThat(r.success()).as(String.valueOf(r.error())).isTrue();
+                        assertThat(r.result().toString()).isEqualTo(WORKFLOW_RESULT);
+                    });
+                    assertThat(client.attempts(id)).extracting(AttemptRow::status, AttemptRow::nodeId)
+                            .containsExactly(org.assertj.core.groups.Tuple.tuple(AttemptStatus.ABANDONED, holder),
+                                    org.assertj.core.groups.Tuple.tuple(AttemptStatus.SUCCEEDED, survivor));
+                } finally {
+                    for (Process w : workers.values()) {
+                        stop(w);
+                    }
+                }
+                assertRanOnceEach(client, id);
+            }
+        }
+    }
+
+    @Test
+    void aJobResumesAfterItsWorkerIsKilledWithoutRepeatingItsSteps() throws Exception {
+        String base = "http://127.0.0.1:" + server.getAddress().getPort();
+        Path source = workflow();
         JournalConfig journal = JournalConfig.embedded(dir.resolve(".capsule"));
         try (Capsule client = Capsule.openClient(CapsuleOptions.builder().journal(journal).build())) {
             String id = client.submit(TaskSpec.builder(source).arg(base).build(), SubmitOptions.NOW).taskId();
@@ -119,27 +180,14 @@ class DurableWorkflowTest {
             try {
                 assertThat(client.await(id, Duration.ofSeconds(180))).hasValueSatisfying(r -> {
                     assertThat(r.success()).as(String.valueOf(r.error())).isTrue();
-                    assertThat(r.result().toString()).isEqualTo("[10,\"seen /req/2 1\",30,\"seen /req/4 1\",50,\"seen /req/6 1\",70,"
-                            + "\"seen /req/8 1\",90,\"seen /req/10 1\"]");
+                    assertThat(r.result().toString()).isEqualTo(WORKFLOW_RESULT);
                 });
             } finally {
                 stop(second);
             }
 
-            assertThat(requests).hasSize(5).allSatisfy((path, n) -> assertThat(n.get()).as(path).isEqualTo(1));
-            List<TaskRow> children = client.children(id);
-            assertThat(children).hasSize(5).allSatisfy(c -> {
-                assertThat(c.status()).isEqualTo(TaskStatus.SUCCEEDED);
-                assertThat(client.attempts(c.id()).stream().filter(a -> a.status() == AttemptStatus.SUCCEEDED)).hasSize(1);
-            });
-            List<StepRow> steps = client.steps(id);
-            assertThat(steps).extracting(StepRow::stepNo).containsExactly(1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
-            assertThat(steps).extracting(StepRow::kind).containsExactly("child", "http", "child", "http", "child", "http", "child", "http", "child", "http");
-            List<AttemptRow> attempts = client.attempts(id);
-            assertThat(attempts).extracting(AttemptRow::status).containsExactly(AttemptStatus.ABANDONED, AttemptStatus.SUCCEEDED);
-            assertThat(steps.stream().filter(s -> s.attemptNo() == 1)).hasSizeGreaterThanOrEqualTo(5)
-                    .allSatisfy(s -> assertThat(s.replays()).isEqualTo(1));
-            assertThat(steps.stream().filter(s -> s.attemptNo() == 2)).allSatisfy(s -> assertThat(s.replays()).isZero());
+            assertRanOnceEach(client, id);
+            assertThat(client.attempts(id)).extracting(AttemptRow::status).containsExactly(AttemptStatus.ABANDONED, AttemptStatus.SUCCEEDED);
         }
     }
 
