@@ -22,6 +22,9 @@ class HostError(Exception):
 
 
 def _not_serialisable(o):
+    as_json = getattr(type(o), '__capsule_json__', None)
+    if as_json is not None:
+        return as_json(o)
     raise TypeError('Object of type %s is not JSON serializable' % type(o).__name__)
 
 
@@ -63,7 +66,7 @@ except (ImportError, AttributeError, TypeError):  # pragma: no cover - an interp
     import json as _fallback
 
     def dumps(value):
-        return _fallback.dumps(value, ensure_ascii=False, allow_nan=False, separators=(',', ':'))
+        return _fallback.dumps(value, ensure_ascii=False, allow_nan=False, separators=(',', ':'), default=_not_serialisable)
 
     loads = _fallback.loads
 

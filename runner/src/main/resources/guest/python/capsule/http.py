@@ -1,7 +1,46 @@
-"""HTTP through the host (docs/host-api.md, op ``http``): only to the hosts the task is granted."""
+"""HTTP through the host (docs/host-api.md, op ``http``): only to the hosts the task is granted.
+
+A response reads both ways Capsule's SDK and ``requests`` users expect: ``status`` or ``status_code``; ``text`` is the
+body as a string that can also be called (``text()``); ``ok`` is true for 2xx and 3xx and can also be called
+(``ok()``); ``json()`` parses the body.
+"""
 from capsule._host import call as _call, dumps as _dumps, loads as _loads
 
-__all__ = ['get', 'post', 'request', 'Response']
+__all__ = ['get', 'post', 'put', 'patch', 'delete', 'request', 'Response']
+
+
+class _Text(str):
+    """The body: a ``str`` that also answers ``text()``."""
+    __slots__ = ()
+
+    def __call__(self):
+        return str(self)
+
+
+class _Ok:
+    """Whether the status is 2xx or 3xx: truthy like a bool, and callable like Capsule's ``ok()``."""
+    __slots__ = ('_value',)
+
+    def __init__(self, value):
+        self._value = value
+
+    def __bool__(self):
+        return self._value
+
+    def __call__(self):
+        return self._value
+
+    def __eq__(self, other):
+        return self._value == (other._value if isinstance(other, _Ok) else other)
+
+    def __hash__(self):
+        return hash(self._value)
+
+    def __repr__(self):
+        return repr(self._value)
+
+    def __capsule_json__(self):
+        return self._value
 
 
 class Response:
@@ -11,12 +50,16 @@ class Response:
         self.status = reply.get('status', 0)
         self.url = reply.get('url')
         self.headers = reply.get('headers') or {}
-        self.text = reply.get('body') or ''
+        self.text = _Text(reply.get('body') or '')
         self.truncated = bool(reply.get('truncated'))
 
     @property
+    def status_code(self):
+        return self.status
+
+    @property
     def ok(self):
-        return 200 <= self.status < 400
+        return _Ok(200 <= self.status < 400)
 
     def json(self):
         return _loads(self.text)
@@ -48,3 +91,15 @@ def get(url, headers=None, timeout=None):
 
 def post(url, body=None, json=None, headers=None, timeout=None):
     return request('POST', url, body=body, json=json, headers=headers, timeout=timeout)
+
+
+def put(url, body=None, json=None, headers=None, timeout=None):
+    return request('PUT', url, body=body, json=json, headers=headers, timeout=timeout)
+
+
+def patch(url, body=None, json=None, headers=None, timeout=None):
+    return request('PATCH', url, body=body, json=json, headers=headers, timeout=timeout)
+
+
+def delete(url, headers=None, timeout=None):
+    return request('DELETE', url, headers=headers, timeout=timeout)

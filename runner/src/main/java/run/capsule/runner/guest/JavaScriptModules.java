@@ -18,6 +18,8 @@ import java.nio.file.Path;
  */
 public final class JavaScriptModules {
     public static final String LIBRARY = "capsule";
+    /** The package name of Capsule's own JavaScript SDK, imported as the same library. */
+    static final String SDK_PACKAGE = "@capsule-run/sdk";
     public static final String BOOT_NAME = "capsule-boot";
     static final String APP_DIR = "/app";
     static final long MAX_SOURCE_BYTES = 4L * 1024 * 1024;
@@ -66,7 +68,7 @@ public final class JavaScriptModules {
 
     /** Resolves {@code specifier} as imported by module {@code base} to a loadable module name. */
     public String normalize(String base, String specifier) throws Refused {
-        if (specifier.equals(LIBRARY)) {
+        if (specifier.equals(LIBRARY) || specifier.equals(SDK_PACKAGE)) {
             return LIBRARY;
         }
         if (specifier.startsWith("/") || specifier.startsWith("./") || specifier.startsWith("../")) {

@@ -133,6 +133,35 @@ class PythonHostCallsTest {
     }
 
     @Test
+    void responsesReadTheWayCapsulesSdkAndRequestsUsersWriteThem() throws Exception {
+        String code = """
+                from capsule import task
+                from capsule.http import get, put, delete, patch
+
+                @task(name="main")
+                def main(base):
+                    r = get(base + "/hello")
+                    missing = get(base + "/missing")
+                    return {"status_code": r.status_code, "ok_called": r.ok(), "ok": r.ok, "truthy": bool(r.ok),
+                            "missing": [missing.status_code, missing.ok(), bool(missing.ok), missing.ok == False],
+                            "text_called": r.text() == r.text, "text_type": type(r.text()).__name__,
+                            "json": r.json()["greeting"],
+                            "verbs": [put(base + "/echo", json={"b": 2}).text(), patch(base + "/echo", body="x").text,
+                                      delete(base + "/echo").status]}
+                """;
+        int port = server.getAddress().getPort();
+        String base = "http://127.0.0.1:" + port;
+        AttemptResult result = guest.run(guest.attempt(guest.source("sdk.py", code), "sdk.py", Program.RUN)
+                .task("main", "{\"args\":[\"" + base + "\"],\"kwargs\":{}}")
+                .grants(List.of("127.0.0.1:" + port), List.of()));
+
+        assertThat(result.succeeded()).as(PythonGuest.why(result)).isTrue();
+        assertThat(JSON.readTree(result.value())).isEqualTo(JSON.readTree("{\"status_code\":200,\"ok_called\":true,\"ok\":true,"
+                + "\"truthy\":true,\"missing\":[404,false,false,true],\"text_called\":true,\"text_type\":\"str\",\"json\":\"hi\","
+                + "\"verbs\":[\"PUT application/json {\\\"b\\\":2}\",\"PATCH null x\",201]}"));
+    }
+
+    @Test
     void childTaskCallsGoToTheEngineWithTheirArguments() throws Exception {
         String code = """
                 import capsule

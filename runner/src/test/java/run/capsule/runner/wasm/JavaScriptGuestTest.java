@@ -112,6 +112,21 @@ class JavaScriptGuestTest {
     }
 
     @Test
+    void capsulesSdkPackageNameImportsTheSameLibrary() throws Exception {
+        Path file = source("sdk.js", """
+                import { task } from "@capsule-run/sdk";
+                import * as capsule from "capsule";
+                export const main = task({ name: "main" }, () => ({ same: capsule.task === task, args: capsule.args() }));
+                """);
+        AttemptResult described = run(attempt(file, Program.DESCRIBE, null, null));
+        AttemptResult result = run(attempt(file, Program.RUN, "main", "{\"args\":[\"x\"]}"));
+
+        assertThat(described.value()).isEqualTo("{\"tasks\":{\"main\":{\"name\":\"main\"}}}");
+        assertThat(result.succeeded()).as(result.message()).isTrue();
+        assertThat(result.value()).isEqualTo("{\"same\":true,\"args\":[\"x\"]}");
+    }
+
+    @Test
     void helloRuns() throws Exception {
         AttemptResult result = run(attempt(source("hello.js", HELLO), Program.RUN, "main", "{\"args\":[\"capsule\"]}"));
 
