@@ -93,6 +93,15 @@ class PythonHostCallsTest {
         engine.requests.clear();
     }
 
+    /** Runs {@code main(base)} of {@code code}, granted the loopback server at {@code base}. */
+    private static AttemptResult runGranted(String file, String code) throws Exception {
+        int port = server.getAddress().getPort();
+        String base = "http://127.0.0.1:" + port;
+        return guest.run(guest.attempt(guest.source(file, code), file, Program.RUN)
+                .task("main", "{\"args\":[\"" + base + "\"],\"kwargs\":{}}")
+                .grants(List.of("127.0.0.1:" + port), List.of()));
+    }
+
     @Test
     void httpReachesAGrantedLoopbackServer() throws Exception {
         String code = """
@@ -118,11 +127,7 @@ class PythonHostCallsTest {
                             "echo": [p.status, p.text], "refused": refused, "slow": slow,
                             "big": [len(big), big == "0123456789" * 30000]}
                 """;
-        int port = server.getAddress().getPort();
-        String base = "http://127.0.0.1:" + port;
-        AttemptResult result = guest.run(guest.attempt(guest.source("web.py", code), "web.py", Program.RUN)
-                .task("main", "{\"args\":[\"" + base + "\"],\"kwargs\":{}}")
-                .grants(List.of("127.0.0.1:" + port), List.of()));
+        AttemptResult result = runGranted("web.py", code);
 
         assertThat(result.succeeded()).as(PythonGuest.why(result)).isTrue();
         assertThat(JSON.readTree(result.value())).isEqualTo(JSON.readTree("{\"status\":200,\"ok\":true,"
@@ -149,11 +154,7 @@ class PythonHostCallsTest {
                             "verbs": [put(base + "/echo", json={"b": 2}).text(), patch(base + "/echo", body="x").text,
                                       delete(base + "/echo").status]}
                 """;
-        int port = server.getAddress().getPort();
-        String base = "http://127.0.0.1:" + port;
-        AttemptResult result = guest.run(guest.attempt(guest.source("sdk.py", code), "sdk.py", Program.RUN)
-                .task("main", "{\"args\":[\"" + base + "\"],\"kwargs\":{}}")
-                .grants(List.of("127.0.0.1:" + port), List.of()));
+        AttemptResult result = runGranted("sdk.py", code);
 
         assertThat(result.succeeded()).as(PythonGuest.why(result)).isTrue();
         assertThat(JSON.readTree(result.value())).isEqualTo(JSON.readTree("{\"status_code\":200,\"ok_called\":true,\"ok\":true,"
