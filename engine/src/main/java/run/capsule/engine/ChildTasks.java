@@ -69,10 +69,11 @@ final class ChildTasks {
                 }
                 return switch (op) {
                     case "task.start" -> JSON.createObjectNode().put("id", start(parentId, attemptNo, parent, request));
-                    case "task.wait" -> waitFor(parentId, attemptNo, ids(request), request.path("any").asBoolean(false));
+                    case "task.wait" -> waitFor(parentId, attemptNo, ids(request), request.path("any").asBoolean(false),
+                            request.path("timeout_ms").asLong(-1));
                     case "task.call" -> {
                         String id = start(parentId, attemptNo, parent, request);
-                        ObjectNode results = waitFor(parentId, attemptNo, List.of(id), false);
+                        ObjectNode results = waitFor(parentId, attemptNo, List.of(id), false, -1);
                         if (results.has("error")) {
                             yield results;
                         }
@@ -146,7 +147,9 @@ final class ChildTasks {
         }
     }
 
-    private ObjectNode waitFor(String parentId, int attemptNo, List<String> ids, boolean any) {
+    /** Waits for the children {@code ids} (any one of them with {@code any}); with {@code timeoutMs} ≥ 0, returns what has finished by then. */
+    private ObjectNode waitFor(String parentId, int attemptNo, List<String> ids, boolean any, long timeoutMs) {
+        long deadline = timeoutMs < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutMs * 1_000_000;
         for (String id : ids) {
             Optional<TaskRow> child = journal.tasks().find(id);
             if (child.isEmpty() || !parentId.equals(child.get().parentId())) {
@@ -157,14 +160,19 @@ final class ChildTasks {
                 drive(id);
             }
         }
-        pool.park();
+        // An untimed wait gives the runner slot to the children; a timed one (an event loop with a timer due) keeps it,
+        // since taking a slot back could wait for a child to end and make the timer late.
+        boolean parks = timeoutMs < 0;
+        if (parks) {
+            pool.park();
+        }
         try {
             while (true) {
                 ObjectNode results = JSON.createObjectNode();
                 for (String id : ids) {
                     capsule.result(id).ifPresent(r -> results.set(id, JSON.valueToTree(r)));
                 }
-                if (results.size() == ids.size() || (any && results.size() > 0)) {
+                if (results.size() == ids.size() || (any && results.size() > 0) || (timeoutMs >= 0 && System.nanoTime() >= deadline)) {
                     if (journal.tasks().isCancelRequested(parentId)) {
                         // cancelling a tree ends the children after the parent was asked to stop: not results to act on
                         return error("cancelled", "this task is being cancelled");
@@ -178,14 +186,16 @@ final class ChildTasks {
                     return error("cancelled", "the waiting attempt is no longer current");
                 }
                 synchronized (finished) {
-                    finished.wait(POLL_MS);
+                    finished.wait(timeoutMs < 0 ? POLL_MS : Math.max(1, Math.min(POLL_MS, (deadline - System.nanoTime()) / 1_000_000)));
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return error("cancelled", "interrupted while waiting for child tasks");
         } finally {
-            pool.unpark();
+            if (parks) {
+                pool.unpark();
+            }
         }
     }
 

@@ -117,6 +117,39 @@ class PythonTasksTest {
     }
 
     @Test
+    void asyncTasksAwaitTheirChildrenInParallelWithAsyncioGather() throws Exception {
+        Path source = source("async_agent.py", """
+                import asyncio, time
+                from capsule import task
+
+                @task(name="score", compute="LOW")
+                async def score(word):
+                    await asyncio.sleep(0.5)
+                    return len(word)
+
+                @task(name="shout")
+                def shout(word):
+                    return word.upper()
+
+                @task(name="main")
+                async def main(*words):
+                    started = time.monotonic()
+                    envelopes = await asyncio.gather(*(score(w) for w in words), shout.spawn(words[0]))
+                    return {"results": [e["result"] for e in envelopes], "elapsed": time.monotonic() - started}
+                """);
+        TaskResult result = capsule.run(TaskSpec.builder(source).arg("alpha").arg("be").arg("gam").build());
+
+        assertThat(result.success()).as(String.valueOf(result.error())).isTrue();
+        assertThat(result.result().path("results").toString()).isEqualTo("[5,2,3,\"ALPHA\"]");
+        List<TaskRow> children = capsule.children(result.execution().taskId());
+        assertThat(children).hasSize(4).allMatch(c -> c.status() == TaskStatus.SUCCEEDED);
+        List<AttemptRow> attempts = children.stream().map(c -> capsule.attempts(c.id()).get(0)).toList();
+        boolean overlapping = attempts.stream().anyMatch(a -> attempts.stream().anyMatch(b -> a != b
+                && a.startedAt().isBefore(b.finishedAt()) && b.startedAt().isBefore(a.finishedAt())));
+        assertThat(overlapping).as("the children were all started before the parent waited, so they ran at the same time").isTrue();
+    }
+
+    @Test
     void anUncaughtExceptionIsATaskErrorWithItsTraceback() throws Exception {
         Path file = source("boom.py", "from capsule import task\n\n@task(name='main')\ndef main():\n    raise ValueError('no such order: 42')\n");
         TaskResult result = capsule.run(TaskSpec.builder(file).build());

@@ -23,7 +23,8 @@ def _child(op, name, args, kwargs):
 
 
 class Handle:
-    """A child task started with :meth:`Task.spawn`; :meth:`result` waits for its envelope."""
+    """A child task started with :meth:`Task.spawn` (or by calling an ``async def`` task); :meth:`result` waits for
+    its envelope, and so does ``await handle`` inside ``asyncio``, letting other coroutines and children run."""
     __slots__ = ('id', 'task', '_envelope')
 
     def __init__(self, id, task):
@@ -36,8 +37,25 @@ class Handle:
             gather(self)
         return self._envelope
 
+    def __await__(self):
+        if self._envelope is None:
+            loop = _running_loop()
+            if loop is None:
+                gather(self)
+            else:
+                self._envelope = yield from loop.child_future(self.id).__await__()
+        return self._envelope
+
     def __repr__(self):
         return '<capsule.Handle %s %s>' % (self.task, self.id)
+
+
+def _running_loop():
+    import sys
+    if 'asyncio' not in sys.modules:
+        return None
+    from capsule import _asyncio
+    return _asyncio.running_loop()
 
 
 class Task:
@@ -51,9 +69,14 @@ class Task:
         self.__doc__ = getattr(fn, '__doc__', None)
         self.__module__ = getattr(fn, '__module__', None)
         self.__wrapped__ = fn
+        # CO_COROUTINE: an ``async def`` task is awaited by its callers
+        self.is_async = bool(getattr(getattr(fn, '__code__', None), 'co_flags', 0) & 0x80)
 
     def __call__(self, *args, **kwargs):
-        """Runs the task as a child and returns its envelope (``success``, ``result``, ``error``, ``execution``)."""
+        """Runs the task as a child and returns its envelope (``success``, ``result``, ``error``, ``execution``); for an
+        ``async def`` task, starts it and returns a :class:`Handle` to await (``envelope = await child(x)``)."""
+        if self.is_async:
+            return self.spawn(*args, **kwargs)
         return _child('task.call', self.name, args, kwargs)['envelope']
 
     def spawn(self, *args, **kwargs):

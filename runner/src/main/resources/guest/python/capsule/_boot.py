@@ -97,64 +97,89 @@ def run(file, name, args, kwargs, durable):
     _host.call({'op': 'begin'})
     if durable:
         reseed_random()
-    return t.fn(*args, **kwargs)
+    value = t.fn(*args, **kwargs)
+    if type(value).__name__ == 'coroutine':
+        import asyncio
+        value = asyncio.run(value)
+    return value
 
 
 _random_seed = None
 _random_seeded_by_source = False
 
 
-class _RandomWatch:
-    """A durable task's random readings are steps only from ``begin`` on (docs/steps.md), but ``random`` seeds
-    itself when the source imports it, before ``begin``. This finder hands out ``random`` with a loader that notes
-    whether the source then seeds it itself."""
+class _AfterImport:
+    """A finder that hands out module ``name`` with a loader that calls ``after(module)`` once it has run; it
+    removes itself on first use. ``random`` (its readings are steps only from ``begin`` on, docs/steps.md, but it
+    seeds itself when the source imports it) and ``asyncio`` (its event loop needs a socket pair) are watched so."""
 
-    @classmethod
-    def find_spec(cls, name, path=None, target=None):
-        if name != 'random':
+    def __init__(self, name, after):
+        self.name = name
+        self.after = after
+
+    def find_spec(self, name, path=None, target=None):
+        if name != self.name:
             return None
-        sys.meta_path.remove(cls)
+        sys.meta_path.remove(self)
         for finder in sys.meta_path:
             find = getattr(finder, 'find_spec', None)
             spec = find(name, path, target) if find is not None else None
             if spec is not None:
                 if spec.loader is not None:
-                    spec.loader = _RandomLoader(spec.loader)
+                    spec.loader = _ThenCall(spec.loader, self.after)
                 return spec
         return None
 
 
-class _RandomLoader:
-    def __init__(self, loader):
+class _ThenCall:
+    def __init__(self, loader, after):
         self.loader = loader
+        self.after = after
 
     def create_module(self, spec):
         return self.loader.create_module(spec)
 
     def exec_module(self, module):
-        global _random_seed
         self.loader.exec_module(module)
-        _random_seed = module.seed
-
-        def seed(*args, **kwargs):
-            global _random_seeded_by_source
-            _random_seeded_by_source = True
-            return _random_seed(*args, **kwargs)
-
-        seed.__doc__ = _random_seed.__doc__
-        module.seed = seed
+        self.after(module)
 
 
-def watch_random():
-    if 'random' not in sys.modules:
-        sys.meta_path.insert(0, _RandomWatch)
+def _watch_seeding(module):
+    """Notes whether the source seeds ``random`` itself."""
+    global _random_seed
+    _random_seed = module.seed
+
+    def seed(*args, **kwargs):
+        global _random_seeded_by_source
+        _random_seeded_by_source = True
+        return _random_seed(*args, **kwargs)
+
+    seed.__doc__ = _random_seed.__doc__
+    module.seed = seed
+
+
+def _install_event_loop(module):
+    from capsule import _asyncio
+    _asyncio.install(module)
+
+
+_random_watch = _AfterImport('random', _watch_seeding)
+
+
+def watch_imports(durable):
+    if durable and 'random' not in sys.modules:
+        sys.meta_path.insert(0, _random_watch)
+    if 'asyncio' in sys.modules:
+        _install_event_loop(sys.modules['asyncio'])
+    else:
+        sys.meta_path.insert(0, _AfterImport('asyncio', _install_event_loop))
 
 
 def reseed_random():
     """Seeds ``random`` again right after ``begin`` (one journaled step of 32 bytes), if the source imported it and
     did not seed it itself."""
-    if _RandomWatch in sys.meta_path:
-        sys.meta_path.remove(_RandomWatch)
+    if _random_watch in sys.meta_path:
+        sys.meta_path.remove(_random_watch)
     if _random_seed is not None and not _random_seeded_by_source:
         import os
         _random_seed(int.from_bytes(os.urandom(32), 'big'))
@@ -230,8 +255,7 @@ def main():
     task = invocation.get('task') or 'main'
     durable = bool(invocation.get('durable')) and invocation.get('mode') != 'describe'
     try:
-        if durable:
-            watch_random()
+        watch_imports(durable)
         load(file)
         if 'main' not in capsule._tasks:
             raise no_main(file)

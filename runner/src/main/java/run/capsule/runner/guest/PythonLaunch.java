@@ -36,7 +36,7 @@ public final class PythonLaunch {
     private static final String RESOURCES = "/guest/python/";
     /** The guest library's files, relative to {@link #RESOURCES}. */
     static final List<String> FILES = List.of("capsule_boot.py", "capsule/__init__.py", "capsule/_boot.py", "capsule/_host.py",
-            "capsule/http.py");
+            "capsule/http.py", "capsule/_asyncio.py");
     private static final String COMPILE = "import py_compile\n"
             + "for f in %s:\n"
             + "    py_compile.compile('" + LIB_DIR + "/' + f, doraise=True,"

@@ -69,6 +69,56 @@ class PythonTasksTest {
     }
 
     @Test
+    void asyncioRunsOnTheSandboxesEventLoop() throws Exception {
+        String code = """
+                import asyncio, time
+                from capsule import task
+
+                async def tick(name, delay, out):
+                    await asyncio.sleep(delay)
+                    out.append(name)
+                    return name
+
+                @task(name="main")
+                async def main():
+                    out = []
+                    started = time.monotonic()
+                    gathered = await asyncio.gather(tick("slow", 0.3, out), tick("fast", 0.1, out))
+                    try:
+                        await asyncio.wait_for(asyncio.sleep(10), timeout=0.2)
+                        timed_out = False
+                    except asyncio.TimeoutError:
+                        timed_out = True
+                    return {"gathered": gathered, "order": out, "timed_out": timed_out,
+                            "elapsed": time.monotonic() - started, "loop": type(asyncio.get_running_loop()).__name__}
+
+                @task(name="nested")
+                def nested():
+                    return asyncio.run(tick("once", 0, []))
+
+                @task(name="stuck")
+                async def stuck():
+                    await asyncio.get_running_loop().create_future()
+                """;
+        Path dir = guest.source("aio.py", code);
+        AttemptResult main = guest.run(guest.attempt(dir, "aio.py", Program.RUN));
+        AttemptResult nested = guest.run(guest.attempt(dir, "aio.py", Program.RUN).task("nested", "{\"args\":[],\"kwargs\":{}}"));
+        AttemptResult stuck = guest.run(guest.attempt(dir, "aio.py", Program.RUN).task("stuck", "{\"args\":[],\"kwargs\":{}}"));
+
+        assertThat(main.succeeded()).as(PythonGuest.why(main)).isTrue();
+        JsonNode value = JSON.readTree(main.value());
+        assertThat(value.get("gathered")).isEqualTo(JSON.readTree("[\"slow\",\"fast\"]"));
+        assertThat(value.get("order")).isEqualTo(JSON.readTree("[\"fast\",\"slow\"]"));
+        assertThat(value.get("timed_out").asBoolean()).isTrue();
+        assertThat(value.get("elapsed").asDouble()).as("gather sleeps in parallel, wait_for stops at its timeout").isBetween(0.45, 3.0);
+        assertThat(value.get("loop").asText()).isEqualTo("CapsuleEventLoop");
+        assertThat(nested.succeeded()).as(PythonGuest.why(nested)).isTrue();
+        assertThat(nested.value()).isEqualTo("\"once\"");
+        assertThat(stuck.errorType()).isEqualTo("task_error");
+        assertThat(stuck.message()).contains("RuntimeError").contains("the event loop has nothing left to run");
+    }
+
+    @Test
     void aTaskUsesTheStandardLibrary() throws Exception {
         String code = """
                 import json, re
