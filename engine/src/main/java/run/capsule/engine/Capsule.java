@@ -154,7 +154,8 @@ public final class Capsule implements AutoCloseable {
         Path moduleFile = file(prepared.spec(), prepared.moduleSha256(), prepared.moduleBytes());
         // Children of a program are prepared from its journaled copy, never from the files on disk now.
         TaskSpec journaled = prepared.spec().program() != null ? prepared.spec().withModuleFile(moduleFile) : prepared.spec();
-        AttemptStep attempt = claim -> executor.execute(claim, journaled, prepared.moduleSha256(), moduleFile, listener);
+        AttemptStep attempt = claim -> cancelOrphans(claim.taskId(), journaled,
+                executor.execute(claim, journaled, prepared.moduleSha256(), moduleFile, listener));
         attempt.run(new Claim(taskId, first));
         runToEnd(taskId, attempt);
         return result(taskId).orElseThrow();
@@ -344,6 +345,23 @@ public final class Capsule implements AutoCloseable {
         return new Cancellation(outcome, List.copyOf(children));
     }
 
+    /**
+     * A Python or JavaScript task that has ended leaves no child task behind: its unfinished descendants are cancelled,
+     * as by {@link #cancelTree}. A task that will be retried or resumed keeps them, for its replay to adopt.
+     */
+    private void cancelOrphans(String taskId, TaskSpec spec, AttemptExecutor.Finished finished) {
+        if (spec.program() == null || !finished.status().isFinal()) {
+            return;
+        }
+        for (String id : journal.tasks().unfinishedDescendants(taskId)) {
+            try {
+                cancelOne(id);
+            } catch (StaleTransitionException e) {
+                // it ended meanwhile
+            }
+        }
+    }
+
     private CancelOutcome cancelOne(String taskId) {
         CancelOutcome outcome = journal.tasks().requestCancel(taskId);
         if (outcome == CancelOutcome.REQUESTED) {
@@ -386,6 +404,7 @@ public final class Capsule implements AutoCloseable {
             return;
         }
         AttemptExecutor.Finished finished = executor.execute(claim, spec, task.moduleSha256(), moduleFile, listener);
+        cancelOrphans(claim.taskId(), spec, finished);
         if (finished.status() == TaskStatus.RETRY_WAIT && timers != null) {
             timers.schedule(claim.taskId(), finished.retryAt().toInstant());
         }

@@ -150,6 +150,38 @@ class PythonTasksTest {
     }
 
     @Test
+    void aTaskThatEndsCancelsTheChildrenItLeftRunning() throws Exception {
+        Path source = source("leaves_children.py", """
+                import time
+                from capsule import task
+
+                @task(name="forever", timeout="120s")
+                def forever():
+                    while True:
+                        time.sleep(0.05)
+
+                @task(name="quick")
+                def quick():
+                    return 1
+
+                @task(name="main")
+                def main():
+                    awaited = quick.spawn()
+                    left = forever.spawn()
+                    time.sleep(1)
+                    return awaited.result()["result"]
+                """);
+        TaskResult result = capsule.run(TaskSpec.builder(source).build());
+
+        assertThat(result.success()).as(String.valueOf(result.error())).isTrue();
+        String parent = result.execution().taskId();
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() ->
+                capsule.children(parent).stream().allMatch(c -> c.status().isFinal()));
+        assertThat(capsule.children(parent)).extracting(TaskRow::name, TaskRow::status).containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple("quick", TaskStatus.SUCCEEDED), org.assertj.core.groups.Tuple.tuple("forever", TaskStatus.CANCELLED));
+    }
+
+    @Test
     void anUncaughtExceptionIsATaskErrorWithItsTraceback() throws Exception {
         Path file = source("boom.py", "from capsule import task\n\n@task(name='main')\ndef main():\n    raise ValueError('no such order: 42')\n");
         TaskResult result = capsule.run(TaskSpec.builder(file).build());
