@@ -1,6 +1,10 @@
 """asyncio in the sandbox (docs/languages.md). CPython's own event loop makes a socket pair to wake itself, which
 WASI does not have; this loop needs none. Timers sleep (WASI ``poll_oneoff``, bounded by the attempt's deadline);
-child tasks awaited in the loop are waited for with ``task.wait``, any of them, until the next timer is due."""
+child tasks awaited in the loop are waited for with ``task.wait``, any of them, until the next timer is due.
+
+The loop's clock is the monotonic clock plus what waits skipped: a replay answers sleeps and journaled waits at once
+(docs/steps.md), so when a wait ends at its timeout the clock is moved to that timeout, and timers fire in the same
+order as in the run that was journaled."""
 import asyncio
 import time
 
@@ -15,6 +19,9 @@ class _Waiter:
 
     def select(self, timeout):
         children = self._loop._capsule_children
+        if timeout == 0:
+            return []
+        started = time.monotonic()
         if children:
             request = {'op': 'task.wait', 'ids': list(children), 'any': True}
             if timeout is not None:
@@ -32,11 +39,14 @@ class _Waiter:
                 future = children.pop(id, None)
                 if future is not None and not future.done():
                     future.set_result(envelope)
+            if not results and timeout is not None:
+                self._loop._skip_to(started + timeout)
         elif timeout is None:
             raise RuntimeError('the event loop has nothing left to run: every coroutine awaits something that nothing '
                                'in this task can deliver')
-        elif timeout > 0:
+        else:
             time.sleep(timeout)
+            self._loop._skip_to(started + timeout)
         return []
 
     def close(self):
@@ -48,6 +58,16 @@ class CapsuleEventLoop(asyncio.BaseEventLoop):
         super().__init__()
         self._selector = _Waiter(self)
         self._capsule_children = {}
+        self._skipped = 0.0
+
+    def time(self):
+        return time.monotonic() + self._skipped
+
+    def _skip_to(self, monotonic_deadline):
+        """After a wait that ended at its timeout: the loop's clock reads at least that time."""
+        behind = monotonic_deadline - time.monotonic()
+        if behind > 0:
+            self._skipped += behind
 
     def _process_events(self, event_list):
         pass

@@ -17,7 +17,8 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The host-call ops that are steps (docs/steps.md): {@code http}, {@code task.start} and {@code task.call}
- * ({@code child}), and the runner's {@code sleep}. Each is answered from the journal while it replays, and
+ * ({@code child}), a {@code task.wait} whose answer depends on which child finished first ({@code wait}), and the
+ * runner's {@code sleep}. Each is answered from the journal while it replays, and
  * executed and journaled when live; when the attempt tracks no steps they behave as before.
  */
 public final class StepCalls {
@@ -51,6 +52,7 @@ public final class StepCalls {
         operations.put("task.start", request -> calls.child(request, false));
         operations.put("task.call", request -> calls.child(request, true));
         operations.put("sleep", calls::sleep);
+        operations.put("task.wait", calls::waitForChildren);
         operations.put("random", calls::random);
     }
 
@@ -142,6 +144,42 @@ public final class StepCalls {
         ObjectNode answer = json();
         answer.set("envelope", envelope);
         return answer.put("id", childId);
+    }
+
+    /**
+     * {@code task.wait}, to the engine. A wait for all of its children has one answer however they finish; one for any
+     * of them ({@code any}) or until a timer ({@code timeout_ms}) is a {@code wait} step whose outcome is which children
+     * had finished, {@code {"done": [ids]}}, so that a replay is answered those same children, in the same waits.
+     */
+    ObjectNode waitForChildren(JsonNode request) throws HostCallException {
+        boolean any = request.path("any").asBoolean(false);
+        if (!any && !request.has("timeout_ms")) {
+            return engine.call(attemptId, request, deadlineNanos);
+        }
+        ObjectNode asked = json();
+        asked.set("ids", request.path("ids").isArray() ? request.get("ids") : HostCallDispatcher.JSON.createArrayNode());
+        asked.put("any", any);
+        StepLog.Step step = steps.ask(StepRecord.WAIT, "children", asked.toString());
+        if (step.replayed()) {
+            JsonNode done = outcome(step.journaled()).path("done");
+            if (!done.isArray() || done.isEmpty()) {
+                ObjectNode none = json();
+                none.putObject("results");
+                return none;
+            }
+            ObjectNode wait = json().put("op", "task.wait").put("any", false);
+            wait.set("ids", done);
+            return engine.call(attemptId, wait, deadlineNanos);
+        }
+        long started = System.nanoTime();
+        ObjectNode reply = engine.call(attemptId, request, deadlineNanos);
+        if (step.tracked() && steps.journaling() && !reply.has("error")) {
+            ObjectNode outcome = json();
+            com.fasterxml.jackson.databind.node.ArrayNode done = outcome.putArray("done");
+            reply.path("results").fieldNames().forEachRemaining(done::add);
+            steps.buffer(new StepRecord(step.stepNo(), StepRecord.WAIT, "children", asked.toString(), outcome.toString(), null, elapsedMs(started)));
+        }
+        return reply;
     }
 
     ObjectNode sleep(JsonNode request) throws HostCallException {

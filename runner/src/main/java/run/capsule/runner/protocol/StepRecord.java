@@ -11,6 +11,7 @@ public record StepRecord(int stepNo, String kind, String target, String request,
     public static final String CLOCK = "clock";
     public static final String RANDOM = "random";
     public static final String SLEEP = "sleep";
+    public static final String WAIT = "wait";
 
     /** Whether {@code other} asks for the same thing: same kind, target and request. */
     public boolean sameRequest(StepRecord other) {

@@ -85,10 +85,13 @@ class DurableStepsTest {
         final List<JsonNode> calls = new CopyOnWriteArrayList<>();
         final List<StepRecord> journaled = new CopyOnWriteArrayList<>();
         final AtomicInteger children = new AtomicInteger();
+        /** Which child a wait for any of several answers: the last asked for, else the first. */
+        volatile boolean lastFirst;
 
         void reset() {
             calls.clear();
             journaled.clear();
+            lastFirst = false;
         }
 
         @Override
@@ -115,7 +118,13 @@ class DurableStepsTest {
                 }
                 case "task.wait" -> {
                     ObjectNode results = reply.putObject("results");
-                    request.path("ids").forEach(id -> results.set(id.asText(), envelope(id.asText(), JSON.createArrayNode())));
+                    JsonNode ids = request.path("ids");
+                    if (request.path("any").asBoolean(false)) {
+                        String one = ids.get(lastFirst ? ids.size() - 1 : 0).asText();
+                        results.set(one, envelope(one, JSON.createArrayNode()));
+                    } else {
+                        ids.forEach(id -> results.set(id.asText(), envelope(id.asText(), JSON.createArrayNode())));
+                    }
                 }
                 default -> reply.putObject("error").put("type", "unknown_op").put("message", "no such op");
             }
@@ -353,6 +362,43 @@ class DurableStepsTest {
         assertThat(b.get("id")).isEqualTo(a.get("id"));
         assertThat(b.path("env").path("child")).isEqualTo(a.path("env").path("child"));
         assertThat(replay.replayedSteps()).isEqualTo(3);
+    }
+
+    @Test
+    void childrenFinishInTheJournaledOrderOnReplay() throws Exception {
+        Path dir = source("""
+                import asyncio, time
+                from capsule import task
+
+                @task(name="child")
+                async def child(i):
+                    return i
+
+                @task(name="main")
+                async def main():
+                    order = []
+                    for finished in asyncio.as_completed([child(i) for i in range(3)]):
+                        envelope = await finished
+                        order.append([envelope["child"], time.time()])
+                    return order
+                """);
+        engine.reset();
+        engine.lastFirst = true;
+        AttemptResult first = run(dir, live());
+        assertThat(first.succeeded()).as(why(first)).isTrue();
+        List<StepRecord> journal = journalOf(first);
+        assertThat(journal).extracting(StepRecord::kind).containsExactly(StepRecord.CHILD, StepRecord.CHILD, StepRecord.CHILD,
+                StepRecord.WAIT, StepRecord.CLOCK, StepRecord.WAIT, StepRecord.CLOCK, StepRecord.WAIT, StepRecord.CLOCK);
+        JsonNode live = JSON.readTree(first.value());
+        assertThat(live.get(0).get(0).asText()).as("the engine answered the last child first").isEqualTo(journal.get(2).childId());
+
+        engine.reset();
+        AttemptResult replay = run(dir, new Durability(journal, true, 0));
+
+        assertThat(replay.succeeded()).as(why(replay)).isTrue();
+        assertThat(JSON.readTree(replay.value())).as("the children finish in the journaled order, not the engine's new one").isEqualTo(live);
+        assertThat(replay.replayedSteps()).isEqualTo(journal.size());
+        assertThat(engine.calls).allSatisfy(c -> assertThat(c.path("any").asBoolean(false)).isFalse());
     }
 
     @Test
