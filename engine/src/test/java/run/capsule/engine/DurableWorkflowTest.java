@@ -254,6 +254,48 @@ class DurableWorkflowTest {
     }
 
     @Test
+    void childrenAwaitedAsTheyFinishReplayInTheOrderTheyFinished() throws Exception {
+        Files.createDirectories(dir.resolve("state"));
+        Path source = dir.resolve("as_completed.py");
+        Files.writeString(source, """
+                import asyncio, json, os
+                from capsule import task
+
+                @task(name="child", compute="LOW")
+                async def child(i):
+                    await asyncio.sleep(0.8 * (2 - i))
+                    return i
+
+                @task(name="main", max_retries=1, allowed_files=["./state::/state:rw"])
+                async def main():
+                    order = []
+                    for finished in asyncio.as_completed([child(i) for i in range(3)]):
+                        order.append((await finished)["result"])
+                    if not os.path.exists("/state/first.json"):
+                        with open("/state/first.json", "w") as f:
+                            json.dump(order, f)
+                        raise RuntimeError("crash after the children")
+                    return order
+                """);
+        try (Capsule capsule = Capsule.open(CapsuleOptions.builder().embeddedJournal(dir.resolve(".capsule")).runners(4).build())) {
+            capsule.warmUp(4);
+            TaskResult result = capsule.run(TaskSpec.builder(source).retryPolicy(RetryPolicy.retries(1).withBackoff(Duration.ofMillis(100), 2, Duration.ofSeconds(1)))
+                    .build());
+
+            assertThat(result.success()).as(String.valueOf(result.error())).isTrue();
+            String first = Files.readString(dir.resolve("state/first.json"));
+            // A replay that did not follow the journal would see the adopted children finish at once, in the order they started.
+            assertThat(first).as("the children finished in the order of their sleeps, not of their start").isNotEqualTo("[0, 1, 2]");
+            assertThat(result.result().toString()).isEqualTo(first.replace(" ", ""));
+            assertThat(result.execution().retries()).isEqualTo(1);
+            assertThat(capsule.children(result.execution().taskId())).hasSize(3);
+            List<StepRow> steps = capsule.steps(result.execution().taskId());
+            assertThat(steps).extracting(StepRow::kind).containsSubsequence("child", "child", "child", "wait", "wait", "wait");
+            assertThat(steps).allSatisfy(s -> assertThat(s.replays()).isEqualTo(1));
+        }
+    }
+
+    @Test
     void aTaskThatAsksForADifferentStepOnReplayFailsWithNondeterminism() throws Exception {
         Files.createDirectories(dir.resolve("state"));
         Path source = dir.resolve("diverge.py");
