@@ -350,15 +350,20 @@ public final class Capsule implements AutoCloseable {
      * as by {@link #cancelTree}. A task that will be retried or resumed keeps them, for its replay to adopt.
      */
     private void cancelOrphans(String taskId, TaskSpec spec, AttemptExecutor.Finished finished) {
-        if (spec.program() == null || !finished.status().isFinal()) {
+        // a null status: the attempt's outcome was discarded (no longer current), so this node decides nothing
+        if (spec.program() == null || finished.status() == null || !finished.status().isFinal()) {
             return;
         }
-        for (String id : journal.tasks().unfinishedDescendants(taskId)) {
-            try {
-                cancelOne(id);
-            } catch (StaleTransitionException e) {
-                // it ended meanwhile
+        try {
+            for (String id : journal.tasks().unfinishedDescendants(taskId)) {
+                try {
+                    cancelOne(id);
+                } catch (StaleTransitionException e) {
+                    // it ended meanwhile
+                }
             }
+        } catch (RuntimeException e) {
+            log.warn("cannot cancel the unfinished child tasks of {}: {}", taskId, e.getMessage());
         }
     }
 

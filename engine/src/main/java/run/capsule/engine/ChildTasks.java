@@ -160,12 +160,9 @@ final class ChildTasks {
                 drive(id);
             }
         }
-        // An untimed wait gives the runner slot to the children; a timed one (an event loop with a timer due) keeps it,
-        // since taking a slot back could wait for a child to end and make the timer late.
-        boolean parks = timeoutMs < 0;
-        if (parks) {
-            pool.park();
-        }
+        // The runner slot goes to the children while the task waits. A timed wait (an event loop with a timer due)
+        // takes it back at once, over the pool's size if need be, since waiting for a slot would make the timer late.
+        pool.park();
         try {
             while (true) {
                 ObjectNode results = JSON.createObjectNode();
@@ -193,8 +190,10 @@ final class ChildTasks {
             Thread.currentThread().interrupt();
             return error("cancelled", "interrupted while waiting for child tasks");
         } finally {
-            if (parks) {
+            if (timeoutMs < 0) {
                 pool.unpark();
+            } else {
+                pool.unparkNow();
             }
         }
     }

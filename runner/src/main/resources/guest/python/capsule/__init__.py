@@ -74,8 +74,9 @@ class Task:
 
     def __call__(self, *args, **kwargs):
         """Runs the task as a child and returns its envelope (``success``, ``result``, ``error``, ``execution``); for an
-        ``async def`` task, starts it and returns a :class:`Handle` to await (``envelope = await child(x)``)."""
-        if self.is_async:
+        ``async def`` task called inside a running event loop, starts it and returns a :class:`Handle` to await
+        (``envelope = await child(x)``)."""
+        if self.is_async and _running_loop() is not None:
             return self.spawn(*args, **kwargs)
         return _child('task.call', self.name, args, kwargs)['envelope']
 

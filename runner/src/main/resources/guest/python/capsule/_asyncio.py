@@ -18,27 +18,26 @@ class _Waiter:
         self._loop = loop
 
     def select(self, timeout):
-        children = self._loop._capsule_children
         if timeout == 0:
             return []
+        children = self._loop._awaited_children()
         started = time.monotonic()
         if children:
-            request = {'op': 'task.wait', 'ids': list(children), 'any': True}
+            request = {'op': 'task.wait', 'ids': children, 'any': True}
             if timeout is not None:
                 request['timeout_ms'] = max(0, int(timeout * 1000))
             try:
-                results = _call(request).get('results') or {}
+                reply = _call(request)
             except HostError as e:
                 from capsule import TaskCallError
-                for future in children.values():
-                    if not future.done():
-                        future.set_exception(TaskCallError(e.type, e.message))
-                children.clear()
+                self._loop._fail_children(TaskCallError(e.type, e.message))
                 return []
+            results = reply.get('results') or {}
             for id, envelope in results.items():
-                future = children.pop(id, None)
-                if future is not None and not future.done():
-                    future.set_result(envelope)
+                self._loop._finish_child(id, envelope)
+            elapsed = reply.get('elapsed_ms')
+            if elapsed is not None:
+                self._loop._skip_to(started + elapsed / 1000)
             if not results and timeout is not None:
                 self._loop._skip_to(started + timeout)
         elif timeout is None:
@@ -57,14 +56,14 @@ class CapsuleEventLoop(asyncio.BaseEventLoop):
     def __init__(self):
         super().__init__()
         self._selector = _Waiter(self)
-        self._capsule_children = {}
+        self._children = {}
         self._skipped = 0.0
 
     def time(self):
         return time.monotonic() + self._skipped
 
     def _skip_to(self, monotonic_deadline):
-        """After a wait that ended at its timeout: the loop's clock reads at least that time."""
+        """After a wait that a replay answered at once: the loop's clock reads at least the time it took live."""
         behind = monotonic_deadline - time.monotonic()
         if behind > 0:
             self._skipped += behind
@@ -76,12 +75,29 @@ class CapsuleEventLoop(asyncio.BaseEventLoop):
         pass
 
     def child_future(self, id):
-        """The future of child task ``id``'s envelope, resolved when a wait of this loop sees it finish."""
-        future = self._capsule_children.get(id)
-        if future is None:
-            future = self.create_future()
-            self._capsule_children[id] = future
+        """A future of child task ``id``'s envelope for one awaiter, resolved when a wait of this loop sees it finish;
+        cancelling it (a timeout) leaves the child and its other awaiters alone."""
+        future = self.create_future()
+        self._children.setdefault(id, []).append(future)
         return future
+
+    def _awaited_children(self):
+        """The children some coroutine still awaits, in the order they were first awaited."""
+        for id in [id for id, futures in self._children.items() if all(f.done() for f in futures)]:
+            del self._children[id]
+        return list(self._children)
+
+    def _finish_child(self, id, envelope):
+        for future in self._children.pop(id, ()):
+            if not future.done():
+                future.set_result(envelope)
+
+    def _fail_children(self, error):
+        for futures in self._children.values():
+            for future in futures:
+                if not future.done():
+                    future.set_exception(error)
+        self._children.clear()
 
 
 class CapsuleEventLoopPolicy(asyncio.events.BaseDefaultEventLoopPolicy):

@@ -19,6 +19,8 @@ public final class RunnerPool implements AutoCloseable {
     private final int size;
     private final Duration startTimeout;
     private final Semaphore slots;
+    /** Slots taken beyond the pool's size by tasks that resumed at once ({@link #unparkNow}), repaid as slots come back. */
+    private final java.util.concurrent.atomic.AtomicInteger overdrawn;
     private final LinkedBlockingDeque<RunnerProcess> idle = new LinkedBlockingDeque<>();
     private final List<RunnerProcess> all = new ArrayList<>();
     private volatile boolean closed;
@@ -31,6 +33,7 @@ public final class RunnerPool implements AutoCloseable {
         this.size = size;
         this.startTimeout = startTimeout;
         this.slots = new Semaphore(size, true);
+        this.overdrawn = new java.util.concurrent.atomic.AtomicInteger();
     }
 
     public int size() {
@@ -71,7 +74,7 @@ public final class RunnerPool implements AutoCloseable {
             runner.kill();
             forget(runner);
         }
-        slots.release();
+        giveBackSlot();
     }
 
     /**
@@ -79,12 +82,28 @@ public final class RunnerPool implements AutoCloseable {
      * so the runner itself stays with the task while another runner may start for the children.
      */
     public void park() {
-        slots.release();
+        giveBackSlot();
     }
 
     /** The waiting task resumes: it takes a slot again, waiting for one if all are busy. */
     public void unpark() {
         slots.acquireUninterruptibly();
+    }
+
+    /**
+     * The waiting task resumes at once (a timer of its own is due): it takes a slot if one is free, else runs over the
+     * pool's size until it next gives a slot back, which then only repays what it took.
+     */
+    public void unparkNow() {
+        if (!slots.tryAcquire()) {
+            overdrawn.incrementAndGet();
+        }
+    }
+
+    private void giveBackSlot() {
+        if (overdrawn.getAndUpdate(n -> n > 0 ? n - 1 : 0) == 0) {
+            slots.release();
+        }
     }
 
     /** Starts runners until {@code count} are idle, so the first attempts do not pay for JVM start-up. */
@@ -97,6 +116,11 @@ public final class RunnerPool implements AutoCloseable {
         } finally {
             started.forEach(this::release);
         }
+    }
+
+    /** Slots free now, less those overdrawn: for tests. */
+    int freeSlots() {
+        return slots.availablePermits() - overdrawn.get();
     }
 
     /** Pids of live runners, for diagnostics and tests. */

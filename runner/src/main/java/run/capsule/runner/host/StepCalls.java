@@ -149,37 +149,55 @@ public final class StepCalls {
     /**
      * {@code task.wait}, to the engine. A wait for all of its children has one answer however they finish; one for any
      * of them ({@code any}) or until a timer ({@code timeout_ms}) is a {@code wait} step whose outcome is which children
-     * had finished, {@code {"done": [ids]}}, so that a replay is answered those same children, in the same waits.
+     * had finished, {@code {"done": [ids]}} (or the error it was answered), so that a replay is answered those same
+     * children in the same waits. The reply carries {@code elapsed_ms}, the wait's journaled length on replay, for a
+     * guest whose event loop keeps its own clock.
      */
     ObjectNode waitForChildren(JsonNode request) throws HostCallException {
         boolean any = request.path("any").asBoolean(false);
         if (!any && !request.has("timeout_ms")) {
             return engine.call(attemptId, request, deadlineNanos);
         }
+        java.util.TreeSet<String> ids = new java.util.TreeSet<>();
+        request.path("ids").forEach(id -> ids.add(id.asText()));
         ObjectNode asked = json();
-        asked.set("ids", request.path("ids").isArray() ? request.get("ids") : HostCallDispatcher.JSON.createArrayNode());
+        ids.forEach(asked.putArray("ids")::add);
         asked.put("any", any);
         StepLog.Step step = steps.ask(StepRecord.WAIT, "children", asked.toString());
         if (step.replayed()) {
-            JsonNode done = outcome(step.journaled()).path("done");
-            if (!done.isArray() || done.isEmpty()) {
-                ObjectNode none = json();
-                none.putObject("results");
-                return none;
+            ObjectNode outcome = outcome(step.journaled());
+            if (outcome.has("error")) {
+                return outcome;
             }
-            ObjectNode wait = json().put("op", "task.wait").put("any", false);
-            wait.set("ids", done);
-            return engine.call(attemptId, wait, deadlineNanos);
+            JsonNode done = outcome.path("done");
+            ObjectNode reply;
+            if (!done.isArray() || done.isEmpty()) {
+                reply = json();
+                reply.putObject("results");
+            } else {
+                ObjectNode wait = json().put("op", "task.wait").put("any", false);
+                wait.set("ids", done);
+                reply = engine.call(attemptId, wait, deadlineNanos);
+            }
+            return reply.put("elapsed_ms", step.journaled().durationMs());
         }
         long started = System.nanoTime();
-        ObjectNode reply = engine.call(attemptId, request, deadlineNanos);
-        if (step.tracked() && steps.journaling() && !reply.has("error")) {
-            ObjectNode outcome = json();
-            com.fasterxml.jackson.databind.node.ArrayNode done = outcome.putArray("done");
-            reply.path("results").fieldNames().forEachRemaining(done::add);
-            steps.buffer(new StepRecord(step.stepNo(), StepRecord.WAIT, "children", asked.toString(), outcome.toString(), null, elapsedMs(started)));
+        ObjectNode reply;
+        try {
+            reply = engine.call(attemptId, request, deadlineNanos);
+        } catch (HostCallException e) {
+            reply = HostCallDispatcher.error(e.type(), e.getMessage());
         }
-        return reply;
+        long elapsed = elapsedMs(started);
+        if (step.tracked() && steps.journaling()) {
+            ObjectNode outcome = reply.has("error") ? reply.deepCopy() : json();
+            if (!reply.has("error")) {
+                com.fasterxml.jackson.databind.node.ArrayNode done = outcome.putArray("done");
+                reply.path("results").fieldNames().forEachRemaining(done::add);
+            }
+            steps.buffer(new StepRecord(step.stepNo(), StepRecord.WAIT, "children", asked.toString(), outcome.toString(), null, elapsed));
+        }
+        return reply.has("error") ? reply : reply.put("elapsed_ms", elapsed);
     }
 
     ObjectNode sleep(JsonNode request) throws HostCallException {
