@@ -81,7 +81,7 @@ final class AttemptExecutor {
         List<StepRecord> steps = journal.steps().steps(taskId).stream()
                 .map(s -> new StepRecord(s.stepNo(), s.kind(), s.target(), s.request(), s.outcome(), s.childId(), s.durationMs()))
                 .toList();
-        return new Durability(steps, journalSteps, suspendAfter.toMillis());
+        return new Durability(steps, journalSteps, suspendAfter.toMillis(), spec.program().stepFormat());
     }
 
     /** Journals the end of an attempt that could not even be dispatched (unreadable configuration, missing module). */

@@ -106,6 +106,7 @@ record PreparedTask(TaskSpec spec, byte[] moduleBytes, String moduleSha256, Stri
             node.put("language", program.language());
             node.put("file", program.file());
             node.put("task", program.task());
+            node.put("step_format", program.stepFormat());
             try {
                 node.set("input", JSON.readTree(program.inputJson() != null ? program.inputJson() : Programs.argsInput(spec.args())));
             } catch (IOException e) {

@@ -89,7 +89,8 @@ final class TaskConfigReader {
                 Map<String, TaskOptions> tasks = new java.util.LinkedHashMap<>();
                 program.path("tasks").fields().forEachRemaining(t -> tasks.put(t.getKey(), TaskOptions.fromGuest(t.getKey(), t.getValue())));
                 builder.program(new TaskProgram(program.path("language").asText(), program.path("file").asText(), program.path("task").asText(),
-                        program.path("input").toString(), tasks, programFiles(config)));
+                        program.path("input").toString(), tasks, programFiles(config),
+                        program.path("step_format").asInt(run.capsule.runner.protocol.Durability.FIRST_FORMAT)));
             }
             return builder.build();
         } catch (IOException | RuntimeException e) {

@@ -7,10 +7,12 @@ import java.util.Objects;
 /**
  * What makes a task a Python or JavaScript task (docs/languages.md): the source's language and file name, the task
  * to call in it, its input as JSON ({@code {"args": [...], "kwargs": {...}}}), the tasks the source declares and the
- * local modules it imports ({@code files}: paths relative to the source's directory, journaled with it).
+ * local modules it imports ({@code files}: paths relative to the source's directory, journaled with it), and the
+ * format of its journaled steps, fixed when the task is created ({@code Durability.CURRENT_FORMAT} for a new task).
  * Null in a {@link TaskSpec} of a WebAssembly module. {@code inputJson} null means: the spec's args as strings.
  */
-public record TaskProgram(String language, String file, String task, String inputJson, Map<String, TaskOptions> tasks, List<String> files) {
+public record TaskProgram(String language, String file, String task, String inputJson, Map<String, TaskOptions> tasks, List<String> files,
+                          int stepFormat) {
     public static final String ENTRY = "main";
 
     public TaskProgram {
@@ -19,6 +21,11 @@ public record TaskProgram(String language, String file, String task, String inpu
         Objects.requireNonNull(task, "task");
         tasks = tasks == null ? Map.of() : Map.copyOf(tasks);
         files = files == null ? List.of() : List.copyOf(files);
+    }
+
+    /** A new task's program, in the current step format. */
+    public TaskProgram(String language, String file, String task, String inputJson, Map<String, TaskOptions> tasks, List<String> files) {
+        this(language, file, task, inputJson, tasks, files, run.capsule.runner.protocol.Durability.CURRENT_FORMAT);
     }
 
     /** A program whose source imports no local module. */
@@ -39,11 +46,11 @@ public record TaskProgram(String language, String file, String task, String inpu
     }
 
     public TaskProgram calling(String taskName, String input) {
-        return new TaskProgram(language, file, taskName, input, tasks, files);
+        return new TaskProgram(language, file, taskName, input, tasks, files, run.capsule.runner.protocol.Durability.CURRENT_FORMAT);
     }
 
     public TaskProgram withTasks(Map<String, TaskOptions> declared) {
-        return new TaskProgram(language, file, task, inputJson, declared, files);
+        return new TaskProgram(language, file, task, inputJson, declared, files, stepFormat);
     }
 
     public List<String> taskNames() {

@@ -44,7 +44,7 @@ class PythonTasksTest {
         assertThat(result.result().path("greeting").asText()).isEqualTo("Hello, Ada!");
         TaskRow task = capsule.task(result.execution().taskId()).orElseThrow();
         assertThat(task.name()).isEqualTo("hello");
-        assertThat(task.configJson()).contains("\"language\":\"python\"").contains("\"task\":\"main\"")
+        assertThat(task.configJson()).contains("\"language\":\"python\"").contains("\"task\":\"main\"").contains("\"step_format\":2")
                 .contains("\"ram_bytes\":" + 64L * 1024 * 1024).contains("\"fuel\":100000000");
     }
 

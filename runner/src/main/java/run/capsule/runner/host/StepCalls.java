@@ -155,7 +155,7 @@ public final class StepCalls {
      */
     ObjectNode waitForChildren(JsonNode request) throws HostCallException {
         boolean any = request.path("any").asBoolean(false);
-        if (!any && !request.has("timeout_ms")) {
+        if ((!any && !request.has("timeout_ms")) || !steps.waitSteps()) {
             return engine.call(attemptId, request, deadlineNanos);
         }
         java.util.TreeSet<String> ids = new java.util.TreeSet<>();

@@ -19,6 +19,7 @@ public final class StepLog {
     private final List<StepRecord> journal;
     private final boolean journalSteps;
     private final long suspendAfterMs;
+    private final boolean waitSteps;
     private final BooleanSupplier begun;
     private final List<StepRecord> pending = new ArrayList<>();
     private int asked;
@@ -48,7 +49,13 @@ public final class StepLog {
         this.journal = durability.steps().stream().sorted(java.util.Comparator.comparingInt(StepRecord::stepNo)).toList();
         this.journalSteps = durability.journalSteps();
         this.suspendAfterMs = durability.suspendAfterMs();
+        this.waitSteps = durability.stepFormat() >= Durability.WAIT_STEPS;
         this.begun = begun;
+    }
+
+    /** Whether a wait for whichever child finishes first is a step (the task's step format has them). */
+    public boolean waitSteps() {
+        return waitSteps;
     }
 
     /** Whether clock and random readings may become steps in this attempt (the sandbox takes them over only then). */

@@ -4,13 +4,24 @@ import java.util.List;
 
 /**
  * What an attempt of a journaled task brings along (docs/steps.md): the steps earlier attempts journaled, to be
- * answered from the journal in order (replay); whether new steps are journaled at all; and how long a
- * {@code sleep} may block before it ends the attempt as suspended (0: never suspend).
+ * answered from the journal in order (replay); whether new steps are journaled at all; how long a {@code sleep}
+ * may block before it ends the attempt as suspended (0: never suspend); and the task's step format, fixed when the
+ * task was created, so that a task journaled before a new kind of step replays as it was journaled
+ * ({@value #FIRST_FORMAT}, also when absent: child, http, clock, random, sleep; {@value #WAIT_STEPS}: also wait).
  */
-public record Durability(List<StepRecord> steps, boolean journalSteps, long suspendAfterMs) {
+public record Durability(List<StepRecord> steps, boolean journalSteps, long suspendAfterMs, int stepFormat) {
+    public static final int FIRST_FORMAT = 1;
+    public static final int WAIT_STEPS = 2;
+    public static final int CURRENT_FORMAT = WAIT_STEPS;
     public static final Durability NONE = new Durability(List.of(), false, 0);
 
     public Durability {
         steps = steps == null ? List.of() : List.copyOf(steps);
+        stepFormat = stepFormat < FIRST_FORMAT ? FIRST_FORMAT : stepFormat;
+    }
+
+    /** In the current step format. */
+    public Durability(List<StepRecord> steps, boolean journalSteps, long suspendAfterMs) {
+        this(steps, journalSteps, suspendAfterMs, CURRENT_FORMAT);
     }
 }

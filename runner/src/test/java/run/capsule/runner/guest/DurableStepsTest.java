@@ -406,6 +406,12 @@ class DurableStepsTest {
         assertThat(JSON.readTree(replay.value())).as("the children finish in the journaled order, not the engine's new one").isEqualTo(live);
         assertThat(replay.replayedSteps()).isEqualTo(journal.size());
         assertThat(engine.calls).allSatisfy(c -> assertThat(c.path("any").asBoolean(false)).isFalse());
+
+        engine.reset();
+        AttemptResult firstFormat = run(dir, new Durability(List.of(), true, 0, Durability.FIRST_FORMAT));
+        assertThat(firstFormat.succeeded()).as(why(firstFormat)).isTrue();
+        assertThat(journalOf(firstFormat)).as("a task journaled before wait steps existed keeps its numbering")
+                .extracting(StepRecord::kind).doesNotContain(StepRecord.WAIT).contains(StepRecord.CHILD, StepRecord.CLOCK);
     }
 
     @Test

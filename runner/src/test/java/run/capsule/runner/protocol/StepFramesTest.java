@@ -26,4 +26,15 @@ class StepFramesTest {
         assertThat(FrameCodec.read(in)).isEqualTo(run);
         assertThat(FrameCodec.read(in)).isEqualTo(result);
     }
+
+    @Test
+    void aDurabilityWithoutAStepFormatIsTheFirstFormat() throws Exception {
+        Durability sent = new Durability(List.of(), true, 0, Durability.WAIT_STEPS);
+        String json = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(sent);
+        Durability old = new com.fasterxml.jackson.databind.ObjectMapper().readValue(json.replace(",\"stepFormat\":2", ""), Durability.class);
+
+        assertThat(json).contains("\"stepFormat\":2");
+        assertThat(old.stepFormat()).isEqualTo(Durability.FIRST_FORMAT);
+        assertThat(new Durability(List.of(), true, 0).stepFormat()).isEqualTo(Durability.CURRENT_FORMAT);
+    }
 }
