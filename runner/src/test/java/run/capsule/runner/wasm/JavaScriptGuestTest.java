@@ -428,9 +428,10 @@ class JavaScriptGuestTest {
         }
     }
 
-    /** Answers task.start with ids c1, c2... and each task.wait with one finished child, the newest first. */
+    /** Answers task.start with ids c1, c2... and each task.wait with one finished child, the newest first (or the oldest). */
     static final class RecordingEngine implements EngineLink {
         final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+        volatile boolean oldestFirst;
         final Map<String, JsonNode> started = new java.util.concurrent.ConcurrentHashMap<>();
         final ObjectMapper json = new ObjectMapper();
 
@@ -447,7 +448,7 @@ class JavaScriptGuestTest {
                 calls.add("task.wait " + request.get("ids") + " any=" + request.get("any"));
                 List<String> ids = new ArrayList<>();
                 request.get("ids").forEach(id -> ids.add(id.asText()));
-                String id = ids.get(ids.size() - 1);
+                String id = ids.get(oldestFirst ? 0 : ids.size() - 1);
                 ObjectNode envelope = reply.putObject("results").putObject(id);
                 envelope.put("success", true);
                 envelope.put("result", started.get(id).get("args").get(0).asInt() * 10);
@@ -479,6 +480,44 @@ class JavaScriptGuestTest {
                     "task.start double [1]", "task.start double [2]", "task.start double [3]",
                     "task.wait [\"c1\",\"c2\",\"c3\"] any=true", "task.wait [\"c1\",\"c2\"] any=true", "task.wait [\"c1\"] any=true",
                     "task.start double [4]", "task.wait [\"c4\"] any=true");
+        } finally {
+            sandbox.serveHostCalls(HostCalls.BASIC);
+        }
+    }
+
+    @Test
+    void childrenSettleInTheJournaledOrderOnReplay() throws Exception {
+        RecordingEngine engine = new RecordingEngine();
+        sandbox.serveHostCalls(HostCalls.withHttp(HttpGateway.newClient(), InetAddress::getAllByName, engine));
+        try {
+            Path file = source("settle.js", """
+                    import { task } from "capsule";
+                    const double = task({ name: "double" }, (n) => n * 2);
+                    task({ name: "main" }, async () => {
+                      const order = [];
+                      await Promise.all([1, 2, 3].map((n) => double(n).then((e) => { order.push(e.result); })));
+                      return order;
+                    });
+                    """);
+            RunAttempt request = attempt(file, Program.RUN, "main", "{}");
+            AttemptResult first = run(request.withDurability(new Durability(List.of(), true, 0)));
+            assertThat(first.succeeded()).as(first.message()).isTrue();
+            assertThat(first.value()).as("the engine answered the newest child first").isEqualTo("[30,20,10]");
+            List<StepRecord> journal = new ArrayList<>(first.steps());
+            assertThat(journal).extracting(StepRecord::kind).containsSubsequence(StepRecord.WAIT, StepRecord.WAIT, StepRecord.WAIT);
+
+            // The children were journaled by the engine with their child steps; the runner sends only what it buffered.
+            for (int i = 1; i <= 3; i++) {
+                journal.add(new StepRecord(i, StepRecord.CHILD, "double", "{\"args\":[" + i + "],\"kwargs\":{}}", "{\"id\":\"c" + i + "\"}", "c" + i, 0));
+            }
+            journal.sort(java.util.Comparator.comparingInt(StepRecord::stepNo));
+            engine.oldestFirst = true;
+            engine.calls.clear();
+            AttemptResult replay = run(request.withDurability(new Durability(journal, true, 0)));
+
+            assertThat(replay.succeeded()).as(replay.errorType() + ": " + replay.message()).isTrue();
+            assertThat(replay.value()).as("settled in the journaled order, not the engine's new one").isEqualTo("[30,20,10]");
+            assertThat(engine.calls).noneMatch(c -> c.startsWith("task.start")).allMatch(c -> c.endsWith("any=false"));
         } finally {
             sandbox.serveHostCalls(HostCalls.BASIC);
         }
