@@ -354,6 +354,9 @@ public final class Capsule implements AutoCloseable {
         if (spec.program() == null || finished.status() == null || !finished.status().isFinal()) {
             return;
         }
+        if (spec.program().tasks().size() < 2 && spec.program().tasks().containsKey(spec.program().task())) {
+            return; // a source declaring only this task cannot have started a child
+        }
         try {
             for (String id : journal.tasks().unfinishedDescendants(taskId)) {
                 try {
