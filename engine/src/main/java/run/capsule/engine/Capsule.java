@@ -330,19 +330,24 @@ public final class Capsule implements AutoCloseable {
         if (outcome == CancelOutcome.NOT_FOUND) {
             return new Cancellation(outcome, List.of());
         }
-        List<String> children = new java.util.ArrayList<>();
+        return new Cancellation(outcome, cancelDescendants(taskId));
+    }
+
+    /** Cancels the unfinished descendants of a task, parents first; returns those cancelled or asked to stop. */
+    private List<String> cancelDescendants(String taskId) {
+        List<String> cancelled = new java.util.ArrayList<>();
         for (String id : journal.tasks().unfinishedDescendants(taskId)) {
             CancelOutcome child;
             try {
                 child = cancelOne(id);
             } catch (StaleTransitionException e) {
-                continue;
+                continue; // it ended meanwhile
             }
             if (child == CancelOutcome.CANCELLED || child == CancelOutcome.REQUESTED) {
-                children.add(id);
+                cancelled.add(id);
             }
         }
-        return new Cancellation(outcome, List.copyOf(children));
+        return List.copyOf(cancelled);
     }
 
     /**
@@ -358,13 +363,7 @@ public final class Capsule implements AutoCloseable {
             return; // a source declaring only this task cannot have started a child
         }
         try {
-            for (String id : journal.tasks().unfinishedDescendants(taskId)) {
-                try {
-                    cancelOne(id);
-                } catch (StaleTransitionException e) {
-                    // it ended meanwhile
-                }
-            }
+            cancelDescendants(taskId);
         } catch (RuntimeException e) {
             log.warn("cannot cancel the unfinished child tasks of {}: {}", taskId, e.getMessage());
         }
@@ -392,10 +391,10 @@ public final class Capsule implements AutoCloseable {
             executor.fail(claim, ErrorType.INTERNAL_ERROR, "module " + task.moduleSha256() + " is missing from the journal");
             return;
         }
-        String programFile = TaskConfigReader.programFile(task);
+        TaskConfigReader.SourceLayout source = TaskConfigReader.sourceLayout(task);
         Path moduleFile;
         try {
-            moduleFile = programFile != null ? programs.sourceFile(task.moduleSha256(), programFile, bytes.get(), TaskConfigReader.programFiles(task))
+            moduleFile = source != null ? programs.sourceFile(task.moduleSha256(), source.file(), bytes.get(), source.files())
                     : moduleFiles.ensure(task.moduleSha256(), bytes.get());
         } catch (java.io.UncheckedIOException e) {
             executor.fail(claim, ErrorType.INTERNAL_ERROR, "cannot lay out module " + task.moduleSha256() + ": " + e.getMessage());

@@ -213,9 +213,8 @@ final class Programs {
         Path dir = cacheDir.resolve("sources").resolve(sha);
         try {
             CacheDirectory.create(dir, unpacked -> SourceBundle.unpack(bytes, unpacked));
-        } catch (IOException | UncheckedIOException e) {
-            throw new UncheckedIOException("cannot unpack the source bundle " + sha + " into " + dir,
-                    e instanceof IOException io ? io : ((UncheckedIOException) e).getCause());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot unpack the source bundle " + sha + " into " + dir, e);
         }
         if (!Files.isRegularFile(dir.resolve(file))) {
             throw new UncheckedIOException(new IOException("the source bundle in " + dir + " holds no " + file));

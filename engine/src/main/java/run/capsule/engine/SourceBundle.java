@@ -3,7 +3,6 @@ package run.capsule.engine;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -68,19 +67,17 @@ final class SourceBundle {
     }
 
     /** Writes a bundle's files under {@code dir}; an entry naming a path outside it is refused. */
-    static void unpack(byte[] bundle, Path dir) {
+    static void unpack(byte[] bundle, Path dir) throws IOException {
         Path root = dir.toAbsolutePath().normalize();
         try (ZipInputStream zip = new ZipInputStream(new ByteArrayInputStream(bundle))) {
             for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
                 Path target = root.resolve(e.getName()).normalize();
                 if (!target.startsWith(root) || target.equals(root) || e.isDirectory()) {
-                    throw new IllegalStateException("source bundle entry " + e.getName() + " is not a file path inside the bundle");
+                    throw new IOException("source bundle entry " + e.getName() + " is not a file path inside the bundle");
                 }
                 Files.createDirectories(target.getParent());
                 Files.write(target, zip.readAllBytes());
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot unpack a source bundle into " + dir, e);
         }
     }
 }

@@ -19,22 +19,18 @@ final class TaskConfigReader {
     private TaskConfigReader() {
     }
 
-    /** The source file name of a Python or JavaScript task, or null for a WebAssembly module. */
-    static String programFile(TaskRow task) {
-        try {
-            JsonNode file = JSON.readTree(task.configJson()).path("program").path("file");
-            return file.isTextual() ? file.asText() : null;
-        } catch (IOException e) {
-            return null;
-        }
+    /** How a Python or JavaScript task's journaled source is laid out: its file name and the local modules beside it. */
+    record SourceLayout(String file, java.util.List<String> files) {
     }
 
-    /** The local modules journaled with a Python or JavaScript task's source ({@code program.files}), empty for none. */
-    static java.util.List<String> programFiles(TaskRow task) {
+    /** The layout of a Python or JavaScript task's source, or null for a WebAssembly module. */
+    static SourceLayout sourceLayout(TaskRow task) {
         try {
-            return programFiles(JSON.readTree(task.configJson()));
+            JsonNode config = JSON.readTree(task.configJson());
+            JsonNode file = config.path("program").path("file");
+            return file.isTextual() ? new SourceLayout(file.asText(), programFiles(config)) : null;
         } catch (IOException e) {
-            return java.util.List.of();
+            return null;
         }
     }
 

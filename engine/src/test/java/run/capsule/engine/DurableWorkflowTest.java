@@ -68,6 +68,12 @@ class DurableWorkflowTest {
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(new File(dir.resolve(name + ".log").toString())).start();
     }
 
+    /** Runs {@code source} to its end with one quick retry: the tasks here fail once on purpose, then replay. */
+    private static TaskResult runWithOneRetry(Capsule capsule, Path source) throws InterruptedException {
+        return capsule.run(TaskSpec.builder(source).retryPolicy(RetryPolicy.retries(1).withBackoff(Duration.ofMillis(100), 2, Duration.ofSeconds(1)))
+                .build());
+    }
+
     private static long count(Capsule capsule, String sql) {
         QueryResult r = capsule.query(sql, 1);
         return ((Number) r.rows().get(0).get(0)).longValue();
@@ -210,8 +216,7 @@ class DurableWorkflowTest {
                     return readings
                 """);
         try (Capsule capsule = Capsule.open(CapsuleOptions.builder().embeddedJournal(dir.resolve(".capsule")).runners(1).build())) {
-            TaskResult result = capsule.run(TaskSpec.builder(source).retryPolicy(RetryPolicy.retries(1).withBackoff(Duration.ofMillis(100), 2, Duration.ofSeconds(1)))
-                    .build());
+            TaskResult result = runWithOneRetry(capsule, source);
 
             assertThat(result.success()).as(String.valueOf(result.error())).isTrue();
             String first = Files.readString(dir.resolve("state/first.json"));
@@ -240,8 +245,7 @@ class DurableWorkflowTest {
                 });
                 """);
         try (Capsule capsule = Capsule.open(CapsuleOptions.builder().embeddedJournal(dir.resolve(".capsule")).runners(1).build())) {
-            TaskResult result = capsule.run(TaskSpec.builder(source).retryPolicy(RetryPolicy.retries(1).withBackoff(Duration.ofMillis(100), 2, Duration.ofSeconds(1)))
-                    .build());
+            TaskResult result = runWithOneRetry(capsule, source);
 
             assertThat(result.success()).as(String.valueOf(result.error())).isTrue();
             String first = Files.readString(dir.resolve("state/first.json"));
@@ -279,8 +283,7 @@ class DurableWorkflowTest {
                 """);
         try (Capsule capsule = Capsule.open(CapsuleOptions.builder().embeddedJournal(dir.resolve(".capsule")).runners(4).build())) {
             capsule.warmUp(4);
-            TaskResult result = capsule.run(TaskSpec.builder(source).retryPolicy(RetryPolicy.retries(1).withBackoff(Duration.ofMillis(100), 2, Duration.ofSeconds(1)))
-                    .build());
+            TaskResult result = runWithOneRetry(capsule, source);
 
             assertThat(result.success()).as(String.valueOf(result.error())).isTrue();
             String first = Files.readString(dir.resolve("state/first.json"));
@@ -318,8 +321,7 @@ class DurableWorkflowTest {
                     return "done"
                 """);
         try (Capsule capsule = Capsule.open(CapsuleOptions.builder().embeddedJournal(dir.resolve(".capsule")).runners(1).build())) {
-            TaskResult result = capsule.run(TaskSpec.builder(source).retryPolicy(RetryPolicy.retries(1).withBackoff(Duration.ofMillis(100), 2, Duration.ofSeconds(1)))
-                    .build());
+            TaskResult result = runWithOneRetry(capsule, source);
 
             assertThat(result.success()).isFalse();
             assertThat(result.error().errorType()).isEqualTo("nondeterminism");

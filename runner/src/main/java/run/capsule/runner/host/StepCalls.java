@@ -31,14 +31,13 @@ public final class StepCalls {
     private final EngineLink engine;
     private final String attemptId;
     private final long deadlineNanos;
-    private final WasiSteps randomSteps;
+    private WasiSteps randomSteps;
 
     StepCalls(StepLog steps, EngineLink engine, String attemptId, long deadlineNanos) {
         this.steps = steps;
         this.engine = engine;
         this.attemptId = attemptId;
         this.deadlineNanos = deadlineNanos;
-        this.randomSteps = new WasiSteps(steps);
     }
 
     /** Wraps {@code http} (when granted) and adds the child-task ops and {@code sleep} to {@code operations}. */
@@ -61,6 +60,9 @@ public final class StepCalls {
         int length = request.path("bytes").asInt(0);
         if (length < 1 || length > MAX_RANDOM_BYTES) {
             throw new HostCallException("bad_request", "random needs \"bytes\" from 1 to " + MAX_RANDOM_BYTES);
+        }
+        if (randomSteps == null) {
+            randomSteps = new WasiSteps(steps); // its SecureRandom costs; most attempts never ask
         }
         return json().put("hex", HexFormat.of().formatHex(randomSteps.randomBytes(length)));
     }
@@ -190,10 +192,12 @@ public final class StepCalls {
         }
         long elapsed = elapsedMs(started);
         if (step.tracked() && steps.journaling()) {
-            ObjectNode outcome = reply.has("error") ? reply.deepCopy() : json();
-            if (!reply.has("error")) {
-                com.fasterxml.jackson.databind.node.ArrayNode done = outcome.putArray("done");
-                reply.path("results").fieldNames().forEachRemaining(done::add);
+            ObjectNode outcome;
+            if (reply.has("error")) {
+                outcome = reply.deepCopy();
+            } else {
+                outcome = json();
+                reply.path("results").fieldNames().forEachRemaining(outcome.putArray("done")::add);
             }
             steps.buffer(new StepRecord(step.stepNo(), StepRecord.WAIT, "children", asked.toString(), outcome.toString(), null, elapsed));
         }
