@@ -117,7 +117,7 @@ final class AttemptExecutor {
         Finished finished = record(claim, outcome, retryAt, reason);
         ChildTasks served = children;
         if (served != null) {
-            served.taskEnded();
+            served.taskEnded(claim.taskId(), finished.status());
         }
         listener.attemptFinished(claim.taskId(), claim.attemptNo(), outcome.status().name(), outcome.errorType(), outcome.errorMessage(),
                 outcome.durationMs());

@@ -103,7 +103,9 @@ final class AttemptRunner {
                     .withSteps(steps, result.replayedSteps());
             if (SUSPENDED.equals(result.errorType()) && result.resumeAtEpochMs() != null) {
                 String until = java.time.Instant.ofEpochMilli(result.resumeAtEpochMs()).toString();
-                return new Ran(failed.withStatus(AttemptStatus.SUSPENDED, null, "durable sleep until " + until), result.stdout(),
+                String why = result.message() != null && result.message().startsWith(ChildTasks.SUSPENDED_WAITING) ? result.message() + ", until "
+                        : "durable sleep until ";
+                return new Ran(failed.withStatus(AttemptStatus.SUSPENDED, null, why + until), result.stdout(),
                         result.resumeAtEpochMs());
             }
             return new Ran(failed, result.stdout());

@@ -48,27 +48,37 @@ public final class Capsule implements AutoCloseable {
     private final NodeMaintenance maintenance;
     private final boolean node;
     private final Programs programs;
-    private final java.util.concurrent.ExecutorService childRuns = java.util.concurrent.Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "capsule-child-task");
-        t.setDaemon(true);
-        return t;
-    });
-
+    private final SecretBox secrets;
+    private final ProtectedPaths protectedPaths;
+    /**
+     * Drives child tasks on this node: one attempt at a time per thread, never more threads than twice the runners (a
+     * waiting parent that holds its runner holds its thread too, and at most runners - 1 hold). A child not runnable yet
+     * (another node runs it, a retry or resume not due) gives its thread back and is looked at again later.
+     */
+    private final java.util.concurrent.ScheduledExecutorService childRuns;
     private Capsule(CapsuleOptions options, Journal journal, boolean node, RunnerPool pool) {
         this.node = node;
         this.options = options;
         this.journal = journal;
         this.pool = pool;
+        this.childRuns = java.util.concurrent.Executors.newScheduledThreadPool(2 * options.runners(), r -> {
+            Thread t = new Thread(r, "capsule-child-task");
+            t.setDaemon(true);
+            return t;
+        });
         this.moduleFiles = new ModuleFiles(options.cacheDir());
+        this.secrets = SecretBox.forJournal(options.journal());
+        this.protectedPaths = new ProtectedPaths(options.journal().fileDirectory().stream().toList(), options.cacheDir());
         AttemptRunner attemptRunner = new AttemptRunner(pool, options.killGrace(), CrashedModules.journaled(journal.modules()), options.cacheDir());
         this.executor = new AttemptExecutor(journal, attemptRunner, active, options.journalSteps(), options.suspendAfter());
         this.programs = new Programs(options.cacheDir(), attemptRunner);
-        this.executor.serveChildren(new ChildTasks(journal, programs, pool, this::driveInBackground, this));
+        this.executor.serveChildren(new ChildTasks(journal, programs, pool, this::driveInBackground, this, options.journalSteps()));
         this.maintenance = new NodeMaintenance(journal, options, active);
     }
 
     /** Opens the journal (migrating it if needed) and registers this node. Runners start on first use. */
     public static Capsule open(CapsuleOptions options) {
+        run.capsule.store.PrivateFiles.directory(options.cacheDir());
         RunnerPool pool = newPool(options);
         if (options.startRunnerEarly()) {
             startEarly(pool);
@@ -143,7 +153,7 @@ public final class Capsule implements AutoCloseable {
         requireNode();
         PreparedTask prepared;
         try {
-            prepared = PreparedTask.prepare(resolve(spec, System.getenv()));
+            prepared = prepare(resolve(spec, System.getenv()));
         } catch (InvalidInputException e) {
             return TaskResult.invalidInput(spec.name(), e.getMessage());
         }
@@ -200,17 +210,51 @@ public final class Capsule implements AutoCloseable {
                 : moduleFiles.ensure(sha, bytes);
     }
 
-    /** Runs a journaled task to its end on a background thread of this node (child tasks). */
+    /** Runs a journaled task to its end on this node's child-task threads; the future completes when it has ended. */
     private java.util.concurrent.CompletableFuture<Void> driveInBackground(String taskId) {
-        return java.util.concurrent.CompletableFuture.runAsync(() -> {
-            try {
-                runToEnd(taskId, claim -> executeClaim(claim, TaskListener.NONE, null));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                log.error("child task {} failed in the engine: {}", taskId, e.toString());
+        java.util.concurrent.CompletableFuture<Void> ended = new java.util.concurrent.CompletableFuture<>();
+        scheduleDrive(taskId, ended, 0);
+        return ended;
+    }
+
+    private void scheduleDrive(String taskId, java.util.concurrent.CompletableFuture<Void> ended, long delayMs) {
+        try {
+            childRuns.schedule(() -> driveOnce(taskId, ended), delayMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            ended.complete(null); // this node is closing: another node takes the child from the queue
+        }
+    }
+
+    /** One look at a child task: runs an attempt if it can be claimed, then schedules the next look unless it ended. */
+    private void driveOnce(String taskId, java.util.concurrent.CompletableFuture<Void> ended) {
+        try {
+            TaskRow task = journal.tasks().find(taskId).orElseThrow();
+            if (task.status().isFinal()) {
+                ended.complete(null);
+                return;
             }
-        }, childRuns);
+            long nextLookMs = POLL_MS;
+            if (task.status() == TaskStatus.RETRY_WAIT) {
+                long waitMs = Duration.between(journal.nodes().databaseNow(), task.runAt()).toMillis();
+                if (waitMs > 0) {
+                    scheduleDrive(taskId, ended, Math.min(waitMs, 1000));
+                    return;
+                }
+            }
+            Optional<Integer> attemptNo = task.status() == TaskStatus.RUNNING ? Optional.empty()
+                    : journal.tasks().claim(taskId, options.nodeId(), false);
+            if (attemptNo.isPresent()) {
+                executeClaim(new Claim(taskId, attemptNo.get()), TaskListener.NONE, null);
+                nextLookMs = 0;
+            }
+            scheduleDrive(taskId, ended, nextLookMs);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            ended.complete(null);
+        } catch (RuntimeException e) {
+            log.error("child task {} failed in the engine: {}", taskId, e.toString());
+            ended.completeExceptionally(e);
+        }
     }
 
     /** Runs one claimed attempt. */
@@ -244,7 +288,7 @@ public final class Capsule implements AutoCloseable {
 
     /** Queues a task for a worker; returns its id at once (the first task's id when the idempotency key was used). */
     public SubmitResult submit(TaskSpec spec, SubmitOptions submit) {
-        PreparedTask prepared = PreparedTask.prepare(resolveNow(spec));
+        PreparedTask prepared = prepare(resolveNow(spec));
         NewTask task = newTask(prepared, submit);
         String id = journal.tasks().create(task, prepared.moduleBytes());
         return new SubmitResult(id, id.equals(task.id()));
@@ -253,10 +297,24 @@ public final class Capsule implements AutoCloseable {
     public record SubmitResult(String taskId, boolean created) {
     }
 
+    /** Checks a resolved spec and reads its module; refuses grants of the journal, the cache or Capsule's own code. */
+    private PreparedTask prepare(TaskSpec resolved) {
+        protectedPaths.check(resolved.mounts());
+        if (resolved.program() != null && resolved.program().approval() != null) {
+            protectedPaths.check(resolved.program().approval().mounts());
+        }
+        return PreparedTask.prepare(resolved);
+    }
+
+    /** The sealed form of a prepared task's environment values, as journaled in {@code task_secrets}. */
+    String sealedEnv(PreparedTask prepared) {
+        return secrets.seal(prepared.envJson());
+    }
+
     private NewTask newTask(PreparedTask prepared, SubmitOptions submit) {
         OffsetDateTime runAt = submit.runAt() == null ? null : submit.runAt().atOffset(ZoneOffset.UTC);
         return new NewTask(TaskIds.next(), prepared.spec().name(), null, prepared.moduleSha256(),
-                prepared.spec().retryPolicy().maxRetries(), prepared.configJson(), prepared.envJson(), runAt, submit.idempotencyKey());
+                prepared.spec().retryPolicy().maxRetries(), prepared.configJson(), sealedEnv(prepared), runAt, submit.idempotencyKey());
     }
 
     /** A recurring schedule: its name, Quartz cron expression (UTC), the task it queues and its next firing. */
@@ -268,10 +326,10 @@ public final class Capsule implements AutoCloseable {
         if (name == null || !name.matches("[A-Za-z0-9_.-]{1,100}")) {
             throw new InvalidInputException("schedule name must be 1-100 letters, digits, '.', '_' or '-'");
         }
-        PreparedTask prepared = PreparedTask.prepare(resolveNow(spec));
+        PreparedTask prepared = prepare(resolveNow(spec));
         journal.modules().put(prepared.moduleBytes());
         try (RetryTimers timers = RetryTimers.client(journal, options.nodeId())) {
-            timers.addSchedule(name, cron, prepared);
+            timers.addSchedule(name, cron, prepared, secrets.seal(prepared.envJson()));
         }
     }
 
@@ -402,7 +460,7 @@ public final class Capsule implements AutoCloseable {
         }
         TaskSpec spec;
         try {
-            spec = TaskConfigReader.read(task, moduleFile, journal.tasks().secrets(task.id()).orElse(null));
+            spec = TaskConfigReader.read(task, moduleFile, secrets.open(journal.tasks().secrets(task.id()).orElse(null)));
             if (spec.program() != null) {
                 programs.interpreter(run.capsule.runner.guest.Interpreter.forLanguage(spec.program().language()));
             }
@@ -530,6 +588,7 @@ public final class Capsule implements AutoCloseable {
             pool.close();
             if (node) {
                 journal.tasks().handBackAll(options.nodeId(), "node " + options.nodeId() + " closed");
+                journal.tasks().forgetFinishedSecrets();
                 journal.nodes().stopped(options.nodeId());
             }
         } catch (RuntimeException e) {

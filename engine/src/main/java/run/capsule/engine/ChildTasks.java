@@ -27,6 +27,10 @@ import java.util.Optional;
 final class ChildTasks {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long POLL_MS = 100;
+    /** How the runner words an attempt suspended by a {@code suspend} reply (runner StepCalls); parents so suspended wake on a child's end. */
+    static final String SUSPENDED_WAITING = "suspended while its child tasks run";
+    /** The longest a parent suspended while waiting sleeps before its replay looks again (a child's end wakes it sooner). */
+    private static final long SUSPENDED_RECHECK_MS = 1000;
 
     /** Runs a journaled task to its end on this node, in the background. */
     interface Driver {
@@ -40,21 +44,37 @@ final class ChildTasks {
     private final RunnerPool pool;
     private final Driver driver;
     private final Capsule capsule;
+    private final boolean durable;
     private final Object finished = new Object();
 
-    ChildTasks(Journal journal, Programs programs, RunnerPool pool, Driver driver, Capsule capsule) {
+    /** {@code durable}: attempts journal their steps, so a waiting parent can be suspended and resumed by replay. */
+    ChildTasks(Journal journal, Programs programs, RunnerPool pool, Driver driver, Capsule capsule, boolean durable) {
         this.journal = journal;
         this.programs = programs;
         this.pool = pool;
         this.driver = driver;
         this.capsule = capsule;
+        this.durable = durable;
     }
 
-    /** Wakes waiting parents: some task ended on this node. */
-    void taskEnded() {
+    /**
+     * Wakes waiting parents: a task ended on this node. A parent that was suspended while waiting for its children is
+     * made due at once, so its replay does not wait out its resume timer.
+     */
+    void taskEnded(String taskId, TaskStatus status) {
         synchronized (finished) {
             finished.notifyAll();
         }
+        if (status == null || !status.isFinal()) {
+            return;
+        }
+        journal.tasks().find(taskId).map(TaskRow::parentId).ifPresent(parentId -> {
+            List<run.capsule.store.AttemptRow> attempts = journal.tasks().attempts(parentId);
+            if (!attempts.isEmpty() && attempts.get(attempts.size() - 1).errorMessage() != null
+                    && attempts.get(attempts.size() - 1).errorMessage().startsWith(SUSPENDED_WAITING)) {
+                journal.tasks().makeDue(parentId, "a child task ended: resuming");
+            }
+        });
     }
 
     RunnerProcess.CallHandler forAttempt(String parentId, int attemptNo, TaskSpec parent) {
@@ -87,6 +107,8 @@ final class ChildTasks {
                     }
                     default -> error("unknown_op", "unknown op \"" + request.path("op").asText() + "\"");
                 };
+            } catch (LimitExceededException e) {
+                return error(ErrorType.LIMIT_EXCEEDED.wireName(), e.getMessage());
             } catch (InvalidInputException e) {
                 return error(e.getMessage().startsWith("no task named") ? "unknown_task" : "bad_request", e.getMessage());
             }
@@ -112,13 +134,17 @@ final class ChildTasks {
         ObjectNode input = JSON.createObjectNode();
         input.set("args", request.path("args").isArray() ? request.get("args") : JSON.createArrayNode());
         input.set("kwargs", request.path("kwargs").isObject() ? request.get("kwargs") : JSON.createObjectNode());
-        Map<String, String> env = new LinkedHashMap<>(System.getenv());
-        parent.env().forEach(e -> env.put(e.name(), e.value()));
-        TaskSpec child = programs.child(parent, name, input.toString(), env);
+        TaskSpec child = programs.child(parent, name, input.toString());
+        int maxChildren = child.program().approval().policy().maxChildren();
+        int unfinished = journal.tasks().unfinishedChildren(parentId);
+        if (unfinished >= maxChildren) {
+            throw new LimitExceededException("task " + parent.name() + " has " + unfinished + " unfinished child tasks, the most its job allows"
+                    + " (--max-children, [tasks] max_children): wait for some before starting more");
+        }
         PreparedTask prepared = PreparedTask.prepare(child);
         String id = TaskIds.next();
         NewTask task = new NewTask(id, child.name(), parentId, prepared.moduleSha256(), child.retryPolicy().maxRetries(),
-                prepared.configJson(), prepared.envJson(), null, null);
+                prepared.configJson(), capsule.sealedEnv(prepared), null, null);
         JsonNode step = request.get("step");
         if (step != null && step.isObject()) {
             List<run.capsule.store.NewStep> steps = steps(step.path("pending"));
@@ -160,23 +186,27 @@ final class ChildTasks {
                 drive(id);
             }
         }
-        // The runner slot goes to the children while the task waits. A timed wait (an event loop with a timer due)
-        // takes it back at once, over the pool's size if need be, since waiting for a slot would make the timer late.
-        pool.park();
+        ObjectNode ready = ready(parentId, ids, any, timeoutMs >= 0 && timeoutMs == 0);
+        if (ready != null) {
+            return ready;
+        }
+        // A durable task waits holding its runner and slot while the pool keeps one slot for others; past that it is
+        // suspended and resumed by replay when its children end, so --runners bounds the node's runner processes at any
+        // depth. A task that cannot be replayed gives its slot to its children instead (a process per waiting level).
+        boolean holding = durable && pool.holdWhileWaiting();
+        if (durable && !holding) {
+            ObjectNode reply = error("suspend", SUSPENDED_WAITING + ": no runner to spare on this node");
+            ((ObjectNode) reply.get("error")).put("retry_ms", timeoutMs >= 0 ? Math.min(timeoutMs, SUSPENDED_RECHECK_MS) : SUSPENDED_RECHECK_MS);
+            return reply;
+        }
+        if (!holding) {
+            pool.park();
+        }
         try {
             while (true) {
-                ObjectNode results = JSON.createObjectNode();
-                for (String id : ids) {
-                    capsule.result(id).ifPresent(r -> results.set(id, JSON.valueToTree(r)));
-                }
-                if (results.size() == ids.size() || (any && results.size() > 0) || (timeoutMs >= 0 && System.nanoTime() >= deadline)) {
-                    if (journal.tasks().isCancelRequested(parentId)) {
-                        // cancelling a tree ends the children after the parent was asked to stop: not results to act on
-                        return error("cancelled", "this task is being cancelled");
-                    }
-                    ObjectNode reply = JSON.createObjectNode();
-                    reply.set("results", results);
-                    return reply;
+                ready = ready(parentId, ids, any, timeoutMs >= 0 && System.nanoTime() >= deadline);
+                if (ready != null) {
+                    return ready;
                 }
                 Optional<TaskRow> parent = journal.tasks().find(parentId);
                 if (parent.isEmpty() || parent.get().status() != TaskStatus.RUNNING || parent.get().attempts() != attemptNo) {
@@ -190,12 +220,32 @@ final class ChildTasks {
             Thread.currentThread().interrupt();
             return error("cancelled", "interrupted while waiting for child tasks");
         } finally {
-            if (timeoutMs < 0) {
+            if (holding) {
+                pool.endHold();
+            } else if (timeoutMs < 0) {
                 pool.unpark();
             } else {
                 pool.unparkNow();
             }
         }
+    }
+
+    /** The reply to a wait when it can be given now (every child ended, any one with {@code any}, or {@code expired}); else null. */
+    private ObjectNode ready(String parentId, List<String> ids, boolean any, boolean expired) {
+        ObjectNode results = JSON.createObjectNode();
+        for (String id : ids) {
+            capsule.result(id).ifPresent(r -> results.set(id, JSON.valueToTree(r)));
+        }
+        if (results.size() == ids.size() || (any && results.size() > 0) || expired) {
+            if (journal.tasks().isCancelRequested(parentId)) {
+                // cancelling a tree ends the children after the parent was asked to stop: not results to act on
+                return error("cancelled", "this task is being cancelled");
+            }
+            ObjectNode reply = JSON.createObjectNode();
+            reply.set("results", results);
+            return reply;
+        }
+        return null;
     }
 
     private static List<String> ids(JsonNode request) {

@@ -6,12 +6,13 @@ import java.util.Objects;
 /** Resource limits of one task. Immutable; build with {@link #builder()}. */
 public record Limits(Compute compute, long ramBytes, Duration timeout, long outputBytes) {
     public static final long MAX_RAM_BYTES = 4L * 1024 * 1024 * 1024;
+    public static final long MIN_RAM_BYTES = 64 * 1024;
     public static final Limits DEFAULT = builder().build();
 
     public Limits {
         Objects.requireNonNull(compute, "compute");
         Objects.requireNonNull(timeout, "timeout");
-        if (ramBytes < 64 * 1024 || ramBytes > MAX_RAM_BYTES) {
+        if (ramBytes < MIN_RAM_BYTES || ramBytes > MAX_RAM_BYTES) {
             throw new InvalidInputException("ram must be between 64KB and 4GB (a 32-bit WebAssembly memory), got " + Sizes.format(ramBytes));
         }
         if (timeout.isNegative() || timeout.isZero()) {

@@ -27,6 +27,8 @@ final class NodeMaintenance implements AutoCloseable {
         return t;
     });
 
+    private static final int ORPHANS_PER_BEAT = 500;
+
     NodeMaintenance(Journal journal, CapsuleOptions options, ActiveAttempts active) {
         this.journal = journal;
         this.options = options;
@@ -43,6 +45,8 @@ final class NodeMaintenance implements AutoCloseable {
         try {
             journal.nodes().heartbeat(options.nodeId());
             recoverLapsedNodes();
+            journal.tasks().forgetFinishedSecrets();
+            cancelOrphans();
             if (beats++ % 1000 == 0) {
                 journal.nodes().pruneGone(KEEP_GONE_NODES);
             }
@@ -63,6 +67,22 @@ final class NodeMaintenance implements AutoCloseable {
             }
         }
         return recovered;
+    }
+
+    /**
+     * Cancels the unfinished children of tasks that have ended, whichever way they ended and on whichever node (a task
+     * that gave up after too many recoveries, or failed before it ran, cancels none itself), as a task's end does.
+     */
+    private void cancelOrphans() {
+        for (String id : journal.tasks().orphans(ORPHANS_PER_BEAT)) {
+            try {
+                if (journal.tasks().requestCancel(id) == run.capsule.store.CancelOutcome.REQUESTED) {
+                    active.stop(id);
+                }
+            } catch (run.capsule.store.StaleTransitionException e) {
+                // it changed meanwhile: the next beat looks again
+            }
+        }
     }
 
     private void stopCancelled() {

@@ -61,14 +61,17 @@ record PreparedTask(TaskSpec spec, byte[] moduleBytes, String moduleSha256, Stri
         return new PreparedTask(spec, bytes, digest, configJson(spec, digest));
     }
 
-    /** The values of the granted environment variables as a JSON object, or null when none are granted. */
+    /**
+     * The values of the environment variables as a JSON object, or null when there are none: the task's own, and for a
+     * Python or JavaScript task every variable its job's approval grants, which its children may ask for.
+     */
     String envJson() {
-        if (spec.env().isEmpty()) {
-            return null;
-        }
         ObjectNode env = JSON.createObjectNode();
         spec.env().forEach(e -> env.put(e.name(), e.value()));
-        return env.toString();
+        if (spec.program() != null && spec.program().approval() != null) {
+            spec.program().approval().env().forEach(env::put);
+        }
+        return env.isEmpty() ? null : env.toString();
     }
 
     private static String configJson(TaskSpec spec, String digest) {
@@ -107,6 +110,10 @@ record PreparedTask(TaskSpec spec, byte[] moduleBytes, String moduleSha256, Stri
             node.put("file", program.file());
             node.put("task", program.task());
             node.put("step_format", program.stepFormat());
+            node.put("depth", program.depth());
+            if (program.approval() != null) {
+                node.set("approval", program.approval().toJson());
+            }
             try {
                 node.set("input", JSON.readTree(program.inputJson() != null ? program.inputJson() : Programs.argsInput(spec.args())));
             } catch (IOException e) {

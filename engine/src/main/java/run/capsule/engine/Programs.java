@@ -45,15 +45,17 @@ final class Programs {
     }
 
     /**
-     * The spec of the source's entry task (its program's {@code task}, else {@code main}): the task's declared options
-     * win over the spec's limits, retries and grants for what they set. Refuses, before anything is journaled, a
-     * source that cannot load, declares no such task, or whose options are invalid.
+     * The spec of the source's entry task (its program's {@code task}, else {@code main}) under what the operator's spec
+     * approves for the whole job ({@link Approval}): the task's declared limits where it declares them, else the spec's;
+     * its declared grants, else the spec's. Refuses, before anything is journaled, a source that cannot load, declares no
+     * such task, whose options are invalid, or any of whose tasks declares more than the approval covers (unless the
+     * spec's policy trusts declarations; {@code hostEnv} then gives the values of the variables they declare).
      */
     TaskSpec resolve(TaskSpec spec, Map<String, String> hostEnv) throws InterruptedException {
         if (spec.program() != null && !spec.program().tasks().isEmpty()) {
             return spec;
         }
-        Described described = describe(spec.module());
+        Described described = describe(spec.module(), spec.limits().timeout());
         String language = TaskProgram.languageOf(spec.module());
         String entry = spec.program() != null ? spec.program().task() : TaskProgram.ENTRY;
         Map<String, TaskOptions> tasks = described.tasks();
@@ -63,47 +65,42 @@ final class Programs {
             throw new InvalidInputException(file + " has no task named '" + entry + "'"
                     + (tasks.isEmpty() ? "" : "; its tasks: " + String.join(", ", tasks.keySet().stream().sorted().toList())));
         }
+        Approval approval = Approval.of(spec).trusting(tasks, hostEnv);
+        approval.check(file, tasks);
         String input = spec.program() != null && spec.program().inputJson() != null ? spec.program().inputJson() : argsInput(spec.args());
-        TaskProgram program = new TaskProgram(language, file, entry, input, tasks, described.files());
-        TaskSpec.Builder builder = spec.toBuilder().program(program).limits(options.limitsOver(spec.limits()));
-        if (options.maxRetries() != null) {
-            builder.retryPolicy(spec.retryPolicy().withMaxRetries(options.maxRetries()));
-        }
-        grants(options, builder, hostEnv);
+        TaskProgram program = new TaskProgram(language, file, entry, input, tasks, described.files()).withApproval(approval);
+        TaskSpec.Builder builder = TaskSpec.builder(spec.module()).name(spec.name()).args(spec.args()).policy(spec.policy())
+                .program(program).retryPolicy(options.maxRetries() != null ? spec.retryPolicy().withMaxRetries(options.maxRetries())
+                        : spec.retryPolicy());
+        approval.applyTo(builder, options, true, spec.limits());
         if (spec.name().equals(TaskSpec.builder(spec.module()).build().name())) {
             builder.name(entry.equals(TaskProgram.ENTRY) ? spec.name() : entry);
         }
         return builder.build();
     }
 
-    /** The spec of child task {@code name} of a running program task: that task's own options over the defaults. */
-    TaskSpec child(TaskSpec parent, String name, String inputJson, Map<String, String> env) {
+    /**
+     * The spec of child task {@code name} of a running program task: what that task declares, within the job's approval,
+     * else the job's defaults. Throws {@link LimitExceededException} past the job's nesting depth.
+     */
+    TaskSpec child(TaskSpec parent, String name, String inputJson) {
         TaskProgram program = parent.program();
         TaskOptions options = program.tasks().get(name);
         if (options == null) {
             throw new InvalidInputException("no task named '" + name + "' in " + program.file() + "; its tasks: "
                     + String.join(", ", program.taskNames()));
         }
-        TaskSpec.Builder builder = TaskSpec.builder(parent.module()).name(name)
-                .program(program.calling(name, inputJson))
-                .limits(options.limitsOver(Limits.DEFAULT.toBuilder().outputBytes(parent.limits().outputBytes()).build()))
+        Approval approval = program.approval() != null ? program.approval() : Approval.of(parent);
+        if (program.depth() + 1 > approval.policy().maxDepth()) {
+            throw new LimitExceededException("task " + parent.name() + " is " + program.depth() + " levels below its job's first task: a child"
+                    + " would pass the job's maximum depth of " + approval.policy().maxDepth() + " (--max-depth, [tasks] max_depth)");
+        }
+        approval.check(options);
+        TaskSpec.Builder builder = TaskSpec.builder(parent.module()).name(name).policy(parent.policy())
+                .program(program.calling(name, inputJson).withApproval(approval))
                 .retryPolicy(RetryPolicy.NONE.withMaxRetries(options.maxRetries() == null ? 0 : options.maxRetries()));
-        grants(options, builder, env);
+        approval.applyTo(builder, options, false, approval.defaults().toBuilder().outputBytes(parent.limits().outputBytes()).build());
         return builder.build();
-    }
-
-    private static void grants(TaskOptions options, TaskSpec.Builder builder, Map<String, String> hostEnv) {
-        for (String mount : options.allowedFiles()) {
-            builder.mount(MountSpec.parse(mount, Path.of("/")));
-        }
-        options.allowedHosts().forEach(h -> builder.allowHost(HostPattern.parse(h)));
-        for (String name : options.envVariables()) {
-            String value = hostEnv.get(name);
-            if (value == null) {
-                throw new InvalidInputException("task " + options.name() + " needs environment variable " + name + ", which is not set");
-            }
-            builder.env(new EnvGrant(name, value));
-        }
     }
 
     static String argsInput(List<String> args) {
@@ -116,6 +113,14 @@ final class Programs {
 
     /** Lists the tasks of a source file (cached by the digests of source, interpreter and guest library). */
     Described describe(Path source) throws InterruptedException {
+        return describe(source, DESCRIBE_LIMITS.timeout());
+    }
+
+    /**
+     * Lists the tasks of a source file; loading it may take at most {@code timeout} (the run's own timeout when shorter
+     * than the 60 s describing limit), so top-level code that never returns is refused as soon as the run would stop.
+     */
+    Described describe(Path source, java.time.Duration timeout) throws InterruptedException {
         String language = TaskProgram.languageOf(source);
         if (language == null) {
             throw new InvalidInputException(source + " is not a Python (.py) or JavaScript (.js, .mjs) source");
@@ -139,7 +144,8 @@ final class Programs {
         }
         long started = System.nanoTime();
         Path sourceFile = sourceFile(sha, file, bytes, files);
-        AttemptResult result = runner.describe(interpreter, interpreterPath, sourceFile, DESCRIBE_LIMITS);
+        Limits limits = timeout.compareTo(DESCRIBE_LIMITS.timeout()) < 0 ? DESCRIBE_LIMITS.toBuilder().timeout(timeout).build() : DESCRIBE_LIMITS;
+        AttemptResult result = runner.describe(interpreter, interpreterPath, sourceFile, limits);
         long describeMs = (System.nanoTime() - started) / 1_000_000;
         if (!result.succeeded()) {
             String message = result.message() == null ? result.errorType() : result.message();

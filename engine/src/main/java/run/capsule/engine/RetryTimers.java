@@ -155,7 +155,7 @@ final class RetryTimers implements AutoCloseable {
     }
 
     /** Adds a recurring schedule: at each firing of {@code cron} (Quartz syntax, UTC) a new task is queued. */
-    void addSchedule(String name, String cron, PreparedTask prepared) {
+    void addSchedule(String name, String cron, PreparedTask prepared, String sealedEnvJson) {
         if (!org.quartz.CronExpression.isValidExpression(cron)) {
             throw new InvalidInputException("invalid --cron '" + cron + "': use Quartz cron syntax, e.g. \"0 */5 * * * ?\"");
         }
@@ -165,7 +165,7 @@ final class RetryTimers implements AutoCloseable {
                 .usingJobData("moduleSha256", prepared.moduleSha256())
                 .usingJobData("maxRetries", Integer.toString(prepared.spec().retryPolicy().maxRetries()))
                 .usingJobData("configJson", prepared.configJson())
-                .usingJobData("envJson", prepared.envJson())
+                .usingJobData("envJson", sealedEnvJson)
                 .build();
         CronTrigger trigger = TriggerBuilder.newTrigger().withIdentity(name, SCHEDULE_GROUP)
                 .withSchedule(CronScheduleBuilder.cronSchedule(cron).inTimeZone(java.util.TimeZone.getTimeZone("UTC"))

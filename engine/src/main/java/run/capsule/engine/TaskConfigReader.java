@@ -73,20 +73,30 @@ final class TaskConfigReader {
                 builder.mount(new MountSpec(Path.of(m.path("host").asText()), m.path("guest").asText(), "ro".equals(m.path("mode").asText())));
             }
             config.path("allowed_hosts").forEach(h -> builder.allowHost(new HostPattern(h.asText())));
+            Map<String, String> secrets = new java.util.LinkedHashMap<>();
             if (envJson != null) {
                 Iterator<Map.Entry<String, JsonNode>> fields = JSON.readTree(envJson).fields();
                 while (fields.hasNext()) {
                     Map.Entry<String, JsonNode> e = fields.next();
-                    builder.env(new EnvGrant(e.getKey(), e.getValue().asText()));
+                    secrets.put(e.getKey(), e.getValue().asText());
+                }
+            }
+            // the task sees the variables its configuration names; the rest of its secrets are its job's, for its children
+            for (JsonNode name : config.path("env")) {
+                String value = secrets.get(name.asText());
+                if (value != null) {
+                    builder.env(new EnvGrant(name.asText(), value));
                 }
             }
             JsonNode program = config.get("program");
             if (program != null && program.isObject()) {
                 Map<String, TaskOptions> tasks = new java.util.LinkedHashMap<>();
                 program.path("tasks").fields().forEachRemaining(t -> tasks.put(t.getKey(), TaskOptions.fromGuest(t.getKey(), t.getValue())));
+                JsonNode approval = program.get("approval");
                 builder.program(new TaskProgram(program.path("language").asText(), program.path("file").asText(), program.path("task").asText(),
                         program.path("input").toString(), tasks, programFiles(config),
-                        program.path("step_format").asInt(run.capsule.runner.protocol.Durability.FIRST_FORMAT)));
+                        program.path("step_format").asInt(run.capsule.runner.protocol.Durability.FIRST_FORMAT),
+                        approval != null && approval.isObject() ? Approval.fromJson(approval, secrets) : null, program.path("depth").asInt(0)));
             }
             return builder.build();
         } catch (IOException | RuntimeException e) {

@@ -9,10 +9,12 @@ import java.util.Objects;
  * to call in it, its input as JSON ({@code {"args": [...], "kwargs": {...}}}), the tasks the source declares and the
  * local modules it imports ({@code files}: paths relative to the source's directory, journaled with it), and the
  * format of its journaled steps, fixed when the task is created ({@code Durability.CURRENT_FORMAT} for a new task).
+ * {@code approval} is what the operator approved for the whole job (null for a task journaled before approvals existed)
+ * and {@code depth} how far below the job's first task this one is.
  * Null in a {@link TaskSpec} of a WebAssembly module. {@code inputJson} null means: the spec's args as strings.
  */
 public record TaskProgram(String language, String file, String task, String inputJson, Map<String, TaskOptions> tasks, List<String> files,
-                          int stepFormat) {
+                          int stepFormat, Approval approval, int depth) {
     public static final String ENTRY = "main";
 
     public TaskProgram {
@@ -21,6 +23,11 @@ public record TaskProgram(String language, String file, String task, String inpu
         Objects.requireNonNull(task, "task");
         tasks = tasks == null ? Map.of() : Map.copyOf(tasks);
         files = files == null ? List.of() : List.copyOf(files);
+    }
+
+    public TaskProgram(String language, String file, String task, String inputJson, Map<String, TaskOptions> tasks, List<String> files,
+                       int stepFormat) {
+        this(language, file, task, inputJson, tasks, files, stepFormat, null, 0);
     }
 
     /** A new task's program, in the current step format. */
@@ -45,12 +52,19 @@ public record TaskProgram(String language, String file, String task, String inpu
         return null;
     }
 
+    /** A child task of this one: the same source and approval, one level deeper. */
     public TaskProgram calling(String taskName, String input) {
-        return new TaskProgram(language, file, taskName, input, tasks, files, run.capsule.runner.protocol.Durability.CURRENT_FORMAT);
+        return new TaskProgram(language, file, taskName, input, tasks, files, run.capsule.runner.protocol.Durability.CURRENT_FORMAT,
+                approval, depth + 1);
     }
 
     public TaskProgram withTasks(Map<String, TaskOptions> declared) {
-        return new TaskProgram(language, file, task, inputJson, declared, files, stepFormat);
+        return new TaskProgram(language, file, task, inputJson, declared, files, stepFormat, approval, depth);
+    }
+
+    /** The job's first task, under what the operator approved for the whole job. */
+    TaskProgram withApproval(Approval jobApproval) {
+        return new TaskProgram(language, file, task, inputJson, tasks, files, stepFormat, jobApproval, depth);
     }
 
     public List<String> taskNames() {

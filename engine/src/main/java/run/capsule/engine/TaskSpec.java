@@ -19,11 +19,12 @@ public record TaskSpec(
         List<MountSpec> mounts,
         List<HostPattern> allowedHosts,
         List<EnvGrant> env,
-        TaskProgram program) {
+        TaskProgram program,
+        JobPolicy policy) {
 
     public TaskSpec(String name, Path module, List<String> args, Limits limits, RetryPolicy retryPolicy, List<MountSpec> mounts,
                     List<HostPattern> allowedHosts, List<EnvGrant> env) {
-        this(name, module, args, limits, retryPolicy, mounts, allowedHosts, env, null);
+        this(name, module, args, limits, retryPolicy, mounts, allowedHosts, env, null, JobPolicy.ceilingsAt(limits));
     }
 
     public TaskSpec {
@@ -35,6 +36,7 @@ public record TaskSpec(
         mounts = List.copyOf(mounts);
         allowedHosts = List.copyOf(allowedHosts);
         env = List.copyOf(env);
+        Objects.requireNonNull(policy, "policy");
         if (name.isBlank() || name.length() > 200) {
             throw new InvalidInputException("task name must be 1-200 characters");
         }
@@ -55,7 +57,7 @@ public record TaskSpec(
     }
 
     private Builder builderFor(Path module) {
-        Builder builder = new Builder(module).name(name).args(args).limits(limits).retryPolicy(retryPolicy).program(program);
+        Builder builder = new Builder(module).name(name).args(args).limits(limits).retryPolicy(retryPolicy).program(program).policy(policy);
         mounts.forEach(builder::mount);
         allowedHosts.forEach(builder::allowHost);
         env.forEach(builder::env);
@@ -77,6 +79,8 @@ public record TaskSpec(
         private final List<HostPattern> allowedHosts = new ArrayList<>();
         private final List<EnvGrant> env = new ArrayList<>();
         private TaskProgram program;
+        private JobPolicy policy;
+        private boolean limitsNamed;
 
         private Builder(Path module) {
             this.module = Objects.requireNonNull(module, "module");
@@ -97,8 +101,13 @@ public record TaskSpec(
             return this;
         }
 
+        /**
+         * The task's limits. For a Python or JavaScript source they are the defaults of what its tasks do not declare and,
+         * unless {@link #policy} says otherwise, also the ceilings of what they may declare.
+         */
         public Builder limits(Limits limits) {
             this.limits = limits;
+            this.limitsNamed = true;
             return this;
         }
 
@@ -127,9 +136,19 @@ public record TaskSpec(
             return this;
         }
 
+        /**
+         * The operator's ceilings and switches for the whole job (docs/security.md). Without it the ceilings are the limits
+         * when {@link #limits} was called, else the built-in ceilings ({@link JobPolicy#DEFAULT}).
+         */
+        public Builder policy(JobPolicy policy) {
+            this.policy = policy;
+            return this;
+        }
+
         public TaskSpec build() {
             String taskName = name != null ? name : defaultName(module);
-            return new TaskSpec(taskName, module, args, limits, retryPolicy, mounts, allowedHosts, env, program);
+            JobPolicy jobPolicy = policy != null ? policy : limitsNamed ? JobPolicy.ceilingsAt(limits) : JobPolicy.DEFAULT;
+            return new TaskSpec(taskName, module, args, limits, retryPolicy, mounts, allowedHosts, env, program, jobPolicy);
         }
 
         private static String defaultName(Path module) {

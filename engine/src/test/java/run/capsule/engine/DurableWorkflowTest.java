@@ -69,9 +69,9 @@ class DurableWorkflowTest {
     }
 
     /** Runs {@code source} to its end with one quick retry: the tasks here fail once on purpose, then replay. */
-    private static TaskResult runWithOneRetry(Capsule capsule, Path source) throws InterruptedException {
+    private TaskResult runWithOneRetry(Capsule capsule, Path source) throws InterruptedException {
         return capsule.run(TaskSpec.builder(source).retryPolicy(RetryPolicy.retries(1).withBackoff(Duration.ofMillis(100), 2, Duration.ofSeconds(1)))
-                .build());
+                .mount(MountSpec.parse(dir.resolve("state") + ":rw", dir)).build());
     }
 
     private static long count(Capsule capsule, String sql) {
@@ -136,7 +136,8 @@ class DurableWorkflowTest {
         try (io.zonky.test.db.postgres.embedded.EmbeddedPostgres pg = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start()) {
             JournalConfig journal = JournalConfig.of(pg.getJdbcUrl("postgres", "postgres")).withCredentials("postgres", "postgres");
             try (Capsule client = Capsule.openClient(CapsuleOptions.builder().journal(journal).cacheDir(dir.resolve("client-cache")).build())) {
-                String id = client.submit(TaskSpec.builder(source).arg(base).build(), SubmitOptions.NOW).taskId();
+                String id = client.submit(TaskSpec.builder(source).arg(base).allowHost(HostPattern.parse("127.0.0.1:" + server.getAddress().getPort()))
+                        .build(), SubmitOptions.NOW).taskId();
                 Map<String, Process> workers = new java.util.LinkedHashMap<>();
                 workers.put("node-a", startWorker(journal, "node-a", "--node-id", "node-a"));
                 workers.put("node-b", startWorker(journal, "node-b", "--node-id", "node-b"));
@@ -172,7 +173,8 @@ class DurableWorkflowTest {
         Path source = workflow();
         JournalConfig journal = JournalConfig.embedded(dir.resolve(".capsule"));
         try (Capsule client = Capsule.openClient(CapsuleOptions.builder().journal(journal).build())) {
-            String id = client.submit(TaskSpec.builder(source).arg(base).build(), SubmitOptions.NOW).taskId();
+            String id = client.submit(TaskSpec.builder(source).arg(base).allowHost(HostPattern.parse("127.0.0.1:" + server.getAddress().getPort()))
+                        .build(), SubmitOptions.NOW).taskId();
             Process first = startWorker(journal, "worker-1");
             try {
                 await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(20))

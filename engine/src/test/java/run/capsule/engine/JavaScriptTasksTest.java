@@ -85,7 +85,8 @@ class JavaScriptTasksTest {
 
     @Test
     void aCsvIsReadFromTheReadOnlyGrantTheTaskDeclares() throws Exception {
-        TaskResult result = capsule.run(TaskSpec.builder(TestModules.sample("javascript/sales.js")).build());
+        TaskResult result = capsule.run(TaskSpec.builder(TestModules.sample("javascript/sales.js"))
+                .mount(MountSpec.parse(TestModules.sample("python/data") + ":ro", Path.of("/"))).build());
 
         assertThat(result.success()).as(String.valueOf(result.error())).isTrue();
         assertThat(result.result().path("best_seller").asText()).isEqualTo("widget");
@@ -125,7 +126,7 @@ class JavaScriptTasksTest {
                 + "  return { price: granted.price, refused };\n"
                 + "});\n");
         int before = hits.get();
-        TaskResult result = capsule.run(TaskSpec.builder(file).build());
+        TaskResult result = capsule.run(TaskSpec.builder(file).allowHost(HostPattern.parse("127.0.0.1:" + port)).build());
 
         assertThat(result.success()).as(String.valueOf(result.error())).isTrue();
         assertThat(result.result().path("price").asInt()).isEqualTo(42);

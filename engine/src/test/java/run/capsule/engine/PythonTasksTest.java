@@ -50,7 +50,8 @@ class PythonTasksTest {
 
     @Test
     void aCsvIsReadFromTheReadOnlyGrantTheTaskDeclares() throws Exception {
-        TaskResult result = capsule.run(TaskSpec.builder(TestModules.sample("python/sales.py")).build());
+        TaskResult result = capsule.run(TaskSpec.builder(TestModules.sample("python/sales.py"))
+                .mount(MountSpec.parse(TestModules.sample("python/data") + ":ro", Path.of("/"))).build());
 
         assertThat(result.success()).as(String.valueOf(result.error())).isTrue();
         assertThat(result.result().path("best_seller").asText()).isEqualTo("widget");

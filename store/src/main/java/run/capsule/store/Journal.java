@@ -21,6 +21,10 @@ public final class Journal implements AutoCloseable {
     static {
         System.setProperty("org.jooq.no-logo", "true");
         System.setProperty("org.jooq.no-tips", "true");
+        // H2's AUTO_SERVER (an embedded journal shared by several processes) listens on loopback only, never on every interface
+        if (System.getProperty("h2.bindAddress") == null) {
+            System.setProperty("h2.bindAddress", "127.0.0.1");
+        }
     }
 
     private final JournalConfig config;
@@ -78,6 +82,12 @@ public final class Journal implements AutoCloseable {
     }
 
     public static Journal open(JournalConfig config) {
+        Journal journal = openPool(config);
+        config.fileDirectory().ifPresent(PrivateFiles::directory);
+        return journal;
+    }
+
+    private static Journal openPool(JournalConfig config) {
         HikariConfig hikari = new HikariConfig();
         hikari.setJdbcUrl(config.jdbcUrl());
         if (config.user() != null) {
@@ -107,7 +117,7 @@ public final class Journal implements AutoCloseable {
                 flyway(dataSource).migrate();
             }
             if (config.isH2()) {
-                ReadOnlySql.ensureH2Reader(dataSource);
+                ReadOnlySql.ensureH2Reader(dataSource, config);
             }
             return new Journal(config, dataSource, dsl);
         } catch (FlywayException | SQLException e) {

@@ -1,5 +1,6 @@
 package run.capsule.store;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -22,15 +23,46 @@ public record JournalConfig(String jdbcUrl, String user, String password, int po
         }
     }
 
+    /** The file beside an embedded journal that holds its admin password (mode 0600; never put in the JDBC URL). */
+    public static final String PASSWORD_FILE = "journal.password";
+
+    /**
+     * The embedded journal in {@code directory}: the directory is made private (0700) and the admin user's password is
+     * a random one kept in {@link #PASSWORD_FILE} there, created on first use (docs/security.md).
+     */
     public static JournalConfig embedded(Path directory) {
-        Path file = directory.toAbsolutePath().normalize().resolve("journal");
-        return new JournalConfig("jdbc:h2:file:" + file + EMBEDDED_SETTINGS, "sa", "", 4);
+        Path dir = PrivateFiles.directory(directory.toAbsolutePath().normalize());
+        Path file = dir.resolve("journal");
+        boolean olderJournal = Files.exists(dir.resolve("journal.mv.db")) && !Files.exists(dir.resolve(PASSWORD_FILE));
+        JournalConfig config = new JournalConfig("jdbc:h2:file:" + file + EMBEDDED_SETTINGS, "sa",
+                PrivateFiles.secret(dir.resolve(PASSWORD_FILE), 24), 4);
+        if (olderJournal) {
+            H2Password.setIfStillEmpty(config);
+        }
+        return config;
     }
 
-    /** A database by URL; H2 URLs get H2's usual {@code sa} user unless credentials are set. */
+    /** The directory of an H2 file journal, or empty for an in-memory or PostgreSQL journal. */
+    public java.util.Optional<Path> fileDirectory() {
+        if (!jdbcUrl.startsWith("jdbc:h2:file:")) {
+            return java.util.Optional.empty();
+        }
+        String path = jdbcUrl.substring("jdbc:h2:file:".length());
+        int semicolon = path.indexOf(';');
+        Path file = Path.of(semicolon < 0 ? path : path.substring(0, semicolon)).toAbsolutePath().normalize();
+        return java.util.Optional.ofNullable(file.getParent());
+    }
+
+    /**
+     * A database by URL; H2 URLs get H2's usual {@code sa} user, with the password kept beside an embedded journal's
+     * file ({@link #PASSWORD_FILE}) when there is one.
+     */
     public static JournalConfig of(String jdbcUrl) {
         boolean h2 = jdbcUrl != null && jdbcUrl.startsWith("jdbc:h2:");
-        return new JournalConfig(jdbcUrl, h2 ? "sa" : null, h2 ? "" : null, 4);
+        JournalConfig config = new JournalConfig(jdbcUrl, h2 ? "sa" : null, h2 ? "" : null, 4);
+        // an embedded journal named by its URL (another process's --db) keeps its password beside it
+        return config.fileDirectory().map(dir -> dir.resolve(PASSWORD_FILE)).filter(Files::isRegularFile)
+                .map(file -> config.withCredentials("sa", PrivateFiles.secret(file, 24))).orElse(config);
     }
 
     public JournalConfig withCredentials(String user, String password) {

@@ -32,9 +32,28 @@ public final class ReadOnlySql {
         this.dataSource = dataSource;
     }
 
-    static void ensureH2Reader(DataSource dataSource) throws SQLException {
+    /**
+     * The reader's password: derived from the journal's private admin password where it has one, so that only who can
+     * read the password file can connect; the old fixed one for an H2 URL given without a password.
+     */
+    static String readerPassword(JournalConfig config) {
+        if (config.password() == null || config.password().isEmpty()) {
+            return H2_READER_PASSWORD;
+        }
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(("capsule_reader\n" + config.password()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void ensureH2Reader(DataSource dataSource, JournalConfig config) throws SQLException {
+        String password = readerPassword(config).replace("'", "''");
         try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-            s.execute("CREATE USER IF NOT EXISTS " + H2_READER + " PASSWORD '" + H2_READER_PASSWORD + "'");
+            s.execute("CREATE USER IF NOT EXISTS " + H2_READER + " PASSWORD '" + password + "'");
+            s.execute("ALTER USER " + H2_READER + " SET PASSWORD '" + password + "'");
             s.execute("GRANT SELECT ON " + String.join(", ", JOURNAL_TABLES) + " TO " + H2_READER);
         }
     }
@@ -43,7 +62,7 @@ public final class ReadOnlySql {
     public QueryResult query(String sql, int maxRows) {
         String statement = singleStatement(sql);
         try (Connection c = config.isH2()
-                ? DriverManager.getConnection(readerUrl(config.jdbcUrl()), H2_READER, H2_READER_PASSWORD)
+                ? DriverManager.getConnection(readerUrl(config.jdbcUrl()), H2_READER, readerPassword(config))
                 : dataSource.getConnection()) {
             c.setAutoCommit(false);
             c.setReadOnly(true);

@@ -95,6 +95,27 @@ public final class TaskJournal {
         return unfinished;
     }
 
+    /**
+     * Unfinished tasks, not yet asked to cancel, whose parent has ended (at most {@code limit}): children a task left
+     * behind however it ended (its last attempt, a recovery that gave up, a failure before it ran).
+     */
+    public List<String> orphans(int limit) {
+        var parent = TASKS.as("parent");
+        return dsl.select(TASKS.ID).from(TASKS).join(parent).on(parent.ID.eq(TASKS.PARENT_ID))
+                .where(TASKS.STATUS.in(TaskStatus.PENDING.name(), TaskStatus.RUNNING.name(), TaskStatus.RETRY_WAIT.name()))
+                .and(TASKS.PARENT_ID.isNotNull())
+                .and(TASKS.CANCEL_REQUESTED.isFalse())
+                .and(parent.STATUS.in(TaskStatus.SUCCEEDED.name(), TaskStatus.FAILED.name(), TaskStatus.CANCELLED.name()))
+                .limit(limit)
+                .fetch(TASKS.ID);
+    }
+
+    /** How many child tasks of a task have not ended (PENDING, RUNNING or RETRY_WAIT). */
+    public int unfinishedChildren(String parentId) {
+        return dsl.fetchCount(TASKS, TASKS.PARENT_ID.eq(parentId)
+                .and(TASKS.STATUS.in(TaskStatus.PENDING.name(), TaskStatus.RUNNING.name(), TaskStatus.RETRY_WAIT.name())));
+    }
+
     public Optional<String> findByIdempotencyKey(String key) {
         return dsl.select(TASKS.ID).from(TASKS).where(TASKS.IDEMPOTENCY_KEY.eq(key)).fetchOptional(TASKS.ID);
     }
@@ -185,6 +206,10 @@ public final class TaskJournal {
         }
         TaskStatus from = TaskStatus.valueOf(task.getStatus());
         if (from != TaskStatus.PENDING && (onlyIfDue || from != TaskStatus.RETRY_WAIT)) {
+            return Optional.<Integer>empty();
+        }
+        if (Boolean.TRUE.equals(task.getCancelRequested())) {
+            cancelQueued(tx, task, from, "cancelled by request before it ran again");
             return Optional.<Integer>empty();
         }
         int attemptNo = task.getAttempts() + 1;
@@ -360,6 +385,10 @@ public final class TaskJournal {
         return abandon(taskId, attemptNo, reason, false, Integer.MAX_VALUE);
     }
 
+    /**
+     * Ends an abandoned attempt: its task is queued again, or FAILED as {@code lost} past {@code maxRecoveries}, or
+     * CANCELLED when it had been asked to cancel (a cancelled task never runs again, whichever node picks it up).
+     */
     private boolean abandon(String taskId, int attemptNo, String reason, boolean countRecovery, int maxRecoveries) {
         return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
@@ -368,14 +397,17 @@ public final class TaskJournal {
                 return false;
             }
             int recoveries = task.getRecoveries() + (countRecovery ? 1 : 0);
-            boolean giveUp = countRecovery && recoveries > maxRecoveries;
-            TaskStatus to = giveUp ? TaskStatus.FAILED : TaskStatus.PENDING;
+            boolean cancelled = Boolean.TRUE.equals(task.getCancelRequested());
+            boolean giveUp = !cancelled && countRecovery && recoveries > maxRecoveries;
+            TaskStatus to = cancelled ? TaskStatus.CANCELLED : giveUp ? TaskStatus.FAILED : TaskStatus.PENDING;
             var update = tx.update(TASKS)
                     .set(TASKS.STATUS, to.name())
                     .set(TASKS.RECOVERIES, recoveries)
                     .set(TASKS.UPDATED_AT, DSL.currentOffsetDateTime())
                     .set(TASKS.RUN_AT, DSL.currentOffsetDateTime());
-            if (giveUp) {
+            if (cancelled) {
+                update = update.set(TASKS.ERROR_TYPE, "cancelled").set(TASKS.ERROR_MESSAGE, "cancelled by request; its attempt was abandoned: " + reason);
+            } else if (giveUp) {
                 update = update.set(TASKS.ERROR_TYPE, "lost")
                         .set(TASKS.ERROR_MESSAGE, "abandoned " + recoveries + " times; last: " + reason);
             }
@@ -395,11 +427,37 @@ public final class TaskJournal {
                     .and(ATTEMPTS.ATTEMPT_NO.eq(attemptNo))
                     .and(ATTEMPTS.STATUS.eq(AttemptStatus.RUNNING.name()))
                     .execute();
-            event(tx, taskId, attemptNo, TaskStatus.RUNNING, to, giveUp
-                    ? "abandoned: " + reason + "; failed as lost after " + recoveries + " recoveries"
+            event(tx, taskId, attemptNo, TaskStatus.RUNNING, to, cancelled ? "abandoned: " + reason + "; cancelled, as requested"
+                    : giveUp ? "abandoned: " + reason + "; failed as lost after " + recoveries + " recoveries"
                     : "abandoned: " + reason + "; queued again");
             return true;
         });
+    }
+
+    /** A queued task that was asked to cancel (its last attempt was abandoned): CANCELLED instead of claimed. */
+    private static void cancelQueued(DSLContext tx, TasksRecord task, TaskStatus from, String reason) {
+        int changed = tx.update(TASKS)
+                .set(TASKS.STATUS, TaskStatus.CANCELLED.name())
+                .set(TASKS.ERROR_TYPE, "cancelled")
+                .set(TASKS.ERROR_MESSAGE, reason)
+                .set(TASKS.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(TASKS.ID.eq(task.getId()))
+                .and(TASKS.STATUS.eq(from.name()))
+                .and(TASKS.ATTEMPTS.eq(task.getAttempts()))
+                .execute();
+        if (changed == 1) {
+            event(tx, task.getId(), task.getAttempts() == 0 ? null : task.getAttempts(), from, TaskStatus.CANCELLED, reason);
+        }
+    }
+
+    /**
+     * Deletes the environment values of tasks that have ended: a task that can no longer run (nor start a child) needs
+     * none. Returns how many were deleted.
+     */
+    public int forgetFinishedSecrets() {
+        return dsl.deleteFrom(TASK_SECRETS).where(TASK_SECRETS.TASK_ID.in(DSL.select(TASKS.ID).from(TASKS)
+                .where(TASKS.STATUS.in(TaskStatus.SUCCEEDED.name(), TaskStatus.FAILED.name(), TaskStatus.CANCELLED.name()))
+                .and(TASKS.ID.in(DSL.select(TASK_SECRETS.TASK_ID).from(TASK_SECRETS))))).execute();
     }
 
     public Optional<String> secrets(String taskId) {

@@ -16,16 +16,28 @@ import java.util.Set;
 /**
  * Project defaults from {@code capsule.toml} in the working directory (the same keys as Capsule's):
  * {@code [workflow]} name, version, entrypoint; {@code [tasks]} default_compute, default_ram, default_timeout,
- * default_max_retries, default_allowed_files, default_allowed_hosts, default_env_variables. Flags override it.
+ * default_max_retries, default_allowed_files, default_allowed_hosts, default_env_variables; and the operator's ceilings
+ * {@code [tasks]} max_compute, max_ram, max_timeout, max_depth, max_children, trust_declared (docs/security.md).
+ * Flags override it.
  */
 record ProjectConfig(String name, String version, String entrypoint, String compute, String ram, String timeout,
-                     String maxRetries, List<String> allowedFiles, List<String> allowedHosts, List<String> envVariables) {
+                     String maxRetries, List<String> allowedFiles, List<String> allowedHosts, List<String> envVariables,
+                     Ceilings ceilings) {
     static final String FILE_NAME = "capsule.toml";
-    static final ProjectConfig NONE = new ProjectConfig(null, null, null, null, null, null, null, List.of(), List.of(), List.of());
+    static final ProjectConfig NONE = new ProjectConfig(null, null, null, null, null, null, null, List.of(), List.of(), List.of(), Ceilings.NONE);
     private static final Map<String, Set<String>> KEYS = Map.of(
             "workflow", Set.of("name", "version", "entrypoint"),
             "tasks", Set.of("default_compute", "default_ram", "default_timeout", "default_max_retries",
-                    "default_allowed_files", "default_allowed_hosts", "default_env_variables"));
+                    "default_allowed_files", "default_allowed_hosts", "default_env_variables",
+                    "max_compute", "max_ram", "max_timeout", "max_depth", "max_children", "trust_declared"));
+
+    /**
+     * The operator's {@code [tasks]} ceilings and switches (docs/security.md): the most any task may declare, and whether
+     * a source's declarations are trusted as they are. Each null when not set.
+     */
+    record Ceilings(String maxCompute, String maxRam, String maxTimeout, String maxDepth, String maxChildren, Boolean trustDeclared) {
+        static final Ceilings NONE = new Ceilings(null, null, null, null, null, null);
+    }
 
     static ProjectConfig load(Path workingDir) {
         Path file = workingDir.resolve(FILE_NAME);
@@ -59,7 +71,20 @@ record ProjectConfig(String name, String version, String entrypoint, String comp
                 text(tasks, "tasks", "default_compute"), text(tasks, "tasks", "default_ram"), text(tasks, "tasks", "default_timeout"),
                 integer(tasks, "tasks", "default_max_retries"),
                 strings(tasks, "tasks", "default_allowed_files"), strings(tasks, "tasks", "default_allowed_hosts"),
-                strings(tasks, "tasks", "default_env_variables"));
+                strings(tasks, "tasks", "default_env_variables"),
+                new Ceilings(text(tasks, "tasks", "max_compute"), text(tasks, "tasks", "max_ram"), text(tasks, "tasks", "max_timeout"),
+                        integer(tasks, "tasks", "max_depth"), integer(tasks, "tasks", "max_children"), bool(tasks, "tasks", "trust_declared")));
+    }
+
+    private static Boolean bool(JsonNode section, String name, String key) {
+        JsonNode v = section.get(key);
+        if (v == null) {
+            return null;
+        }
+        if (!v.isBoolean()) {
+            throw new InvalidInputException(FILE_NAME + ": " + name + "." + key + " must be true or false");
+        }
+        return v.asBoolean();
     }
 
     private static String text(JsonNode section, String name, String key) {
@@ -70,7 +95,7 @@ record ProjectConfig(String name, String version, String entrypoint, String comp
         if (v.isTextual()) {
             return v.asText();
         }
-        if (v.isNumber() && key.equals("default_compute")) {
+        if (v.isNumber() && key.endsWith("_compute")) {
             return v.asText();
         }
         throw new InvalidInputException(FILE_NAME + ": " + name + "." + key + " must be a string");

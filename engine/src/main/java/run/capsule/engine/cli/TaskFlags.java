@@ -10,6 +10,7 @@ import run.capsule.engine.EnvGrant;
 import run.capsule.engine.ErrorType;
 import run.capsule.engine.HostPattern;
 import run.capsule.engine.InvalidInputException;
+import run.capsule.engine.JobPolicy;
 import run.capsule.engine.Limits;
 import run.capsule.engine.MountSpec;
 import run.capsule.engine.RetryPolicy;
@@ -74,6 +75,16 @@ final class TaskFlags {
     @Option(names = "--name", paramLabel = "NAME", description = "Task name (default: the file name without extension)")
     String name;
 
+    @Option(names = "--trust-declared", description = "Run what a Python or JavaScript source declares (limits, files, hosts, environment)"
+            + " even beyond the ceilings and grants: only for code you wrote yourself")
+    boolean trustDeclared;
+
+    @Option(names = "--max-depth", paramLabel = "N", description = "How deep child tasks may nest (default 32)")
+    String maxDepth;
+
+    @Option(names = "--max-children", paramLabel = "N", description = "Unfinished child tasks one task may have at once (default 1000)")
+    String maxChildren;
+
     /**
      * The task these flags describe, with defaults from {@code capsule.toml} in the working directory where a
      * flag is not given; {@code --env NAME} takes its value from the host environment, else from {@code ./.env}.
@@ -97,11 +108,13 @@ final class TaskFlags {
         if (name != null) {
             builder.name(name);
         }
-        builder.limits(Limits.builder()
+        Limits defaults = Limits.builder()
                 .compute(Compute.parse(first(compute, project.compute(), "MEDIUM")))
                 .ramBytes(Sizes.parse("--ram", first(ram, project.ram(), "256MB")))
                 .timeout(Durations.parse("--timeout", first(timeout, project.timeout(), "60s")))
-                .build());
+                .build();
+        JobPolicy jobPolicy = policy(project, defaults);
+        builder.limits(jobPolicy.cap(defaults)).policy(jobPolicy);
         RetryPolicy policy = RetryPolicy.retries(parseRetries(first(maxRetries, project.maxRetries(), "0")));
         builder.retryPolicy(policy.withBackoff(durationOrZero("--retry-delay", retryDelay), number("--retry-multiplier", retryMultiplier),
                         Durations.parse("--retry-max-delay", retryMaxDelay))
@@ -116,6 +129,45 @@ final class TaskFlags {
             envNames.forEach(e -> builder.env(EnvGrant.parse(e, sources)));
         }
         return builder.build();
+    }
+
+    /**
+     * The operator's ceilings: a limit given as a flag is the ceiling of what the source may declare, else
+     * {@code [tasks] max_*}, else the built-in ceiling (docs/security.md).
+     */
+    private JobPolicy policy(ProjectConfig project, Limits defaults) {
+        ProjectConfig.Ceilings ceilings = project.ceilings();
+        // a default the operator wrote in capsule.toml above the built-in ceiling is an approval of it
+        Limits written = Limits.builder()
+                .compute(project.compute() != null ? defaults.compute() : Compute.LOW)
+                .ramBytes(project.ram() != null ? defaults.ramBytes() : Limits.MIN_RAM_BYTES)
+                .timeout(project.timeout() != null ? defaults.timeout() : java.time.Duration.ofMillis(1)).build();
+        JobPolicy.Builder policy = JobPolicy.DEFAULT.raisedTo(written).toBuilder();
+        if (compute != null || ceilings.maxCompute() != null) {
+            policy.maxCompute(compute != null ? defaults.compute() : Compute.parse(ceilings.maxCompute()));
+        }
+        if (ram != null || ceilings.maxRam() != null) {
+            policy.maxRamBytes(ram != null ? defaults.ramBytes() : Sizes.parse("max_ram", ceilings.maxRam()));
+        }
+        if (timeout != null || ceilings.maxTimeout() != null) {
+            policy.maxTimeout(timeout != null ? defaults.timeout() : Durations.parse("max_timeout", ceilings.maxTimeout()));
+        }
+        policy.trustDeclared(trustDeclared || Boolean.TRUE.equals(ceilings.trustDeclared()));
+        policy.maxDepth(count("--max-depth", first(maxDepth, ceilings.maxDepth(), Integer.toString(JobPolicy.DEFAULT_MAX_DEPTH))));
+        policy.maxChildren(count("--max-children", first(maxChildren, ceilings.maxChildren(), Integer.toString(JobPolicy.DEFAULT_MAX_CHILDREN))));
+        return policy.build();
+    }
+
+    private static int count(String flag, String text) {
+        try {
+            int n = Integer.parseInt(text.strip());
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new InvalidInputException("invalid " + flag + " value '" + text + "': use a whole number, 0 or more");
     }
 
     /** Where the values of granted environment variables come from: the environment over {@code ./.env}. */

@@ -21,6 +21,8 @@ public final class RunnerPool implements AutoCloseable {
     private final Semaphore slots;
     /** Slots taken beyond the pool's size by tasks that resumed at once ({@link #unparkNow}), repaid as slots come back. */
     private final java.util.concurrent.atomic.AtomicInteger overdrawn;
+    /** Tasks waiting for their children while keeping their runner and slot ({@link #holdWhileWaiting}). */
+    private final java.util.concurrent.atomic.AtomicInteger holding = new java.util.concurrent.atomic.AtomicInteger();
     private final LinkedBlockingDeque<RunnerProcess> idle = new LinkedBlockingDeque<>();
     private final List<RunnerProcess> all = new ArrayList<>();
     private volatile boolean closed;
@@ -83,6 +85,28 @@ public final class RunnerPool implements AutoCloseable {
      */
     public void park() {
         giveBackSlot();
+    }
+
+    /**
+     * A task about to wait for its children keeps its runner and its slot, provided at least one slot stays for the
+     * others (so at most {@code size - 1} tasks hold while waiting). False when none more may: the task should be
+     * suspended instead, which keeps the number of runner processes within {@code size}.
+     */
+    public boolean holdWhileWaiting() {
+        while (true) {
+            int now = holding.get();
+            if (now >= size - 1) {
+                return false;
+            }
+            if (holding.compareAndSet(now, now + 1)) {
+                return true;
+            }
+        }
+    }
+
+    /** A task that held its runner while waiting ({@link #holdWhileWaiting}) goes on running. */
+    public void endHold() {
+        holding.decrementAndGet();
     }
 
     /** The waiting task resumes: it takes a slot again, waiting for one if all are busy. */

@@ -48,7 +48,7 @@ class LanguageCliTest {
 
         Outcome first = capsule(env, "build", "greet.py", "--json");
         Outcome second = capsule(env, "build", "greet.py", "--json");
-        Outcome run = capsule(env, "run", "--json", "greet.py", "ada");
+        Outcome run = capsule(env, "run", "--json", "--env", "GREETING", "greet.py", "ada");
 
         assertThat(first.exitCode()).as(first.err()).isZero();
         assertThat(first.json().get("cached").asBoolean()).isFalse();

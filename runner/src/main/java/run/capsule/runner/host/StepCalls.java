@@ -102,7 +102,7 @@ public final class StepCalls {
         ObjectNode forwarded = ((ObjectNode) request).deepCopy();
         forwarded.remove("step");
         if (!step.tracked() || !steps.journaling()) {
-            return engine.call(attemptId, forwarded, deadlineNanos);
+            return suspendIfAsked(engine.call(attemptId, forwarded, deadlineNanos));
         }
         long started = System.nanoTime();
         List<StepRecord> pending = steps.takePending();
@@ -113,6 +113,7 @@ public final class StepCalls {
         } catch (HostCallException e) {
             reply = HostCallDispatcher.error(e.type(), e.getMessage());
         }
+        suspendIfAsked(reply);
         if (reply.has("error")) {
             // No child was created, so the engine journaled nothing: the refusal is this step's outcome.
             steps.restore(pending);
@@ -135,7 +136,7 @@ public final class StepCalls {
         }
         ObjectNode wait = json().put("op", "task.wait").put("any", false);
         wait.putArray("ids").add(childId);
-        ObjectNode reply = engine.call(attemptId, wait, deadlineNanos);
+        ObjectNode reply = suspendIfAsked(engine.call(attemptId, wait, deadlineNanos));
         if (reply.has("error")) {
             return reply;
         }
@@ -158,7 +159,7 @@ public final class StepCalls {
     ObjectNode waitForChildren(JsonNode request) throws HostCallException {
         boolean any = request.path("any").asBoolean(false);
         if ((!any && !request.has("timeout_ms")) || !steps.waitSteps()) {
-            return engine.call(attemptId, request, deadlineNanos);
+            return suspendIfAsked(engine.call(attemptId, request, deadlineNanos));
         }
         java.util.TreeSet<String> ids = new java.util.TreeSet<>();
         request.path("ids").forEach(id -> ids.add(id.asText()));
@@ -179,7 +180,7 @@ public final class StepCalls {
             } else {
                 ObjectNode wait = json().put("op", "task.wait").put("any", false);
                 wait.set("ids", done);
-                reply = engine.call(attemptId, wait, deadlineNanos);
+                reply = suspendIfAsked(engine.call(attemptId, wait, deadlineNanos));
             }
             return reply.put("elapsed_ms", step.journaled().durationMs());
         }
@@ -190,6 +191,7 @@ public final class StepCalls {
         } catch (HostCallException e) {
             reply = HostCallDispatcher.error(e.type(), e.getMessage());
         }
+        suspendIfAsked(reply);
         long elapsed = elapsedMs(started);
         if (step.tracked() && steps.journaling()) {
             ObjectNode outcome;
@@ -202,6 +204,19 @@ public final class StepCalls {
             steps.buffer(new StepRecord(step.stepNo(), StepRecord.WAIT, "children", asked.toString(), outcome.toString(), null, elapsed));
         }
         return reply.has("error") ? reply : reply.put("elapsed_ms", elapsed);
+    }
+
+    /**
+     * The engine answers a wait with {@code suspend} when its node has no runner to spare for a waiting task: the attempt
+     * ends SUSPENDED and resumes by replay once its children end (or after {@code retry_ms}), adopting them.
+     */
+    private ObjectNode suspendIfAsked(ObjectNode reply) throws HostCallException {
+        JsonNode error = reply.path("error");
+        if (!"suspend".equals(error.path("type").asText())) {
+            return reply;
+        }
+        long until = System.currentTimeMillis() + Math.max(1, error.path("retry_ms").asLong(1000));
+        throw steps.halt(new StepLog.Stop(StepLog.Stop.SUSPENDED, error.path("message").asText("suspended while its child tasks run"), until));
     }
 
     ObjectNode sleep(JsonNode request) throws HostCallException {

@@ -1,0 +1,193 @@
+package run.capsule.engine.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Issue 11, finding 1: a source's {@code @task(...)} options no longer beat the operator's flags. Reproduction:
+ * {@code capsule run --json --timeout 2s --ram 32MB --compute LOW selfgrant.py}, whose source declares timeout 1h,
+ * ram 1GB, compute HIGH, /etc and /root grants and the operator's environment, slept, allocated, read /etc/shadow and
+ * the environment. It is now refused before anything runs, with each excess named.
+ */
+class OperatorCeilingCliTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path workDir;
+
+    record Outcome(int exitCode, String out, String err) {
+        JsonNode json() throws Exception {
+            return JSON.readTree(out);
+        }
+    }
+
+    private Outcome capsule(Map<String, String> env, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = new CapsuleCli(workDir, env, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)).execute(args);
+        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private Path source(String name, String code) throws Exception {
+        Path file = workDir.resolve(name);
+        Files.writeString(file, code);
+        return file;
+    }
+
+    private static final String SELF_GRANT = """
+            import os, time
+            from capsule import task
+
+            @task(name="main", timeout="1h", ram="1GB", compute="HIGH",
+                  allowed_files=["/etc::/hostetc:ro", "/root::/hostroot:rw"], env_variables=["HOME", "PATH", "SOME_SECRET"])
+            def main():
+                return {"secret": os.environ.get("SOME_SECRET"), "shadow": os.path.exists("/hostetc/shadow")}
+            """;
+
+    @Test
+    void aSourceDeclaringMoreThanTheFlagsAllowIsRefusedBeforeAnythingRuns() throws Exception {
+        Path file = source("selfgrant.py", SELF_GRANT);
+
+        Outcome run = capsule(Map.of("SOME_SECRET", "hunter2", "HOME", "/root", "PATH", "/usr/bin"),
+                "run", "--json", "--timeout", "2s", "--ram", "32MB", "--compute", "LOW", file.toString());
+
+        assertThat(run.exitCode()).isNotZero();
+        JsonNode envelope = run.json();
+        assertThat(envelope.path("success").asBoolean()).isFalse();
+        assertThat(envelope.path("error").path("error_type").asText()).isEqualTo("invalid_input");
+        String message = envelope.path("error").path("message").asText();
+        assertThat(message).doesNotContain("\n")
+                .contains("timeout 1h is over the ceiling 2s (allow it with --timeout or [tasks] max_timeout)")
+                .contains("ram 1GB is over the ceiling 32MB").contains("compute HIGH is over the ceiling LOW")
+                .contains("allowed_files /etc::/hostetc:ro is not granted").contains("allowed_files /root::/hostroot:rw is not granted")
+                .contains("env_variables SOME_SECRET is not granted (grant it with --env SOME_SECRET")
+                .contains("env_variables HOME is not granted").contains("--trust-declared");
+        assertThat(run.out()).doesNotContain("hunter2");
+        Outcome history = capsule(Map.of(), "history", "--json");
+        assertThat(history.json()).as("nothing journaled").isEmpty();
+    }
+
+    @Test
+    void withoutFlagsTheBuiltInCeilingsStillApply() throws Exception {
+        Path file = source("huge.py", """
+                from capsule import task
+
+                @task(name="main", ram="2GB", timeout="2h")
+                def main():
+                    return 1
+                """);
+
+        Outcome run = capsule(Map.of(), "run", "--json", file.toString());
+
+        String message = run.json().path("error").path("message").asText();
+        assertThat(message).contains("ram 2GB is over the ceiling 1GB").contains("timeout 2h is over the ceiling 1h");
+    }
+
+    @Test
+    void capsuleTomlCeilingsAndGrantsApplyAndAGrantedSourceRuns() throws Exception {
+        Path data = Files.createDirectories(workDir.resolve("data"));
+        Files.writeString(data.resolve("x.txt"), "from the grant");
+        Files.writeString(workDir.resolve("capsule.toml"), """
+                [tasks]
+                max_ram = "64MB"
+                default_allowed_files = ["./data:ro"]
+                default_env_variables = ["GREETING"]
+                """);
+        Path file = source("granted.py", """
+                import os
+                from capsule import task
+
+                @task(name="main", ram="64MB", allowed_files=["./data::/in:ro"], env_variables=["GREETING"])
+                def main():
+                    return {"text": open("/in/x.txt").read(), "greeting": os.environ.get("GREETING"), "home": os.environ.get("HOME")}
+                """);
+        Path greedy = source("greedy.py", """
+                from capsule import task
+
+                @task(name="main", ram="128MB", allowed_files=["./data::/in:rw"])
+                def main():
+                    return 1
+                """);
+
+        Outcome ok = capsule(Map.of("GREETING", "hi", "HOME", "/root"), "run", "--json", file.toString());
+        Outcome refused = capsule(Map.of("GREETING", "hi"), "run", "--json", greedy.toString());
+
+        assertThat(ok.json().path("success").asBoolean()).as(ok.out()).isTrue();
+        assertThat(ok.json().path("result").path("text").asText()).isEqualTo("from the grant");
+        assertThat(ok.json().path("result").path("greeting").asText()).isEqualTo("hi");
+        assertThat(ok.json().path("result").path("home").isNull()).isTrue();
+        assertThat(refused.json().path("error").path("message").asText())
+                .contains("ram 128MB is over the ceiling 64MB (allow it with --ram or [tasks] max_ram)")
+                .contains("allowed_files ./data::/in:rw is not granted");
+    }
+
+    @Test
+    void trustDeclaredRunsWhatTheSourceDeclares() throws Exception {
+        Path file = source("mine.py", """
+                import os
+                from capsule import task
+
+                @task(name="main", timeout="30s", env_variables=["MY_TOKEN"])
+                def main():
+                    return os.environ.get("MY_TOKEN")
+                """);
+
+        Outcome refused = capsule(Map.of("MY_TOKEN", "t0k"), "run", "--json", "--timeout", "5s", file.toString());
+        Outcome trusted = capsule(Map.of("MY_TOKEN", "t0k"), "run", "--json", "--timeout", "5s", "--trust-declared", file.toString());
+
+        assertThat(refused.json().path("success").asBoolean()).isFalse();
+        assertThat(trusted.json().path("success").asBoolean()).as(trusted.out()).isTrue();
+        assertThat(trusted.json().path("result").asText()).isEqualTo("t0k");
+    }
+
+    /** Issue 11, finding 2: a grant of the working directory would let a task read the journal (other tasks' secrets). */
+    @Test
+    void aGrantContainingTheJournalDirectoryIsRefused() throws Exception {
+        Path file = source("reader.py", """
+                from capsule import task
+
+                @task(name="main")
+                def main():
+                    return 1
+                """);
+
+        Outcome run = capsule(Map.of(), "run", "--json", "--mount", ".:ro", file.toString());
+
+        assertThat(run.json().path("success").asBoolean()).isFalse();
+        assertThat(run.json().path("error").path("message").asText()).contains("contains the journal directory");
+    }
+
+    /** Issue 11, finding 9: loading a source ignored --timeout (top-level code sleeping forever was refused after 60 s). */
+    @Test
+    void loadingASourceStopsAtTheRunsTimeout() throws Exception {
+        Path file = source("stuck.py", """
+                import time
+                from capsule import task
+                time.sleep(1000)
+
+                @task(name="main")
+                def main():
+                    return 1
+                """);
+
+        long started = System.nanoTime();
+        Outcome run = capsule(Map.of(), "run", "--json", "--timeout", "2s", file.toString());
+        long seconds = (System.nanoTime() - started) / 1_000_000_000L;
+
+        assertThat(run.json().path("success").asBoolean()).isFalse();
+        assertThat(run.json().path("error").path("message").asText()).containsIgnoringCase("time");
+        assertThat(seconds).as("refused at the run's timeout, not the 60 s describing limit").isLessThan(45);
+    }
+}
