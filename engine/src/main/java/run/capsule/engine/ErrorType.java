@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /** The {@code error_type} values of the JSON envelope and the journal. */
 public enum ErrorType {
-    INVALID_INPUT, TASK_ERROR, TIMEOUT, FUEL_EXHAUSTED, MEMORY_LIMIT, NONDETERMINISM, RUNNER_CRASHED, LOST, CANCELLED, INTERNAL_ERROR;
+    INVALID_INPUT, TASK_ERROR, TIMEOUT, FUEL_EXHAUSTED, MEMORY_LIMIT, LIMIT_EXCEEDED, NONDETERMINISM, RUNNER_CRASHED, LOST, CANCELLED, INTERNAL_ERROR;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);

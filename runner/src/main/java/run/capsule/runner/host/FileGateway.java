@@ -28,7 +28,7 @@ import java.util.Set;
  * (JavaScript). A path resolves against the mount with the longest matching guest path; after normalising it (so no
  * {@code ..} is left), it is opened from the mount's directory one name at a time through {@link NoFollowWalk}: a
  * symlink anywhere on the way is refused, and a guest swapping a directory for a symlink meanwhile cannot redirect the
- * open. Writes to read-only mounts are refused.
+ * open. Writes to read-only mounts are refused; writes count against the attempt's {@link WriteQuota}.
  */
 final class FileGateway {
     static final long MAX_READ_BYTES = 4L * 1024 * 1024;
@@ -48,8 +48,14 @@ final class FileGateway {
     }
 
     private final List<Grant> grants;
+    private final WriteQuota quota;
 
     FileGateway(List<Mount> mounts) {
+        this(mounts, new WriteQuota(WriteQuota.DEFAULT_BYTES));
+    }
+
+    FileGateway(List<Mount> mounts, WriteQuota quota) {
+        this.quota = quota;
         List<Grant> list = new ArrayList<>();
         for (Mount mount : mounts) {
             list.add(new Grant(Path.of("/").resolve(mount.guestPath()).normalize(), Path.of(mount.hostPath()), mount.readOnly()));
@@ -94,6 +100,10 @@ final class FileGateway {
                 throw new HostCallException("is_a_directory", target.guestPath() + " is a directory");
             }
             ByteBuffer bytes = ByteBuffer.wrap(text.asText().getBytes(StandardCharsets.UTF_8));
+            int length = bytes.remaining();
+            if (!quota.fits(length)) {
+                throw new HostCallException("limit_exceeded", target.guestPath() + ": " + quota.describe());
+            }
             try (SecureDirectoryStream<Path> parent = NoFollowWalk.openDirectory(target.grant().host(), target.parentNames())) {
                 Optional<BasicFileAttributes> attributes = NoFollowWalk.attributes(parent, target.fileName());
                 if (attributes.isPresent() && attributes.get().isDirectory()) {
@@ -104,6 +114,8 @@ final class FileGateway {
                     while (bytes.hasRemaining()) {
                         file.write(bytes);
                     }
+                } finally {
+                    quota.add(length - bytes.remaining());
                 }
             } catch (IOException e) {
                 throw ioError(target, e);

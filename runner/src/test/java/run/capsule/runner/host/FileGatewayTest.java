@@ -147,4 +147,23 @@ class FileGatewayTest {
         assertThat(swaps.get()).isGreaterThan(100);
         assertThat(served).isGreaterThan(100);
     }
+
+    /** Red-team finding 7 (issue #11): file.write counts against the attempt's write quota. */
+    @Test
+    void writesPastTheQuotaAreRefusedBeforeTheFileIsTouched() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        WriteQuota quota = new WriteQuota(10);
+        FileGateway files = new FileGateway(List.of(new Mount(data.toString(), "/data", false)), quota);
+
+        assertThat(call(files, "{\"op\":\"file.write\",\"path\":\"/data/a.txt\",\"text\":\"123456\"}").has("error")).isFalse();
+        JsonNode refused = call(files, "{\"op\":\"file.write\",\"path\":\"/data/a.txt\",\"text\":\"abcdef\"}");
+
+        assertThat(refused.at("/error/type").asText()).isEqualTo("limit_exceeded");
+        assertThat(refused.at("/error/message").asText()).isEqualTo("/data/a.txt: write quota exceeded: the task may write 10 bytes"
+                + " in total to its read-write grants and had written 6 bytes when a write was refused");
+        assertThat(data.resolve("a.txt")).hasContent("123456");
+        assertThat(quota.exceeded()).isTrue();
+        assertThat(call(files, "{\"op\":\"file.write\",\"path\":\"/data/b.txt\",\"text\":\"1234\"}").has("error")).isFalse();
+        assertThat(quota.writtenBytes()).isEqualTo(10);
+    }
 }

@@ -392,6 +392,34 @@ class JavaScriptGuestTest {
         assertThat(readOnly.resolve("new.txt")).doesNotExist();
     }
 
+    /** Red-team finding 7 (issue #11): file.write past the write quota fails; uncaught, the attempt ends with limit_exceeded. */
+    @Test
+    void fileWritesPastTheQuotaFailAndUncaughtEndTheAttemptWithLimitExceeded() throws Exception {
+        Path data = Files.createDirectories(work.resolve("quota/data"));
+        Path file = source("quota.js", """
+                import { task, writeFile } from "capsule";
+                task({ name: "main" }, () => {
+                  const chunk = "x".repeat(1000);
+                  let written = 0;
+                  try {
+                    for (;;) { writeFile("/data/f" + written + ".txt", chunk); written += chunk.length; }
+                  } catch (e) {
+                    return [written, e.type];
+                  }
+                });
+                task({ name: "uncaught" }, () => { writeFile("/data/big.txt", "y".repeat(5000)); return "wrote"; });
+                """);
+        List<Mount> mounts = List.of(new Mount(data.toString(), "/data", false));
+        AttemptResult caught = run(attempt(file, Program.RUN, "main", "{}", 30_000, 0, 1024, mounts, List.of()).withWriteQuota(4500));
+        AttemptResult uncaught = run(attempt(file, Program.RUN, "uncaught", "{}", 30_000, 0, 1024, mounts, List.of()).withWriteQuota(4500));
+
+        assertThat(caught.succeeded()).as(caught.message()).isTrue();
+        assertThat(caught.value()).isEqualTo("[4000,\"limit_exceeded\"]");
+        assertThat(uncaught.errorType()).as(uncaught.message()).isEqualTo("limit_exceeded");
+        assertThat(uncaught.message()).startsWith("write quota exceeded: the task may write 4500 bytes in total");
+        assertThat(data.resolve("big.txt")).doesNotExist();
+    }
+
     /** Red-team finding 6 (issue #11), end to end: a directory swapped for a symlink to outside while the guest reads and writes. */
     @Test
     void aDirectorySwappedForASymlinkWhileTheGuestReadsAndWritesNeverLeadsOutside() throws Exception {
