@@ -35,6 +35,7 @@ import run.capsule.runner.host.GuestReport;
 import run.capsule.runner.host.HostCallException;
 import run.capsule.runner.host.StepLog;
 import run.capsule.runner.host.WasiSteps;
+import run.capsule.runner.host.WriteQuota;
 import run.capsule.runner.wasm.HostCallImport;
 import run.capsule.runner.wasm.InvalidModuleException;
 import run.capsule.runner.wasm.PollForwarder;
@@ -96,7 +97,8 @@ public final class WasmSandbox implements AutoCloseable {
     private static final Set<FileCaps> READ_ONLY_FILE = EnumSet.of(
             FileCaps.READ, FileCaps.SEEK, FileCaps.TELL, FileCaps.FILESTAT_GET, FileCaps.FDSTAT_SET_FLAGS);
     private static final Set<DirCaps> READ_WRITE_DIR = EnumSet.complementOf(EnumSet.of(DirCaps.SYMLINK));
-    private static final Set<FileCaps> READ_WRITE_FILE = EnumSet.allOf(FileCaps.class);
+    /** All but ALLOCATE: {@code fd_allocate} would reserve disk space past the write quota ({@link GrantWrites}). */
+    private static final Set<FileCaps> READ_WRITE_FILE = EnumSet.complementOf(EnumSet.of(FileCaps.ALLOCATE));
 
     /** How modules are prepared before compiling. */
     public enum Instrumentation {
@@ -115,6 +117,7 @@ public final class WasmSandbox implements AutoCloseable {
     private final Module channelForwarder;
     private final Module quickJsStubs;
     private final Module stepForwarder;
+    private final Module writeForwarder;
     private final Thread ticker;
     private final InstrumentedModules instrumented;
     private final Instrumentation instrumentation;
@@ -147,6 +150,7 @@ public final class WasmSandbox implements AutoCloseable {
         this.channelForwarder = Module.fromBinary(compileEngine, WasiForwarder.module(CHANNEL_FUNCTIONS));
         this.quickJsStubs = Module.fromBinary(compileEngine, QuickJsStubs.module());
         this.stepForwarder = Module.fromBinary(compileEngine, WasiForwarder.module(STEP_FUNCTIONS));
+        this.writeForwarder = Module.fromBinary(compileEngine, WasiForwarder.module(GrantWrites.FUNCTIONS));
         this.ticker = new Thread(this::tick, "capsule-epoch-ticker");
         this.ticker.setDaemon(true);
         this.ticker.start();
@@ -204,6 +208,9 @@ public final class WasmSandbox implements AutoCloseable {
 
     private AttemptResult run(RunAttempt request, Path workDir, StreamWatcher watcher, Progress progress, Set<DirCaps> readWriteDir) {
         long started = System.nanoTime();
+        if (request.writeQuotaBytes() < 0) {
+            return failure(request, "invalid_input", "writeQuotaBytes must be 0 or more, not " + request.writeQuotaBytes(), started);
+        }
         if (request.program() != null && Program.PYTHON.equals(request.program().language())) {
             try {
                 PythonLaunch.Runner compiler = compiler(progress);
@@ -289,8 +296,11 @@ public final class WasmSandbox implements AutoCloseable {
         Store<Void> store = new Store<>(null, engine, wasi);
         GuestHost host = new GuestHost(store);
         HostRequestLog hostRequests = new HostRequestLog();
-        GuestReport report = new GuestReport(request.durability());
+        GuestReport report = new GuestReport(request.durability(), new WriteQuota(request.writeQuotaBytes()));
         host.steps = report.steps();
+        if (js == null && request.mounts().stream().anyMatch(m -> !m.readOnly())) {
+            host.writes = new GrantWrites(report.writeQuota());
+        }
         boolean takesSteps = request.program() != null && report.steps().enabled();
         if (channelDirFd >= 0) {
             host.channel = new WasiChannel(channelDirFd, bytes -> host.dispatcher.dispatch(bytes));
@@ -304,6 +314,7 @@ public final class WasmSandbox implements AutoCloseable {
             boolean importsPoll = false;
             boolean importsChannel = false;
             boolean importsSteps = false;
+            boolean importsWrites = false;
             for (ImportType imp : module.module().imports()) {
                 if (js != null && imp.module().equals(QuickJs.IMPORT_MODULE)) {
                     Optional<Func> func = js.importFunc(store, imp.name(), owned);
@@ -327,6 +338,14 @@ public final class WasmSandbox implements AutoCloseable {
                     owned.add(channelCall);
                     externs.add(Extern.fromFunc(channelCall));
                     importsChannel = true;
+                    continue;
+                }
+                if (host.writes != null && imp.module().equals(WasiPreview1.MODULE) && GrantWrites.takesOver(imp.name())) {
+                    String name = imp.name();
+                    Func write = new Func(store, wasiType(GrantWrites.FUNCTIONS, name), (caller, params, results) -> host.grantWrite(name, params, results));
+                    owned.add(write);
+                    externs.add(Extern.fromFunc(write));
+                    importsWrites = true;
                     continue;
                 }
                 if (takesSteps && imp.module().equals(WasiPreview1.MODULE) && (imp.name().equals("clock_time_get") || imp.name().equals("random_get"))) {
@@ -380,6 +399,9 @@ public final class WasmSandbox implements AutoCloseable {
             }
             if (importsChannel && memory.isPresent()) {
                 host.channelForward = channelForwarders(store, memory.get(), owned);
+            }
+            if ((importsWrites || importsChannel && host.writes != null) && memory.isPresent()) {
+                host.writeForward = forwarders(writeForwarder, GrantWrites.FUNCTIONS, store, memory.get(), owned);
             }
             if (importsSteps && memory.isPresent()) {
                 host.stepForward = stepForwarders(store, memory.get(), owned);
@@ -460,6 +482,7 @@ public final class WasmSandbox implements AutoCloseable {
         }
         outcome.classify(request.timeoutMs(), budget, memoryLimitPages);
         outcome.apply(report);
+        outcome.applyWriteQuota(report.writeQuota());
         StepLog.Stop stop = report.steps().verdict(outcome.errorType);
         if (stop != null) {
             outcome.errorType = stop.errorType();
@@ -506,6 +529,14 @@ public final class WasmSandbox implements AutoCloseable {
             } else if (errorType.equals("memory_limit")) {
                 int after = message.indexOf(" after memory.grow");
                 message = report.errorSummary() + (after >= 0 ? message.substring(after) : "");
+            }
+        }
+
+        /** A failure after a write was refused for the quota is the quota's doing, whatever the guest made of ENOSPC. */
+        void applyWriteQuota(WriteQuota quota) {
+            if (quota.exceeded() && "task_error".equals(errorType)) {
+                errorType = "limit_exceeded";
+                message = quota.describe() + "; the task then failed: " + message;
             }
         }
 
@@ -575,6 +606,8 @@ public final class WasmSandbox implements AutoCloseable {
         StepLog steps;
         WasiSteps wasiSteps;
         Map<String, Func> stepForward = Map.of();
+        GrantWrites writes;
+        Map<String, Func> writeForward = Map.of();
         volatile boolean deadlineHit;
         volatile boolean stepStopped;
 
@@ -608,8 +641,22 @@ public final class WasmSandbox implements AutoCloseable {
                 results[0] = Val.fromI32(errno.getAsInt());
                 return;
             }
+            if (writes != null && name.equals("fd_write")) {
+                grantWrite(name, params, results);
+                return;
+            }
             Func forward = channelForward.get(name);
             results[0] = forward == null ? Val.fromI32(ERRNO_NOSYS) : forward.call(store, params)[0];
+        }
+
+        /** {@code fd_write}, {@code fd_pwrite}, {@code fd_renumber} held to the write quota, then WASI's own. */
+        void grantWrite(String name, Val[] params, Val[] results) {
+            Func forward = writeForward.get(name);
+            if (memory == null || forward == null) {
+                results[0] = Val.fromI32(ERRNO_NOSYS);
+                return;
+            }
+            results[0] = Val.fromI32(writes.call(memory.buffer(store), name, params, p -> forward.call(store, p)[0].i32()));
         }
 
         /** Ends the guest at once when a step asked for it (docs/steps.md): a host call cannot return then. */
@@ -1152,7 +1199,11 @@ public final class WasmSandbox implements AutoCloseable {
     }
 
     private static FuncType channelType(String name) {
-        WasiForwarder.Function function = CHANNEL_FUNCTIONS.stream().filter(f -> f.name().equals(name)).findFirst().orElseThrow();
+        return wasiType(CHANNEL_FUNCTIONS, name);
+    }
+
+    private static FuncType wasiType(List<WasiForwarder.Function> functions, String name) {
+        WasiForwarder.Function function = functions.stream().filter(f -> f.name().equals(name)).findFirst().orElseThrow();
         Val.Type[] params = function.params().stream().map(t -> t == WasiForwarder.I64 ? Val.Type.I64 : Val.Type.I32).toArray(Val.Type[]::new);
         return new FuncType(params, new Val.Type[] {Val.Type.I32});
     }
@@ -1503,6 +1554,7 @@ public final class WasmSandbox implements AutoCloseable {
         channelForwarder.dispose();
         quickJsStubs.dispose();
         stepForwarder.dispose();
+        writeForwarder.dispose();
         linker.dispose();
         compileEngine.dispose();
         handleSource.dispose();

@@ -112,7 +112,7 @@ public final class PythonLaunch {
         env.put("PYTHONDONTWRITEBYTECODE", "1");
         return new RunAttempt(attempt.attemptId(), attempt.moduleSha256(), attempt.modulePath(), "python", args, env, mounts,
                 attempt.timeoutMs(), attempt.outputLimitBytes(), attempt.streamStderr(), attempt.fuel(), attempt.memoryLimitPages(),
-                attempt.allowedHosts(), attempt.program(), attempt.durability());
+                attempt.allowedHosts(), attempt.program(), attempt.durability(), attempt.writeQuotaBytes());
     }
 
     private static byte[] resource(String file) throws IOException {

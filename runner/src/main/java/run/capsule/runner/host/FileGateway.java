@@ -6,26 +6,29 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import run.capsule.runner.protocol.Mount;
 
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The {@code file.read}, {@code file.write} and {@code file.list} ops: files in the attempt's granted directories
  * (its mounts), named by their path inside the sandbox, for guests that reach files through the host-call channel
- * (JavaScript). A path resolves against the mount with the longest matching guest path; after normalising it, the
- * real path of the target (or, to create a file, of its parent) must stay inside the real path of the mount's
- * directory, so neither {@code ..} nor a symlink leads out. Writes to read-only mounts are refused.
+ * (JavaScript). A path resolves against the mount with the longest matching guest path; after normalising it (so no
+ * {@code ..} is left), it is opened from the mount's directory one name at a time through {@link NoFollowWalk}: a
+ * symlink anywhere on the way is refused, and a guest swapping a directory for a symlink meanwhile cannot redirect the
+ * open. Writes to read-only mounts are refused; writes count against the attempt's {@link WriteQuota}.
  */
 final class FileGateway {
     static final long MAX_READ_BYTES = 4L * 1024 * 1024;
@@ -33,12 +36,26 @@ final class FileGateway {
     private record Grant(Path guest, Path host, boolean readOnly) {
     }
 
-    private record Target(Grant grant, Path hostPath, String guestPath) {
+    /** {@code names}: the path below the grant's directory, one name per component (never {@code .} or {@code ..}). */
+    private record Target(Grant grant, List<String> names, String guestPath) {
+        List<String> parentNames() {
+            return names.subList(0, names.size() - 1);
+        }
+
+        String fileName() {
+            return names.get(names.size() - 1);
+        }
     }
 
     private final List<Grant> grants;
+    private final WriteQuota quota;
 
     FileGateway(List<Mount> mounts) {
+        this(mounts, new WriteQuota(WriteQuota.DEFAULT_BYTES));
+    }
+
+    FileGateway(List<Mount> mounts, WriteQuota quota) {
+        this.quota = quota;
         List<Grant> list = new ArrayList<>();
         for (Mount mount : mounts) {
             list.add(new Grant(Path.of("/").resolve(mount.guestPath()).normalize(), Path.of(mount.hostPath()), mount.readOnly()));
@@ -50,17 +67,19 @@ final class FileGateway {
     HostCallDispatcher.Operation read() {
         return request -> {
             Target target = resolve(request);
-            Path real = insideReal(target, target.hostPath());
-            try {
-                if (Files.isDirectory(real)) {
+            if (target.names().isEmpty()) {
+                throw new HostCallException("is_a_directory", target.guestPath() + " is a directory");
+            }
+            try (SecureDirectoryStream<Path> parent = NoFollowWalk.openDirectory(target.grant().host(), target.parentNames())) {
+                Optional<BasicFileAttributes> attributes = NoFollowWalk.attributes(parent, target.fileName());
+                if (attributes.isPresent() && attributes.get().isDirectory()) {
                     throw new HostCallException("is_a_directory", target.guestPath() + " is a directory");
                 }
-                if (Files.size(real) > MAX_READ_BYTES) {
-                    throw new HostCallException("too_large", target.guestPath() + " is larger than " + MAX_READ_BYTES + " bytes");
+                try (SeekableByteChannel file = NoFollowWalk.openFile(parent, target.fileName(), Set.of(StandardOpenOption.READ))) {
+                    ObjectNode reply = HostCallDispatcher.JSON.createObjectNode();
+                    reply.put("text", StandardCharsets.UTF_8.newDecoder().decode(readAtMost(target, file)).toString());
+                    return reply;
                 }
-                ObjectNode reply = HostCallDispatcher.JSON.createObjectNode();
-                reply.put("text", Files.readString(real, StandardCharsets.UTF_8));
-                return reply;
             } catch (IOException e) {
                 throw ioError(target, e);
             }
@@ -77,17 +96,27 @@ final class FileGateway {
             if (target.grant().readOnly()) {
                 throw new HostCallException("not_allowed", target.guestPath() + " is in " + target.grant().guest() + ", which is granted read-only");
             }
-            Path parent = target.hostPath().getParent();
-            if (parent == null || target.hostPath().equals(target.grant().host())) {
+            if (target.names().isEmpty()) {
                 throw new HostCallException("is_a_directory", target.guestPath() + " is a directory");
             }
-            Path file = insideReal(target, parent).resolve(target.hostPath().getFileName());
-            if (Files.isSymbolicLink(file)) {
-                file = insideReal(target, file);
+            ByteBuffer bytes = ByteBuffer.wrap(text.asText().getBytes(StandardCharsets.UTF_8));
+            int length = bytes.remaining();
+            if (!quota.fits(length)) {
+                throw new HostCallException("limit_exceeded", target.guestPath() + ": " + quota.describe());
             }
-            try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-                out.write(text.asText().getBytes(StandardCharsets.UTF_8));
+            try (SecureDirectoryStream<Path> parent = NoFollowWalk.openDirectory(target.grant().host(), target.parentNames())) {
+                Optional<BasicFileAttributes> attributes = NoFollowWalk.attributes(parent, target.fileName());
+                if (attributes.isPresent() && attributes.get().isDirectory()) {
+                    throw new HostCallException("is_a_directory", target.guestPath() + " is a directory");
+                }
+                try (SeekableByteChannel file = NoFollowWalk.openFile(parent, target.fileName(), Set.of(StandardOpenOption.CREATE,
+                        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE))) {
+                    while (bytes.hasRemaining()) {
+                        file.write(bytes);
+                    }
+                } finally {
+                    quota.add(length - bytes.remaining());
+                }
             } catch (IOException e) {
                 throw ioError(target, e);
             }
@@ -98,14 +127,13 @@ final class FileGateway {
     HostCallDispatcher.Operation list() {
         return request -> {
             Target target = resolve(request);
-            Path real = insideReal(target, target.hostPath());
             List<String> names = new ArrayList<>();
-            try (DirectoryStream<Path> entries = Files.newDirectoryStream(real)) {
-                for (Path entry : entries) {
+            try (SecureDirectoryStream<Path> directory = NoFollowWalk.openDirectory(target.grant().host(), target.names())) {
+                for (Path entry : directory) {
                     names.add(entry.getFileName().toString());
                 }
-            } catch (IOException e) {
-                throw ioError(target, e);
+            } catch (IOException | DirectoryIteratorException e) {
+                throw ioError(target, e instanceof DirectoryIteratorException d ? d.getCause() : (IOException) e);
             }
             names.sort(null);
             ObjectNode reply = HostCallDispatcher.JSON.createObjectNode();
@@ -113,6 +141,22 @@ final class FileGateway {
             names.forEach(array::add);
             return reply;
         };
+    }
+
+    private static ByteBuffer readAtMost(Target target, SeekableByteChannel file) throws IOException, HostCallException {
+        if (file.size() > MAX_READ_BYTES) {
+            throw new HostCallException("too_large", target.guestPath() + " is larger than " + MAX_READ_BYTES + " bytes");
+        }
+        ByteBuffer buffer = ByteBuffer.allocate((int) file.size() + 1);
+        while (file.read(buffer) > 0) {
+            if (!buffer.hasRemaining()) {
+                if (buffer.capacity() > MAX_READ_BYTES) {
+                    throw new HostCallException("too_large", target.guestPath() + " is larger than " + MAX_READ_BYTES + " bytes");
+                }
+                buffer = ByteBuffer.allocate((int) Math.min(MAX_READ_BYTES + 1, buffer.capacity() * 2L)).put(buffer.flip());
+            }
+        }
+        return buffer.flip();
     }
 
     private Target resolve(JsonNode request) throws HostCallException {
@@ -126,26 +170,20 @@ final class FileGateway {
             throw new HostCallException("not_allowed", path.asText() + " is outside the directories granted to this task"
                     + (grants.isEmpty() ? " (none)" : " (" + String.join(", ", grants.stream().map(g -> g.guest().toString()).toList()) + ")"));
         }
-        Path rest = grant.get().guest().relativize(guest);
-        Path host = rest.toString().isEmpty() ? grant.get().host() : grant.get().host().resolve(rest.toString()).normalize();
-        return new Target(grant.get(), host, guest.toString());
-    }
-
-    /** The real path of {@code path}, which must lie inside the real path of the target's mount. */
-    private static Path insideReal(Target target, Path path) throws HostCallException {
-        try {
-            Path root = target.grant().host().toRealPath();
-            Path real = path.toRealPath();
-            if (!real.startsWith(root)) {
-                throw new HostCallException("not_allowed", target.guestPath() + " leads outside " + target.grant().guest());
+        List<String> names = new ArrayList<>();
+        for (Path name : grant.get().guest().relativize(guest)) {
+            if (!name.toString().isEmpty()) {
+                names.add(name.toString());
             }
-            return real;
-        } catch (IOException e) {
-            throw ioError(target, e);
         }
+        return new Target(grant.get(), List.copyOf(names), guest.toString());
     }
 
     private static HostCallException ioError(Target target, IOException e) {
+        if (e instanceof NoFollowWalk.SymlinkException) {
+            return new HostCallException("not_allowed", target.guestPath() + " goes through a symlink (" + e.getMessage()
+                    + "), which file.* never follows");
+        }
         if (e instanceof NoSuchFileException) {
             return new HostCallException("not_found", "no such file or directory: " + target.guestPath());
         }

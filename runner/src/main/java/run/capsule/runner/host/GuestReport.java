@@ -16,6 +16,7 @@ public final class GuestReport {
     private volatile boolean begun;
     private volatile Runnable onBegin = () -> { };
     private final StepLog steps;
+    private final WriteQuota writeQuota;
 
     public GuestReport() {
         this(Durability.NONE);
@@ -23,7 +24,17 @@ public final class GuestReport {
 
     /** A report for an attempt of a journaled task: its steps count from the guest library's {@code begin}. */
     public GuestReport(Durability durability) {
+        this(durability, new WriteQuota(WriteQuota.DEFAULT_BYTES));
+    }
+
+    public GuestReport(Durability durability, WriteQuota writeQuota) {
         this.steps = new StepLog(durability, () -> begun);
+        this.writeQuota = writeQuota;
+    }
+
+    /** The attempt's quota of bytes written to its read-write grants, shared by WASI and {@code file.write}. */
+    public WriteQuota writeQuota() {
+        return writeQuota;
     }
 
     /** The attempt's steps (docs/steps.md). */

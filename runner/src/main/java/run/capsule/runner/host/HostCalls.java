@@ -48,7 +48,7 @@ public interface HostCalls {
         operations.put("result", ProgramCalls.result(report));
         operations.put("begin", ProgramCalls.begin(report));
         operations.put("env", ProgramCalls.env(request.env()));
-        FileGateway files = new FileGateway(request.mounts());
+        FileGateway files = new FileGateway(request.mounts(), report.writeQuota());
         operations.put("file.read", files.read());
         operations.put("file.write", files.write());
         operations.put("file.list", files.list());

@@ -11,6 +11,7 @@ import java.util.Map;
  * pages (0: the 32-bit maximum, 4 GiB). {@code allowedHosts}: the network host patterns the guest may reach
  * through the host-call channel (none: no network). {@code program}: null for a WASI command module; for a Python or
  * JavaScript task, the source and the task to call, and the module is the language's interpreter.
+ * {@code writeQuotaBytes}: how many bytes the guest may write in total to its read-write mounts (absent: 1 GiB).
  */
 public record RunAttempt(
         String attemptId,
@@ -27,13 +28,23 @@ public record RunAttempt(
         long memoryLimitPages,
         List<String> allowedHosts,
         Program program,
-        Durability durability) implements Message {
+        Durability durability,
+        Long writeQuotaBytes) implements Message {
 
     public static final long PAGE_BYTES = 64 * 1024;
+    public static final long DEFAULT_WRITE_QUOTA_BYTES = 1L << 30;
 
     public RunAttempt {
         allowedHosts = allowedHosts == null ? List.of() : List.copyOf(allowedHosts);
         durability = durability == null ? Durability.NONE : durability;
+        writeQuotaBytes = writeQuotaBytes == null ? DEFAULT_WRITE_QUOTA_BYTES : writeQuotaBytes;
+    }
+
+    public RunAttempt(String attemptId, String moduleSha256, String modulePath, String programName, List<String> args,
+                      Map<String, String> env, List<Mount> mounts, long timeoutMs, long outputLimitBytes, boolean streamStderr,
+                      long fuel, long memoryLimitPages, List<String> allowedHosts, Program program, Durability durability) {
+        this(attemptId, moduleSha256, modulePath, programName, args, env, mounts, timeoutMs, outputLimitBytes, streamStderr,
+                fuel, memoryLimitPages, allowedHosts, program, durability, null);
     }
 
     public RunAttempt(String attemptId, String moduleSha256, String modulePath, String programName, List<String> args,
@@ -68,13 +79,19 @@ public record RunAttempt(
     /** The same attempt for a Python or JavaScript task. */
     public RunAttempt withProgram(Program program) {
         return new RunAttempt(attemptId, moduleSha256, modulePath, programName, args, env, mounts, timeoutMs, outputLimitBytes,
-                streamStderr, fuel, memoryLimitPages, allowedHosts, program, durability);
+                streamStderr, fuel, memoryLimitPages, allowedHosts, program, durability, writeQuotaBytes);
     }
 
     /** The same attempt with journaled steps to replay and the journaling settings. */
     public RunAttempt withDurability(Durability durability) {
         return new RunAttempt(attemptId, moduleSha256, modulePath, programName, args, env, mounts, timeoutMs, outputLimitBytes,
-                streamStderr, fuel, memoryLimitPages, allowedHosts, program, durability);
+                streamStderr, fuel, memoryLimitPages, allowedHosts, program, durability, writeQuotaBytes);
+    }
+
+    /** The same attempt with a quota on the bytes written to its read-write mounts. */
+    public RunAttempt withWriteQuota(long bytes) {
+        return new RunAttempt(attemptId, moduleSha256, modulePath, programName, args, env, mounts, timeoutMs, outputLimitBytes,
+                streamStderr, fuel, memoryLimitPages, allowedHosts, program, durability, bytes);
     }
 
     /** The memory limit in whole pages: rounded down, at least one page. */

@@ -74,9 +74,14 @@ final class PythonGuest implements AutoCloseable {
     }
 
     AttemptResult run(Attempt a) throws Exception {
+        return run(a, RunAttempt.DEFAULT_WRITE_QUOTA_BYTES);
+    }
+
+    /** {@link #run(Attempt)} with a quota on the bytes written to the read-write grants. */
+    AttemptResult run(Attempt a, long writeQuotaBytes) throws Exception {
         RunAttempt request = new RunAttempt("py-" + attempts, Interpreter.PYTHON.moduleSha256(), interpreter.toString(), "python",
                 List.of(), Map.of(), a.mounts(), a.timeoutMs(), 1 << 20, false, a.fuel(), a.pages(), a.hosts(),
-                new Program(Program.PYTHON, a.sourceDir().toString(), a.file(), a.mode(), a.task(), a.input()));
+                new Program(Program.PYTHON, a.sourceDir().toString(), a.file(), a.mode(), a.task(), a.input())).withWriteQuota(writeQuotaBytes);
         Path dir = work.resolve("attempt-" + attempts++);
         Files.createDirectories(dir);
         return thread.submit(() -> sandbox.run(request, dir, WasmSandbox.StreamWatcher.NONE)).get(5, TimeUnit.MINUTES);

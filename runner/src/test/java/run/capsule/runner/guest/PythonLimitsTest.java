@@ -93,4 +93,69 @@ class PythonLimitsTest {
         assertThat(result.value()).startsWith("[\"granted\",\"").doesNotContain("true");
         assertThat(data.resolve("out.txt")).doesNotExist();
     }
+
+    /** Red-team finding 7 (issue #11): a task wrote 2 GiB into a read-write grant; now its writes stop at the quota. */
+    @Test
+    void writesPastTheQuotaAcrossGrantsFailWithEnospcThatTheTaskCanHandle() throws Exception {
+        Path first = Files.createDirectories(work.resolve("quota/a"));
+        Path second = Files.createDirectories(work.resolve("quota/b"));
+        String code = """
+                import errno, os
+                from capsule import task
+
+                @task(name="main")
+                def main():
+                    chunk = b"x" * 65536
+                    written = 0
+                    fd = os.open("/a/big.bin", os.O_WRONLY | os.O_CREAT)
+                    for _ in range(10):
+                        written += os.write(fd, chunk)
+                    os.close(fd)
+                    refused = []
+                    with open("/b/more.bin", "wb", buffering=0) as f:
+                        try:
+                            while True:
+                                written += f.write(chunk)
+                        except OSError as e:
+                            refused.append(errno.errorcode.get(e.errno))
+                        try:
+                            os.pwrite(f.fileno(), chunk, 0)
+                        except OSError as e:
+                            refused.append(errno.errorcode.get(e.errno))
+                    print("stdout still works")
+                    return [written, refused]
+                """;
+        Path dir = guest.source("quota.py", code);
+        AttemptResult result = guest.run(guest.attempt(dir, "quota.py", Program.RUN)
+                .grants(List.of(), List.of(new Mount(first.toString(), "/a", false), new Mount(second.toString(), "/b", false))), 1 << 20);
+
+        assertThat(result.succeeded()).as(PythonGuest.why(result)).isTrue();
+        assertThat(result.value()).isEqualTo("[1048576,[\"ENOSPC\",\"ENOSPC\"]]");
+        assertThat(Files.size(first.resolve("big.bin")) + Files.size(second.resolve("more.bin"))).isEqualTo(1 << 20);
+        assertThat(result.stdout()).contains("stdout still works");
+    }
+
+    /** Red-team finding 7 (issue #11): a task that does not handle ENOSPC ends with limit_exceeded. */
+    @Test
+    void aTaskThatDoesNotHandleTheFullQuotaEndsWithLimitExceeded() throws Exception {
+        Path data = Files.createDirectories(work.resolve("quota/unhandled"));
+        String code = """
+                from capsule import task
+
+                @task(name="main")
+                def main():
+                    with open("/data/big.bin", "wb") as f:
+                        for _ in range(64):
+                            f.write(b"x" * 65536)
+                    return "wrote 4 MiB"
+                """;
+        Path dir = guest.source("unhandled.py", code);
+        AttemptResult result = guest.run(guest.attempt(dir, "unhandled.py", Program.RUN)
+                .grants(List.of(), List.of(new Mount(data.toString(), "/data", false))), 1 << 20);
+
+        assertThat(result.errorType()).as(PythonGuest.why(result)).isEqualTo("limit_exceeded");
+        assertThat(result.message()).startsWith("write quota exceeded: the task may write 1048576 bytes (1 MiB) in total to its read-write grants")
+                .contains("OSError");
+        assertThat(Files.size(data.resolve("big.bin"))).isLessThanOrEqualTo(1 << 20);
+    }
 }

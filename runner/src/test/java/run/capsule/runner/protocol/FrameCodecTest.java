@@ -53,4 +53,21 @@ class FrameCodecTest {
         assertThatThrownBy(() -> FrameCodec.read(new ByteArrayInputStream(new byte[]{0x7f, 0, 0, 0})))
                 .isInstanceOf(IOException.class).hasMessageContaining("bad frame length");
     }
+
+    @Test
+    void aRunFrameWithoutAWriteQuotaGetsOneGibibyteAndOneWithItKeepsIt() throws IOException {
+        byte[] json = ("{\"type\":\"run\",\"attemptId\":\"t#1\",\"moduleSha256\":\"ab\",\"modulePath\":\"/m.wasm\",\"programName\":\"m\","
+                + "\"args\":[],\"env\":{},\"mounts\":[],\"timeoutMs\":1000,\"outputLimitBytes\":4096,\"streamStderr\":false}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ByteArrayOutputStream frame = new ByteArrayOutputStream();
+        frame.write(new byte[]{0, 0, (byte) (json.length >> 8), (byte) json.length});
+        frame.write(json);
+        RunAttempt absent = (RunAttempt) FrameCodec.read(new ByteArrayInputStream(frame.toByteArray()));
+        assertThat(absent.writeQuotaBytes()).isEqualTo(1L << 30);
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        FrameCodec.write(out, absent.withWriteQuota(12345));
+        assertThat(new String(out.toByteArray(), 4, out.size() - 4)).contains("\"writeQuotaBytes\":12345");
+        assertThat(((RunAttempt) FrameCodec.read(new ByteArrayInputStream(out.toByteArray()))).writeQuotaBytes()).isEqualTo(12345L);
+    }
 }

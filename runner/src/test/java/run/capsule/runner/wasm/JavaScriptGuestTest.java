@@ -380,13 +380,97 @@ class JavaScriptGuestTest {
         assertThat(value.get("readOnlyWrite").asText()).isEqualTo("HostError not_allowed: /ro/new.txt is in /ro, which is granted read-only");
         assertThat(value.get("write").asText()).isEqualTo("written");
         assertThat(value.get("dotDot").asText()).startsWith("HostError not_allowed: /ro/../outside/secret.txt is outside the directories granted");
-        assertThat(value.get("symlink").asText()).isEqualTo("HostError not_allowed: /ro/link/secret.txt leads outside /ro");
-        assertThat(value.get("symlinkWrite").asText()).isEqualTo("HostError not_allowed: /rw/escape.txt leads outside /rw");
-        assertThat(value.get("insideLink").asText()).isEqualTo("through a link");
+        assertThat(value.get("symlink").asText())
+                .isEqualTo("HostError not_allowed: /ro/link/secret.txt goes through a symlink (link is a symlink), which file.* never follows");
+        assertThat(value.get("symlinkWrite").asText())
+                .isEqualTo("HostError not_allowed: /rw/escape.txt goes through a symlink (escape.txt is a symlink), which file.* never follows");
+        assertThat(value.get("insideLink").asText()).startsWith("HostError not_allowed: /rw/inside.txt goes through a symlink");
+        assertThat(readWrite.resolve("target.txt")).hasContent("old");
         assertThat(value.get("missing").asText()).isEqualTo("HostError not_found: no such file or directory: /ro/missing.txt");
         assertThat(Files.readString(readWrite.resolve("out.txt"))).isEqualTo("written");
         assertThat(Files.readString(outside.resolve("secret.txt"))).isEqualTo("secret");
         assertThat(readOnly.resolve("new.txt")).doesNotExist();
+    }
+
+    /** Red-team finding 7 (issue #11): file.write past the write quota fails; uncaught, the attempt ends with limit_exceeded. */
+    @Test
+    void fileWritesPastTheQuotaFailAndUncaughtEndTheAttemptWithLimitExceeded() throws Exception {
+        Path data = Files.createDirectories(work.resolve("quota/data"));
+        Path file = source("quota.js", """
+                import { task, writeFile } from "capsule";
+                task({ name: "main" }, () => {
+                  const chunk = "x".repeat(1000);
+                  let written = 0;
+                  try {
+                    for (;;) { writeFile("/data/f" + written + ".txt", chunk); written += chunk.length; }
+                  } catch (e) {
+                    return [written, e.type];
+                  }
+                });
+                task({ name: "uncaught" }, () => { writeFile("/data/big.txt", "y".repeat(5000)); return "wrote"; });
+                """);
+        List<Mount> mounts = List.of(new Mount(data.toString(), "/data", false));
+        AttemptResult caught = run(attempt(file, Program.RUN, "main", "{}", 30_000, 0, 1024, mounts, List.of()).withWriteQuota(4500));
+        AttemptResult uncaught = run(attempt(file, Program.RUN, "uncaught", "{}", 30_000, 0, 1024, mounts, List.of()).withWriteQuota(4500));
+
+        assertThat(caught.succeeded()).as(caught.message()).isTrue();
+        assertThat(caught.value()).isEqualTo("[4000,\"limit_exceeded\"]");
+        assertThat(uncaught.errorType()).as(uncaught.message()).isEqualTo("limit_exceeded");
+        assertThat(uncaught.message()).startsWith("write quota exceeded: the task may write 4500 bytes in total");
+        assertThat(data.resolve("big.txt")).doesNotExist();
+    }
+
+    /** Red-team finding 6 (issue #11), end to end: a directory swapped for a symlink to outside while the guest reads and writes. */
+    @Test
+    void aDirectorySwappedForASymlinkWhileTheGuestReadsAndWritesNeverLeadsOutside() throws Exception {
+        Path data = Files.createDirectories(work.resolve("race/data"));
+        Path outside = Files.createDirectories(work.resolve("race/outside"));
+        Files.writeString(outside.resolve("secret.txt"), "SECRET");
+        Files.createDirectories(data.resolve("d"));
+        Files.writeString(data.resolve("d/secret.txt"), "inside");
+        Files.createSymbolicLink(data.resolve("link"), outside);
+        Path file = source("race.js", """
+                import { task, readFile, writeFile } from "capsule";
+                task({ name: "main" }, () => {
+                  const seen = {};
+                  for (let i = 0; i < 1500; i++) {
+                    for (const f of [() => readFile("/data/d/secret.txt"), () => { writeFile("/data/d/w.txt", "x"); return "wrote"; }]) {
+                      let r;
+                      try { r = f(); } catch (e) { r = e.type; }
+                      seen[r] = (seen[r] || 0) + 1;
+                    }
+                  }
+                  return seen;
+                });
+                """);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread swapper = new Thread(() -> {
+            try {
+                while (!stop.get()) {
+                    Files.move(data.resolve("d"), data.resolve("parked"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    Files.move(data.resolve("link"), data.resolve("d"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    Files.move(data.resolve("d"), data.resolve("link"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    Files.move(data.resolve("parked"), data.resolve("d"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        swapper.start();
+        AttemptResult result;
+        try {
+            result = run(attempt(file, Program.RUN, "main", "{}", 60_000, 0, 1024, List.of(new Mount(data.toString(), "/data", false)), List.of()));
+        } finally {
+            stop.set(true);
+            swapper.join();
+        }
+
+        assertThat(result.succeeded()).as(result.message()).isTrue();
+        JsonNode seen = new ObjectMapper().readTree(result.value());
+        assertThat(seen.has("SECRET")).as(seen.toString()).isFalse();
+        assertThat(seen.path("inside").asInt() + seen.path("wrote").asInt()).as(seen.toString()).isPositive();
+        assertThat(outside.resolve("w.txt")).doesNotExist();
+        assertThat(outside.resolve("secret.txt")).hasContent("SECRET");
     }
 
     @Test

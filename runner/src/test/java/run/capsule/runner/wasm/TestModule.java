@@ -95,6 +95,11 @@ final class TestModule {
         return this;
     }
 
+    TestModule exportMemory(String name, int index) {
+        exports.add(new Bytes().name(name).u8(2).u32(index).toArray());
+        return this;
+    }
+
     TestModule exportGlobal(String name, int index) {
         exports.add(new Bytes().name(name).u8(3).u32(index).toArray());
         return this;
