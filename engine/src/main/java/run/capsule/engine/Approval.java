@@ -182,7 +182,8 @@ public record Approval(Limits defaults, JobPolicy policy, List<MountSpec> mounts
         ObjectNode node = JsonNodeFactory.instance.objectNode();
         ObjectNode d = node.putObject("defaults");
         d.put("compute", defaults.compute().level()).put("fuel", defaults.compute().fuel()).put("ram_bytes", defaults.ramBytes())
-                .put("timeout_ms", defaults.timeout().toMillis()).put("output_bytes", defaults.outputBytes());
+                .put("timeout_ms", defaults.timeout().toMillis()).put("output_bytes", defaults.outputBytes())
+                .put("write_quota_bytes", defaults.writeQuotaBytes());
         ObjectNode c = node.putObject("ceilings");
         c.put("compute", policy.maxCompute().level()).put("fuel", policy.maxCompute().fuel()).put("ram_bytes", policy.maxRamBytes())
                 .put("timeout_ms", policy.maxTimeout().toMillis());
@@ -197,7 +198,8 @@ public record Approval(Limits defaults, JobPolicy policy, List<MountSpec> mounts
     static Approval fromJson(JsonNode node, Map<String, String> secrets) {
         JsonNode d = node.path("defaults");
         Limits defaults = Limits.builder().compute(compute(d)).ramBytes(d.path("ram_bytes").asLong())
-                .timeout(Duration.ofMillis(d.path("timeout_ms").asLong())).outputBytes(d.path("output_bytes").asLong()).build();
+                .timeout(Duration.ofMillis(d.path("timeout_ms").asLong())).outputBytes(d.path("output_bytes").asLong())
+                .writeQuotaBytes(d.path("write_quota_bytes").asLong(Limits.DEFAULT_WRITE_QUOTA_BYTES)).build();
         JsonNode c = node.path("ceilings");
         JobPolicy policy = JobPolicy.builder().maxCompute(compute(c)).maxRamBytes(c.path("ram_bytes").asLong())
                 .maxTimeout(Duration.ofMillis(c.path("timeout_ms").asLong())).trustDeclared(node.path("trust_declared").asBoolean())

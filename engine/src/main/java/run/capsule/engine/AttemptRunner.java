@@ -84,7 +84,8 @@ final class AttemptRunner {
         try {
             onDispatch.accept(runner);
             listener.attemptStarted(taskId, attemptNo, runner.pid());
-            RunAttempt request = request(taskId, attemptNo, spec, moduleSha256, moduleFile).withDurability(durability);
+            RunAttempt request = request(taskId, attemptNo, spec, moduleSha256, moduleFile).withDurability(durability)
+                    .withWriteQuota(spec.limits().writeQuotaBytes());
             AttemptResult result = runner.execute(request, text -> listener.guestStderr(taskId, attemptNo, text), calls,
                     SETUP_LIMIT, spec.limits().timeout().plus(killGrace));
             long duration = elapsed(started);

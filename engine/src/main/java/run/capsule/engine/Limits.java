@@ -4,9 +4,10 @@ import java.time.Duration;
 import java.util.Objects;
 
 /** Resource limits of one task. Immutable; build with {@link #builder()}. */
-public record Limits(Compute compute, long ramBytes, Duration timeout, long outputBytes) {
+public record Limits(Compute compute, long ramBytes, Duration timeout, long outputBytes, long writeQuotaBytes) {
     public static final long MAX_RAM_BYTES = 4L * 1024 * 1024 * 1024;
     public static final long MIN_RAM_BYTES = 64 * 1024;
+    public static final long DEFAULT_WRITE_QUOTA_BYTES = 1L << 30;
     public static final Limits DEFAULT = builder().build();
 
     public Limits {
@@ -21,6 +22,9 @@ public record Limits(Compute compute, long ramBytes, Duration timeout, long outp
         if (outputBytes < 1) {
             throw new InvalidInputException("output limit must be at least one byte");
         }
+        if (writeQuotaBytes < 0) {
+            throw new InvalidInputException("write quota must not be negative");
+        }
     }
 
     public static Builder builder() {
@@ -28,7 +32,7 @@ public record Limits(Compute compute, long ramBytes, Duration timeout, long outp
     }
 
     public Builder toBuilder() {
-        return new Builder().compute(compute).ramBytes(ramBytes).timeout(timeout).outputBytes(outputBytes);
+        return new Builder().compute(compute).ramBytes(ramBytes).timeout(timeout).outputBytes(outputBytes).writeQuotaBytes(writeQuotaBytes);
     }
 
     public static final class Builder {
@@ -36,6 +40,7 @@ public record Limits(Compute compute, long ramBytes, Duration timeout, long outp
         private long ramBytes = 256L * 1024 * 1024;
         private Duration timeout = Duration.ofSeconds(60);
         private long outputBytes = 4L * 1024 * 1024;
+        private long writeQuotaBytes = DEFAULT_WRITE_QUOTA_BYTES;
 
         public Builder compute(Compute compute) {
             this.compute = compute;
@@ -58,8 +63,14 @@ public record Limits(Compute compute, long ramBytes, Duration timeout, long outp
             return this;
         }
 
+        /** The most bytes an attempt may write in total to its read-write grants (default 1 GiB); past it writes fail with ENOSPC. */
+        public Builder writeQuotaBytes(long writeQuotaBytes) {
+            this.writeQuotaBytes = writeQuotaBytes;
+            return this;
+        }
+
         public Limits build() {
-            return new Limits(compute, ramBytes, timeout, outputBytes);
+            return new Limits(compute, ramBytes, timeout, outputBytes, writeQuotaBytes);
         }
     }
 }

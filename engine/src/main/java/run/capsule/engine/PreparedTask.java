@@ -86,6 +86,7 @@ record PreparedTask(TaskSpec spec, byte[] moduleBytes, String moduleSha256, Stri
         limits.put("ram_bytes", spec.limits().ramBytes());
         limits.put("timeout_ms", spec.limits().timeout().toMillis());
         limits.put("output_bytes", spec.limits().outputBytes());
+        limits.put("write_quota_bytes", spec.limits().writeQuotaBytes());
         ObjectNode retry = config.putObject("retry");
         retry.put("max_retries", spec.retryPolicy().maxRetries());
         retry.put("initial_backoff_ms", spec.retryPolicy().initialBackoff().toMillis());

@@ -54,7 +54,8 @@ final class TaskConfigReader {
                     .compute(compute)
                     .timeout(Duration.ofMillis(limits.path("timeout_ms").asLong(Limits.DEFAULT.timeout().toMillis())))
                     .ramBytes(limits.path("ram_bytes").asLong(Limits.DEFAULT.ramBytes()))
-                    .outputBytes(limits.path("output_bytes").asLong(Limits.DEFAULT.outputBytes()));
+                    .outputBytes(limits.path("output_bytes").asLong(Limits.DEFAULT.outputBytes()))
+                    .writeQuotaBytes(limits.path("write_quota_bytes").asLong(Limits.DEFAULT.writeQuotaBytes()));
             builder.limits(limitsBuilder.build());
             JsonNode retry = config.path("retry");
             Set<ErrorType> neverRetry = EnumSet.noneOf(ErrorType.class);

@@ -46,13 +46,18 @@ class NodeBoundsTest {
     private static final String RECURSIVE = """
             from capsule import task
 
+            def value(envelope):
+                if not envelope["success"]:
+                    raise RuntimeError(envelope["error"]["error_type"] + ": " + envelope["error"]["message"])
+                return envelope["result"]
+
             @task(name="rec", compute="LOW", ram="32MB", timeout="60s")
             def rec(n):
-                return 0 if n == 0 else 1 + rec(n - 1)
+                return 0 if n == 0 else 1 + value(rec(n - 1))
 
             @task(name="main", timeout="120s")
             def main(n):
-                return rec(int(n))
+                return value(rec(int(n)))
             """;
 
     @Test
@@ -159,7 +164,7 @@ class NodeBoundsTest {
 
                 @task(name="main", timeout="60s")
                 def main():
-                    return {"own": os.environ.get("TOKEN"), "child": reader()}
+                    return {"own": os.environ.get("TOKEN"), "child": reader()["result"]}
                 """);
         Path greedy = source("greedy-env.py", """
                 import os
@@ -171,7 +176,7 @@ class NodeBoundsTest {
 
                 @task(name="main")
                 def main():
-                    return reader()
+                    return reader()["result"]
                 """);
 
         TaskResult result = capsule.run(TaskSpec.builder(file).env(new EnvGrant("TOKEN", "s3cret")).build());

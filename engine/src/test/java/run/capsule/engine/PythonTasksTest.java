@@ -51,7 +51,7 @@ class PythonTasksTest {
     @Test
     void aCsvIsReadFromTheReadOnlyGrantTheTaskDeclares() throws Exception {
         TaskResult result = capsule.run(TaskSpec.builder(TestModules.sample("python/sales.py"))
-                .mount(MountSpec.parse(TestModules.sample("python/data") + ":ro", Path.of("/"))).build());
+                .mount(MountSpec.parse(TestModules.sample("python/sales.py").getParent().resolve("data") + ":ro", Path.of("/"))).build());
 
         assertThat(result.success()).as(String.valueOf(result.error())).isTrue();
         assertThat(result.result().path("best_seller").asText()).isEqualTo("widget");

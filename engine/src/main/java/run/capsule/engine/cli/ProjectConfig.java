@@ -17,7 +17,7 @@ import java.util.Set;
  * Project defaults from {@code capsule.toml} in the working directory (the same keys as Capsule's):
  * {@code [workflow]} name, version, entrypoint; {@code [tasks]} default_compute, default_ram, default_timeout,
  * default_max_retries, default_allowed_files, default_allowed_hosts, default_env_variables; and the operator's ceilings
- * {@code [tasks]} max_compute, max_ram, max_timeout, max_depth, max_children, trust_declared (docs/security.md).
+ * {@code [tasks]} max_compute, max_ram, max_timeout, max_depth, max_children, trust_declared, write_quota (docs/security.md).
  * Flags override it.
  */
 record ProjectConfig(String name, String version, String entrypoint, String compute, String ram, String timeout,
@@ -29,14 +29,15 @@ record ProjectConfig(String name, String version, String entrypoint, String comp
             "workflow", Set.of("name", "version", "entrypoint"),
             "tasks", Set.of("default_compute", "default_ram", "default_timeout", "default_max_retries",
                     "default_allowed_files", "default_allowed_hosts", "default_env_variables",
-                    "max_compute", "max_ram", "max_timeout", "max_depth", "max_children", "trust_declared"));
+                    "max_compute", "max_ram", "max_timeout", "max_depth", "max_children", "trust_declared", "write_quota"));
 
     /**
      * The operator's {@code [tasks]} ceilings and switches (docs/security.md): the most any task may declare, and whether
      * a source's declarations are trusted as they are. Each null when not set.
      */
-    record Ceilings(String maxCompute, String maxRam, String maxTimeout, String maxDepth, String maxChildren, Boolean trustDeclared) {
-        static final Ceilings NONE = new Ceilings(null, null, null, null, null, null);
+    record Ceilings(String maxCompute, String maxRam, String maxTimeout, String maxDepth, String maxChildren, Boolean trustDeclared,
+                    String writeQuota) {
+        static final Ceilings NONE = new Ceilings(null, null, null, null, null, null, null);
     }
 
     static ProjectConfig load(Path workingDir) {
@@ -73,7 +74,8 @@ record ProjectConfig(String name, String version, String entrypoint, String comp
                 strings(tasks, "tasks", "default_allowed_files"), strings(tasks, "tasks", "default_allowed_hosts"),
                 strings(tasks, "tasks", "default_env_variables"),
                 new Ceilings(text(tasks, "tasks", "max_compute"), text(tasks, "tasks", "max_ram"), text(tasks, "tasks", "max_timeout"),
-                        integer(tasks, "tasks", "max_depth"), integer(tasks, "tasks", "max_children"), bool(tasks, "tasks", "trust_declared")));
+                        integer(tasks, "tasks", "max_depth"), integer(tasks, "tasks", "max_children"), bool(tasks, "tasks", "trust_declared"),
+                        text(tasks, "tasks", "write_quota")));
     }
 
     private static Boolean bool(JsonNode section, String name, String key) {

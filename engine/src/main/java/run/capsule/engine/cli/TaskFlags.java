@@ -79,6 +79,9 @@ final class TaskFlags {
             + " even beyond the ceilings and grants: only for code you wrote yourself")
     boolean trustDeclared;
 
+    @Option(names = "--write-quota", paramLabel = "SIZE", description = "Most bytes an attempt may write to its read-write grants (default 1GB)")
+    String writeQuota;
+
     @Option(names = "--max-depth", paramLabel = "N", description = "How deep child tasks may nest (default 32)")
     String maxDepth;
 
@@ -112,6 +115,7 @@ final class TaskFlags {
                 .compute(Compute.parse(first(compute, project.compute(), "MEDIUM")))
                 .ramBytes(Sizes.parse("--ram", first(ram, project.ram(), "256MB")))
                 .timeout(Durations.parse("--timeout", first(timeout, project.timeout(), "60s")))
+                .writeQuotaBytes(quota(first(writeQuota, project.ceilings().writeQuota(), null)))
                 .build();
         JobPolicy jobPolicy = policy(project, defaults);
         builder.limits(jobPolicy.cap(defaults)).policy(jobPolicy);
@@ -156,6 +160,13 @@ final class TaskFlags {
         policy.maxDepth(count("--max-depth", first(maxDepth, ceilings.maxDepth(), Integer.toString(JobPolicy.DEFAULT_MAX_DEPTH))));
         policy.maxChildren(count("--max-children", first(maxChildren, ceilings.maxChildren(), Integer.toString(JobPolicy.DEFAULT_MAX_CHILDREN))));
         return policy.build();
+    }
+
+    private static long quota(String text) {
+        if (text == null) {
+            return Limits.DEFAULT_WRITE_QUOTA_BYTES;
+        }
+        return text.strip().matches("0+\\s*[A-Za-z]*") ? 0 : Sizes.parse("--write-quota", text);
     }
 
     private static int count(String flag, String text) {

@@ -130,7 +130,7 @@ class OperatorCeilingCliTest {
         assertThat(ok.json().path("result").path("home").isNull()).isTrue();
         assertThat(refused.json().path("error").path("message").asText())
                 .contains("ram 128MB is over the ceiling 64MB (allow it with --ram or [tasks] max_ram)")
-                .contains("allowed_files ./data::/in:rw is not granted");
+                .contains("/data::/in:rw is not granted");
     }
 
     @Test
@@ -167,6 +167,28 @@ class OperatorCeilingCliTest {
 
         assertThat(run.json().path("success").asBoolean()).isFalse();
         assertThat(run.json().path("error").path("message").asText()).contains("contains the journal directory");
+    }
+
+    /** Issue 11, finding 7: a task with compute LOW wrote 2 GiB into a read-write grant; --write-quota bounds it. */
+    @Test
+    void writesPastTheOperatorsWriteQuotaFailWithLimitExceeded() throws Exception {
+        Path out = Files.createDirectories(workDir.resolve("out"));
+        Path file = source("writer.py", """
+                from capsule import task
+
+                @task(name="main", allowed_files=["./out::/out:rw"])
+                def main():
+                    with open("/out/big.bin", "wb") as f:
+                        for _ in range(64):
+                            f.write(b"x" * 1024)
+                    return "wrote"
+                """);
+
+        Outcome run = capsule(Map.of(), "run", "--json", "--mount", "out", "--write-quota", "16KB", file.toString());
+
+        assertThat(run.json().path("success").asBoolean()).isFalse();
+        assertThat(run.json().path("error").path("error_type").asText()).as(run.out()).isEqualTo("limit_exceeded");
+        assertThat(Files.size(out.resolve("big.bin"))).isLessThanOrEqualTo(16 * 1024);
     }
 
     /** Issue 11, finding 9: loading a source ignored --timeout (top-level code sleeping forever was refused after 60 s). */
