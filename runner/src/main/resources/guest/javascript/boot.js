@@ -82,10 +82,19 @@ function reportFailure(failure) {
   }
 }
 
-function reportValueJson(json) {
+// The host refuses a request over 2 MiB (too_large); a result that big is reported as a failure saying so.
+function reportValueJson(json, what) {
   if (!done) {
     done = true;
-    channel(`{"op":"result","value":${json}}`);
+    const refused = JSON.parse(channel(`{"op":"result","value":${json}}`)).error;
+    if (refused) {
+      const message = String(refused.message ?? "");
+      _runtime.hostCall("result", {
+        error: refused.type === "too_large"
+          ? { type: "ResultTooLarge", message: `${what} is larger than the 2 MiB limit (${message})`, traceback: "" }
+          : { type: "HostError", message: `cannot report ${what}: ${message}`, traceback: "" },
+      });
+    }
   }
 }
 
@@ -253,7 +262,7 @@ async function main() {
         throw new TypeError(`the options of task "${name}" are not JSON-serialisable: ${e.message.replace(/^.*?: /, "")}`);
       }
     }
-    reportValueJson(`{"tasks":${resultJson(described, "describe")}}`);
+    reportValueJson(`{"tasks":${resultJson(described, "describe")}}`, "the tasks' options");
     return;
   }
   const name = String(invocation.task);
@@ -274,7 +283,7 @@ async function main() {
     _runtime.hostCall("begin", {});
     begun = invocation.durable === true && invocation.mode !== "describe";
     const value = await entry.fn(...args);
-    reportValueJson(resultJson(value, name));
+    reportValueJson(resultJson(value, name), `the result of task "${name}"`);
   } catch (e) {
     reportError(e);
   }

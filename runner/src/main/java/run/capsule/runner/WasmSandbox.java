@@ -415,6 +415,8 @@ public final class WasmSandbox implements AutoCloseable {
             long deadline = System.nanoTime() + (request.timeoutMs() > 0 ? request.timeoutMs() * 1_000_000 : Long.MAX_VALUE / 4);
             host.clock = new ClockPoll(monotonicOrigin, deadline, report.steps()::replaying);
             host.dispatcher = hostCalls.dispatcherFor(request, deadline, hostRequests, report);
+            host.deadlineNanos = deadline;
+            host.deadlineArmed = true;
             host.hostCalls = new HostCallExchange(host.dispatcher);
             // A JavaScript task's budget starts after the interpreter's own start-up, which is the same for every task.
             if (fuelSetter.isPresent()) {
@@ -452,7 +454,8 @@ public final class WasmSandbox implements AutoCloseable {
             } catch (GuestFailure e) {
                 outcome.guestFailure = e.getMessage();
             } catch (WasmFunctionError.I32ExitError e) {
-                outcome.exitCode = host.deadlineHit || host.stepStopped ? null : e.exitCode();
+                outcome.exitCode = host.deadlineHit || host.stepStopped || host.failure != null ? null : e.exitCode();
+                outcome.guestFailure = host.failure;
             } catch (WasmFunctionError.TrapError e) {
                 outcome.trap = e.trap();
             } catch (WasmtimeException e) {
@@ -610,6 +613,11 @@ public final class WasmSandbox implements AutoCloseable {
         Map<String, Func> writeForward = Map.of();
         volatile boolean deadlineHit;
         volatile boolean stepStopped;
+        /** Set with the deadline; a host call that returns after it ends the guest as timed out. */
+        long deadlineNanos;
+        boolean deadlineArmed;
+        /** Why a host function ended the guest, when that is neither a step nor the deadline. */
+        volatile String failure;
 
         GuestHost(Store<Void> store) {
             this.store = store;
@@ -633,6 +641,9 @@ public final class WasmSandbox implements AutoCloseable {
                         default -> OptionalInt.empty();
                     };
                 }
+            } catch (WasiChannel.Overflow e) {
+                failure = e.getMessage();
+                throw new WasmFunctionError.I32ExitError(STEP_EXIT);
             } catch (RuntimeException e) {
                 errno = OptionalInt.of(ERRNO_FAULT);
             }
@@ -663,6 +674,10 @@ public final class WasmSandbox implements AutoCloseable {
         private void stopIfAsked() {
             StepLog.Stop stop = steps == null ? null : steps.stop();
             if (stop == null) {
+                if (deadlineArmed && System.nanoTime() - deadlineNanos >= 0) {
+                    deadlineHit = true;
+                    throw new WasmFunctionError.I32ExitError(DEADLINE_EXIT);
+                }
                 return;
             }
             if (stop.errorType().equals(StepLog.Stop.TIMEOUT)) {
@@ -1005,7 +1020,12 @@ public final class WasmSandbox implements AutoCloseable {
             }
             if (name.equals(HOST_FUNCTION) && argv.length == 1) {
                 byte[] request = stringBytes(argv[0]);
-                return request == null ? throwError("__capsule_host needs a string") : newString(dispatcher.dispatch(request));
+                if (request == null) {
+                    return throwError("__capsule_host needs a string");
+                }
+                byte[] reply = dispatcher.dispatch(request);
+                host.stopIfAsked();
+                return newString(reply);
             }
             if (name.equals(WRITE_FUNCTION) && argv.length == 2) {
                 double fd = func("qjs_get_float64").call(store, Val.fromI32(argv[0]))[0].f64();

@@ -193,6 +193,8 @@ def report_value(what, value):
     except (TypeError, ValueError) as e:
         raise Failure('TypeError', '%s is not JSON-serialisable: %s' % (what, e)) from None
     except _host.HostError as e:
+        if e.type == 'too_large':
+            raise Failure('ResultTooLarge', '%s is larger than the 2 MiB limit (%s)' % (what, e.message)) from None
         raise Failure('HostError', 'cannot report %s: %s' % (what, e.message)) from None
 
 

@@ -9,6 +9,8 @@ except ImportError:  # pragma: no cover - not a POSIX-like build
     import os as _os
 
 _CHUNK = 65536
+# The host's limit for one request (docs/host-api.md); the channel file refuses a longer write with EFBIG.
+MAX_REQUEST_BYTES = 2 * 1024 * 1024
 _fd = None
 
 
@@ -81,7 +83,10 @@ def _channel():
 def exchange(request):
     """Sends ``request`` (a dict with ``op``) and returns the reply dict, errors included."""
     fd = _channel()
-    view = memoryview(dumps(request).encode())
+    encoded = dumps(request).encode()
+    if len(encoded) > MAX_REQUEST_BYTES:
+        return {'error': {'type': 'too_large', 'message': 'the request is %d bytes; the limit is %d (2 MiB)' % (len(encoded), MAX_REQUEST_BYTES)}}
+    view = memoryview(encoded)
     while view:
         view = view[_os.write(fd, view):]
     reply = _os.read(fd, _CHUNK)

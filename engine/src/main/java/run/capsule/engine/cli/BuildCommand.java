@@ -44,7 +44,7 @@ final class BuildCommand implements Callable<Integer> {
         try {
             build = capsule.build(source);
         } catch (InvalidInputException e) {
-            cli.err.println("capsule: " + e.getMessage());
+            cli.err.println("capsule: " + TerminalText.line(e.getMessage()));
             if (json) {
                 cli.out.println(Json.write(Json.object().put("success", false).put("file", file).put("error", e.getMessage())));
             }
@@ -60,17 +60,17 @@ final class BuildCommand implements Callable<Integer> {
             }
             cli.out.println(Json.write(report));
         } else if (build.cached()) {
-            cli.out.println("✓ " + build.file() + " (" + build.language() + ") is already built: tasks " + String.join(", ", build.tasks())
+            cli.out.println("✓ " + build.file() + " (" + build.language() + ") is already built: tasks " + TerminalText.line(String.join(", ", build.tasks()))
                     + modules(build) + "; nothing to do (" + ms + " ms)");
         } else {
             cli.out.println("✓ built " + build.file() + " (" + build.language() + "): interpreter ready, source loaded and checked in "
-                    + build.describeMs() + " ms, module rewritten and compiled into the cache; tasks " + String.join(", ", build.tasks())
+                    + build.describeMs() + " ms, module rewritten and compiled into the cache; tasks " + TerminalText.line(String.join(", ", build.tasks()))
                     + modules(build));
         }
         return CapsuleCli.OK;
     }
 
     private static String modules(Capsule.Build build) {
-        return build.localModules().isEmpty() ? "" : "; local modules " + String.join(", ", build.localModules());
+        return build.localModules().isEmpty() ? "" : "; local modules " + TerminalText.line(String.join(", ", build.localModules()));
     }
 }

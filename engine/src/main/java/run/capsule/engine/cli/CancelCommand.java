@@ -42,7 +42,7 @@ final class CancelCommand implements Callable<Integer> {
                     return CapsuleCli.FAILED;
                 }
                 default -> {
-                    cli.err.println("capsule: no task " + taskId);
+                    cli.err.println("capsule: no task " + TerminalText.line(taskId));
                     return CapsuleCli.FAILED;
                 }
             }

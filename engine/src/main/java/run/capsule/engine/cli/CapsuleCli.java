@@ -52,14 +52,14 @@ public final class CapsuleCli implements Runnable {
         commandLine.setErr(new PrintWriter(err, true));
         commandLine.setExitCodeExceptionMapper(e -> FAILED);
         commandLine.setParameterExceptionHandler((ex, argv) -> {
-            err.println("capsule: " + ex.getMessage());
+            err.println("capsule: " + TerminalText.line(ex.getMessage()));
             if (ex.getCommandLine().getCommand() instanceof RunCommand run && run.jsonRequested(argv)) {
                 run.printInvalidInput(ex.getMessage());
             }
             return USAGE;
         });
         commandLine.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
-            err.println("capsule: " + oneLine(ex));
+            err.println("capsule: " + TerminalText.line(oneLine(ex)));
             return FAILED;
         });
         return commandLine.execute(args);

@@ -58,11 +58,11 @@ final class HistoryCommand implements Callable<Integer> {
             try {
                 found = capsule.findTask(taskId);
             } catch (InvalidInputException e) {
-                cli.err.println("capsule: " + e.getMessage());
+                cli.err.println("capsule: " + TerminalText.line(e.getMessage()));
                 return CapsuleCli.FAILED;
             }
             if (found.isEmpty()) {
-                cli.err.println("capsule: no task " + taskId);
+                cli.err.println("capsule: no task " + TerminalText.line(taskId));
                 return CapsuleCli.FAILED;
             }
             TaskRow task = found.get();
@@ -103,38 +103,38 @@ final class HistoryCommand implements Callable<Integer> {
         }
         cli.out.printf("%-36s  %-20s  %-10s  %8s  %-24s  %s%n", "TASK_ID", "NAME", "STATUS", "ATTEMPTS", "CREATED_AT", "ERROR");
         for (TaskRow t : tasks) {
-            cli.out.printf("%-36s  %-20s  %-10s  %8d  %-24s  %s%n", t.id(), abbreviate(t.name(), 20), t.status(), t.attempts(),
-                    Json.time(t.createdAt()), t.errorType() == null ? "" : t.errorType());
+            cli.out.printf("%-36s  %-20s  %-10s  %8d  %-24s  %s%n", t.id(), abbreviate(TerminalText.line(t.name()), 20), t.status(), t.attempts(),
+                    Json.time(t.createdAt()), t.errorType() == null ? "" : TerminalText.line(t.errorType()));
         }
     }
 
     private void printTask(TaskRow t, List<AttemptRow> attempts, List<EventRow> events) {
         cli.out.println("task        " + t.id());
-        cli.out.println("name        " + t.name());
+        cli.out.println("name        " + TerminalText.line(t.name()));
         cli.out.println("status      " + t.status());
         cli.out.println("created_at  " + Json.time(t.createdAt()));
         cli.out.println("updated_at  " + Json.time(t.updatedAt()));
         cli.out.println("attempts    " + t.attempts() + " (max retries " + t.maxRetries() + ")");
         if (t.resultJson() != null) {
-            cli.out.println("result      " + abbreviate(t.resultJson(), 200));
+            cli.out.println("result      " + abbreviate(TerminalText.line(t.resultJson()), 200));
         }
         if (t.errorType() != null) {
-            cli.out.println("error       " + t.errorType() + ": " + t.errorMessage());
+            cli.out.println("error       " + TerminalText.line(t.errorType()) + ": " + TerminalText.line(t.errorMessage()));
         }
         cli.out.println();
         cli.out.printf("%-7s  %-10s  %10s  %12s  %10s  %5s  %s%n", "ATTEMPT", "STATUS", "DURATION", "FUEL", "RAM", "EXIT", "NODE / ERROR");
         for (AttemptRow a : attempts) {
             cli.out.printf("%-7d  %-10s  %10s  %12s  %10s  %5s  %s%n", a.attemptNo(), a.status(),
                     a.durationMs() == null ? "-" : a.durationMs() + " ms", dash(a.fuelConsumed()), dash(a.ramUsed()), dash(a.exitCode()),
-                    a.nodeId() + (a.errorType() == null ? "" : "  " + a.errorType() + ": " + a.errorMessage())
-                            + (a.errorType() == null && a.errorMessage() != null ? "  " + a.errorMessage() : ""));
+                    TerminalText.line(a.nodeId() + (a.errorType() == null ? "" : "  " + a.errorType() + ": " + a.errorMessage())
+                            + (a.errorType() == null && a.errorMessage() != null ? "  " + a.errorMessage() : "")));
             if (a.errorDetail() != null) {
-                a.errorDetail().strip().lines().forEach(l -> cli.out.println("         | " + l));
+                a.errorDetail().strip().lines().forEach(l -> cli.out.println("         | " + TerminalText.block(l)));
             }
         }
         cli.out.println();
         for (EventRow e : events) {
-            cli.out.printf("%-24s  %-10s -> %-10s  %s%n", Json.time(e.at()), e.fromStatus() == null ? "" : e.fromStatus(), e.toStatus(), e.reason());
+            cli.out.printf("%-24s  %-10s -> %-10s  %s%n", Json.time(e.at()), e.fromStatus() == null ? "" : e.fromStatus(), e.toStatus(), TerminalText.line(e.reason()));
         }
     }
 
@@ -147,7 +147,7 @@ final class HistoryCommand implements Callable<Integer> {
         cli.out.println();
         cli.out.printf("%-5s  %-7s  %-40s  %10s  %s%n", "STEP", "KIND", "TARGET", "DURATION", "RAN");
         for (StepRow s : steps) {
-            cli.out.printf("%-5d  %-7s  %-40s  %10s  %s%n", s.stepNo(), s.kind(), abbreviate(s.target(), 40), s.durationMs() + " ms",
+            cli.out.printf("%-5d  %-7s  %-40s  %10s  %s%n", s.stepNo(), s.kind(), abbreviate(TerminalText.line(s.target()), 40), s.durationMs() + " ms",
                     ran(s) + (s.childId() == null ? "" : "  child " + s.childId()));
         }
     }
@@ -171,7 +171,7 @@ final class HistoryCommand implements Callable<Integer> {
 
     private static String line(TaskRow t) {
         long ms = java.time.Duration.between(t.createdAt(), t.updatedAt()).toMillis();
-        return t.name() + "  " + t.status() + "  " + t.id() + "  " + ms + " ms" + (t.errorType() == null ? "" : "  " + t.errorType());
+        return TerminalText.line(t.name()) + "  " + t.status() + "  " + t.id() + "  " + ms + " ms" + (t.errorType() == null ? "" : "  " + TerminalText.line(t.errorType()));
     }
 
     private static ArrayNode childrenJson(Capsule capsule, String parentId, int depth) {

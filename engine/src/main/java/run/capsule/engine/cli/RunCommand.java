@@ -37,7 +37,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             spec = task.spec(cli.workingDir, cli.env);
         } catch (InvalidInputException e) {
-            cli.err.println("capsule: " + e.getMessage());
+            cli.err.println("capsule: " + TerminalText.line(e.getMessage()));
             if (json) {
                 printInvalidInput(e.getMessage());
             }
@@ -48,7 +48,7 @@ final class RunCommand implements Callable<Integer> {
             try {
                 spec = capsule.resolve(spec, TaskFlags.envSources(cli.workingDir, cli.env));
             } catch (InvalidInputException e) {
-                cli.err.println("capsule: " + e.getMessage());
+                cli.err.println("capsule: " + TerminalText.line(e.getMessage()));
                 if (json) {
                     printInvalidInput(e.getMessage());
                 }
@@ -77,13 +77,14 @@ final class RunCommand implements Callable<Integer> {
         String retries = ex.retries() == 1 ? "1 retry" : ex.retries() + " retries";
         String id = ex.taskId() == null ? "not journaled" : "task " + ex.taskId();
         if (result.success()) {
-            cli.err.println("✓ " + ex.taskName() + " succeeded in " + ex.durationMs() + " ms (" + id + ", " + retries + ")");
+            cli.err.println("✓ " + TerminalText.line(ex.taskName()) + " succeeded in " + ex.durationMs() + " ms (" + id + ", " + retries + ")");
             JsonNode value = result.result();
             if (value != null) {
-                cli.out.println(value.isTextual() ? value.asText() : Json.write(value));
+                cli.out.println(TerminalText.block(value.isTextual() ? value.asText() : Json.write(value)));
             }
         } else {
-            cli.err.println("✗ " + ex.taskName() + " failed: " + result.error().errorType() + ": " + result.error().message()
+            cli.err.println("✗ " + TerminalText.line(ex.taskName()) + " failed: " + TerminalText.line(result.error().errorType()) + ": "
+                    + TerminalText.line(result.error().message())
                     + " (" + id + ", " + retries + ")");
         }
     }

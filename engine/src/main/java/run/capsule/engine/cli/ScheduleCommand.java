@@ -55,13 +55,13 @@ final class ScheduleCommand implements Callable<Integer> {
                 } else if (schedules.isEmpty()) {
                     cli.out.println("no schedules");
                 } else {
-                    schedules.forEach(s -> cli.out.println(s.name() + "  \"" + s.cron() + "\"  " + s.taskName() + "  next " + s.nextFire()));
+                    schedules.forEach(s -> cli.out.println(TerminalText.line(s.name() + "  \"" + s.cron() + "\"  " + s.taskName() + "  next " + s.nextFire())));
                 }
                 return CapsuleCli.OK;
             }
             if (delete != null) {
                 if (!capsule.deleteSchedule(delete)) {
-                    cli.err.println("capsule: no schedule " + delete);
+                    cli.err.println("capsule: no schedule " + TerminalText.line(delete));
                     return CapsuleCli.FAILED;
                 }
                 cli.out.println("deleted schedule " + delete);
@@ -78,7 +78,7 @@ final class ScheduleCommand implements Callable<Integer> {
                 cli.out.println("scheduled " + name + " \"" + cron + "\"");
                 return CapsuleCli.OK;
             } catch (InvalidInputException e) {
-                cli.err.println("capsule: " + e.getMessage());
+                cli.err.println("capsule: " + TerminalText.line(e.getMessage()));
                 return CapsuleCli.USAGE;
             }
         }

@@ -42,7 +42,7 @@ final class SqlCommand implements Callable<Integer> {
             try {
                 result = capsule.query(query, maxRows);
             } catch (JournalException e) {
-                cli.err.println("capsule: " + e.getMessage());
+                cli.err.println("capsule: " + TerminalText.line(e.getMessage()));
                 return CapsuleCli.FAILED;
             }
             if (json) {
@@ -85,13 +85,13 @@ final class SqlCommand implements Callable<Integer> {
         List<List<String>> cells = new ArrayList<>();
         int[] widths = new int[columns.size()];
         for (int i = 0; i < columns.size(); i++) {
-            widths[i] = columns.get(i).length();
+            widths[i] = TerminalText.line(columns.get(i)).length();
         }
         for (List<Object> row : result.rows()) {
             List<String> line = new ArrayList<>();
             for (int i = 0; i < columns.size(); i++) {
                 Object v = plain(row.get(i));
-                String s = v == null ? "NULL" : v.toString().replace('\n', ' ');
+                String s = v == null ? "NULL" : TerminalText.line(v.toString().replace('\n', ' '));
                 if (s.length() > 80) {
                     s = s.substring(0, 77) + "...";
                 }
@@ -102,7 +102,7 @@ final class SqlCommand implements Callable<Integer> {
         }
         StringBuilder header = new StringBuilder();
         for (int i = 0; i < columns.size(); i++) {
-            header.append(i == 0 ? "" : "  ").append(String.format("%-" + widths[i] + "s", columns.get(i)));
+            header.append(i == 0 ? "" : "  ").append(String.format("%-" + widths[i] + "s", TerminalText.line(columns.get(i))));
         }
         cli.out.println(header.toString().stripTrailing());
         for (List<String> line : cells) {

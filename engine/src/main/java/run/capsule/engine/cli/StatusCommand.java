@@ -37,8 +37,8 @@ final class StatusCommand implements Callable<Integer> {
                         .put("created_at", Json.time(t.createdAt())).put("updated_at", Json.time(t.updatedAt()))
                         .put("run_at", Json.time(t.runAt())).put("error_type", t.errorType()).put("error_message", t.errorMessage())));
             } else {
-                cli.out.println(t.id() + "  " + t.name() + "  " + t.status() + "  attempts " + t.attempts()
-                        + (t.errorType() == null ? "" : "  " + t.errorType() + ": " + t.errorMessage()));
+                cli.out.println(t.id() + "  " + TerminalText.line(t.name()) + "  " + t.status() + "  attempts " + t.attempts()
+                        + (t.errorType() == null ? "" : "  " + TerminalText.line(t.errorType()) + ": " + TerminalText.line(t.errorMessage())));
             }
             return CapsuleCli.OK;
         }
@@ -48,11 +48,11 @@ final class StatusCommand implements Callable<Integer> {
         try {
             Optional<TaskRow> task = capsule.findTask(id);
             if (task.isEmpty()) {
-                cli.err.println("capsule: no task " + id);
+                cli.err.println("capsule: no task " + TerminalText.line(id));
             }
             return task;
         } catch (InvalidInputException e) {
-            cli.err.println("capsule: " + e.getMessage());
+            cli.err.println("capsule: " + TerminalText.line(e.getMessage()));
             return Optional.empty();
         }
     }

@@ -45,7 +45,7 @@ final class SubmitCommand implements Callable<Integer> {
             spec = task.spec(cli.workingDir, cli.env);
             options = new SubmitOptions(startTime(), idempotencyKey);
         } catch (InvalidInputException e) {
-            cli.err.println("capsule: " + e.getMessage());
+            cli.err.println("capsule: " + TerminalText.line(e.getMessage()));
             return CapsuleCli.USAGE;
         }
         try (Capsule capsule = cli.openClient()) {
@@ -54,7 +54,7 @@ final class SubmitCommand implements Callable<Integer> {
                 spec = capsule.resolve(spec, TaskFlags.envSources(cli.workingDir, cli.env));
                 submitted = capsule.submit(spec, options);
             } catch (InvalidInputException e) {
-                cli.err.println("capsule: " + e.getMessage());
+                cli.err.println("capsule: " + TerminalText.line(e.getMessage()));
                 return CapsuleCli.FAILED;
             }
             if (json) {

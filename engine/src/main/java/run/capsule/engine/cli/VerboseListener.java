@@ -15,7 +15,7 @@ final class VerboseListener implements TaskListener {
 
     @Override
     public void submitted(String taskId, String taskName) {
-        err.println("[capsule] submitted " + taskName + " as task " + taskId);
+        err.println("[capsule] submitted " + TerminalText.line(taskName) + " as task " + taskId);
     }
 
     @Override
@@ -28,7 +28,7 @@ final class VerboseListener implements TaskListener {
         partialLine.append(text);
         int newline;
         while ((newline = partialLine.indexOf("\n")) >= 0) {
-            err.println("[guest] " + partialLine.substring(0, newline));
+            err.println("[guest] " + TerminalText.block(partialLine.substring(0, newline)));
             partialLine.delete(0, newline + 1);
         }
     }
@@ -36,11 +36,11 @@ final class VerboseListener implements TaskListener {
     @Override
     public synchronized void attemptFinished(String taskId, int attemptNo, String status, String errorType, String message, long durationMs) {
         if (partialLine.length() > 0) {
-            err.println("[guest] " + partialLine);
+            err.println("[guest] " + TerminalText.block(partialLine.toString()));
             partialLine.setLength(0);
         }
         err.println("[capsule] attempt " + attemptNo + " finished " + status + " in " + durationMs + " ms"
-                + (errorType == null ? "" : ": " + errorType + ": " + message));
+                + (errorType == null ? "" : ": " + TerminalText.line(errorType) + ": " + TerminalText.line(message)));
     }
 
     @Override

@@ -37,7 +37,7 @@ final class WaitCommand implements Callable<Integer> {
         try {
             limit = timeout == null ? Duration.ofDays(365) : Durations.parse("--timeout", timeout);
         } catch (InvalidInputException e) {
-            cli.err.println("capsule: " + e.getMessage());
+            cli.err.println("capsule: " + TerminalText.line(e.getMessage()));
             return CapsuleCli.USAGE;
         }
         try (Capsule capsule = cli.openClient()) {

@@ -60,7 +60,7 @@ final class WorkerCommand implements Callable<Integer> {
             options = builder.build();
             workerOptions = WorkerOptions.DEFAULT.withDrainTimeout(Durations.parse("--drain-timeout", drainTimeout));
         } catch (InvalidInputException e) {
-            cli.err.println("capsule: " + e.getMessage());
+            cli.err.println("capsule: " + TerminalText.line(e.getMessage()));
             return CapsuleCli.USAGE;
         }
         CountDownLatch stopped = new CountDownLatch(1);

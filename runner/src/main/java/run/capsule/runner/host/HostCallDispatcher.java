@@ -63,7 +63,7 @@ public final class HostCallDispatcher {
 
     private ObjectNode handle(byte[] request) throws HostCallException {
         if (request.length > MAX_REQUEST_BYTES) {
-            throw new HostCallException("bad_request", "request is " + request.length + " bytes; the limit is " + MAX_REQUEST_BYTES);
+            throw new HostCallException("too_large", "the request is " + request.length + " bytes; the limit is " + MAX_REQUEST_BYTES + " (2 MiB)");
         }
         JsonNode parsed;
         try {

@@ -14,16 +14,25 @@ import java.util.OptionalInt;
  * to it collect a request; the first read after writes dispatches it and reads return the reply until end of
  * file; the next write starts a new request. Every method answers a WASI call on a channel fd with an errno,
  * or returns empty for WASI to serve (any other fd or path).
+ *
+ * <p>The runner holds what the guest wrote but has not sent, and replies it has not read to the end, for every open
+ * channel fd: at most {@value #MAX_OPEN} fds at once ({@code EMFILE} beyond) and {@value #MAX_HELD_BYTES} bytes in
+ * all, beyond which a write throws {@link Overflow}, which ends the attempt with its message.
  */
 public final class WasiChannel {
     public static final String GUEST_DIR = "/capsule";
     public static final String NAME = "call";
     /** The WASI functions this class takes over for channel fds. */
     public static final List<String> FUNCTIONS = List.of("path_open", "fd_write", "fd_read", "fd_close", "fd_filestat_get", "fd_fdstat_get");
+    /** Open channel fds at once. */
+    public static final int MAX_OPEN = 64;
+    /** Bytes of unsent requests and unread replies over all open channel fds: 16 MiB. */
+    public static final long MAX_HELD_BYTES = 16L * 1024 * 1024;
     private static final int FIRST_FD = 0x4000_0000;
     private static final int ERRNO_SUCCESS = 0;
     private static final int ERRNO_FAULT = 21;
     private static final int ERRNO_FBIG = 22;
+    private static final int ERRNO_MFILE = 33;
     private static final int ERRNO_NOENT = 44;
     private static final int FILETYPE_REGULAR_FILE = 4;
     private static final long RIGHTS = (1L << 1) | (1L << 6) | (1L << 3) | (1L << 21);
@@ -32,6 +41,17 @@ public final class WasiChannel {
         final java.io.ByteArrayOutputStream request = new java.io.ByteArrayOutputStream();
         byte[] reply;
         int replyOffset;
+
+        long held() {
+            return request.size() + (reply == null ? 0 : reply.length - replyOffset);
+        }
+    }
+
+    /** The guest keeps more unread requests and replies than {@link #MAX_HELD_BYTES}; the message says so. */
+    public static final class Overflow extends RuntimeException {
+        Overflow(String message) {
+            super(message, null, false, false);
+        }
     }
 
     private final int dirFd;
@@ -63,6 +83,9 @@ public final class WasiChannel {
         if (!name.equals(NAME) && !name.equals("./" + NAME)) {
             return OptionalInt.of(ERRNO_NOENT);
         }
+        if (open.size() >= MAX_OPEN) {
+            return OptionalInt.of(ERRNO_MFILE);
+        }
         int channelFd = nextFd++;
         open.put(channelFd, new Open());
         le(memory).putInt(fdOut, channelFd);
@@ -92,6 +115,7 @@ public final class WasiChannel {
             if (channel.request.size() + (long) len > HostCallDispatcher.MAX_REQUEST_BYTES) {
                 return OptionalInt.of(ERRNO_FBIG);
             }
+            checkHeld(len);
             byte[] chunk = new byte[len];
             memory.get(buf, chunk);
             channel.request.write(chunk, 0, len);
@@ -129,6 +153,18 @@ public final class WasiChannel {
         }
         m.putInt(nread, total);
         return OptionalInt.of(ERRNO_SUCCESS);
+    }
+
+    private void checkHeld(int adding) {
+        long held = adding;
+        for (Open o : open.values()) {
+            held += o.held();
+        }
+        if (held > MAX_HELD_BYTES) {
+            throw new Overflow("the host-call channel " + GUEST_DIR + "/" + NAME + " would hold " + held + " bytes of requests and replies"
+                    + " not yet read back, over " + open.size() + " open files; the limit is " + MAX_HELD_BYTES
+                    + " (16 MiB): read each request's reply, or close the file, before writing the next");
+        }
     }
 
     public OptionalInt fdClose(int fd) {
