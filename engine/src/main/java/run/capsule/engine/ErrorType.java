@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /** The {@code error_type} values of the JSON envelope and the journal. */
 public enum ErrorType {
-    INVALID_INPUT, TASK_ERROR, TIMEOUT, FUEL_EXHAUSTED, MEMORY_LIMIT, NONDETERMINISM, RUNNER_CRASHED, LOST, CANCELLED, INTERNAL_ERROR;
+    INVALID_INPUT, TASK_ERROR, TIMEOUT, FUEL_EXHAUSTED, MEMORY_LIMIT, NONDETERMINISM, RUNNER_CRASHED, LOST, CANCELLED, INTERNAL_ERROR, LIMIT_EXCEEDED;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);
@@ -14,8 +14,11 @@ public enum ErrorType {
         return valueOf(name.toUpperCase(Locale.ROOT));
     }
 
-    /** Whether another attempt could end differently. Bad input, cancellation and a task that diverged from its journal never retry. */
+    /**
+     * Whether another attempt could end differently. Bad input, cancellation, a task that diverged from its journal and
+     * one past a cap on its journaled steps (a retry replays to the same point) never retry.
+     */
     public boolean retryable() {
-        return this != INVALID_INPUT && this != CANCELLED && this != NONDETERMINISM;
+        return this != INVALID_INPUT && this != CANCELLED && this != NONDETERMINISM && this != LIMIT_EXCEEDED;
     }
 }
