@@ -145,7 +145,7 @@ class StepLimitsTest {
                 import capsule
                 from capsule import task
 
-                @task(name="main", timeout="300s", allowed_hosts=["127.0.0.1:%d"], allowed_files=["./state::/state:rw"])
+                @task(name="main", timeout="300s", compute="HIGH", allowed_hosts=["127.0.0.1:%d"], allowed_files=["./state::/state:rw"])
                 def main(base):
                     out = []
                     for i in range(%d):
