@@ -14,10 +14,16 @@ public record StepLimits(int maxSteps, long maxStepBytes, long inlineStepBytes, 
             256 * 1024, 16L * 1024 * 1024);
     /** What each step adds to the {@code run} frame besides its text (field names, numbers): counted in the inline budget. */
     static final long STEP_OVERHEAD_BYTES = 128;
+    /** A replay's {@code run} frame holds about 120 bytes for each step held back: 500,000 of them stay well within 64 MiB. */
+    public static final int MAX_MAX_STEPS = 500_000;
 
     public StepLimits {
         if (maxSteps < 1 || maxStepBytes < 1 || inlineStepBytes < 0 || inlineBudgetBytes < 0) {
             throw new InvalidInputException("step limits must be positive (maxSteps " + maxSteps + ", maxStepBytes " + maxStepBytes + ")");
+        }
+        if (maxSteps > MAX_MAX_STEPS) {
+            throw new InvalidInputException("maxSteps must be at most " + MAX_MAX_STEPS + ", got " + maxSteps
+                    + " (a replay sends a record of every step in one frame)");
         }
     }
 
