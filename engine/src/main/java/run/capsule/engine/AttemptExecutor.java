@@ -29,14 +29,17 @@ final class AttemptExecutor {
     private volatile ChildTasks children;
     private final boolean journalSteps;
     private final Duration suspendAfter;
+    private final StepLimits stepLimits;
 
     AttemptExecutor(Journal journal, AttemptRunner runner, ActiveAttempts active) {
-        this(journal, runner, active, true, Duration.ofSeconds(30));
+        this(journal, runner, active, true, Duration.ofSeconds(30), StepLimits.DEFAULTS);
     }
 
-    AttemptExecutor(Journal journal, AttemptRunner runner, ActiveAttempts active, boolean journalSteps, Duration suspendAfter) {
+    AttemptExecutor(Journal journal, AttemptRunner runner, ActiveAttempts active, boolean journalSteps, Duration suspendAfter,
+                    StepLimits stepLimits) {
         this.journalSteps = journalSteps;
         this.suspendAfter = suspendAfter;
+        this.stepLimits = stepLimits;
         this.journal = journal;
         this.runner = runner;
         this.active = active;
@@ -59,7 +62,8 @@ final class AttemptExecutor {
         try {
             ChildTasks served = children;
             AttemptRunner.Ran ran = runner.run(taskId, attemptNo, spec, moduleSha256, moduleFile, listener, r -> active.dispatched(taskId, r),
-                    served == null ? run.capsule.engine.runner.RunnerProcess.CallHandler.NONE : served.forAttempt(taskId, attemptNo, spec),
+                    JournaledStepCalls.around(served == null ? run.capsule.engine.runner.RunnerProcess.CallHandler.NONE
+                            : served.forAttempt(taskId, attemptNo, spec), journal, taskId),
                     durability(taskId, spec));
             outcome = ran.outcome();
             resumeAt = ran.resumeAtEpochMs();
@@ -73,15 +77,21 @@ final class AttemptExecutor {
         return finish(claim, spec, outcome, resumeAt, listener);
     }
 
-    /** The journaled steps a Python or JavaScript task replays, and the node's journaling settings. */
+    /**
+     * The journaled steps a Python or JavaScript task replays, and the node's journaling settings and step caps. Large
+     * steps are held back, to be fetched one at a time ({@link JournaledStepCalls}): the {@code run} frame stays small.
+     */
     private Durability durability(String taskId, TaskSpec spec) {
         if (spec.program() == null) {
             return Durability.NONE;
         }
-        List<StepRecord> steps = journal.steps().steps(taskId).stream()
-                .map(s -> new StepRecord(s.stepNo(), s.kind(), s.target(), s.request(), s.outcome(), s.childId(), s.durationMs()))
+        List<StepRecord> steps = journal.steps().forReplay(taskId, stepLimits.inlineStepBytes(), stepLimits.inlineBudgetBytes(),
+                        StepLimits.STEP_OVERHEAD_BYTES).stream()
+                .map(s -> s.held() ? StepRecord.held(s.stepNo(), s.kind(), s.bytes())
+                        : new StepRecord(s.stepNo(), s.kind(), s.target(), s.request(), s.outcome(), s.childId(), s.durationMs()))
                 .toList();
-        return new Durability(steps, journalSteps, suspendAfter.toMillis(), spec.program().stepFormat());
+        return new Durability(steps, journalSteps, suspendAfter.toMillis(), spec.program().stepFormat(), stepLimits.maxSteps(),
+                stepLimits.maxStepBytes());
     }
 
     /** Journals the end of an attempt that could not even be dispatched (unreadable configuration, missing module). */

@@ -70,7 +70,8 @@ public final class Capsule implements AutoCloseable {
         this.secrets = SecretBox.forJournal(options.journal());
         this.protectedPaths = new ProtectedPaths(options.journal().fileDirectory().stream().toList(), options.cacheDir());
         AttemptRunner attemptRunner = new AttemptRunner(pool, options.killGrace(), CrashedModules.journaled(journal.modules()), options.cacheDir());
-        this.executor = new AttemptExecutor(journal, attemptRunner, active, options.journalSteps(), options.suspendAfter());
+        this.executor = new AttemptExecutor(journal, attemptRunner, active, options.journalSteps(), options.suspendAfter(),
+                options.stepLimits());
         this.programs = new Programs(options.cacheDir(), attemptRunner);
         this.executor.serveChildren(new ChildTasks(journal, programs, pool, this::driveInBackground, this, options.journalSteps()));
         this.maintenance = new NodeMaintenance(journal, options, active);

@@ -13,12 +13,13 @@ import java.util.Objects;
 /** How an engine is set up: its journal, runner pool and caches. Immutable; build with {@link #builder()}. */
 public record CapsuleOptions(JournalConfig journal, int runners, Path cacheDir, String nodeId, Duration runnerStartTimeout,
                              Duration killGrace, Duration heartbeatInterval, Duration lease, int maxRecoveries,
-                             boolean journalSteps, Duration suspendAfter, boolean startRunnerEarly) {
+                             boolean journalSteps, Duration suspendAfter, boolean startRunnerEarly, StepLimits stepLimits) {
 
     public CapsuleOptions {
         Objects.requireNonNull(journal, "journal");
         Objects.requireNonNull(cacheDir, "cacheDir");
         Objects.requireNonNull(nodeId, "nodeId");
+        Objects.requireNonNull(stepLimits, "stepLimits");
         if (lease.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
             throw new InvalidInputException("the lease (" + lease.toMillis() + " ms) must be at least twice the heartbeat interval ("
                     + heartbeatInterval.toMillis() + " ms)");
@@ -48,6 +49,13 @@ public record CapsuleOptions(JournalConfig journal, int runners, Path cacheDir, 
         private boolean journalSteps = true;
         private Duration suspendAfter = Duration.ofSeconds(30);
         private boolean startRunnerEarly;
+        private StepLimits stepLimits = StepLimits.DEFAULTS;
+
+        /** Caps on each task's journaled steps and how a replay's steps travel (docs/steps.md); {@link StepLimits#DEFAULTS} by default. */
+        public Builder stepLimits(StepLimits limits) {
+            this.stepLimits = limits;
+            return this;
+        }
 
         /**
          * Start one runner process while the journal opens, so that a node that runs one task right away (the CLI's
@@ -130,7 +138,7 @@ public record CapsuleOptions(JournalConfig journal, int runners, Path cacheDir, 
 
         public CapsuleOptions build() {
             return new CapsuleOptions(journal, runners, cacheDir, nodeId, runnerStartTimeout, killGrace, heartbeatInterval, lease,
-                    maxRecoveries, journalSteps, suspendAfter, startRunnerEarly);
+                    maxRecoveries, journalSteps, suspendAfter, startRunnerEarly, stepLimits);
         }
     }
 

@@ -16,7 +16,8 @@ public enum ErrorType {
 
     /**
      * Whether another attempt could end differently. Bad input, cancellation, a task that diverged from its journal and
-     * one past a per-task limit of the node (children, depth, steps) never retry.
+     * one past a per-task limit (children, nesting depth, journaled steps, write quota: another attempt stops at the same
+     * point) never retry.
      */
     public boolean retryable() {
         return this != INVALID_INPUT && this != CANCELLED && this != NONDETERMINISM && this != LIMIT_EXCEEDED;

@@ -13,7 +13,8 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public record RetryPolicy(int maxRetries, Duration initialBackoff, double multiplier, Duration maxBackoff, double jitter,
                           Set<ErrorType> neverRetry) {
-    public static final Set<ErrorType> DEFAULT_NEVER_RETRY = Set.copyOf(EnumSet.of(ErrorType.INVALID_INPUT, ErrorType.CANCELLED, ErrorType.NONDETERMINISM));
+    public static final Set<ErrorType> DEFAULT_NEVER_RETRY = Set.copyOf(EnumSet.of(ErrorType.INVALID_INPUT, ErrorType.CANCELLED, ErrorType.NONDETERMINISM,
+            ErrorType.LIMIT_EXCEEDED));
     public static final RetryPolicy NONE = new RetryPolicy(0, Duration.ofSeconds(1), 2.0, Duration.ofMinutes(5), 0.1, DEFAULT_NEVER_RETRY);
     public static final int MAX_RETRIES = 100;
 

@@ -52,10 +52,17 @@ public final class Journal implements AutoCloseable {
      * starting Flyway (about 0.4 s of a short command's start); any other is migrated. JournalSchemaTest keeps it in
      * step with the migrations.
      */
-    public static final int SCHEMA_VERSION = 8;
+    public static final int SCHEMA_VERSION = 9;
 
-    static Flyway flyway(javax.sql.DataSource dataSource) {
-        return Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load();
+    static Flyway flyway(javax.sql.DataSource dataSource) throws SQLException {
+        return Flyway.configure().dataSource(dataSource).locations("classpath:db/migration", "classpath:db/vendor/" + vendor(dataSource)).load();
+    }
+
+    /** The folder of the few migrations that differ between H2 and PostgreSQL: {@code db/vendor/h2} or {@code db/vendor/postgresql}. */
+    private static String vendor(javax.sql.DataSource dataSource) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            return connection.getMetaData().getURL().startsWith("jdbc:h2:") ? "h2" : "postgresql";
+        }
     }
 
     /** The newest successfully applied migration's version, or -1 (no history yet, or a failed migration). */

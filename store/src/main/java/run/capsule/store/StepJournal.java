@@ -23,6 +23,47 @@ public final class StepJournal {
         return dsl.selectFrom(STEPS).where(STEPS.TASK_ID.eq(taskId)).orderBy(STEPS.STEP_NO).fetch(StepJournal::toRow);
     }
 
+    /** One step of a task, or empty. */
+    public java.util.Optional<StepRow> step(String taskId, int stepNo) {
+        return dsl.selectFrom(STEPS).where(STEPS.TASK_ID.eq(taskId)).and(STEPS.STEP_NO.eq(stepNo)).fetchOptional(StepJournal::toRow);
+    }
+
+    /**
+     * A task's steps for a replay, in step order, without ever loading more than {@code inlineBudgetBytes} of them:
+     * a step whose target, request and outcome take at most {@code maxInlineBytes} (UTF-8) is whole while the
+     * budget lasts, counting {@code overheadBytes} per step; every other step is held back (its text null, its
+     * size in {@link ReplayStep#bytes()}), to be read with {@link #step} when the replay reaches it.
+     */
+    public List<ReplayStep> forReplay(String taskId, long maxInlineBytes, long inlineBudgetBytes, long overheadBytes) {
+        org.jooq.Field<Long> bytes = DSL.octetLength(STEPS.TARGET).plus(DSL.octetLength(STEPS.REQUEST))
+                .plus(DSL.coalesce(DSL.octetLength(STEPS.OUTCOME), DSL.inline(0))).cast(Long.class);
+        List<org.jooq.Record3<Integer, String, Long>> sizes = dsl.select(STEPS.STEP_NO, STEPS.KIND, bytes).from(STEPS)
+                .where(STEPS.TASK_ID.eq(taskId)).orderBy(STEPS.STEP_NO).fetch();
+        long used = 0;
+        int firstOverBudget = Integer.MAX_VALUE;
+        for (org.jooq.Record3<Integer, String, Long> size : sizes) {
+            long weight = size.value3() + overheadBytes;
+            if (size.value3() <= maxInlineBytes) {
+                if (used + weight > inlineBudgetBytes) {
+                    firstOverBudget = size.value1();
+                    break;
+                }
+                used += weight;
+            }
+        }
+        java.util.Map<Integer, StepRow> whole = new java.util.HashMap<>();
+        dsl.selectFrom(STEPS).where(STEPS.TASK_ID.eq(taskId)).and(STEPS.STEP_NO.lt(firstOverBudget)).and(bytes.le(maxInlineBytes))
+                .fetch(StepJournal::toRow).forEach(r -> whole.put(r.stepNo(), r));
+        List<ReplayStep> steps = new java.util.ArrayList<>(sizes.size());
+        for (org.jooq.Record3<Integer, String, Long> size : sizes) {
+            StepRow row = whole.get(size.value1());
+            steps.add(row == null ? ReplayStep.held(size.value1(), size.value2(), size.value3())
+                    : new ReplayStep(row.stepNo(), row.kind(), row.target(), row.request(), row.outcome(), row.childId(), row.durationMs(),
+                            size.value3(), false));
+        }
+        return steps;
+    }
+
     public void record(String taskId, int attemptNo, List<NewStep> steps) {
         if (steps.isEmpty()) {
             return;

@@ -15,7 +15,7 @@ class JournalSchemaTest {
     Path dir;
 
     @Test
-    void schemaVersionIsTheNewestMigrationAndAFreshJournalReachesIt() {
+    void schemaVersionIsTheNewestMigrationAndAFreshJournalReachesIt() throws Exception {
         try (Journal journal = Journal.open(JournalConfig.embedded(dir))) {
             MigrationInfo[] all = Journal.flyway(journal.dataSource()).info().all();
             int newest = Arrays.stream(all).mapToInt(m -> Integer.parseInt(m.getVersion().getVersion())).max().orElseThrow();

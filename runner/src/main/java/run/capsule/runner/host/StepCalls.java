@@ -23,6 +23,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class StepCalls {
     static final String STEP_RECORD = "step.record";
+    static final String STEP_FETCH = "step.fetch";
     /** The longest durable sleep: 366 days. */
     static final long MAX_SLEEP_MS = 366L * 24 * 3600 * 1000;
     static final int MAX_RANDOM_BYTES = 256;
@@ -44,6 +45,8 @@ public final class StepCalls {
     static void install(Map<String, HostCallDispatcher.Operation> operations, StepLog steps, EngineLink engine, String attemptId,
                         long deadlineNanos) {
         StepCalls calls = new StepCalls(steps, engine, attemptId, deadlineNanos);
+        steps.sendTo(calls::send);
+        steps.fetchFrom(calls::fetch);
         HostCallDispatcher.Operation http = operations.get("http");
         if (http != null) {
             operations.put("http", request -> calls.http(http, request));
@@ -105,6 +108,8 @@ public final class StepCalls {
             return suspendIfAsked(engine.call(attemptId, forwarded, deadlineNanos));
         }
         long started = System.nanoTime();
+        // counted before the engine creates (and journals) the child; its outcome, the child's id, is left out
+        steps.admit(new StepRecord(step.stepNo(), StepRecord.CHILD, task, asked.toString(), null, null, 0));
         List<StepRecord> pending = steps.takePending();
         forwarded.putObject("step").put("stepNo", step.stepNo()).set("pending", HostCallDispatcher.JSON.valueToTree(pending));
         ObjectNode reply;
@@ -281,8 +286,17 @@ public final class StepCalls {
 
     /** Sends the buffered steps and {@code step} to the engine before the guest sees the step's outcome. */
     private void record(StepRecord step) throws HostCallException {
+        steps.admit(step);
         List<StepRecord> batch = new ArrayList<>(steps.takePending());
         batch.add(step);
+        send(batch);
+    }
+
+    /** {@code step.record}: journals {@code batch}; on failure puts it back to travel with the result and stops the guest. */
+    private void send(List<StepRecord> batch) throws HostCallException {
+        if (batch.isEmpty()) {
+            return;
+        }
         ObjectNode call = json().put("op", STEP_RECORD);
         call.set("steps", HostCallDispatcher.JSON.valueToTree(batch));
         String failure;
@@ -297,7 +311,22 @@ public final class StepCalls {
         }
         steps.restore(batch);
         String type = System.nanoTime() - deadlineNanos >= 0 ? StepLog.Stop.TIMEOUT : "internal_error";
-        throw steps.halt(new StepLog.Stop(type, "step " + step.stepNo() + " could not be journaled: " + failure, null));
+        StepRecord last = batch.get(batch.size() - 1);
+        throw steps.halt(new StepLog.Stop(type, "step " + last.stepNo() + " could not be journaled: " + failure, null));
+    }
+
+    /** {@code step.fetch}: a journaled step the engine did not send with the attempt, {@code {"step": StepRecord}}. */
+    private StepRecord fetch(int stepNo) throws HostCallException {
+        ObjectNode reply = engine.call(attemptId, json().put("op", STEP_FETCH).put("stepNo", stepNo), deadlineNanos);
+        if (reply.has("error")) {
+            throw new HostCallException("internal_error", reply.path("error").path("message").asText("the engine refused it"));
+        }
+        try {
+            return HostCallDispatcher.JSON.readerFor(StepRecord.class)
+                    .without(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).readValue(reply.path("step"));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new HostCallException("internal_error", "the engine's step.fetch reply is no step: " + e.getMessage());
+        }
     }
 
     private static ObjectNode outcome(StepRecord journaled) throws HostCallException {

@@ -16,8 +16,19 @@ import java.util.function.BooleanSupplier;
  * Used by the guest's thread only, apart from {@link #stop()} being read after the guest ended.
  */
 public final class StepLog {
+    /** Buffered steps are sent to the engine once this many are waiting (docs/steps.md). */
+    public static final int FLUSH_STEPS = 1024;
+    /** ... or once they weigh this many journaled bytes. */
+    public static final long FLUSH_BYTES = 1024 * 1024;
+
     private final List<StepRecord> journal;
     private final boolean journalSteps;
+    private final int maxSteps;
+    private final long maxStepBytes;
+    private long journaledBytes;
+    private long pendingBytes;
+    private StepSink sink;
+    private StepSource source;
     private final long suspendAfterMs;
     private final boolean waitSteps;
     private final BooleanSupplier begun;
@@ -31,6 +42,19 @@ public final class StepLog {
         public static final String NONDETERMINISM = "nondeterminism";
         public static final String SUSPENDED = "suspended";
         public static final String TIMEOUT = "timeout";
+        public static final String LIMIT_EXCEEDED = run.capsule.runner.protocol.AttemptResult.LIMIT_EXCEEDED;
+    }
+
+    /** Sends a batch of live steps to the engine ({@code step.record}); on failure, puts them back and throws the stop. */
+    @FunctionalInterface
+    public interface StepSink {
+        void send(List<StepRecord> batch) throws HostCallException;
+    }
+
+    /** Fetches a journaled step the engine held back from the attempt ({@code step.fetch}). */
+    @FunctionalInterface
+    public interface StepSource {
+        StepRecord fetch(int stepNo) throws HostCallException;
     }
 
     /**
@@ -50,7 +74,20 @@ public final class StepLog {
         this.journalSteps = durability.journalSteps();
         this.suspendAfterMs = durability.suspendAfterMs();
         this.waitSteps = durability.stepFormat() >= Durability.WAIT_STEPS;
+        this.maxSteps = durability.maxSteps();
+        this.maxStepBytes = durability.maxStepBytes();
+        this.journaledBytes = journal.stream().mapToLong(StepRecord::journaledBytes).sum();
         this.begun = begun;
+    }
+
+    /** Where buffered steps go once {@link #FLUSH_STEPS} or {@link #FLUSH_BYTES} are waiting; without one they wait for the result. */
+    public void sendTo(StepSink sink) {
+        this.sink = sink;
+    }
+
+    /** Where journaled steps the engine held back come from. */
+    public void fetchFrom(StepSource source) {
+        this.source = source;
     }
 
     /** Whether a wait for whichever child finishes first is a step (the task's step format has them). */
@@ -91,6 +128,10 @@ public final class StepLog {
         if (!tracks()) {
             return Step.UNTRACKED;
         }
+        if (asked >= maxSteps) {
+            throw halt(new Stop(Stop.LIMIT_EXCEEDED, "the task asked for step " + (asked + 1) + ", over its step limit (maxSteps) of "
+                    + maxSteps + " steps", null));
+        }
         int stepNo = ++asked;
         if (stepNo > journal.size()) {
             return new Step(stepNo, null, true);
@@ -98,6 +139,9 @@ public final class StepLog {
         StepRecord journaled = journal.get(stepNo - 1);
         if (journaled.stepNo() != stepNo) {
             throw halt(new Stop("internal_error", "the journal holds no step " + stepNo + " (its next is step " + journaled.stepNo() + ")", null));
+        }
+        if (journaled.isHeld()) {
+            journaled = fetch(journaled);
         }
         StepRecord now = new StepRecord(stepNo, kind, target, request, null, null, 0);
         if (!same(journaled, now)) {
@@ -109,23 +153,78 @@ public final class StepLog {
         return new Step(stepNo, journaled, true);
     }
 
-    /** Keeps a live step to be sent with the next step sent to the engine, or with the attempt's result. */
-    public void buffer(StepRecord step) {
-        if (journalSteps) {
-            pending.add(step);
+    private StepRecord fetch(StepRecord held) throws HostCallException {
+        String failure;
+        try {
+            if (source == null) {
+                failure = "no engine to fetch it from";
+            } else {
+                StepRecord step = source.fetch(held.stepNo());
+                if (step != null && step.stepNo() == held.stepNo() && !step.isHeld() && step.kind() != null && step.target() != null
+                        && step.request() != null) {
+                    return step;
+                }
+                failure = "the engine answered another step";
+            }
+        } catch (HostCallException e) {
+            failure = e.getMessage();
         }
+        throw halt(new Stop("internal_error", "journaled step " + held.stepNo() + " could not be fetched: " + failure, null));
+    }
+
+    /**
+     * Keeps a live step to be sent with the next step sent to the engine, or with the attempt's result; sends the
+     * buffer once it holds {@link #FLUSH_STEPS} steps or {@link #FLUSH_BYTES} bytes, so that it never grows without bound.
+     *
+     * @throws HostCallException with type {@code limit_exceeded} when the step would take the task past {@code maxStepBytes}
+     */
+    public void buffer(StepRecord step) throws HostCallException {
+        if (!journalSteps) {
+            return;
+        }
+        admit(step);
+        pending.add(step);
+        pendingBytes += step.journaledBytes();
+        if (sink != null && (pending.size() >= FLUSH_STEPS || pendingBytes >= FLUSH_BYTES)) {
+            sink.send(takePending());
+        }
+    }
+
+    /**
+     * Counts a live step against the task's {@code maxStepBytes}: the step is not journaled and the guest is stopped
+     * as {@code limit_exceeded} when it would go past it.
+     */
+    public void admit(StepRecord step) throws HostCallException {
+        long bytes = step.journaledBytes();
+        if (journaledBytes + bytes > maxStepBytes) {
+            throw halt(new Stop(Stop.LIMIT_EXCEEDED, "step " + step.stepNo() + " (" + step.kind() + ", " + bytes + " bytes) would take the task's "
+                    + "journaled steps to " + (journaledBytes + bytes) + " bytes, over its limit (maxStepBytes) of " + maxStepBytes + " bytes", null));
+        }
+        journaledBytes += bytes;
+    }
+
+    /** The bytes of the task's steps, journaled and live, counted so far. */
+    public long journaledBytes() {
+        return journaledBytes;
     }
 
     /** Takes the buffered steps, to send them to the engine now. */
     public List<StepRecord> takePending() {
         List<StepRecord> taken = List.copyOf(pending);
         pending.clear();
+        pendingBytes = 0;
         return taken;
     }
 
     /** Puts steps back that could not be sent, ahead of any buffered since. */
     public void restore(List<StepRecord> steps) {
         pending.addAll(0, steps);
+        pendingBytes += steps.stream().mapToLong(StepRecord::journaledBytes).sum();
+    }
+
+    /** How many live steps wait to be sent. */
+    public int pendingCount() {
+        return pending.size();
     }
 
     /** Records why the guest must stop and returns the exception that makes the host call fail. */

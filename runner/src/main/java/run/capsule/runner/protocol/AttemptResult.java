@@ -3,7 +3,7 @@ package run.capsule.runner.protocol;
 /**
  * Runner to engine: how an attempt ended. {@code errorType} is null on success (exit code 0) and otherwise one
  * of the envelope's error types ({@code task_error}, {@code timeout}, {@code invalid_input}, {@code internal_error},
- * {@code limit_exceeded} after a write refused at the write quota, ...).
+ * {@code limit_exceeded}: a write refused at the write quota or a cap on the task's journaled steps, docs/steps.md; ...).
  * {@code trap} names the WebAssembly trap when the guest trapped. {@code runnerExiting} says the runner halts
  * right after this frame, so the engine must not hand it another attempt. {@code hostRequests}: the network
  * requests the guest made through the host-call channel, in order (redacted). {@code value}: the JSON a Python or
@@ -32,6 +32,8 @@ public record AttemptResult(
         java.util.List<StepRecord> steps,
         int replayedSteps,
         Long resumeAtEpochMs) implements Message {
+    /** The error type of an attempt stopped by a cap (its journaled steps: docs/steps.md). */
+    public static final String LIMIT_EXCEEDED = "limit_exceeded";
 
     public AttemptResult {
         hostRequests = hostRequests == null ? java.util.List.of() : java.util.List.copyOf(hostRequests);

@@ -20,5 +20,5 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = EngineReply.class, name = "reply"),
 })
 public sealed interface Message permits Hello, RunAttempt, Compiling, Started, GuestOutput, AttemptResult, Shutdown, EngineCall, EngineReply {
-    int PROTOCOL_VERSION = 4;
+    int PROTOCOL_VERSION = 5;
 }

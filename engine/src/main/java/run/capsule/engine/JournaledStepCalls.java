@@ -1,0 +1,40 @@
+package run.capsule.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import run.capsule.engine.runner.RunnerProcess;
+import run.capsule.runner.protocol.StepRecord;
+import run.capsule.store.Journal;
+
+/**
+ * Serves {@code step.fetch} (docs/steps.md) for an attempt: one journaled step that was held back from the attempt's
+ * {@code run} frame, read when the replay reaches it. Every other op goes to {@code next}.
+ */
+final class JournaledStepCalls {
+    static final String STEP_FETCH = "step.fetch";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private JournaledStepCalls() {
+    }
+
+    static RunnerProcess.CallHandler around(RunnerProcess.CallHandler next, Journal journal, String taskId) {
+        return request -> STEP_FETCH.equals(request.path("op").asText()) ? fetch(journal, taskId, request) : next.handle(request);
+    }
+
+    private static JsonNode fetch(Journal journal, String taskId, JsonNode request) {
+        int stepNo = request.path("stepNo").asInt(0);
+        return journal.steps().step(taskId, stepNo)
+                .map(s -> {
+                    ObjectNode reply = JSON.createObjectNode();
+                    reply.set("step", JSON.valueToTree(new StepRecord(s.stepNo(), s.kind(), s.target(), s.request(), s.outcome(), s.childId(),
+                            s.durationMs())));
+                    return (JsonNode) reply;
+                })
+                .orElseGet(() -> {
+                    ObjectNode reply = JSON.createObjectNode();
+                    reply.putObject("error").put("type", "bad_request").put("message", "task " + taskId + " has no journaled step " + stepNo);
+                    return reply;
+                });
+    }
+}
