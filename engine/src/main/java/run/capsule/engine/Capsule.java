@@ -50,22 +50,15 @@ public final class Capsule implements AutoCloseable {
     private final Programs programs;
     private final SecretBox secrets;
     private final ProtectedPaths protectedPaths;
-    /**
-     * Drives child tasks on this node: one attempt at a time per thread, never more threads than twice the runners (a
-     * waiting parent that holds its runner holds its thread too, and at most runners - 1 hold). A child not runnable yet
-     * (another node runs it, a retry or resume not due) gives its thread back and is looked at again later.
-     */
-    private final java.util.concurrent.ScheduledExecutorService childRuns;
+    private final ChildDrivers childDrivers;
+    private final Cancellations cancellations;
+    private final TaskResults results;
+
     private Capsule(CapsuleOptions options, Journal journal, boolean node, RunnerPool pool) {
         this.node = node;
         this.options = options;
         this.journal = journal;
         this.pool = pool;
-        this.childRuns = java.util.concurrent.Executors.newScheduledThreadPool(2 * options.runners(), r -> {
-            Thread t = new Thread(r, "capsule-child-task");
-            t.setDaemon(true);
-            return t;
-        });
         this.moduleFiles = new ModuleFiles(options.cacheDir());
         this.secrets = SecretBox.forJournal(options.journal());
         this.protectedPaths = new ProtectedPaths(options.journal().fileDirectory().stream().toList(), options.cacheDir());
@@ -73,7 +66,10 @@ public final class Capsule implements AutoCloseable {
         this.executor = new AttemptExecutor(journal, attemptRunner, active, options.journalSteps(), options.suspendAfter(),
                 options.stepLimits());
         this.programs = new Programs(options.cacheDir(), attemptRunner);
-        this.executor.serveChildren(new ChildTasks(journal, programs, pool, this::driveInBackground, this, options.journalSteps()));
+        this.results = new TaskResults(journal);
+        this.cancellations = new Cancellations(journal, active);
+        this.childDrivers = new ChildDrivers(journal, options.nodeId(), options.runners(), claim -> executeClaim(claim, TaskListener.NONE, null));
+        this.executor.serveChildren(new ChildTasks(journal, programs, pool, childDrivers, results, secrets, options.journalSteps()));
         this.maintenance = new NodeMaintenance(journal, options, active);
     }
 
@@ -165,7 +161,7 @@ public final class Capsule implements AutoCloseable {
         Path moduleFile = file(prepared.spec(), prepared.moduleSha256(), prepared.moduleBytes());
         // Children of a program are prepared from its journaled copy, never from the files on disk now.
         TaskSpec journaled = prepared.spec().program() != null ? prepared.spec().withModuleFile(moduleFile) : prepared.spec();
-        AttemptStep attempt = claim -> cancelOrphans(claim.taskId(), journaled,
+        AttemptStep attempt = claim -> cancellations.cancelOrphans(claim.taskId(), journaled,
                 executor.execute(claim, journaled, prepared.moduleSha256(), moduleFile, listener));
         attempt.run(new Claim(taskId, first));
         runToEnd(taskId, attempt);
@@ -209,53 +205,6 @@ public final class Capsule implements AutoCloseable {
     private Path file(TaskSpec spec, String sha, byte[] bytes) {
         return spec.program() != null ? programs.sourceFile(sha, spec.program().file(), bytes, spec.program().files())
                 : moduleFiles.ensure(sha, bytes);
-    }
-
-    /** Runs a journaled task to its end on this node's child-task threads; the future completes when it has ended. */
-    private java.util.concurrent.CompletableFuture<Void> driveInBackground(String taskId) {
-        java.util.concurrent.CompletableFuture<Void> ended = new java.util.concurrent.CompletableFuture<>();
-        scheduleDrive(taskId, ended, 0);
-        return ended;
-    }
-
-    private void scheduleDrive(String taskId, java.util.concurrent.CompletableFuture<Void> ended, long delayMs) {
-        try {
-            childRuns.schedule(() -> driveOnce(taskId, ended), delayMs, java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            ended.complete(null); // this node is closing: another node takes the child from the queue
-        }
-    }
-
-    /** One look at a child task: runs an attempt if it can be claimed, then schedules the next look unless it ended. */
-    private void driveOnce(String taskId, java.util.concurrent.CompletableFuture<Void> ended) {
-        try {
-            TaskRow task = journal.tasks().find(taskId).orElseThrow();
-            if (task.status().isFinal()) {
-                ended.complete(null);
-                return;
-            }
-            long nextLookMs = POLL_MS;
-            if (task.status() == TaskStatus.RETRY_WAIT) {
-                long waitMs = Duration.between(journal.nodes().databaseNow(), task.runAt()).toMillis();
-                if (waitMs > 0) {
-                    scheduleDrive(taskId, ended, Math.min(waitMs, 1000));
-                    return;
-                }
-            }
-            Optional<Integer> attemptNo = task.status() == TaskStatus.RUNNING ? Optional.empty()
-                    : journal.tasks().claim(taskId, options.nodeId(), false);
-            if (attemptNo.isPresent()) {
-                executeClaim(new Claim(taskId, attemptNo.get()), TaskListener.NONE, null);
-                nextLookMs = 0;
-            }
-            scheduleDrive(taskId, ended, nextLookMs);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            ended.complete(null);
-        } catch (RuntimeException e) {
-            log.error("child task {} failed in the engine: {}", taskId, e.toString());
-            ended.completeExceptionally(e);
-        }
     }
 
     /** Runs one claimed attempt. */
@@ -307,15 +256,11 @@ public final class Capsule implements AutoCloseable {
         return PreparedTask.prepare(resolved);
     }
 
-    /** The sealed form of a prepared task's environment values, as journaled in {@code task_secrets}. */
-    String sealedEnv(PreparedTask prepared) {
-        return secrets.seal(prepared.envJson());
-    }
 
     private NewTask newTask(PreparedTask prepared, SubmitOptions submit) {
         OffsetDateTime runAt = submit.runAt() == null ? null : submit.runAt().atOffset(ZoneOffset.UTC);
         return new NewTask(TaskIds.next(), prepared.spec().name(), null, prepared.moduleSha256(),
-                prepared.spec().retryPolicy().maxRetries(), prepared.configJson(), sealedEnv(prepared), runAt, submit.idempotencyKey());
+                prepared.spec().retryPolicy().maxRetries(), prepared.configJson(), secrets.seal(prepared.envJson()), runAt, submit.idempotencyKey());
     }
 
     /** A recurring schedule: its name, Quartz cron expression (UTC), the task it queues and its next firing. */
@@ -385,55 +330,7 @@ public final class Capsule implements AutoCloseable {
      * descendants are cancelled even when the task itself had already ended (a finished task may leave children running).
      */
     public Cancellation cancelTree(String taskId) {
-        CancelOutcome outcome = cancelOne(taskId);
-        if (outcome == CancelOutcome.NOT_FOUND) {
-            return new Cancellation(outcome, List.of());
-        }
-        return new Cancellation(outcome, cancelDescendants(taskId));
-    }
-
-    /** Cancels the unfinished descendants of a task, parents first; returns those cancelled or asked to stop. */
-    private List<String> cancelDescendants(String taskId) {
-        List<String> cancelled = new java.util.ArrayList<>();
-        for (String id : journal.tasks().unfinishedDescendants(taskId)) {
-            CancelOutcome child;
-            try {
-                child = cancelOne(id);
-            } catch (StaleTransitionException e) {
-                continue; // it ended meanwhile
-            }
-            if (child == CancelOutcome.CANCELLED || child == CancelOutcome.REQUESTED) {
-                cancelled.add(id);
-            }
-        }
-        return List.copyOf(cancelled);
-    }
-
-    /**
-     * A Python or JavaScript task that has ended leaves no child task behind: its unfinished descendants are cancelled,
-     * as by {@link #cancelTree}. A task that will be retried or resumed keeps them, for its replay to adopt.
-     */
-    private void cancelOrphans(String taskId, TaskSpec spec, AttemptExecutor.Finished finished) {
-        // a null status: the attempt's outcome was discarded (no longer current), so this node decides nothing
-        if (spec.program() == null || finished.status() == null || !finished.status().isFinal()) {
-            return;
-        }
-        if (spec.program().tasks().size() < 2 && spec.program().tasks().containsKey(spec.program().task())) {
-            return; // a source declaring only this task cannot have started a child
-        }
-        try {
-            cancelDescendants(taskId);
-        } catch (RuntimeException e) {
-            log.warn("cannot cancel the unfinished child tasks of {}: {}", taskId, e.getMessage());
-        }
-    }
-
-    private CancelOutcome cancelOne(String taskId) {
-        CancelOutcome outcome = journal.tasks().requestCancel(taskId);
-        if (outcome == CancelOutcome.REQUESTED) {
-            active.stop(taskId);
-        }
-        return outcome;
+        return cancellations.cancelTree(taskId);
     }
 
     /** Starts consuming the queue on this node until the returned worker is closed. */
@@ -470,7 +367,7 @@ public final class Capsule implements AutoCloseable {
             return;
         }
         AttemptExecutor.Finished finished = executor.execute(claim, spec, task.moduleSha256(), moduleFile, listener);
-        cancelOrphans(claim.taskId(), spec, finished);
+        cancellations.cancelOrphans(claim.taskId(), spec, finished);
         if (finished.status() == TaskStatus.RETRY_WAIT && timers != null) {
             timers.schedule(claim.taskId(), finished.retryAt().toInstant());
         }
@@ -478,23 +375,7 @@ public final class Capsule implements AutoCloseable {
 
     /** The envelope of a finished task as journaled, or empty while it is not finished (or unknown). */
     public Optional<TaskResult> result(String taskId) {
-        Optional<TaskRow> row = journal.tasks().find(taskId);
-        if (row.isEmpty() || !row.get().status().isFinal()) {
-            return Optional.empty();
-        }
-        TaskRow task = row.get();
-        List<AttemptRow> attemptRows = journal.tasks().attempts(taskId);
-        AttemptRow last = attemptRows.isEmpty() ? null : attemptRows.get(attemptRows.size() - 1);
-        long failed = attemptRows.stream().filter(a -> a.status() == AttemptStatus.FAILED).count();
-        int retries = (int) (last != null && last.status() == AttemptStatus.FAILED ? failed - 1 : failed);
-        long duration = Duration.between(task.createdAt(), task.updatedAt()).toMillis();
-        TaskResult.Execution execution = new TaskResult.Execution(task.id(), task.name(), duration, Math.max(0, retries),
-                last == null ? null : last.fuelConsumed(), last == null ? null : last.ramUsed(),
-                last == null ? List.of() : HostRequests.toEnvelope(journal.tasks().hostRequests(taskId, last.attemptNo())));
-        if (task.status() == TaskStatus.SUCCEEDED) {
-            return Optional.of(new TaskResult(true, GuestResult.parse(task.resultJson()), null, execution));
-        }
-        return Optional.of(new TaskResult(false, null, new TaskResult.Error(task.errorType(), task.errorMessage()), execution));
+        return results.of(taskId);
     }
 
     public Optional<TaskRow> task(String taskId) {
@@ -585,7 +466,7 @@ public final class Capsule implements AutoCloseable {
     public void close() {
         try {
             maintenance.close();
-            childRuns.shutdownNow();
+            childDrivers.close();
             pool.close();
             if (node) {
                 journal.tasks().handBackAll(options.nodeId(), "node " + options.nodeId() + " closed");

@@ -11,9 +11,7 @@ import run.capsule.store.TaskRow;
 import run.capsule.store.TaskStatus;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -43,17 +41,19 @@ final class ChildTasks {
     private final Programs programs;
     private final RunnerPool pool;
     private final Driver driver;
-    private final Capsule capsule;
+    private final TaskResults envelopes;
+    private final SecretBox secrets;
     private final boolean durable;
     private final Object finished = new Object();
 
     /** {@code durable}: attempts journal their steps, so a waiting parent can be suspended and resumed by replay. */
-    ChildTasks(Journal journal, Programs programs, RunnerPool pool, Driver driver, Capsule capsule, boolean durable) {
+    ChildTasks(Journal journal, Programs programs, RunnerPool pool, Driver driver, TaskResults results, SecretBox secrets, boolean durable) {
         this.journal = journal;
         this.programs = programs;
         this.pool = pool;
         this.driver = driver;
-        this.capsule = capsule;
+        this.envelopes = results;
+        this.secrets = secrets;
         this.durable = durable;
     }
 
@@ -144,7 +144,7 @@ final class ChildTasks {
         PreparedTask prepared = PreparedTask.prepare(child);
         String id = TaskIds.next();
         NewTask task = new NewTask(id, child.name(), parentId, prepared.moduleSha256(), child.retryPolicy().maxRetries(),
-                prepared.configJson(), capsule.sealedEnv(prepared), null, null);
+                prepared.configJson(), secrets.seal(prepared.envJson()), null, null);
         JsonNode step = request.get("step");
         if (step != null && step.isObject()) {
             List<run.capsule.store.NewStep> steps = steps(step.path("pending"));
@@ -186,7 +186,7 @@ final class ChildTasks {
                 drive(id);
             }
         }
-        ObjectNode ready = ready(parentId, ids, any, timeoutMs >= 0 && timeoutMs == 0);
+        ObjectNode ready = ready(parentId, ids, any, timeoutMs == 0);
         if (ready != null) {
             return ready;
         }
@@ -234,7 +234,7 @@ final class ChildTasks {
     private ObjectNode ready(String parentId, List<String> ids, boolean any, boolean expired) {
         ObjectNode results = JSON.createObjectNode();
         for (String id : ids) {
-            capsule.result(id).ifPresent(r -> results.set(id, JSON.valueToTree(r)));
+            envelopes.of(id).ifPresent(r -> results.set(id, JSON.valueToTree(r)));
         }
         if (results.size() == ids.size() || (any && results.size() > 0) || expired) {
             if (journal.tasks().isCancelRequested(parentId)) {

@@ -118,7 +118,8 @@ class CancelTreeTest {
             int attempt = tasks.startAttempt("parent", "node-b");
             tasks.finishAttempt("c1-done", tasks.startAttempt("c1-done", "node-b"), AttemptOutcome.succeeded(3, null, null, 0, "7"), false, "succeeded");
             RunnerPool pool = new RunnerPool(RunnerLauncher.forThisJvm(dir), 1, Duration.ofSeconds(5));
-            ChildTasks children = new ChildTasks(client.journal(), null, pool, id -> CompletableFuture.completedFuture(null), client, true);
+            ChildTasks children = new ChildTasks(client.journal(), null, pool, id -> CompletableFuture.completedFuture(null), new TaskResults(client.journal()),
+                    null, true);
             RunnerProcess.CallHandler calls = children.forAttempt("parent", attempt, main);
             JsonNode waitForChild = json.readTree("{\"op\":\"task.wait\",\"ids\":[\"c1-done\"]}");
             assertThat(calls.handle(waitForChild).path("results").path("c1-done").path("result").asInt()).isEqualTo(7);

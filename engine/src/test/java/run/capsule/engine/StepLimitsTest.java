@@ -68,8 +68,17 @@ class StepLimitsTest {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
-    private static TaskResult runWithOneRetry(Capsule capsule, Path source, String... args) throws InterruptedException {
-        TaskSpec.Builder spec = TaskSpec.builder(source).retryPolicy(RetryPolicy.retries(1).withBackoff(Duration.ofMillis(100), 2, Duration.ofSeconds(1)));
+    /** The operator's grants these sources declare: the loopback server, and the state directory where there is one. */
+    private TaskSpec.Builder granted(Path source) {
+        TaskSpec.Builder spec = TaskSpec.builder(source).allowHost(HostPattern.parse("127.0.0.1:" + server.getAddress().getPort()));
+        if (java.nio.file.Files.isDirectory(dir.resolve("state"))) {
+            spec.mount(MountSpec.parse(dir.resolve("state") + ":rw", dir));
+        }
+        return spec;
+    }
+
+    private TaskResult runWithOneRetry(Capsule capsule, Path source, String... args) throws InterruptedException {
+        TaskSpec.Builder spec = granted(source).retryPolicy(RetryPolicy.retries(1).withBackoff(Duration.ofMillis(100), 2, Duration.ofSeconds(1)));
         for (String arg : args) {
             spec.arg(arg);
         }
@@ -126,7 +135,7 @@ class StepLimitsTest {
                     return "done"
                 """.formatted(server.getAddress().getPort()));
         try (Capsule capsule = open(StepLimits.DEFAULTS.withMaxStepBytes(2_500_000))) {
-            TaskResult result = capsule.run(TaskSpec.builder(source).arg(base()).build());
+            TaskResult result = capsule.run(granted(source).arg(base()).build());
 
             assertThat(result.success()).isFalse();
             assertThat(result.error().errorType()).isEqualTo("limit_exceeded");
