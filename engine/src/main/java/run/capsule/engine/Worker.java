@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -24,7 +23,6 @@ public final class Worker implements AutoCloseable {
     private final WorkerOptions options;
     private final int slots;
     private final ExecutorService attempts;
-    private final ScheduledExecutorService sweeper;
     private final Semaphore wakeUps = new Semaphore(0);
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Thread dispatcher;
@@ -36,16 +34,9 @@ public final class Worker implements AutoCloseable {
         this.options = options;
         this.slots = capsule.options().runners();
         this.attempts = Executors.newFixedThreadPool(slots, r -> new Thread(r, "capsule-attempt"));
-        this.sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "capsule-retry-sweep");
-            t.setDaemon(true);
-            return t;
-        });
         this.timers = RetryTimers.start(capsule.journal(), capsule.options().nodeId(), this::wake);
         this.dispatcher = new Thread(this::dispatch, "capsule-dispatcher");
         this.dispatcher.start();
-        long sweep = options.sweepInterval().toMillis();
-        sweeper.scheduleWithFixedDelay(this::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
     }
 
     void wake() {
@@ -89,16 +80,6 @@ public final class Worker implements AutoCloseable {
         }
     }
 
-    private void sweep() {
-        try {
-            if (capsule.journal().tasks().makeOverdueRetriesDue(options.sweepTolerance()) > 0) {
-                wake();
-            }
-        } catch (RuntimeException e) {
-            log.warn("retry sweep failed: {}", e.getMessage());
-        }
-    }
-
     /** Attempts running on this worker right now. */
     public int running() {
         return inFlight.get();
@@ -110,7 +91,6 @@ public final class Worker implements AutoCloseable {
         wake();
         try {
             dispatcher.join(5000);
-            sweeper.shutdownNow();
             attempts.shutdown();
             if (!attempts.awaitTermination(options.drainTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
                 Map<String, Integer> left = capsule.activeAttempts();

@@ -3,19 +3,17 @@ package run.capsule.store;
 import org.jooq.DSLContext;
 import org.jooq.exception.IntegrityConstraintViolationException;
 import org.jooq.impl.DSL;
-import run.capsule.store.jooq.tables.records.AttemptsRecord;
-import run.capsule.store.jooq.tables.records.TaskEventsRecord;
 import run.capsule.store.jooq.tables.records.TasksRecord;
 
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import static run.capsule.store.jooq.Tables.ATTEMPTS;
 import static run.capsule.store.jooq.Tables.HOST_REQUESTS;
 import static run.capsule.store.jooq.Tables.TASKS;
-import static run.capsule.store.jooq.Tables.TASK_EVENTS;
 import static run.capsule.store.jooq.Tables.TASK_SECRETS;
 
 /**
@@ -23,13 +21,9 @@ import static run.capsule.store.jooq.Tables.TASK_SECRETS;
  * written in one transaction; a change whose precondition no longer holds is refused with
  * {@link StaleTransitionException} and writes nothing.
  */
-public final class TaskJournal {
-    /** Parent ids per query when walking a tree, well under the bind-parameter limits of H2 and PostgreSQL. */
-    private static final int DESCENDANTS_BATCH = 500;
-    private final DSLContext dsl;
-
+public final class TaskJournal extends TaskQueries {
     TaskJournal(DSLContext dsl) {
-        this.dsl = dsl;
+        super(dsl);
     }
 
     /**
@@ -56,68 +50,6 @@ public final class TaskJournal {
                 }
             }
         }
-    }
-
-    /** The child tasks of a task, oldest first. */
-    public List<TaskRow> children(String parentId) {
-        return dsl.selectFrom(TASKS).where(TASKS.PARENT_ID.eq(parentId)).orderBy(TASKS.CREATED_AT, TASKS.ID).fetch(TaskJournal::toTask);
-    }
-
-    /**
-     * The unfinished (PENDING, RUNNING or RETRY_WAIT) descendants of a task, parents before their children: the tree is
-     * walked down {@code parent_id} one level per query, through finished tasks too (a finished child may have left a
-     * child running).
-     */
-    public List<String> unfinishedDescendants(String taskId) {
-        List<String> unfinished = new ArrayList<>();
-        java.util.Set<String> seen = new java.util.HashSet<>(List.of(taskId));
-        List<String> level = List.of(taskId);
-        while (!level.isEmpty()) {
-            List<String> next = new ArrayList<>();
-            for (int from = 0; from < level.size(); from += DESCENDANTS_BATCH) {
-                List<String> parents = level.subList(from, Math.min(level.size(), from + DESCENDANTS_BATCH));
-                var children = dsl.select(TASKS.ID, TASKS.STATUS).from(TASKS)
-                        .where(TASKS.PARENT_ID.in(parents))
-                        .orderBy(TASKS.CREATED_AT, TASKS.ID)
-                        .fetch();
-                for (var child : children) {
-                    if (!seen.add(child.value1())) {
-                        continue;
-                    }
-                    next.add(child.value1());
-                    if (!TaskStatus.valueOf(child.value2()).isFinal()) {
-                        unfinished.add(child.value1());
-                    }
-                }
-            }
-            level = next;
-        }
-        return unfinished;
-    }
-
-    /**
-     * Unfinished tasks, not yet asked to cancel, whose parent has ended (at most {@code limit}): children a task left
-     * behind however it ended (its last attempt, a recovery that gave up, a failure before it ran).
-     */
-    public List<String> orphans(int limit) {
-        var parent = TASKS.as("parent");
-        return dsl.select(TASKS.ID).from(TASKS).join(parent).on(parent.ID.eq(TASKS.PARENT_ID))
-                .where(TASKS.STATUS.in(TaskStatus.PENDING.name(), TaskStatus.RUNNING.name(), TaskStatus.RETRY_WAIT.name()))
-                .and(TASKS.PARENT_ID.isNotNull())
-                .and(TASKS.CANCEL_REQUESTED.isFalse())
-                .and(parent.STATUS.in(TaskStatus.SUCCEEDED.name(), TaskStatus.FAILED.name(), TaskStatus.CANCELLED.name()))
-                .limit(limit)
-                .fetch(TASKS.ID);
-    }
-
-    /** How many child tasks of a task have not ended (PENDING, RUNNING or RETRY_WAIT). */
-    public int unfinishedChildren(String parentId) {
-        return dsl.fetchCount(TASKS, TASKS.PARENT_ID.eq(parentId)
-                .and(TASKS.STATUS.in(TaskStatus.PENDING.name(), TaskStatus.RUNNING.name(), TaskStatus.RETRY_WAIT.name())));
-    }
-
-    public Optional<String> findByIdempotencyKey(String key) {
-        return dsl.select(TASKS.ID).from(TASKS).where(TASKS.IDEMPOTENCY_KEY.eq(key)).fetchOptional(TASKS.ID);
     }
 
     /**
@@ -162,7 +94,7 @@ public final class TaskJournal {
             if (task.envJson() != null) {
                 tx.insertInto(TASK_SECRETS).set(TASK_SECRETS.TASK_ID, task.id()).set(TASK_SECRETS.ENV_JSON, task.envJson()).execute();
             }
-            event(tx, task.id(), null, null, TaskStatus.PENDING,
+            Transition.event(tx, task.id(), null, null, TaskStatus.PENDING,
                     task.runAt() == null ? "submitted" : "submitted, due at " + task.runAt().toInstant());
             alsoWrite.accept(tx);
         });
@@ -205,7 +137,7 @@ public final class TaskJournal {
             throw new JournalException("no task " + taskId);
         }
         TaskStatus from = TaskStatus.valueOf(task.getStatus());
-        if (from != TaskStatus.PENDING && (onlyIfDue || from != TaskStatus.RETRY_WAIT)) {
+        if (from != TaskStatus.PENDING && from != TaskStatus.RETRY_WAIT) {
             return Optional.<Integer>empty();
         }
         if (Boolean.TRUE.equals(task.getCancelRequested())) {
@@ -213,16 +145,10 @@ public final class TaskJournal {
             return Optional.<Integer>empty();
         }
         int attemptNo = task.getAttempts() + 1;
-        var update = tx.update(TASKS)
-                .set(TASKS.STATUS, TaskStatus.RUNNING.name())
-                .set(TASKS.ATTEMPTS, attemptNo)
-                .set(TASKS.CLAIMED_BY, nodeId)
-                .set(TASKS.UPDATED_AT, DSL.currentOffsetDateTime())
-                .where(TASKS.ID.eq(taskId))
-                .and(TASKS.STATUS.eq(from.name()))
-                .and(TASKS.ATTEMPTS.eq(task.getAttempts()));
-        int changed = onlyIfDue ? update.and(TASKS.RUN_AT.le(DSL.currentOffsetDateTime())).execute() : update.execute();
-        if (changed != 1) {
+        Transition claim = new Transition(taskId, from, task.getAttempts(), TaskStatus.RUNNING);
+        if (!claim.apply(tx, Map.of(TASKS.ATTEMPTS, attemptNo, TASKS.CLAIMED_BY, nodeId),
+                onlyIfDue ? TASKS.RUN_AT.le(DSL.currentOffsetDateTime()) : DSL.noCondition(),
+                attemptNo, "claimed by " + nodeId + ": attempt " + attemptNo + " started")) {
             return Optional.<Integer>empty();
         }
         tx.insertInto(ATTEMPTS)
@@ -232,17 +158,19 @@ public final class TaskJournal {
                 .set(ATTEMPTS.STATUS, AttemptStatus.RUNNING.name())
                 .set(ATTEMPTS.STARTED_AT, DSL.currentOffsetDateTime())
                 .execute();
-        event(tx, taskId, attemptNo, from, TaskStatus.RUNNING, "claimed by " + nodeId + ": attempt " + attemptNo + " started");
         return Optional.of(attemptNo);
     }
 
-    /** Claims up to {@code max} due PENDING tasks, oldest due first. */
+    /**
+     * Claims up to {@code max} due tasks, oldest due first: PENDING ones, and RETRY_WAIT ones whose retry or resume time
+     * has come (the one path that makes a retry due; a Quartz timer only wakes the worker, so a lost timer delays nothing).
+     */
     public List<Claim> claimDue(String nodeId, int max) {
         if (max <= 0) {
             return List.of();
         }
         List<String> candidates = dsl.select(TASKS.ID).from(TASKS)
-                .where(TASKS.STATUS.eq(TaskStatus.PENDING.name()))
+                .where(TASKS.STATUS.in(TaskStatus.PENDING.name(), TaskStatus.RETRY_WAIT.name()))
                 .and(TASKS.RUN_AT.le(DSL.currentOffsetDateTime()))
                 .orderBy(TASKS.RUN_AT, TASKS.ID)
                 .limit(max * 2)
@@ -257,11 +185,6 @@ public final class TaskJournal {
         return claimed;
     }
 
-    /** How many attempts of the task ended FAILED (abandoned and cancelled ones do not count). */
-    public int failedAttempts(String taskId) {
-        return dsl.fetchCount(ATTEMPTS, ATTEMPTS.TASK_ID.eq(taskId).and(ATTEMPTS.STATUS.eq(AttemptStatus.FAILED.name())));
-    }
-
     /** RETRY_WAIT to PENDING: the retry is due. False when the task was not waiting (already due, cancelled...). */
     public boolean makeDue(String taskId, String reason) {
         return dsl.transactionResult(cfg -> {
@@ -270,34 +193,9 @@ public final class TaskJournal {
             if (task == null || !task.getStatus().equals(TaskStatus.RETRY_WAIT.name())) {
                 return false;
             }
-            int changed = tx.update(TASKS)
-                    .set(TASKS.STATUS, TaskStatus.PENDING.name())
-                    .set(TASKS.UPDATED_AT, DSL.currentOffsetDateTime())
-                    .where(TASKS.ID.eq(taskId))
-                    .and(TASKS.STATUS.eq(TaskStatus.RETRY_WAIT.name()))
-                    .and(TASKS.ATTEMPTS.eq(task.getAttempts()))
-                    .execute();
-            if (changed == 1) {
-                event(tx, taskId, task.getAttempts(), TaskStatus.RETRY_WAIT, TaskStatus.PENDING, reason);
-            }
-            return changed == 1;
+            return new Transition(taskId, TaskStatus.RETRY_WAIT, task.getAttempts(), TaskStatus.PENDING)
+                    .apply(tx, Map.of(), task.getAttempts(), reason);
         });
-    }
-
-    /** Makes due every RETRY_WAIT task whose time passed more than {@code tolerance} ago: the backstop for lost timers. */
-    public int makeOverdueRetriesDue(java.time.Duration tolerance) {
-        OffsetDateTime now = dsl.select(DSL.currentOffsetDateTime()).fetchOne(0, OffsetDateTime.class);
-        List<String> overdue = dsl.select(TASKS.ID).from(TASKS)
-                .where(TASKS.STATUS.eq(TaskStatus.RETRY_WAIT.name()))
-                .and(TASKS.RUN_AT.lt(now.minus(tolerance)))
-                .fetch(TASKS.ID);
-        int n = 0;
-        for (String id : overdue) {
-            if (makeDue(id, "retry due (found overdue by the sweep)")) {
-                n++;
-            }
-        }
-        return n;
     }
 
     /** Cancels a task that has not started, or asks the node running it to stop the attempt. */
@@ -316,34 +214,11 @@ public final class TaskJournal {
                 tx.update(TASKS).set(TASKS.CANCEL_REQUESTED, true).where(TASKS.ID.eq(taskId)).execute();
                 return CancelOutcome.REQUESTED;
             }
-            int changed = tx.update(TASKS)
-                    .set(TASKS.STATUS, TaskStatus.CANCELLED.name())
-                    .set(TASKS.CANCEL_REQUESTED, true)
-                    .set(TASKS.ERROR_TYPE, "cancelled")
-                    .set(TASKS.ERROR_MESSAGE, "cancelled before it ran")
-                    .set(TASKS.UPDATED_AT, DSL.currentOffsetDateTime())
-                    .where(TASKS.ID.eq(taskId))
-                    .and(TASKS.STATUS.eq(status.name()))
-                    .execute();
-            if (changed != 1) {
-                throw new StaleTransitionException("task " + taskId + " changed while being cancelled");
-            }
-            event(tx, taskId, task.getAttempts() == 0 ? null : task.getAttempts(), status, TaskStatus.CANCELLED, "cancelled by request");
+            new Transition(taskId, status, task.getAttempts(), TaskStatus.CANCELLED).applyOrRefuse(tx,
+                    Map.of(TASKS.CANCEL_REQUESTED, true, TASKS.ERROR_TYPE, "cancelled", TASKS.ERROR_MESSAGE, "cancelled before it ran"),
+                    task.getAttempts() == 0 ? null : task.getAttempts(), "cancelled by request", "task " + taskId + " changed while being cancelled");
             return CancelOutcome.CANCELLED;
         });
-    }
-
-    /** Running attempts of this node whose tasks were asked to cancel. */
-    public List<Claim> cancelRequested(String nodeId) {
-        return dsl.select(TASKS.ID, TASKS.ATTEMPTS).from(TASKS)
-                .where(TASKS.CLAIMED_BY.eq(nodeId))
-                .and(TASKS.STATUS.eq(TaskStatus.RUNNING.name()))
-                .and(TASKS.CANCEL_REQUESTED.isTrue())
-                .fetch(r -> new Claim(r.value1(), r.value2()));
-    }
-
-    public boolean isCancelRequested(String taskId) {
-        return dsl.fetchExists(TASKS, TASKS.ID.eq(taskId).and(TASKS.CANCEL_REQUESTED.isTrue()));
     }
 
     /**
@@ -400,22 +275,20 @@ public final class TaskJournal {
             boolean cancelled = Boolean.TRUE.equals(task.getCancelRequested());
             boolean giveUp = !cancelled && countRecovery && recoveries > maxRecoveries;
             TaskStatus to = cancelled ? TaskStatus.CANCELLED : giveUp ? TaskStatus.FAILED : TaskStatus.PENDING;
-            var update = tx.update(TASKS)
-                    .set(TASKS.STATUS, to.name())
-                    .set(TASKS.RECOVERIES, recoveries)
-                    .set(TASKS.UPDATED_AT, DSL.currentOffsetDateTime())
-                    .set(TASKS.RUN_AT, DSL.currentOffsetDateTime());
+            Map<org.jooq.Field<?>, Object> columns = new java.util.LinkedHashMap<>();
+            columns.put(TASKS.RECOVERIES, recoveries);
+            columns.put(TASKS.RUN_AT, DSL.currentOffsetDateTime());
             if (cancelled) {
-                update = update.set(TASKS.ERROR_TYPE, "cancelled").set(TASKS.ERROR_MESSAGE, "cancelled by request; its attempt was abandoned: " + reason);
+                columns.put(TASKS.ERROR_TYPE, "cancelled");
+                columns.put(TASKS.ERROR_MESSAGE, "cancelled by request; its attempt was abandoned: " + reason);
             } else if (giveUp) {
-                update = update.set(TASKS.ERROR_TYPE, "lost")
-                        .set(TASKS.ERROR_MESSAGE, "abandoned " + recoveries + " times; last: " + reason);
+                columns.put(TASKS.ERROR_TYPE, "lost");
+                columns.put(TASKS.ERROR_MESSAGE, "abandoned " + recoveries + " times; last: " + reason);
             }
-            int changed = update.where(TASKS.ID.eq(taskId))
-                    .and(TASKS.STATUS.eq(TaskStatus.RUNNING.name()))
-                    .and(TASKS.ATTEMPTS.eq(attemptNo))
-                    .execute();
-            if (changed != 1) {
+            String why = cancelled ? "abandoned: " + reason + "; cancelled, as requested"
+                    : giveUp ? "abandoned: " + reason + "; failed as lost after " + recoveries + " recoveries"
+                    : "abandoned: " + reason + "; queued again";
+            if (!new Transition(taskId, TaskStatus.RUNNING, attemptNo, to).apply(tx, columns, attemptNo, why)) {
                 return false;
             }
             tx.update(ATTEMPTS)
@@ -427,27 +300,14 @@ public final class TaskJournal {
                     .and(ATTEMPTS.ATTEMPT_NO.eq(attemptNo))
                     .and(ATTEMPTS.STATUS.eq(AttemptStatus.RUNNING.name()))
                     .execute();
-            event(tx, taskId, attemptNo, TaskStatus.RUNNING, to, cancelled ? "abandoned: " + reason + "; cancelled, as requested"
-                    : giveUp ? "abandoned: " + reason + "; failed as lost after " + recoveries + " recoveries"
-                    : "abandoned: " + reason + "; queued again");
             return true;
         });
     }
 
     /** A queued task that was asked to cancel (its last attempt was abandoned): CANCELLED instead of claimed. */
     private static void cancelQueued(DSLContext tx, TasksRecord task, TaskStatus from, String reason) {
-        int changed = tx.update(TASKS)
-                .set(TASKS.STATUS, TaskStatus.CANCELLED.name())
-                .set(TASKS.ERROR_TYPE, "cancelled")
-                .set(TASKS.ERROR_MESSAGE, reason)
-                .set(TASKS.UPDATED_AT, DSL.currentOffsetDateTime())
-                .where(TASKS.ID.eq(task.getId()))
-                .and(TASKS.STATUS.eq(from.name()))
-                .and(TASKS.ATTEMPTS.eq(task.getAttempts()))
-                .execute();
-        if (changed == 1) {
-            event(tx, task.getId(), task.getAttempts() == 0 ? null : task.getAttempts(), from, TaskStatus.CANCELLED, reason);
-        }
+        new Transition(task.getId(), from, task.getAttempts(), TaskStatus.CANCELLED).apply(tx,
+                Map.of(TASKS.ERROR_TYPE, "cancelled", TASKS.ERROR_MESSAGE, reason), task.getAttempts() == 0 ? null : task.getAttempts(), reason);
     }
 
     /**
@@ -458,10 +318,6 @@ public final class TaskJournal {
         return dsl.deleteFrom(TASK_SECRETS).where(TASK_SECRETS.TASK_ID.in(DSL.select(TASKS.ID).from(TASKS)
                 .where(TASKS.STATUS.in(TaskStatus.SUCCEEDED.name(), TaskStatus.FAILED.name(), TaskStatus.CANCELLED.name()))
                 .and(TASKS.ID.in(DSL.select(TASK_SECRETS.TASK_ID).from(TASK_SECRETS))))).execute();
-    }
-
-    public Optional<String> secrets(String taskId) {
-        return dsl.select(TASK_SECRETS.ENV_JSON).from(TASK_SECRETS).where(TASK_SECRETS.TASK_ID.eq(taskId)).fetchOptional(TASK_SECRETS.ENV_JSON);
     }
 
     /**
@@ -493,20 +349,15 @@ public final class TaskJournal {
         };
         dsl.transaction(cfg -> {
             DSLContext tx = DSL.using(cfg);
-            int tasksChanged = tx.update(TASKS)
-                    .set(TASKS.STATUS, to.name())
-                    .set(TASKS.UPDATED_AT, DSL.currentOffsetDateTime())
-                    .set(TASKS.RESULT, outcome.resultJson())
-                    .set(TASKS.ERROR_TYPE, outcome.errorType())
-                    .set(TASKS.ERROR_MESSAGE, outcome.errorMessage())
-                    .set(TASKS.RUN_AT, retry ? retryAt : TASKS.RUN_AT)
-                    .where(TASKS.ID.eq(taskId))
-                    .and(TASKS.STATUS.eq(TaskStatus.RUNNING.name()))
-                    .and(TASKS.ATTEMPTS.eq(attemptNo))
-                    .execute();
-            if (tasksChanged != 1) {
-                throw new StaleTransitionException("attempt " + attemptNo + " of task " + taskId + " is no longer current");
+            Map<org.jooq.Field<?>, Object> columns = new java.util.HashMap<>();
+            columns.put(TASKS.RESULT, outcome.resultJson());
+            columns.put(TASKS.ERROR_TYPE, outcome.errorType());
+            columns.put(TASKS.ERROR_MESSAGE, outcome.errorMessage());
+            if (retry) {
+                columns.put(TASKS.RUN_AT, retryAt);
             }
+            new Transition(taskId, TaskStatus.RUNNING, attemptNo, to).applyOrRefuse(tx, columns, attemptNo, reason,
+                    "attempt " + attemptNo + " of task " + taskId + " is no longer current");
             int attemptsChanged = tx.update(ATTEMPTS)
                     .set(ATTEMPTS.STATUS, outcome.status().name())
                     .set(ATTEMPTS.FINISHED_AT, DSL.currentOffsetDateTime())
@@ -542,68 +393,8 @@ public final class TaskJournal {
                         .set(HOST_REQUESTS.ERROR, request.error())
                         .execute();
             }
-            event(tx, taskId, attemptNo, TaskStatus.RUNNING, to, reason);
         });
         return to;
-    }
-
-    public Optional<TaskRow> find(String taskId) {
-        return dsl.selectFrom(TASKS).where(TASKS.ID.eq(taskId)).fetchOptional().map(TaskJournal::toTask);
-    }
-
-    /** Tasks whose id starts with the given prefix (at most two, enough to tell a unique match). */
-    public List<TaskRow> findByPrefix(String prefix) {
-        return dsl.selectFrom(TASKS).where(TASKS.ID.startsWith(prefix)).limit(2).fetch(TaskJournal::toTask);
-    }
-
-    public List<TaskRow> recent(int limit) {
-        return dsl.selectFrom(TASKS).orderBy(TASKS.CREATED_AT.desc(), TASKS.ID.desc()).limit(limit).fetch(TaskJournal::toTask);
-    }
-
-    public List<AttemptRow> attempts(String taskId) {
-        return dsl.selectFrom(ATTEMPTS).where(ATTEMPTS.TASK_ID.eq(taskId)).orderBy(ATTEMPTS.ATTEMPT_NO).fetch(TaskJournal::toAttempt);
-    }
-
-    /** The network requests of one attempt, in order. */
-    public List<HostRequestRow> hostRequests(String taskId, int attemptNo) {
-        return dsl.selectFrom(HOST_REQUESTS)
-                .where(HOST_REQUESTS.TASK_ID.eq(taskId)).and(HOST_REQUESTS.ATTEMPT_NO.eq(attemptNo))
-                .orderBy(HOST_REQUESTS.SEQ)
-                .fetch(r -> new HostRequestRow(r.getSeq(), r.getAt(), r.getMethod(), r.getUrl(), r.getHeaders(), r.getStatus(),
-                        r.getBytesSent(), r.getBytesReceived(), r.getDurationMs(), r.getError()));
-    }
-
-    public List<EventRow> events(String taskId) {
-        return dsl.selectFrom(TASK_EVENTS).where(TASK_EVENTS.TASK_ID.eq(taskId)).orderBy(TASK_EVENTS.ID).fetch(TaskJournal::toEvent);
-    }
-
-    private static void event(DSLContext tx, String taskId, Integer attemptNo, TaskStatus from, TaskStatus to, String reason) {
-        tx.insertInto(TASK_EVENTS)
-                .set(TASK_EVENTS.TASK_ID, taskId)
-                .set(TASK_EVENTS.ATTEMPT_NO, attemptNo)
-                .set(TASK_EVENTS.AT, DSL.currentOffsetDateTime())
-                .set(TASK_EVENTS.FROM_STATUS, from == null ? null : from.name())
-                .set(TASK_EVENTS.TO_STATUS, to.name())
-                .set(TASK_EVENTS.REASON, reason)
-                .execute();
-    }
-
-    private static TaskRow toTask(TasksRecord r) {
-        return new TaskRow(r.getId(), r.getName(), TaskStatus.valueOf(r.getStatus()), r.getParentId(), r.getModuleSha256(),
-                r.getCreatedAt(), r.getUpdatedAt(), r.getAttempts(), r.getMaxRetries(), r.getResult(), r.getErrorType(),
-                r.getErrorMessage(), r.getConfig(), r.getRunAt(), r.getClaimedBy(), r.getRecoveries(), r.getIdempotencyKey());
-    }
-
-    private static AttemptRow toAttempt(AttemptsRecord r) {
-        return new AttemptRow(r.getTaskId(), r.getAttemptNo(), r.getNodeId(), AttemptStatus.valueOf(r.getStatus()),
-                r.getStartedAt(), r.getFinishedAt(), r.getDurationMs(), r.getFuelConsumed(), r.getRamUsed(), r.getExitCode(),
-                r.getErrorType(), r.getErrorMessage(), r.getErrorDetail());
-    }
-
-    private static EventRow toEvent(TaskEventsRecord r) {
-        return new EventRow(r.getTaskId(), r.getAttemptNo(), r.getAt(),
-                r.getFromStatus() == null ? null : TaskStatus.valueOf(r.getFromStatus()),
-                TaskStatus.valueOf(r.getToStatus()), r.getReason());
     }
 
 }
