@@ -81,9 +81,7 @@ final class Forwarders implements AutoCloseable {
 
     /** WASI's own poll_oneoff, bound to this guest's memory. */
     Func poll(AttemptScope scope, Memory memory) {
-        Extern wasiPoll = scope.own(engine.wasiLinker().get(scope.store(), WasiPreview1.MODULE, PollForwarder.FUNCTION).orElseThrow());
-        Instance instance = scope.own(new Instance(scope.store(), poll, List.of(wasiPoll, Extern.fromMemory(memory))));
-        return scope.own(instance.getFunc(scope.store(), PollForwarder.FUNCTION).orElseThrow());
+        return instantiate(poll, List.of(PollForwarder.FUNCTION_TYPE), scope, memory).get(PollForwarder.FUNCTION);
     }
 
     private Map<String, Func> instantiate(Module forwarder, List<WasiForwarder.Function> functions, AttemptScope scope, Memory memory) {

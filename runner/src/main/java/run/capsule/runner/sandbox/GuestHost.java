@@ -19,8 +19,10 @@ import java.util.Map;
 import java.util.OptionalInt;
 
 /**
- * Host state of one attempt: serves {@code poll_oneoff} so that sleeps end at the deadline. The fields are
- * set once the guest is instantiated and the deadline armed, before {@code _start} runs.
+ * The host functions of one attempt: {@code capsule.host_call}, the WASI door to the host-call channel, WASI writes
+ * held to the write quota, the journaled {@code clock_time_get} and {@code random_get}, and {@code poll_oneoff}, so
+ * that sleeps end at the deadline. The fields are set once the guest is instantiated and the deadline armed, before
+ * {@code _start} runs.
  */
 final class GuestHost {
     /** The exit code a host function throws when the attempt's deadline came while it blocked; WASI exits stop at 125. */
@@ -126,52 +128,54 @@ final class GuestHost {
 
     /** WASI {@code clock_time_get}: the realtime clock is a step once the task's function began; anything else is WASI's. */
     void clockTimeGet(Caller<Void> caller, Val[] params, Val[] results) {
-        if (params[0].i32() == 0 && memory != null && wasiSteps != null && steps.tracks()) {
-            int errno;
-            try {
-                long ns = wasiSteps.realtimeNanos();
-                ByteBuffer mem = memory.buffer(store).order(ByteOrder.LITTLE_ENDIAN);
-                long at = Integer.toUnsignedLong(params[2].i32());
-                if (at + 8 > mem.capacity()) {
-                    errno = ERRNO_FAULT;
-                } else {
-                    mem.putLong((int) at, ns);
-                    errno = 0;
-                }
-            } catch (HostCallException e) {
-                errno = ERRNO_FAULT;
+        stepOrWasi("clock_time_get", params[0].i32() == 0 && tracksSteps(), params, results, mem -> {
+            long ns = wasiSteps.realtimeNanos();
+            long at = Integer.toUnsignedLong(params[2].i32());
+            if (at + 8 > mem.capacity()) {
+                return ERRNO_FAULT;
             }
-            stopIfAsked();
-            results[0] = Val.fromI32(errno);
-            return;
-        }
-        Func forward = stepForward.get("clock_time_get");
-        results[0] = forward == null ? Val.fromI32(ERRNO_NOSYS) : forward.call(store, params)[0];
+            mem.putLong((int) at, ns);
+            return 0;
+        });
     }
 
     /** WASI {@code random_get}: a step once the task's function began; before, WASI's own. */
     void randomGet(Caller<Void> caller, Val[] params, Val[] results) {
-        if (memory != null && wasiSteps != null && steps.tracks()) {
-            int errno;
-            try {
-                ByteBuffer mem = memory.buffer(store);
-                long at = Integer.toUnsignedLong(params[0].i32());
-                long length = Integer.toUnsignedLong(params[1].i32());
-                if (at + length > mem.capacity()) {
-                    errno = ERRNO_FAULT;
-                } else {
-                    mem.put((int) at, wasiSteps.randomBytes((int) length));
-                    errno = 0;
-                }
-            } catch (HostCallException e) {
-                errno = ERRNO_FAULT;
+        stepOrWasi("random_get", tracksSteps(), params, results, mem -> {
+            long at = Integer.toUnsignedLong(params[0].i32());
+            long length = Integer.toUnsignedLong(params[1].i32());
+            if (at + length > mem.capacity()) {
+                return ERRNO_FAULT;
             }
-            stopIfAsked();
-            results[0] = Val.fromI32(errno);
+            mem.put((int) at, wasiSteps.randomBytes((int) length));
+            return 0;
+        });
+    }
+
+    private boolean tracksSteps() {
+        return memory != null && wasiSteps != null && steps.tracks();
+    }
+
+    /** A journaled reading written into guest memory; returns the WASI errno. */
+    private interface StepAnswer {
+        int write(ByteBuffer memory) throws HostCallException;
+    }
+
+    /** Answers WASI function {@code name} from the step log when {@code journaled}, else hands it to WASI's own. */
+    private void stepOrWasi(String name, boolean journaled, Val[] params, Val[] results, StepAnswer answer) {
+        if (!journaled) {
+            Func forward = stepForward.get(name);
+            results[0] = forward == null ? Val.fromI32(ERRNO_NOSYS) : forward.call(store, params)[0];
             return;
         }
-        Func forward = stepForward.get("random_get");
-        results[0] = forward == null ? Val.fromI32(ERRNO_NOSYS) : forward.call(store, params)[0];
+        int errno;
+        try {
+            errno = answer.write(memory.buffer(store).order(ByteOrder.LITTLE_ENDIAN));
+        } catch (HostCallException e) {
+            errno = ERRNO_FAULT;
+        }
+        stopIfAsked();
+        results[0] = Val.fromI32(errno);
     }
 
     void hostCall(Caller<Void> caller, Val[] params, Val[] results) {
