@@ -1,7 +1,7 @@
 package run.capsule.bench;
 
 import run.capsule.runner.NativeLibrary;
-import run.capsule.runner.WasmSandbox;
+import run.capsule.runner.sandbox.WasmSandbox;
 import run.capsule.runner.protocol.AttemptResult;
 import run.capsule.runner.protocol.RunAttempt;
 import run.capsule.store.ModuleStore;

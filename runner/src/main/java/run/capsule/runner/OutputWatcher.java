@@ -1,5 +1,8 @@
 package run.capsule.runner;
 
+import run.capsule.runner.sandbox.OutputFile;
+import run.capsule.runner.sandbox.WasmSandbox;
+
 import java.io.IOException;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;

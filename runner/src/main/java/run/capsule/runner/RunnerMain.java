@@ -14,6 +14,8 @@ import run.capsule.runner.protocol.Message;
 import run.capsule.runner.protocol.RunAttempt;
 import run.capsule.runner.protocol.Shutdown;
 import run.capsule.runner.protocol.Started;
+import run.capsule.runner.sandbox.SymlinkCanary;
+import run.capsule.runner.sandbox.WasmSandbox;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -205,7 +207,7 @@ public final class RunnerMain {
         Runtime.getRuntime().halt(status);
     }
 
-    static void deleteTree(Path dir) {
+    public static void deleteTree(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import run.capsule.runner.NativeLibrary;
-import run.capsule.runner.WasmSandbox;
+import run.capsule.runner.sandbox.WasmSandbox;
 import run.capsule.runner.host.EngineLink;
 import run.capsule.runner.host.HostCalls;
 import run.capsule.runner.host.HttpGateway;

@@ -2,7 +2,7 @@ package run.capsule.runner.guest;
 
 import org.junit.jupiter.api.Assumptions;
 import run.capsule.runner.NativeLibrary;
-import run.capsule.runner.WasmSandbox;
+import run.capsule.runner.sandbox.WasmSandbox;
 import run.capsule.runner.protocol.AttemptResult;
 import run.capsule.runner.protocol.Mount;
 import run.capsule.runner.protocol.Program;

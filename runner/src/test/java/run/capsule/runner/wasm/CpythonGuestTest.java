@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import run.capsule.runner.WasmSandbox;
+import run.capsule.runner.sandbox.WasmSandbox;
 import run.capsule.runner.protocol.AttemptResult;
 import run.capsule.runner.protocol.RunAttempt;
 

@@ -22,8 +22,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import run.capsule.runner.WasmSandbox;
-import run.capsule.runner.WasmSandbox.Invocation;
+import run.capsule.runner.sandbox.ConformanceSession;
+import run.capsule.runner.sandbox.WasmSandbox;
+import run.capsule.runner.sandbox.Invocation;
 
 /**
  * Runs the spec suite's scripts on wasmtime twice, with the original modules and with the modules as the
@@ -125,7 +126,7 @@ class ExecutionConformanceTest {
             tally.failures.add(name + ": wast2json failed: " + converted.stderr().strip());
             return tally;
         }
-        try (WasmSandbox.Session plain = sandbox.openSession(); WasmSandbox.Session rewritten = sandbox.openSession()) {
+        try (ConformanceSession plain = sandbox.openSession(); ConformanceSession rewritten = sandbox.openSession()) {
             plain.defineModule("spectest", spectest);
             rewritten.defineModule("spectest", spectest);
             new Script(name, dir, plain, rewritten, tally).run(JSON.readTree(dir.resolve(name + ".json").toFile()).get("commands"));
@@ -137,14 +138,14 @@ class ExecutionConformanceTest {
     private static final class Script {
         private final String file;
         private final Path dir;
-        private final WasmSandbox.Session plain;
-        private final WasmSandbox.Session rewritten;
+        private final ConformanceSession plain;
+        private final ConformanceSession rewritten;
         private final Tally tally;
         private final Map<String, Map<String, String>> exportsByInstance = new HashMap<>();
         private String current;
         private int anonymous;
 
-        Script(String file, Path dir, WasmSandbox.Session plain, WasmSandbox.Session rewritten, Tally tally) {
+        Script(String file, Path dir, ConformanceSession plain, ConformanceSession rewritten, Tally tally) {
             this.file = file;
             this.dir = dir;
             this.plain = plain;
@@ -227,7 +228,7 @@ class ExecutionConformanceTest {
             return true;
         }
 
-        private Invocation invoke(WasmSandbox.Session session, JsonNode action) {
+        private Invocation invoke(ConformanceSession session, JsonNode action) {
             String key = action.has("module") ? action.get("module").asText() : current;
             List<String> args = new ArrayList<>();
             action.get("args").forEach(arg -> args.add(typed(arg)));

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
 import run.capsule.runner.NativeLibrary;
-import run.capsule.runner.WasmSandbox;
+import run.capsule.runner.sandbox.WasmSandbox;
 
 /**
  * wasmtime inside the test JVM. The native library is extracted to {@code target/capsule-cache}, which the

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import run.capsule.runner.WasmSandbox;
+import run.capsule.runner.sandbox.WasmSandbox;
 import run.capsule.runner.guest.Interpreter;
 import run.capsule.runner.guest.Interpreters;
 import run.capsule.runner.host.EngineLink;

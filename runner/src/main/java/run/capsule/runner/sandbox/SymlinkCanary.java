@@ -1,5 +1,6 @@
-package run.capsule.runner;
+package run.capsule.runner.sandbox;
 
+import run.capsule.runner.RunnerMain;
 import run.capsule.runner.protocol.AttemptResult;
 import run.capsule.runner.protocol.Mount;
 import run.capsule.runner.protocol.RunAttempt;
@@ -19,11 +20,11 @@ import java.util.Optional;
  * guest (src/main/wasm/symlink_canary.wat) performs that escape attempt in a temp dir; a runner whose canary
  * escapes, or cannot run, refuses to serve.
  */
-final class SymlinkCanary {
+public final class SymlinkCanary {
     static final String RESOURCE = "symlink_canary.wasm";
     static final int CONFINED = 0;
     static final int SETUP_FAILED = 10;
-    static final int ESCAPED_THROUGH_PATH = 11;
+    public static final int ESCAPED_THROUGH_PATH = 11;
     static final int ESCAPED_THROUGH_DIRECTORY = 12;
     private static final long TIMEOUT_MS = 10_000;
 
@@ -31,7 +32,7 @@ final class SymlinkCanary {
     }
 
     /** Runs the canary in a fresh directory under {@code tempRoot}; the reason to refuse serving, if any. */
-    static Optional<String> check(WasmSandbox sandbox, Path tempRoot) {
+    public static Optional<String> check(WasmSandbox sandbox, Path tempRoot) {
         Path dir = null;
         try {
             dir = Files.createTempDirectory(tempRoot, "symlink-canary-");
@@ -57,7 +58,7 @@ final class SymlinkCanary {
     }
 
     /** The reason to refuse serving after the canary ran, or empty when confinement held. */
-    static Optional<String> verdict(AttemptResult result) {
+    public static Optional<String> verdict(AttemptResult result) {
         Integer exit = result.exitCode();
         if (result.errorType() == null && exit != null && exit == CONFINED) {
             return Optional.empty();

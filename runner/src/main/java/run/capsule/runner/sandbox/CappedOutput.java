@@ -1,4 +1,4 @@
-package run.capsule.runner;
+package run.capsule.runner.sandbox;
 
 import java.io.FileOutputStream;
 import java.io.IOException;

@@ -1,6 +1,7 @@
-package run.capsule.runner;
+package run.capsule.runner.sandbox;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import run.capsule.runner.AtomicFiles;
 import run.capsule.runner.wasm.FuelAccessors;
 import run.capsule.runner.wasm.InvalidModuleException;
 import run.capsule.runner.wasm.ModuleRewriter;

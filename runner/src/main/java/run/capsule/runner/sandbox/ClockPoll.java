@@ -1,4 +1,4 @@
-package run.capsule.runner;
+package run.capsule.runner.sandbox;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -1,4 +1,4 @@
-package run.capsule.runner;
+package run.capsule.runner.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package run.capsule.runner;
+package run.capsule.runner.sandbox;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -7,7 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** A file the guest writes one of its streams to, read back with a size cap. */
-final class OutputFile {
+public final class OutputFile {
     private final Path path;
     private long streamed;
 
@@ -21,7 +21,7 @@ final class OutputFile {
         return path;
     }
 
-    long size() {
+    public long size() {
         try {
             return Files.size(path);
         } catch (IOException e) {
@@ -41,7 +41,7 @@ final class OutputFile {
     }
 
     /** Bytes written since the last call, up to {@code cap} in total over all calls; null when there are none. */
-    String drainNew(long cap) throws IOException {
+    public String drainNew(long cap) throws IOException {
         long size = Math.min(size(), cap);
         if (size <= streamed) {
             return null;

@@ -1,8 +1,9 @@
-package run.capsule.runner;
+package run.capsule.runner.sandbox;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import run.capsule.runner.NativeLibrary;
 import run.capsule.runner.protocol.AttemptResult;
 
 import java.nio.file.Path;

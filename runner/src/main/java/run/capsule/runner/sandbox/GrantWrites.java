@@ -1,4 +1,4 @@
-package run.capsule.runner;
+package run.capsule.runner.sandbox;
 
 import io.github.kawamuray.wasmtime.Val;
 import run.capsule.runner.host.WriteQuota;

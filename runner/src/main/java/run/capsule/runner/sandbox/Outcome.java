@@ -1,0 +1,133 @@
+package run.capsule.runner.sandbox;
+
+import io.github.kawamuray.wasmtime.Trap;
+import run.capsule.runner.host.GuestReport;
+import run.capsule.runner.host.WriteQuota;
+import run.capsule.runner.protocol.AttemptResult;
+import run.capsule.runner.protocol.RunAttempt;
+
+
+/** How an attempt ended, gathered while the store lives and turned into an error type afterwards. */
+final class Outcome {
+    Integer exitCode;
+    Trap trap;
+    Trap startupTrap;
+    String hostError;
+    /** A JavaScript driver's failure that is not a trap (QuickJS out of memory, a broken boot). */
+    String guestFailure;
+    String internalError;
+    boolean deadlineHit;
+    boolean fuelExhausted;
+    boolean growthRefused;
+    Long fuelConsumed;
+    Long ramUsed;
+    String errorType;
+    String message;
+
+    /** A Python or JavaScript guest's own account of its failure replaces "exited with code 1". */
+    void apply(GuestReport report) {
+        if (!report.hasError()) {
+            return;
+        }
+        if (errorType == null || errorType.equals("task_error")) {
+            errorType = "task_error";
+            message = report.errorSummary();
+        } else if (errorType.equals("memory_limit")) {
+            int after = message.indexOf(" after memory.grow");
+            message = report.errorSummary() + (after >= 0 ? message.substring(after) : "");
+        }
+    }
+
+    /** A failure after a write was refused for the quota is the quota's doing, whatever the guest made of ENOSPC. */
+    void applyWriteQuota(WriteQuota quota) {
+        if (quota.exceeded() && "task_error".equals(errorType)) {
+            errorType = "limit_exceeded";
+            message = quota.describe() + "; the task then failed: " + message;
+        }
+    }
+
+    String trapName() {
+        Trap t = trap != null ? trap : startupTrap;
+        return t == null ? null : t.name();
+    }
+
+    void classify(long timeoutMs, long budget, long memoryLimitPages) {
+        if (internalError != null) {
+            errorType = "internal_error";
+            message = internalError;
+            return;
+        }
+        if (startupTrap != null) {
+            errorType = "task_error";
+            message = "trap during start-up: " + describe(startupTrap);
+            return;
+        }
+        if (deadlineHit || trap == Trap.INTERRUPT) {
+            errorType = "timeout";
+            message = "timed out after " + timeoutMs + " ms";
+            return;
+        }
+        if (trap == Trap.UNREACHABLE_CODE_REACHED && fuelExhausted) {
+            errorType = "fuel_exhausted";
+            message = "ran out of fuel: used all " + budget + " units";
+            return;
+        }
+        String failure;
+        if (trap != null) {
+            failure = "trap: " + describe(trap);
+        } else if (hostError != null) {
+            failure = "trap: " + hostError;
+        } else if (guestFailure != null) {
+            failure = guestFailure;
+        } else if (exitCode != null && exitCode != 0) {
+            failure = "exited with code " + exitCode;
+        } else {
+            return;
+        }
+        if (growthRefused) {
+            errorType = "memory_limit";
+            long kib = memoryLimitPages * RunAttempt.PAGE_BYTES / 1024;
+            message = failure + " after memory.grow was refused at the limit of " + memoryLimitPages + " pages ("
+                    + (kib % 1024 == 0 ? kib / 1024 + " MiB" : kib + " KiB") + ")";
+        } else {
+            errorType = "task_error";
+            message = failure;
+        }
+    }
+
+    static String describe(Trap trap) {
+        return switch (trap) {
+            case STACK_OVERFLOW -> "call stack exhausted (stack overflow)";
+            case MEMORY_OUT_OF_BOUNDS -> "out of bounds memory access";
+            case HEAP_MISALIGNED -> "misaligned memory access";
+            case TABLE_OUT_OF_BOUNDS -> "undefined element: out of bounds table access";
+            case INDIRECT_CALL_TO_NULL -> "uninitialized element in indirect call";
+            case BAD_SIGNATURE -> "indirect call type mismatch";
+            case INTEGER_OVERFLOW -> "integer overflow";
+            case INTEGER_DIVISION_BY_ZERO -> "integer divide by zero";
+            case BAD_CONVERSION_TO_INTEGER -> "invalid conversion to integer";
+            case UNREACHABLE_CODE_REACHED -> "unreachable executed";
+            case INTERRUPT -> "interrupted";
+            default -> trap.name().toLowerCase().replace('_', ' ');
+        };
+    }
+
+    /** The first lines of a binding's message, without its backtrace: for a one-line error. */
+    static String oneLine(String s) {
+        if (s == null) {
+            return "unknown error";
+        }
+        String joined = String.join(": ", s.strip().lines().map(String::strip)
+                .filter(line -> !line.isEmpty() && !line.startsWith("Caused by") && !line.matches("\\d+:.*")).limit(3).toList());
+        return joined.length() > 500 ? joined.substring(0, 500) + "..." : joined;
+    }
+
+    /** An attempt that ended before its guest ran. */
+    static AttemptResult failure(RunAttempt request, String errorType, String message, long startedNanos) {
+        return new AttemptResult(request.attemptId(), null, null, errorType, message, "", false, "", false, elapsedMs(startedNanos), null, null, false);
+    }
+
+    static long elapsedMs(long startedNanos) {
+        return (System.nanoTime() - startedNanos) / 1_000_000;
+    }
+}
