@@ -2,6 +2,7 @@ package run.capsule.engine;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import run.capsule.engine.runner.RunnerProcess;
 import run.capsule.runner.protocol.Durability;
 import run.capsule.runner.protocol.StepRecord;
 import run.capsule.store.AttemptOutcome;
@@ -13,7 +14,9 @@ import run.capsule.store.TaskStatus;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
 
 /**
@@ -62,7 +65,7 @@ final class AttemptExecutor {
         try {
             ChildTasks served = children;
             AttemptRunner.Ran ran = runner.run(taskId, attemptNo, spec, moduleSha256, moduleFile, listener, r -> active.dispatched(taskId, r),
-                    JournaledStepCalls.around(served == null ? run.capsule.engine.runner.RunnerProcess.CallHandler.NONE
+                    JournaledStepCalls.around(served == null ? RunnerProcess.CallHandler.NONE
                             : served.forAttempt(taskId, attemptNo, spec), journal, taskId),
                     durability(taskId, spec));
             outcome = ran.outcome();
@@ -107,7 +110,7 @@ final class AttemptExecutor {
         if (outcome.status() == AttemptStatus.SUCCEEDED) {
             reason = "succeeded";
         } else if (outcome.status() == AttemptStatus.SUSPENDED) {
-            retryAt = java.time.Instant.ofEpochMilli(resumeAt).atOffset(java.time.ZoneOffset.UTC);
+            retryAt = Instant.ofEpochMilli(resumeAt).atOffset(ZoneOffset.UTC);
             delay = Duration.between(journal.nodes().databaseNow(), retryAt);
             reason = "suspended: " + outcome.errorMessage();
         } else if (outcome.status() == AttemptStatus.CANCELLED) {

@@ -3,21 +3,24 @@ package run.capsule.engine;
 import run.capsule.engine.runner.RunnerCrashedException;
 import run.capsule.engine.runner.RunnerPool;
 import run.capsule.engine.runner.RunnerProcess;
-import run.capsule.runner.protocol.AttemptResult;
 import run.capsule.runner.guest.Interpreter;
 import run.capsule.runner.guest.Interpreters;
+import run.capsule.runner.protocol.AttemptResult;
 import run.capsule.runner.protocol.Durability;
 import run.capsule.runner.protocol.Mount;
-import run.capsule.store.AttemptStatus;
 import run.capsule.runner.protocol.Program;
 import run.capsule.runner.protocol.RunAttempt;
 import run.capsule.store.AttemptOutcome;
+import run.capsule.store.AttemptStatus;
+import run.capsule.store.NewStep;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Runs one attempt on a pooled runner and turns whatever happened into an {@link AttemptOutcome}. Remembers
@@ -64,7 +67,7 @@ final class AttemptRunner {
      * its source file and the runner runs the language's interpreter.
      */
     Ran run(String taskId, int attemptNo, TaskSpec spec, String moduleSha256, Path moduleFile, TaskListener listener,
-            java.util.function.Consumer<RunnerProcess> onDispatch, RunnerProcess.CallHandler calls, Durability durability)
+            Consumer<RunnerProcess> onDispatch, RunnerProcess.CallHandler calls, Durability durability)
             throws InterruptedException {
         long started = System.nanoTime();
         if (spec.program() != null) {
@@ -89,8 +92,8 @@ final class AttemptRunner {
             AttemptResult result = runner.execute(request, text -> listener.guestStderr(taskId, attemptNo, text), calls,
                     SETUP_LIMIT, spec.limits().timeout().plus(killGrace));
             long duration = elapsed(started);
-            java.util.List<run.capsule.store.NewStep> steps = result.steps().stream()
-                    .map(st -> new run.capsule.store.NewStep(st.stepNo(), st.kind(), st.target(), st.request(), st.outcome(), st.childId(), st.durationMs()))
+            List<NewStep> steps = result.steps().stream()
+                    .map(st -> new NewStep(st.stepNo(), st.kind(), st.target(), st.request(), st.outcome(), st.childId(), st.durationMs()))
                     .toList();
             if (result.succeeded()) {
                 String resultJson = spec.program() != null ? (result.value() == null ? "null" : result.value())
@@ -103,7 +106,7 @@ final class AttemptRunner {
                     .withHostRequests(HostRequests.toRows(result.hostRequests())).withErrorDetail(result.errorDetail())
                     .withSteps(steps, result.replayedSteps());
             if (SUSPENDED.equals(result.errorType()) && result.resumeAtEpochMs() != null) {
-                String until = java.time.Instant.ofEpochMilli(result.resumeAtEpochMs()).toString();
+                String until = Instant.ofEpochMilli(result.resumeAtEpochMs()).toString();
                 String why = result.message() != null && result.message().startsWith(ChildTasks.SUSPENDED_WAITING) ? result.message() + ", until "
                         : "durable sleep until ";
                 return new Ran(failed.withStatus(AttemptStatus.SUSPENDED, null, why + until), result.stdout(),

@@ -5,20 +5,26 @@ import org.slf4j.LoggerFactory;
 import run.capsule.engine.runner.RunnerCrashedException;
 import run.capsule.engine.runner.RunnerLauncher;
 import run.capsule.engine.runner.RunnerPool;
+import run.capsule.runner.guest.Interpreter;
 import run.capsule.store.AttemptRow;
 import run.capsule.store.AttemptStatus;
 import run.capsule.store.CancelOutcome;
 import run.capsule.store.Claim;
 import run.capsule.store.EventRow;
+import run.capsule.store.HostRequestRow;
 import run.capsule.store.Journal;
 import run.capsule.store.NewTask;
+import run.capsule.store.PrivateFiles;
 import run.capsule.store.QueryResult;
 import run.capsule.store.StaleTransitionException;
+import run.capsule.store.StepRow;
 import run.capsule.store.TaskRow;
 import run.capsule.store.TaskStatus;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -75,7 +81,7 @@ public final class Capsule implements AutoCloseable {
 
     /** Opens the journal (migrating it if needed) and registers this node. Runners start on first use. */
     public static Capsule open(CapsuleOptions options) {
-        run.capsule.store.PrivateFiles.directory(options.cacheDir());
+        PrivateFiles.directory(options.cacheDir());
         RunnerPool pool = newPool(options);
         if (options.startRunnerEarly()) {
             startEarly(pool);
@@ -264,7 +270,7 @@ public final class Capsule implements AutoCloseable {
     }
 
     /** A recurring schedule: its name, Quartz cron expression (UTC), the task it queues and its next firing. */
-    public record Schedule(String name, String cron, String taskName, java.time.Instant nextFire) {
+    public record Schedule(String name, String cron, String taskName, Instant nextFire) {
     }
 
     /** Stores a recurring schedule in the journal's database: at each firing a worker queues a new task. */
@@ -352,7 +358,7 @@ public final class Capsule implements AutoCloseable {
         try {
             moduleFile = source != null ? programs.sourceFile(task.moduleSha256(), source.file(), bytes.get(), source.files())
                     : moduleFiles.ensure(task.moduleSha256(), bytes.get());
-        } catch (java.io.UncheckedIOException e) {
+        } catch (UncheckedIOException e) {
             executor.fail(claim, ErrorType.INTERNAL_ERROR, "cannot lay out module " + task.moduleSha256() + ": " + e.getMessage());
             return;
         }
@@ -360,7 +366,7 @@ public final class Capsule implements AutoCloseable {
         try {
             spec = TaskConfigReader.read(task, moduleFile, secrets.open(journal.tasks().secrets(task.id()).orElse(null)));
             if (spec.program() != null) {
-                programs.interpreter(run.capsule.runner.guest.Interpreter.forLanguage(spec.program().language()));
+                programs.interpreter(Interpreter.forLanguage(spec.program().language()));
             }
         } catch (InvalidInputException e) {
             executor.fail(claim, ErrorType.INVALID_INPUT, e.getMessage());
@@ -404,12 +410,12 @@ public final class Capsule implements AutoCloseable {
     }
 
     /** The network requests one attempt made through the host-call channel, as journaled. */
-    public List<run.capsule.store.HostRequestRow> hostRequests(String taskId, int attemptNo) {
+    public List<HostRequestRow> hostRequests(String taskId, int attemptNo) {
         return journal.tasks().hostRequests(taskId, attemptNo);
     }
 
     /** The journaled steps of a task, in order (docs/steps.md). */
-    public List<run.capsule.store.StepRow> steps(String taskId) {
+    public List<StepRow> steps(String taskId) {
         return journal.steps().steps(taskId);
     }
 

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import run.capsule.engine.runner.RunnerPool;
 import run.capsule.engine.runner.RunnerProcess;
+import run.capsule.store.AttemptRow;
 import run.capsule.store.Journal;
+import run.capsule.store.NewStep;
 import run.capsule.store.NewTask;
 import run.capsule.store.TaskRow;
 import run.capsule.store.TaskStatus;
@@ -13,6 +15,9 @@ import run.capsule.store.TaskStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Child tasks of Python and JavaScript tasks (docs/languages.md): serves {@code task.start}, {@code task.wait},
@@ -32,10 +37,10 @@ final class ChildTasks {
 
     /** Runs a journaled task to its end on this node, in the background. */
     interface Driver {
-        java.util.concurrent.CompletableFuture<Void> drive(String taskId);
+        CompletableFuture<Void> drive(String taskId);
     }
 
-    private final java.util.Set<String> driving = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> driving = ConcurrentHashMap.newKeySet();
 
     private final Journal journal;
     private final Programs programs;
@@ -69,7 +74,7 @@ final class ChildTasks {
             return;
         }
         journal.tasks().find(taskId).map(TaskRow::parentId).ifPresent(parentId -> {
-            List<run.capsule.store.AttemptRow> attempts = journal.tasks().attempts(parentId);
+            List<AttemptRow> attempts = journal.tasks().attempts(parentId);
             if (!attempts.isEmpty() && attempts.get(attempts.size() - 1).errorMessage() != null
                     && attempts.get(attempts.size() - 1).errorMessage().startsWith(SUSPENDED_WAITING)) {
                 journal.tasks().makeDue(parentId, "a child task ended: resuming");
@@ -116,10 +121,10 @@ final class ChildTasks {
     }
 
     /** Step records as the runner sends them (docs/steps.md). */
-    static List<run.capsule.store.NewStep> steps(JsonNode records) {
-        List<run.capsule.store.NewStep> steps = new ArrayList<>();
+    static List<NewStep> steps(JsonNode records) {
+        List<NewStep> steps = new ArrayList<>();
         for (JsonNode r : records) {
-            steps.add(new run.capsule.store.NewStep(r.path("stepNo").asInt(), r.path("kind").asText(), r.path("target").asText(),
+            steps.add(new NewStep(r.path("stepNo").asInt(), r.path("kind").asText(), r.path("target").asText(),
                     r.path("request").asText("{}"), r.hasNonNull("outcome") ? r.get("outcome").asText() : null,
                     r.hasNonNull("childId") ? r.get("childId").asText() : null, r.path("durationMs").asLong()));
         }
@@ -147,11 +152,11 @@ final class ChildTasks {
                 prepared.configJson(), secrets.seal(prepared.envJson()), null, null);
         JsonNode step = request.get("step");
         if (step != null && step.isObject()) {
-            List<run.capsule.store.NewStep> steps = steps(step.path("pending"));
+            List<NewStep> steps = steps(step.path("pending"));
             ObjectNode stepRequest = JSON.createObjectNode();
             stepRequest.set("args", input.get("args"));
             stepRequest.set("kwargs", input.get("kwargs"));
-            steps.add(new run.capsule.store.NewStep(step.path("stepNo").asInt(), "child", name, stepRequest.toString(),
+            steps.add(new NewStep(step.path("stepNo").asInt(), "child", name, stepRequest.toString(),
                     JSON.createObjectNode().put("id", id).toString(), id, 0));
             journal.tasks().createChild(task, prepared.moduleBytes(), attemptNo, steps);
         } else {

@@ -5,6 +5,7 @@ import run.capsule.store.ModuleStore;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Modules whose compilation killed a runner. One death while compiling may be an outside kill; after
@@ -40,7 +41,7 @@ interface CrashedModules {
         // A module found not refused is not asked about again for a few seconds (one query less per attempt); a
         // refusal recorded meanwhile by another node may cost that node's peers one more crashed runner.
         Map<String, Long> clearUntil = new ConcurrentHashMap<>();
-        long clearNanos = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        long clearNanos = TimeUnit.SECONDS.toNanos(10);
         return new CrashedModules() {
             @Override
             public boolean refused(String sha256) {

@@ -4,6 +4,8 @@ import run.capsule.runner.protocol.Program;
 import run.capsule.store.ModuleStore;
 
 import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -43,8 +45,8 @@ final class GuestFingerprint {
                     all.append(guest.relativize(file)).append('=').append(ModuleStore.sha256(Files.readAllBytes(file))).append('\n');
                 }
             }
-            return ModuleStore.sha256(all.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        } catch (IOException | RuntimeException | java.net.URISyntaxException e) {
+            return ModuleStore.sha256(all.toString().getBytes(StandardCharsets.UTF_8));
+        } catch (IOException | RuntimeException | URISyntaxException e) {
             return "unknown-" + System.nanoTime();
         }
     }

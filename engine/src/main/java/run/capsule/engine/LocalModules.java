@@ -1,6 +1,7 @@
 package run.capsule.engine;
 
 import java.io.IOException;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -143,7 +144,7 @@ final class LocalModules {
     private static String text(Path file) {
         try {
             return Files.readString(file, StandardCharsets.UTF_8);
-        } catch (java.nio.charset.MalformedInputException e) {
+        } catch (MalformedInputException e) {
             throw new InvalidInputException(file.getFileName() + " is not UTF-8 text");
         } catch (IOException e) {
             throw new InvalidInputException(file + " cannot be read: " + e.getMessage());

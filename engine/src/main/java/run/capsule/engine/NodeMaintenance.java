@@ -2,9 +2,12 @@ package run.capsule.engine;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import run.capsule.store.CancelOutcome;
 import run.capsule.store.Claim;
 import run.capsule.store.Journal;
+import run.capsule.store.StaleTransitionException;
 
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 final class NodeMaintenance implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeMaintenance.class);
     private static final long CANCEL_CHECK_MS = 250;
-    private static final java.time.Duration KEEP_GONE_NODES = java.time.Duration.ofDays(7);
+    private static final Duration KEEP_GONE_NODES = Duration.ofDays(7);
     private int beats;
     private final Journal journal;
     private final CapsuleOptions options;
@@ -76,10 +79,10 @@ final class NodeMaintenance implements AutoCloseable {
     private void cancelOrphans() {
         for (String id : journal.tasks().orphans(ORPHANS_PER_BEAT)) {
             try {
-                if (journal.tasks().requestCancel(id) == run.capsule.store.CancelOutcome.REQUESTED) {
+                if (journal.tasks().requestCancel(id) == CancelOutcome.REQUESTED) {
                     active.stop(id);
                 }
-            } catch (run.capsule.store.StaleTransitionException e) {
+            } catch (StaleTransitionException e) {
                 // it changed meanwhile: the next beat looks again
             }
         }

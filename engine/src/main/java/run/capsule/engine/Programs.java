@@ -16,11 +16,14 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Python and JavaScript sources (docs/languages.md): fetches the interpreter, describes a source once (a sandboxed
@@ -30,7 +33,7 @@ import java.util.Map;
 final class Programs {
     static final long MAX_SOURCE_BYTES = 4L * 1024 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Limits DESCRIBE_LIMITS = Limits.builder().timeout(java.time.Duration.ofSeconds(60)).build();
+    private static final Limits DESCRIBE_LIMITS = Limits.builder().timeout(Duration.ofSeconds(60)).build();
 
     private final Path cacheDir;
     private final AttemptRunner runner;
@@ -120,7 +123,7 @@ final class Programs {
      * Lists the tasks of a source file; loading it may take at most {@code timeout} (the run's own timeout when shorter
      * than the 60 s describing limit), so top-level code that never returns is refused as soon as the run would stop.
      */
-    Described describe(Path source, java.time.Duration timeout) throws InterruptedException {
+    Described describe(Path source, Duration timeout) throws InterruptedException {
         String language = TaskProgram.languageOf(source);
         if (language == null) {
             throw new InvalidInputException(source + " is not a Python (.py) or JavaScript (.js, .mjs) source");
@@ -180,7 +183,7 @@ final class Programs {
         Interpreter interpreter = Interpreter.forLanguage(language);
         Path sourceFile = sourceFile(described.sourceSha256(), source.getFileName().toString(), sourceBytes(source, described.files()),
                 described.files());
-        java.util.Set<Long> caps = new java.util.TreeSet<>();
+        Set<Long> caps = new TreeSet<>();
         for (TaskOptions options : described.tasks().values()) {
             caps.add(options.limitsOver(Limits.DEFAULT).ramBytes());
         }

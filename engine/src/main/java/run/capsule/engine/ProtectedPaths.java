@@ -1,6 +1,7 @@
 package run.capsule.engine;
 
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +26,7 @@ final class ProtectedPaths {
         try {
             Path code = Path.of(ProtectedPaths.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             list.add(new Protected(real(code.getParent()), "Capsule's own code"));
-        } catch (java.net.URISyntaxException | RuntimeException e) {
+        } catch (URISyntaxException | RuntimeException e) {
             // no code location to protect (an unusual class loader)
         }
         this.paths = List.copyOf(list);

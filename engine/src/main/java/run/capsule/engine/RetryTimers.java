@@ -1,5 +1,6 @@
 package run.capsule.engine;
 
+import org.quartz.CronExpression;
 import org.quartz.CronScheduleBuilder;
 import org.quartz.CronTrigger;
 import org.quartz.Job;
@@ -27,10 +28,12 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Date;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TimeZone;
 
 /**
  * Capsule's timers as Quartz jobs in the journal's database (Quartz's clustered JDBC job store, its tables
@@ -156,7 +159,7 @@ final class RetryTimers implements AutoCloseable {
 
     /** Adds a recurring schedule: at each firing of {@code cron} (Quartz syntax, UTC) a new task is queued. */
     void addSchedule(String name, String cron, PreparedTask prepared, String sealedEnvJson) {
-        if (!org.quartz.CronExpression.isValidExpression(cron)) {
+        if (!CronExpression.isValidExpression(cron)) {
             throw new InvalidInputException("invalid --cron '" + cron + "': use Quartz cron syntax, e.g. \"0 */5 * * * ?\"");
         }
         JobDetail job = JobBuilder.newJob(Job.class).withIdentity(name, SCHEDULE_GROUP).storeDurably()
@@ -168,7 +171,7 @@ final class RetryTimers implements AutoCloseable {
                 .usingJobData("envJson", sealedEnvJson)
                 .build();
         CronTrigger trigger = TriggerBuilder.newTrigger().withIdentity(name, SCHEDULE_GROUP)
-                .withSchedule(CronScheduleBuilder.cronSchedule(cron).inTimeZone(java.util.TimeZone.getTimeZone("UTC"))
+                .withSchedule(CronScheduleBuilder.cronSchedule(cron).inTimeZone(TimeZone.getTimeZone("UTC"))
                         .withMisfireHandlingInstructionFireAndProceed())
                 .build();
         try {
@@ -197,7 +200,7 @@ final class RetryTimers implements AutoCloseable {
         } catch (SchedulerException e) {
             throw new IllegalStateException("cannot read schedules: " + e.getMessage(), e);
         }
-        out.sort(java.util.Comparator.comparing(Schedule::name));
+        out.sort(Comparator.comparing(Schedule::name));
         return out;
     }
 

@@ -2,13 +2,17 @@ package run.capsule.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import run.capsule.runner.protocol.Durability;
 import run.capsule.store.TaskRow;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -20,7 +24,7 @@ final class TaskConfigReader {
     }
 
     /** How a Python or JavaScript task's journaled source is laid out: its file name and the local modules beside it. */
-    record SourceLayout(String file, java.util.List<String> files) {
+    record SourceLayout(String file, List<String> files) {
     }
 
     /** The layout of a Python or JavaScript task's source, or null for a WebAssembly module. */
@@ -34,8 +38,8 @@ final class TaskConfigReader {
         }
     }
 
-    private static java.util.List<String> programFiles(JsonNode config) {
-        java.util.List<String> files = new java.util.ArrayList<>();
+    private static List<String> programFiles(JsonNode config) {
+        List<String> files = new ArrayList<>();
         config.path("program").path("files").forEach(f -> files.add(f.asText()));
         return files;
     }
@@ -74,7 +78,7 @@ final class TaskConfigReader {
                 builder.mount(new MountSpec(Path.of(m.path("host").asText()), m.path("guest").asText(), "ro".equals(m.path("mode").asText())));
             }
             config.path("allowed_hosts").forEach(h -> builder.allowHost(new HostPattern(h.asText())));
-            Map<String, String> secrets = new java.util.LinkedHashMap<>();
+            Map<String, String> secrets = new LinkedHashMap<>();
             if (envJson != null) {
                 Iterator<Map.Entry<String, JsonNode>> fields = JSON.readTree(envJson).fields();
                 while (fields.hasNext()) {
@@ -91,12 +95,12 @@ final class TaskConfigReader {
             }
             JsonNode program = config.get("program");
             if (program != null && program.isObject()) {
-                Map<String, TaskOptions> tasks = new java.util.LinkedHashMap<>();
+                Map<String, TaskOptions> tasks = new LinkedHashMap<>();
                 program.path("tasks").fields().forEachRemaining(t -> tasks.put(t.getKey(), TaskOptions.fromGuest(t.getKey(), t.getValue())));
                 JsonNode approval = program.get("approval");
                 builder.program(new TaskProgram(program.path("language").asText(), program.path("file").asText(), program.path("task").asText(),
                         program.path("input").toString(), tasks, programFiles(config),
-                        program.path("step_format").asInt(run.capsule.runner.protocol.Durability.FIRST_FORMAT),
+                        program.path("step_format").asInt(Durability.FIRST_FORMAT),
                         approval != null && approval.isObject() ? Approval.fromJson(approval, secrets) : null, program.path("depth").asInt(0)));
             }
             return builder.build();

@@ -1,6 +1,10 @@
 package run.capsule.engine;
 
+import run.capsule.runner.protocol.Durability;
+
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
@@ -32,7 +36,7 @@ public record TaskProgram(String language, String file, String task, String inpu
 
     /** A new task's program, in the current step format. */
     public TaskProgram(String language, String file, String task, String inputJson, Map<String, TaskOptions> tasks, List<String> files) {
-        this(language, file, task, inputJson, tasks, files, run.capsule.runner.protocol.Durability.CURRENT_FORMAT);
+        this(language, file, task, inputJson, tasks, files, Durability.CURRENT_FORMAT);
     }
 
     /** A program whose source imports no local module. */
@@ -41,8 +45,8 @@ public record TaskProgram(String language, String file, String task, String inpu
     }
 
     /** The language of a source file by its extension, or null for anything else (a WebAssembly module). */
-    public static String languageOf(java.nio.file.Path file) {
-        String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+    public static String languageOf(Path file) {
+        String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".py")) {
             return "python";
         }
@@ -54,7 +58,7 @@ public record TaskProgram(String language, String file, String task, String inpu
 
     /** A child task of this one: the same source and approval, one level deeper. */
     public TaskProgram calling(String taskName, String input) {
-        return new TaskProgram(language, file, taskName, input, tasks, files, run.capsule.runner.protocol.Durability.CURRENT_FORMAT,
+        return new TaskProgram(language, file, taskName, input, tasks, files, Durability.CURRENT_FORMAT,
                 approval, depth + 1);
     }
 

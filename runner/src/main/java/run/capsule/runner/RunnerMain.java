@@ -26,6 +26,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -83,7 +84,7 @@ public final class RunnerMain {
                     exit(0);
                 }
             });
-            sandbox.serveHostCalls(HostCalls.withHttp(HttpGateway.lazyClient(), java.net.InetAddress::getAllByName, engineCalls));
+            sandbox.serveHostCalls(HostCalls.withHttp(HttpGateway.lazyClient(), InetAddress::getAllByName, engineCalls));
             workRootToDelete = workRoot;
             Optional<String> refusal = PRETEND_SYMLINK_ESCAPE
                     ? SymlinkCanary.verdict(new AttemptResult("symlink-canary", SymlinkCanary.ESCAPED_THROUGH_PATH, null, null, null,

@@ -1,4 +1,5 @@
 package run.capsule.store;
+import java.util.List;
 
 /**
  * What one attempt ended with, as the journal records it. {@code resultJson} is set on success,
@@ -14,30 +15,30 @@ public record AttemptOutcome(
         String resultJson,
         String errorType,
         String errorMessage,
-        java.util.List<HostRequestRow> hostRequests,
+        List<HostRequestRow> hostRequests,
         String errorDetail,
-        java.util.List<NewStep> steps,
+        List<NewStep> steps,
         int replayedSteps) {
 
     public AttemptOutcome(AttemptStatus status, long durationMs, Long fuelConsumed, Long ramUsed, Integer exitCode,
-                          String resultJson, String errorType, String errorMessage, java.util.List<HostRequestRow> hostRequests) {
+                          String resultJson, String errorType, String errorMessage, List<HostRequestRow> hostRequests) {
         this(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, hostRequests, null);
     }
 
     public AttemptOutcome(AttemptStatus status, long durationMs, Long fuelConsumed, Long ramUsed, Integer exitCode,
-                          String resultJson, String errorType, String errorMessage, java.util.List<HostRequestRow> hostRequests,
+                          String resultJson, String errorType, String errorMessage, List<HostRequestRow> hostRequests,
                           String errorDetail) {
         this(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, hostRequests, errorDetail,
-                java.util.List.of(), 0);
+                List.of(), 0);
     }
 
     public AttemptOutcome {
-        hostRequests = hostRequests == null ? java.util.List.of() : java.util.List.copyOf(hostRequests);
-        steps = steps == null ? java.util.List.of() : java.util.List.copyOf(steps);
+        hostRequests = hostRequests == null ? List.of() : List.copyOf(hostRequests);
+        steps = steps == null ? List.of() : List.copyOf(steps);
     }
 
     /** The same outcome with the live steps still to journal and the number of steps answered from the journal. */
-    public AttemptOutcome withSteps(java.util.List<NewStep> live, int replayed) {
+    public AttemptOutcome withSteps(List<NewStep> live, int replayed) {
         return new AttemptOutcome(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, hostRequests,
                 errorDetail, live, replayed);
     }
@@ -50,10 +51,10 @@ public record AttemptOutcome(
 
     public AttemptOutcome(AttemptStatus status, long durationMs, Long fuelConsumed, Long ramUsed, Integer exitCode,
                           String resultJson, String errorType, String errorMessage) {
-        this(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, java.util.List.of());
+        this(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, List.of());
     }
 
-    public AttemptOutcome withHostRequests(java.util.List<HostRequestRow> requests) {
+    public AttemptOutcome withHostRequests(List<HostRequestRow> requests) {
         return new AttemptOutcome(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, requests, errorDetail,
                 steps, replayedSteps);
     }

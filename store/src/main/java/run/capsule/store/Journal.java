@@ -5,13 +5,17 @@ import com.zaxxer.hikari.HikariDataSource;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.SQLDialect;
+import org.jooq.Table;
 import org.jooq.conf.RenderQuotedNames;
 import org.jooq.conf.Settings;
+import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import javax.sql.DataSource;
 
 /**
  * The journal database: a connection pool, the schema migrated by Flyway on open, and the jOOQ context.
@@ -54,12 +58,12 @@ public final class Journal implements AutoCloseable {
      */
     public static final int SCHEMA_VERSION = 9;
 
-    static Flyway flyway(javax.sql.DataSource dataSource) throws SQLException {
+    static Flyway flyway(DataSource dataSource) throws SQLException {
         return Flyway.configure().dataSource(dataSource).locations("classpath:db/migration", "classpath:db/vendor/" + vendor(dataSource)).load();
     }
 
     /** The folder of the few migrations that differ between H2 and PostgreSQL: {@code db/vendor/h2} or {@code db/vendor/postgresql}. */
-    private static String vendor(javax.sql.DataSource dataSource) throws SQLException {
+    private static String vendor(DataSource dataSource) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
             return connection.getMetaData().getURL().startsWith("jdbc:h2:") ? "h2" : "postgresql";
         }
@@ -67,9 +71,9 @@ public final class Journal implements AutoCloseable {
 
     /** The newest successfully applied migration's version, or -1 (no history yet, or a failed migration). */
     static int appliedSchemaVersion(DSLContext dsl) {
-        org.jooq.Table<?> history = DSL.table(DSL.name("flyway_schema_history"));
-        org.jooq.Field<String> version = DSL.field(DSL.name("version"), String.class);
-        org.jooq.Field<Boolean> success = DSL.field(DSL.name("success"), Boolean.class);
+        Table<?> history = DSL.table(DSL.name("flyway_schema_history"));
+        Field<String> version = DSL.field(DSL.name("version"), String.class);
+        Field<Boolean> success = DSL.field(DSL.name("success"), Boolean.class);
         try {
             if (dsl.fetchExists(dsl.selectOne().from(history).where(success.isFalse()))) {
                 return -1;
@@ -83,7 +87,7 @@ public final class Journal implements AutoCloseable {
                         }
                     })
                     .max().orElse(-1);
-        } catch (org.jooq.exception.DataAccessException e) {
+        } catch (DataAccessException e) {
             return -1;
         }
     }
@@ -153,7 +157,7 @@ public final class Journal implements AutoCloseable {
     }
 
     /** The pool's data source, for components that share the journal's database (Quartz's job store). */
-    public javax.sql.DataSource dataSource() {
+    public DataSource dataSource() {
         return dataSource;
     }
 

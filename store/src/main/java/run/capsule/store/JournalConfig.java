@@ -3,6 +3,7 @@ package run.capsule.store;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 
 /** Where the journal lives. The embedded default is an H2 file under a directory (normally {@code ./.capsule}). */
 public record JournalConfig(String jdbcUrl, String user, String password, int poolSize) {
@@ -43,14 +44,14 @@ public record JournalConfig(String jdbcUrl, String user, String password, int po
     }
 
     /** The directory of an H2 file journal, or empty for an in-memory or PostgreSQL journal. */
-    public java.util.Optional<Path> fileDirectory() {
+    public Optional<Path> fileDirectory() {
         if (!jdbcUrl.startsWith("jdbc:h2:file:")) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         String path = jdbcUrl.substring("jdbc:h2:file:".length());
         int semicolon = path.indexOf(';');
         Path file = Path.of(semicolon < 0 ? path : path.substring(0, semicolon)).toAbsolutePath().normalize();
-        return java.util.Optional.ofNullable(file.getParent());
+        return Optional.ofNullable(file.getParent());
     }
 
     /**

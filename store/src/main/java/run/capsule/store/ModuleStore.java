@@ -1,6 +1,7 @@
 package run.capsule.store;
 
 import org.jooq.DSLContext;
+import org.jooq.exception.IntegrityConstraintViolationException;
 import org.jooq.impl.DSL;
 
 import java.security.MessageDigest;
@@ -68,7 +69,7 @@ public final class ModuleStore {
                             .set(CRASHED_MODULES.REASON, reason)
                             .set(CRASHED_MODULES.CRASHED_AT, DSL.currentOffsetDateTime())
                             .execute();
-                } catch (org.jooq.exception.IntegrityConstraintViolationException raced) {
+                } catch (IntegrityConstraintViolationException raced) {
                     if (attempt < 2) {
                         continue;
                     }

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -27,7 +28,7 @@ public final class PrivateFiles {
             chmod(dir, "rwx------");
             try (Stream<Path> files = Files.list(dir)) {
                 for (Path file : (Iterable<Path>) files::iterator) {
-                    if (Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
                         chmod(file, "rw-------");
                     }
                 }

@@ -1,6 +1,9 @@
 package run.capsule.store;
 
-import javax.sql.DataSource;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Clob;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -8,9 +11,11 @@ import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import javax.sql.DataSource;
 
 /**
  * Runs a user's SQL over the journal and guarantees it cannot write. The statement must be a single
@@ -41,10 +46,10 @@ public final class ReadOnlySql {
             return H2_READER_PASSWORD;
         }
         try {
-            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(("capsule_reader\n" + config.password()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(digest);
-        } catch (java.security.NoSuchAlgorithmException e) {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(("capsule_reader\n" + config.password()).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest);
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -125,7 +130,7 @@ public final class ReadOnlySql {
             for (int i = 1; i <= columns.size(); i++) {
                 Object value = rs.getObject(i);
                 // H2 keeps steps.request and steps.outcome as CLOBs (migrations/db/vendor/h2): shown as the text they hold
-                row.add(value instanceof java.sql.Clob clob ? clob.getSubString(1, (int) Math.min(Integer.MAX_VALUE, clob.length())) : value);
+                row.add(value instanceof Clob clob ? clob.getSubString(1, (int) Math.min(Integer.MAX_VALUE, clob.length())) : value);
             }
             rows.add(row);
         }

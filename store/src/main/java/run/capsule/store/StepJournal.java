@@ -1,10 +1,16 @@
 package run.capsule.store;
 
 import org.jooq.DSLContext;
+import org.jooq.Field;
+import org.jooq.Record3;
 import org.jooq.impl.DSL;
 import run.capsule.store.jooq.tables.records.StepsRecord;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 
 import static run.capsule.store.jooq.Tables.STEPS;
 
@@ -24,7 +30,7 @@ public final class StepJournal {
     }
 
     /** One step of a task, or empty. */
-    public java.util.Optional<StepRow> step(String taskId, int stepNo) {
+    public Optional<StepRow> step(String taskId, int stepNo) {
         return dsl.selectFrom(STEPS).where(STEPS.TASK_ID.eq(taskId)).and(STEPS.STEP_NO.eq(stepNo)).fetchOptional(StepJournal::toRow);
     }
 
@@ -35,13 +41,13 @@ public final class StepJournal {
      * size in {@link ReplayStep#bytes()}), to be read with {@link #step} when the replay reaches it.
      */
     public List<ReplayStep> forReplay(String taskId, long maxInlineBytes, long inlineBudgetBytes, long overheadBytes) {
-        org.jooq.Field<Long> bytes = DSL.octetLength(STEPS.TARGET).plus(DSL.octetLength(STEPS.REQUEST))
+        Field<Long> bytes = DSL.octetLength(STEPS.TARGET).plus(DSL.octetLength(STEPS.REQUEST))
                 .plus(DSL.coalesce(DSL.octetLength(STEPS.OUTCOME), DSL.inline(0))).cast(Long.class);
-        List<org.jooq.Record3<Integer, String, Long>> sizes = dsl.select(STEPS.STEP_NO, STEPS.KIND, bytes).from(STEPS)
+        List<Record3<Integer, String, Long>> sizes = dsl.select(STEPS.STEP_NO, STEPS.KIND, bytes).from(STEPS)
                 .where(STEPS.TASK_ID.eq(taskId)).orderBy(STEPS.STEP_NO).fetch();
         long used = 0;
         int firstOverBudget = Integer.MAX_VALUE;
-        for (org.jooq.Record3<Integer, String, Long> size : sizes) {
+        for (Record3<Integer, String, Long> size : sizes) {
             long weight = size.value3() + overheadBytes;
             if (size.value3() <= maxInlineBytes) {
                 if (used + weight > inlineBudgetBytes) {
@@ -51,11 +57,11 @@ public final class StepJournal {
                 used += weight;
             }
         }
-        java.util.Map<Integer, StepRow> whole = new java.util.HashMap<>();
+        Map<Integer, StepRow> whole = new HashMap<>();
         dsl.selectFrom(STEPS).where(STEPS.TASK_ID.eq(taskId)).and(STEPS.STEP_NO.lt(firstOverBudget)).and(bytes.le(maxInlineBytes))
                 .fetch(StepJournal::toRow).forEach(r -> whole.put(r.stepNo(), r));
-        List<ReplayStep> steps = new java.util.ArrayList<>(sizes.size());
-        for (org.jooq.Record3<Integer, String, Long> size : sizes) {
+        List<ReplayStep> steps = new ArrayList<>(sizes.size());
+        for (Record3<Integer, String, Long> size : sizes) {
             StepRow row = whole.get(size.value1());
             steps.add(row == null ? ReplayStep.held(size.value1(), size.value2(), size.value3())
                     : new ReplayStep(row.stepNo(), row.kind(), row.target(), row.request(), row.outcome(), row.childId(), row.durationMs(),

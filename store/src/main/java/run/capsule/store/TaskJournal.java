@@ -1,15 +1,19 @@
 package run.capsule.store;
 
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.exception.IntegrityConstraintViolationException;
 import org.jooq.impl.DSL;
 import run.capsule.store.jooq.tables.records.TasksRecord;
 
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 import static run.capsule.store.jooq.Tables.ATTEMPTS;
 import static run.capsule.store.jooq.Tables.HOST_REQUESTS;
@@ -73,7 +77,7 @@ public final class TaskJournal extends TaskQueries {
         createOnce(task, moduleBytes, tx -> { });
     }
 
-    private void createOnce(NewTask task, byte[] moduleBytes, java.util.function.Consumer<DSLContext> alsoWrite) {
+    private void createOnce(NewTask task, byte[] moduleBytes, Consumer<DSLContext> alsoWrite) {
         dsl.transaction(cfg -> {
             DSLContext tx = DSL.using(cfg);
             ModuleStore.put(tx, task.moduleSha256(), moduleBytes);
@@ -275,7 +279,7 @@ public final class TaskJournal extends TaskQueries {
             boolean cancelled = Boolean.TRUE.equals(task.getCancelRequested());
             boolean giveUp = !cancelled && countRecovery && recoveries > maxRecoveries;
             TaskStatus to = cancelled ? TaskStatus.CANCELLED : giveUp ? TaskStatus.FAILED : TaskStatus.PENDING;
-            Map<org.jooq.Field<?>, Object> columns = new java.util.LinkedHashMap<>();
+            Map<Field<?>, Object> columns = new LinkedHashMap<>();
             columns.put(TASKS.RECOVERIES, recoveries);
             columns.put(TASKS.RUN_AT, DSL.currentOffsetDateTime());
             if (cancelled) {
@@ -333,7 +337,7 @@ public final class TaskJournal extends TaskQueries {
         return finishAttempt(taskId, attemptNo, outcome, retryAt == null ? null : DSL.val(retryAt), reason);
     }
 
-    private TaskStatus finishAttempt(String taskId, int attemptNo, AttemptOutcome outcome, org.jooq.Field<OffsetDateTime> retryAt, String reason) {
+    private TaskStatus finishAttempt(String taskId, int attemptNo, AttemptOutcome outcome, Field<OffsetDateTime> retryAt, String reason) {
         boolean retry = retryAt != null;
         TaskStatus to = switch (outcome.status()) {
             case SUCCEEDED -> TaskStatus.SUCCEEDED;
@@ -349,7 +353,7 @@ public final class TaskJournal extends TaskQueries {
         };
         dsl.transaction(cfg -> {
             DSLContext tx = DSL.using(cfg);
-            Map<org.jooq.Field<?>, Object> columns = new java.util.HashMap<>();
+            Map<Field<?>, Object> columns = new HashMap<>();
             columns.put(TASKS.RESULT, outcome.resultJson());
             columns.put(TASKS.ERROR_TYPE, outcome.errorType());
             columns.put(TASKS.ERROR_MESSAGE, outcome.errorMessage());

@@ -6,8 +6,10 @@ import run.capsule.store.jooq.tables.records.TaskEventsRecord;
 import run.capsule.store.jooq.tables.records.TasksRecord;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 import static run.capsule.store.jooq.Tables.ATTEMPTS;
 import static run.capsule.store.jooq.Tables.HOST_REQUESTS;
@@ -37,7 +39,7 @@ public class TaskQueries {
      */
     public List<String> unfinishedDescendants(String taskId) {
         List<String> unfinished = new ArrayList<>();
-        java.util.Set<String> seen = new java.util.HashSet<>(List.of(taskId));
+        Set<String> seen = new HashSet<>(List.of(taskId));
         List<String> level = List.of(taskId);
         while (!level.isEmpty()) {
             List<String> next = new ArrayList<>();

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A bounded set of runner processes. Runners start on demand up to {@code size}; a runner that died or was
@@ -20,9 +21,9 @@ public final class RunnerPool implements AutoCloseable {
     private final Duration startTimeout;
     private final Semaphore slots;
     /** Slots taken beyond the pool's size by tasks that resumed at once ({@link #unparkNow}), repaid as slots come back. */
-    private final java.util.concurrent.atomic.AtomicInteger overdrawn;
+    private final AtomicInteger overdrawn;
     /** Tasks waiting for their children while keeping their runner and slot ({@link #holdWhileWaiting}). */
-    private final java.util.concurrent.atomic.AtomicInteger holding = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger holding = new AtomicInteger();
     private final LinkedBlockingDeque<RunnerProcess> idle = new LinkedBlockingDeque<>();
     private final List<RunnerProcess> all = new ArrayList<>();
     private volatile boolean closed;
@@ -35,7 +36,7 @@ public final class RunnerPool implements AutoCloseable {
         this.size = size;
         this.startTimeout = startTimeout;
         this.slots = new Semaphore(size, true);
-        this.overdrawn = new java.util.concurrent.atomic.AtomicInteger();
+        this.overdrawn = new AtomicInteger();
     }
 
     public int size() {

@@ -1,9 +1,11 @@
 package run.capsule.engine.runner;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import run.capsule.runner.protocol.AttemptResult;
-import com.fasterxml.jackson.databind.JsonNode;
 import run.capsule.runner.protocol.Compiling;
 import run.capsule.runner.protocol.EngineCall;
 import run.capsule.runner.protocol.EngineReply;
@@ -28,6 +30,8 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -76,13 +80,13 @@ public final class RunnerProcess {
         JsonNode handle(JsonNode request);
 
         CallHandler NONE = request -> {
-            com.fasterxml.jackson.databind.node.ObjectNode reply = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            ObjectNode reply = JsonNodeFactory.instance.objectNode();
             reply.putObject("error").put("type", "unsupported").put("message", "op \"" + request.path("op").asText() + "\" is not served by this engine");
             return reply;
         };
     }
 
-    private static final java.util.concurrent.ExecutorService CALLS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+    private static final ExecutorService CALLS = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "capsule-engine-call");
         t.setDaemon(true);
         return t;
@@ -302,7 +306,7 @@ public final class RunnerProcess {
             reply = pending.calls.handle(call.request());
         } catch (RuntimeException e) {
             log.warn("engine call {} failed: {}", call.request().path("op").asText(), e.toString());
-            com.fasterxml.jackson.databind.node.ObjectNode error = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            ObjectNode error = JsonNodeFactory.instance.objectNode();
             error.putObject("error").put("type", "internal_error").put("message", "the engine failed serving the call: " + e.getMessage());
             reply = error;
         }

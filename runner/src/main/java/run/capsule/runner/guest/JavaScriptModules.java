@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 
 /**
@@ -90,7 +91,7 @@ public final class JavaScriptModules {
         }
         Path file = sourceDir.resolve(name.substring(APP_DIR.length() + 1)).normalize();
         try {
-            if (file.startsWith(sourceDir) && Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+            if (file.startsWith(sourceDir) && Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)
                     && file.toRealPath().startsWith(sourceDir.toRealPath())) {
                 return file;
             }

@@ -16,6 +16,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Turns a Python task's attempt into the interpreter's WASI command (docs/languages.md): CPython runs Capsule's
@@ -126,7 +127,7 @@ public final class PythonLaunch {
 
     private static void compile(RunAttempt first, Path dir, Runner runner) throws IOException {
         String modules = FILES.stream().filter(f -> f.startsWith("capsule/")).map(f -> "'" + f + "'")
-                .collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+                .collect(Collectors.joining(", ", "[", "]"));
         long pages = compilePages(first);
         RunAttempt compile = new RunAttempt(first.attemptId() + "-compile-guest-library", first.moduleSha256(), first.modulePath(), "python",
                 List.of("-S", "-B", "-c", String.format(COMPILE, modules)), Map.of("PYTHONHASHSEED", "0"),

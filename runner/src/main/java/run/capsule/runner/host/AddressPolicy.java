@@ -3,6 +3,7 @@ package run.capsule.runner.host;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.util.Arrays;
 import java.util.Optional;
 
 /**
@@ -65,7 +66,7 @@ public final class AddressPolicy {
 
     private static boolean isEc2Metadata(byte[] b) {
         byte[] metadata = {(byte) 0xfd, 0, 0x0e, (byte) 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0x54};
-        return java.util.Arrays.equals(b, metadata);
+        return Arrays.equals(b, metadata);
     }
 
     /** ::ffff:a.b.c.d and ::a.b.c.d; Java usually turns the first into an Inet4Address already. */

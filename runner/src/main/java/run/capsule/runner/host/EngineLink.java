@@ -3,6 +3,8 @@ package run.capsule.runner.host;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.util.List;
+
 /**
  * The runner's line to the engine for host calls it cannot serve itself ({@code task.*}) and for the steps it
  * journals ({@code step.record}, sent by the runner itself, never on a guest's behalf): sends the request, blocks
@@ -14,7 +16,7 @@ public interface EngineLink {
      * Op names (or prefixes ending in '.') of guests' requests that the runner forwards to the engine. Not
      * {@code step.*}: a guest must not write its own journal; {@code sleep} is served by the runner.
      */
-    java.util.List<String> FORWARDED = java.util.List.of("task.");
+    List<String> FORWARDED = List.of("task.");
 
     ObjectNode call(String attemptId, JsonNode request, long deadlineNanos) throws HostCallException;
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
@@ -70,7 +71,7 @@ public final class HostCallDispatcher {
             parsed = JSON.readTree(request);
         } catch (JsonProcessingException e) {
             throw new HostCallException("bad_request", "request is not valid JSON: " + e.getOriginalMessage());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new HostCallException("bad_request", "request is not valid JSON");
         }
         if (parsed == null || !parsed.isObject()) {

@@ -5,6 +5,7 @@ import run.capsule.runner.protocol.RunAttempt;
 import java.net.http.HttpClient;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Makes the host-call dispatcher for one attempt, from its grants and deadline; network requests go to {@code log},
@@ -29,7 +30,7 @@ public interface HostCalls {
     }
 
     /** As above, with the client made when a guest first makes a request. */
-    static HostCalls withHttp(java.util.function.Supplier<HttpClient> client, HttpGateway.Resolver resolver, EngineLink engine) {
+    static HostCalls withHttp(Supplier<HttpClient> client, HttpGateway.Resolver resolver, EngineLink engine) {
         return (request, deadlineNanos, log, report) -> {
             Map<String, HostCallDispatcher.Operation> operations = local(request, report);
             operations.put("http", new HttpGateway(client, resolver, new HostGrants(request.allowedHosts()), deadlineNanos, log));

@@ -5,10 +5,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.net.InetAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -20,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -42,7 +45,7 @@ public final class HttpGateway implements HostCallDispatcher.Operation {
         InetAddress[] resolve(String host) throws UnknownHostException;
     }
 
-    private final java.util.function.Supplier<HttpClient> client;
+    private final Supplier<HttpClient> client;
     private final Resolver resolver;
     private final HostGrants grants;
     private final long deadlineNanos;
@@ -53,7 +56,7 @@ public final class HttpGateway implements HostCallDispatcher.Operation {
     }
 
     /** As above, with the client made on the first request ({@link #lazyClient}). */
-    public HttpGateway(java.util.function.Supplier<HttpClient> client, Resolver resolver, HostGrants grants, long deadlineNanos,
+    public HttpGateway(Supplier<HttpClient> client, Resolver resolver, HostGrants grants, long deadlineNanos,
                        HostRequestLog log) {
         this.client = client;
         this.resolver = resolver;
@@ -66,8 +69,8 @@ public final class HttpGateway implements HostCallDispatcher.Operation {
      * {@link #newClient}, made when first asked for. A runner that never served an HTTP request has no client, hence
      * no selector thread blocked in native code, which would hold up the JVM's exit by 300 ms.
      */
-    public static java.util.function.Supplier<HttpClient> lazyClient() {
-        return new java.util.function.Supplier<>() {
+    public static Supplier<HttpClient> lazyClient() {
+        return new Supplier<>() {
             private volatile HttpClient made;
 
             @Override
@@ -156,7 +159,7 @@ public final class HttpGateway implements HostCallDispatcher.Operation {
         URI uri;
         try {
             uri = new URI(text);
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             throw new HostCallException("bad_request", "\"url\" is not a valid URL: " + e.getReason());
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
@@ -218,7 +221,7 @@ public final class HttpGateway implements HostCallDispatcher.Operation {
             throw new HostCallException("timeout", message);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
-            if (cause instanceof java.net.http.HttpTimeoutException) {
+            if (cause instanceof HttpTimeoutException) {
                 // the client's own timeout can fire just before the wait above gives up: the same limit
                 String message = "no complete response within " + timeoutMs + " ms";
                 log.add(at, call.method(), call.uri().toString(), call.headers(), null, call.body().length, 0, elapsedMs(started), message);
@@ -272,7 +275,7 @@ public final class HttpGateway implements HostCallDispatcher.Operation {
         URI next;
         try {
             next = uri(call.uri().resolve(new URI(location)).toString());
-        } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+        } catch (URISyntaxException | IllegalArgumentException e) {
             throw new HostCallException("network_error", "redirect to an invalid location: " + location);
         }
         boolean keepMethod = status == 307 || status == 308 || call.method().equals("GET") || call.method().equals("HEAD");

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import run.capsule.runner.protocol.Program;
 
 import java.io.IOException;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The ops a Python or JavaScript guest library uses to learn what to run and to report how it ended
@@ -46,11 +48,11 @@ final class ProgramCalls {
     }
 
     /** {@code env}: the environment variables granted to the task, for guests without WASI's environment (JavaScript). */
-    static HostCallDispatcher.Operation env(java.util.Map<String, String> variables) {
+    static HostCallDispatcher.Operation env(Map<String, String> variables) {
         return request -> {
             ObjectNode reply = HostCallDispatcher.JSON.createObjectNode();
             ObjectNode values = reply.putObject("variables");
-            new java.util.TreeMap<>(variables == null ? java.util.Map.<String, String>of() : variables).forEach(values::put);
+            new TreeMap<>(variables == null ? Map.<String, String>of() : variables).forEach(values::put);
             return reply;
         };
     }

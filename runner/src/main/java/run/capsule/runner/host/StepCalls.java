@@ -1,5 +1,6 @@
 package run.capsule.runner.host;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import run.capsule.runner.protocol.StepRecord;
@@ -12,7 +13,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -71,7 +74,7 @@ public final class StepCalls {
     }
 
     ObjectNode http(HostCallDispatcher.Operation gateway, JsonNode request) throws HostCallException {
-        String method = request.path("method").asText("GET").toUpperCase(java.util.Locale.ROOT);
+        String method = request.path("method").asText("GET").toUpperCase(Locale.ROOT);
         String url = request.path("url").asText("");
         ObjectNode asked = json().put("method", method).put("url", url)
                 .put("body_sha256", sha256(request.path("body").isTextual() ? request.get("body").asText() : ""));
@@ -166,7 +169,7 @@ public final class StepCalls {
         if ((!any && !request.has("timeout_ms")) || !steps.waitSteps()) {
             return suspendIfAsked(engine.call(attemptId, request, deadlineNanos));
         }
-        java.util.TreeSet<String> ids = new java.util.TreeSet<>();
+        TreeSet<String> ids = new TreeSet<>();
         request.path("ids").forEach(id -> ids.add(id.asText()));
         ObjectNode asked = json();
         ids.forEach(asked.putArray("ids")::add);
@@ -323,7 +326,7 @@ public final class StepCalls {
         }
         try {
             return HostCallDispatcher.JSON.readerFor(StepRecord.class)
-                    .without(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).readValue(reply.path("step"));
+                    .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).readValue(reply.path("step"));
         } catch (IOException | IllegalArgumentException e) {
             throw new HostCallException("internal_error", "the engine's step.fetch reply is no step: " + e.getMessage());
         }

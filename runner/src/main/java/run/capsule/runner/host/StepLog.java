@@ -2,10 +2,12 @@ package run.capsule.runner.host;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import run.capsule.runner.protocol.AttemptResult;
 import run.capsule.runner.protocol.Durability;
 import run.capsule.runner.protocol.StepRecord;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -42,7 +44,7 @@ public final class StepLog {
         public static final String NONDETERMINISM = "nondeterminism";
         public static final String SUSPENDED = "suspended";
         public static final String TIMEOUT = "timeout";
-        public static final String LIMIT_EXCEEDED = run.capsule.runner.protocol.AttemptResult.LIMIT_EXCEEDED;
+        public static final String LIMIT_EXCEEDED = AttemptResult.LIMIT_EXCEEDED;
     }
 
     /** Sends a batch of live steps to the engine ({@code step.record}); on failure, puts them back and throws the stop. */
@@ -70,7 +72,7 @@ public final class StepLog {
     }
 
     public StepLog(Durability durability, BooleanSupplier begun) {
-        this.journal = durability.steps().stream().sorted(java.util.Comparator.comparingInt(StepRecord::stepNo)).toList();
+        this.journal = durability.steps().stream().sorted(Comparator.comparingInt(StepRecord::stepNo)).toList();
         this.journalSteps = durability.journalSteps();
         this.suspendAfterMs = durability.suspendAfterMs();
         this.waitSteps = durability.stepFormat() >= Durability.WAIT_STEPS;

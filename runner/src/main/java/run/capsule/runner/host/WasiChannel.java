@@ -1,5 +1,6 @@
 package run.capsule.runner.host;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +39,7 @@ public final class WasiChannel {
     private static final long RIGHTS = (1L << 1) | (1L << 6) | (1L << 3) | (1L << 21);
 
     private static final class Open {
-        final java.io.ByteArrayOutputStream request = new java.io.ByteArrayOutputStream();
+        final ByteArrayOutputStream request = new ByteArrayOutputStream();
         byte[] reply;
         int replyOffset;
 

@@ -1,4 +1,5 @@
 package run.capsule.runner.protocol;
+import java.util.List;
 
 /**
  * Runner to engine: how an attempt ended. {@code errorType} is null on success (exit code 0) and otherwise one
@@ -26,25 +27,25 @@ public record AttemptResult(
         Long ramUsed,
         Long fuelConsumed,
         boolean runnerExiting,
-        java.util.List<HostRequest> hostRequests,
+        List<HostRequest> hostRequests,
         String value,
         String errorDetail,
-        java.util.List<StepRecord> steps,
+        List<StepRecord> steps,
         int replayedSteps,
         Long resumeAtEpochMs) implements Message {
     /** The error type of an attempt stopped by a cap (its journaled steps: docs/steps.md). */
     public static final String LIMIT_EXCEEDED = "limit_exceeded";
 
     public AttemptResult {
-        hostRequests = hostRequests == null ? java.util.List.of() : java.util.List.copyOf(hostRequests);
-        steps = steps == null ? java.util.List.of() : java.util.List.copyOf(steps);
+        hostRequests = hostRequests == null ? List.of() : List.copyOf(hostRequests);
+        steps = steps == null ? List.of() : List.copyOf(steps);
     }
 
     public AttemptResult(String attemptId, Integer exitCode, String trap, String errorType, String message, String stdout,
                          boolean stdoutTruncated, String stderr, boolean stderrTruncated, long durationMs, Long ramUsed,
-                         Long fuelConsumed, boolean runnerExiting, java.util.List<HostRequest> hostRequests, String value, String errorDetail) {
+                         Long fuelConsumed, boolean runnerExiting, List<HostRequest> hostRequests, String value, String errorDetail) {
         this(attemptId, exitCode, trap, errorType, message, stdout, stdoutTruncated, stderr, stderrTruncated, durationMs,
-                ramUsed, fuelConsumed, runnerExiting, hostRequests, value, errorDetail, java.util.List.of(), 0, null);
+                ramUsed, fuelConsumed, runnerExiting, hostRequests, value, errorDetail, List.of(), 0, null);
     }
 
     /** A result without network requests. */
@@ -52,13 +53,13 @@ public record AttemptResult(
                          boolean stdoutTruncated, String stderr, boolean stderrTruncated, long durationMs, Long ramUsed,
                          Long fuelConsumed, boolean runnerExiting) {
         this(attemptId, exitCode, trap, errorType, message, stdout, stdoutTruncated, stderr, stderrTruncated, durationMs,
-                ramUsed, fuelConsumed, runnerExiting, java.util.List.of(), null, null);
+                ramUsed, fuelConsumed, runnerExiting, List.of(), null, null);
     }
 
     /** A result with network requests, without a reported value. */
     public AttemptResult(String attemptId, Integer exitCode, String trap, String errorType, String message, String stdout,
                          boolean stdoutTruncated, String stderr, boolean stderrTruncated, long durationMs, Long ramUsed,
-                         Long fuelConsumed, boolean runnerExiting, java.util.List<HostRequest> hostRequests) {
+                         Long fuelConsumed, boolean runnerExiting, List<HostRequest> hostRequests) {
         this(attemptId, exitCode, trap, errorType, message, stdout, stdoutTruncated, stderr, stderrTruncated, durationMs,
                 ramUsed, fuelConsumed, runnerExiting, hostRequests, null, null);
     }

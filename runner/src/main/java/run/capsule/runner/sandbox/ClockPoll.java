@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.OptionalInt;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 
 /**
  * WASI preview1 {@code poll_oneoff} for calls whose subscriptions are all clocks (what {@code sleep},
@@ -31,7 +32,7 @@ final class ClockPoll {
 
     private final long monotonicOriginNanos;
     private final long deadlineNanos;
-    private final java.util.function.BooleanSupplier timePassed;
+    private final BooleanSupplier timePassed;
 
     /**
      * @param monotonicOriginNanos {@link System#nanoTime()} when the guest's monotonic clock read zero, or
@@ -46,7 +47,7 @@ final class ClockPoll {
      * @param timePassed true while the attempt replays journaled steps (docs/steps.md): the time its sleeps wait
      *                   for has already passed, so every clock fires at once
      */
-    ClockPoll(long monotonicOriginNanos, long deadlineNanos, java.util.function.BooleanSupplier timePassed) {
+    ClockPoll(long monotonicOriginNanos, long deadlineNanos, BooleanSupplier timePassed) {
         this.monotonicOriginNanos = monotonicOriginNanos;
         this.deadlineNanos = deadlineNanos;
         this.timePassed = timePassed;

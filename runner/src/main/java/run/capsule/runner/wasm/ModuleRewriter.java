@@ -1,5 +1,6 @@
 package run.capsule.runner.wasm;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -345,7 +346,7 @@ public final class ModuleRewriter {
         WasmWriter functionSection = appendTo(Section.FUNCTION, functions, functions.count() + addedFunctions);
         WasmWriter globalSection = appendTo(Section.GLOBAL, globals, globals.count() + addedGlobals);
         WasmWriter exportSection = appendTo(Section.EXPORT, exports, exports.count() + addedExports);
-        List<WasmWriter> bodies = new java.util.ArrayList<>();
+        List<WasmWriter> bodies = new ArrayList<>();
 
         Optional<FuelAccessors> fuel = Optional.empty();
         int fuelGlobal = NO_FUEL;

@@ -1,5 +1,6 @@
 package run.capsule.runner.wasm;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /** A growable byte buffer with the encodings the WebAssembly binary format uses. */
@@ -48,7 +49,7 @@ final class WasmWriter {
 
     /** A name: its UTF-8 length, then its bytes. */
     WasmWriter name(String name) {
-        byte[] utf8 = name.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
         return u32(utf8.length).bytes(utf8);
     }
 
