@@ -14,8 +14,8 @@ final class StopSignals {
     private StopSignals() {
     }
 
-    /** {@code stop} runs once: on SIGTERM or SIGINT, or from the returned hook when the JVM exits another way. */
-    static Thread install(Runnable stop, String threadName) {
+    /** {@code stop} runs once: on SIGTERM or SIGINT, or from a shutdown hook when the JVM exits another way. */
+    static void install(Runnable stop, String threadName) {
         AtomicBoolean stopped = new AtomicBoolean();
         Runnable once = () -> {
             if (stopped.compareAndSet(false, true)) {
@@ -29,8 +29,6 @@ final class StopSignals {
                 // the signal is not available here (or the JVM was started with -Xrs); the shutdown hook still stops
             }
         }
-        Thread hook = new Thread(once, threadName);
-        Runtime.getRuntime().addShutdownHook(hook);
-        return hook;
+        Runtime.getRuntime().addShutdownHook(new Thread(once, threadName));
     }
 }
