@@ -1,9 +1,7 @@
 package run.capsule.engine;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Path;
 
@@ -11,22 +9,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The host-call channel through the engine, with the C sample (samples/host-api) as the guest. */
 class HostCallTest {
-    @TempDir
-    static Path dir;
-    static Capsule capsule;
-
-    @BeforeAll
-    static void open() {
-        capsule = Capsule.open(CapsuleOptions.builder().embeddedJournal(dir.resolve(".capsule")).runners(1).build());
-    }
-
-    @AfterAll
-    static void close() {
-        capsule.close();
-    }
+    @RegisterExtension
+    static final EngineNode node = EngineNode.withRunners(1);
 
     static TaskResult call(String request) throws Exception {
-        return capsule.run(TaskSpec.builder(TestModules.sample("host-api/host_call.wasm")).arg(request).build());
+        return node.capsule().run(TaskSpec.builder(TestModules.sample("host-api/host_call.wasm")).arg(request).build());
     }
 
     @Test
@@ -46,7 +33,7 @@ class HostCallTest {
 
     @Test
     void aHostCallImportWithTheWrongSignatureIsInvalidInput() throws Exception {
-        TaskResult result = capsule.run(TaskSpec.builder(TestModules.wasm("host_call_bad_signature.wasm")).build());
+        TaskResult result = node.capsule().run(TaskSpec.builder(TestModules.wasm("host_call_bad_signature.wasm")).build());
         assertThat(result.success()).isFalse();
         assertThat(result.error().errorType()).isEqualTo("invalid_input");
         assertThat(result.error().message()).contains("cannot be instantiated");

@@ -1,9 +1,7 @@
 package run.capsule.engine;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import run.capsule.store.TaskRow;
 import run.capsule.store.TaskStatus;
 
@@ -23,25 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * marked them all RUNNING; children chose from the engine's whole environment.
  */
 class NodeBoundsTest {
-    @TempDir
-    static Path dir;
-    static Capsule capsule;
-
-    @BeforeAll
-    static void open() {
-        capsule = Capsule.open(CapsuleOptions.builder().embeddedJournal(dir.resolve(".capsule")).runners(2).build());
-    }
-
-    @AfterAll
-    static void close() {
-        capsule.close();
-    }
-
-    private static Path source(String name, String code) throws Exception {
-        Path file = dir.resolve(name);
-        Files.writeString(file, code);
-        return file;
-    }
+    @RegisterExtension
+    static final EngineNode node = EngineNode.withRunners(2);
 
     private static final String RECURSIVE = """
             from capsule import task
@@ -62,13 +43,13 @@ class NodeBoundsTest {
 
     @Test
     void nestingSixDeepNeverRunsMoreRunnerProcessesThanTheNodeHas() throws Exception {
-        Path file = source("rec.py", RECURSIVE);
+        Path file = node.source("rec.py", RECURSIVE);
         Set<Long> seen = new HashSet<>();
         AtomicInteger most = new AtomicInteger();
         AtomicBoolean done = new AtomicBoolean();
         Thread watcher = new Thread(() -> {
             while (!done.get()) {
-                List<Long> pids = capsule.runnerPids();
+                List<Long> pids = node.capsule().runnerPids();
                 seen.addAll(pids);
                 most.accumulateAndGet(pids.size(), Math::max);
                 try {
@@ -81,7 +62,7 @@ class NodeBoundsTest {
         watcher.start();
         TaskResult result;
         try {
-            result = capsule.run(TaskSpec.builder(file).arg("6").build());
+            result = node.capsule().run(TaskSpec.builder(file).arg("6").build());
         } finally {
             done.set(true);
             watcher.join();
@@ -96,9 +77,9 @@ class NodeBoundsTest {
 
     @Test
     void nestingPastTheJobsMaximumDepthFailsWithLimitExceeded() throws Exception {
-        Path file = source("deep.py", RECURSIVE);
+        Path file = node.source("deep.py", RECURSIVE);
 
-        TaskResult result = capsule.run(TaskSpec.builder(file).arg("5").policy(JobPolicy.builder().maxDepth(3).build()).build());
+        TaskResult result = node.capsule().run(TaskSpec.builder(file).arg("5").policy(JobPolicy.builder().maxDepth(3).build()).build());
 
         assertThat(result.success()).isFalse();
         String everything = String.valueOf(result.error()) + collectChildErrors(result.execution().taskId());
@@ -107,7 +88,7 @@ class NodeBoundsTest {
 
     @Test
     void aTaskCannotHaveMoreUnfinishedChildrenThanItsJobAllows() throws Exception {
-        Path file = source("fanout.py", """
+        Path file = node.source("fanout.py", """
                 from capsule import task
 
                 @task(name="child", compute="LOW", ram="32MB", timeout="30s")
@@ -128,7 +109,7 @@ class NodeBoundsTest {
         AtomicBoolean done = new AtomicBoolean();
         Thread watcher = new Thread(() -> {
             while (!done.get()) {
-                int running = (int) capsule.recentTasks(200).stream().filter(t -> t.parentId() != null && t.status() == TaskStatus.RUNNING).count();
+                int running = (int) node.capsule().recentTasks(200).stream().filter(t -> t.parentId() != null && t.status() == TaskStatus.RUNNING).count();
                 mostRunning.accumulateAndGet(running, Math::max);
                 try {
                     Thread.sleep(20);
@@ -140,7 +121,7 @@ class NodeBoundsTest {
         watcher.start();
         TaskResult result;
         try {
-            result = capsule.run(TaskSpec.builder(file).arg("40").policy(JobPolicy.builder().maxChildren(12).build()).build());
+            result = node.capsule().run(TaskSpec.builder(file).arg("40").policy(JobPolicy.builder().maxChildren(12).build()).build());
         } finally {
             done.set(true);
             watcher.join();
@@ -154,7 +135,7 @@ class NodeBoundsTest {
 
     @Test
     void childrenSeeOnlyGrantedVariablesNeverTheEnginesEnvironment() throws Exception {
-        Path file = source("envs.py", """
+        Path file = node.source("envs.py", """
                 import os
                 from capsule import task
 
@@ -166,7 +147,7 @@ class NodeBoundsTest {
                 def main():
                     return {"own": os.environ.get("TOKEN"), "child": reader()["result"]}
                 """);
-        Path greedy = source("greedy-env.py", """
+        Path greedy = node.source("greedy-env.py", """
                 import os
                 from capsule import task
 
@@ -179,8 +160,8 @@ class NodeBoundsTest {
                     return reader()["result"]
                 """);
 
-        TaskResult result = capsule.run(TaskSpec.builder(file).env(new EnvGrant("TOKEN", "s3cret")).build());
-        TaskResult refused = capsule.run(TaskSpec.builder(greedy).build());
+        TaskResult result = node.capsule().run(TaskSpec.builder(file).env(new EnvGrant("TOKEN", "s3cret")).build());
+        TaskResult refused = node.capsule().run(TaskSpec.builder(greedy).build());
 
         assertThat(result.success()).as(String.valueOf(result.error())).isTrue();
         assertThat(result.result().path("child").path("token").asText()).isEqualTo("s3cret");
@@ -196,19 +177,19 @@ class NodeBoundsTest {
         String sha = run.capsule.store.ModuleStore.sha256(module);
         String parent = TaskIds.next();
         String child = TaskIds.next();
-        var tasks = capsule.journal().tasks();
+        var tasks = node.capsule().journal().tasks();
         tasks.create(new run.capsule.store.NewTask(parent, "parent", null, sha, 0, "{\"args\":[]}"), module);
         tasks.create(new run.capsule.store.NewTask(child, "child", parent, sha, 0, "{\"args\":[]}", null, java.time.OffsetDateTime.now().plusHours(1), null), module);
         int attempt = tasks.startAttempt(parent, "elsewhere");
         tasks.finishAttempt(parent, attempt, run.capsule.store.AttemptOutcome.failed(0, null, null, null, "internal_error", "no module"), false, "failed");
 
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
-                .until(() -> capsule.task(child).orElseThrow().status() == TaskStatus.CANCELLED);
+                .until(() -> node.capsule().task(child).orElseThrow().status() == TaskStatus.CANCELLED);
     }
 
     private static long suspendedAttempts(String taskId) {
-        long n = capsule.attempts(taskId).stream().filter(a -> a.status().name().equals("SUSPENDED")).count();
-        for (TaskRow child : capsule.children(taskId)) {
+        long n = node.capsule().attempts(taskId).stream().filter(a -> a.status().name().equals("SUSPENDED")).count();
+        for (TaskRow child : node.capsule().children(taskId)) {
             n += suspendedAttempts(child.id());
         }
         return n;
@@ -216,7 +197,7 @@ class NodeBoundsTest {
 
     private static String collectChildErrors(String taskId) {
         StringBuilder out = new StringBuilder();
-        for (TaskRow child : capsule.children(taskId)) {
+        for (TaskRow child : node.capsule().children(taskId)) {
             out.append(' ').append(child.errorType()).append(": ").append(child.errorMessage()).append(collectChildErrors(child.id()));
         }
         return out.toString();

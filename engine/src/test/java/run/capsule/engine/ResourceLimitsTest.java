@@ -1,10 +1,8 @@
 package run.capsule.engine;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import run.capsule.store.AttemptRow;
 
 import java.nio.file.Path;
@@ -18,29 +16,18 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the attempt with its own error type, and the engine keeps serving afterwards.
  */
 class ResourceLimitsTest {
-    @TempDir
-    static Path dir;
-    static Capsule capsule;
-
-    @BeforeAll
-    static void open() {
-        capsule = Capsule.open(CapsuleOptions.builder().embeddedJournal(dir.resolve(".capsule")).runners(2).build());
-    }
-
-    @AfterAll
-    static void close() {
-        capsule.close();
-    }
+    @RegisterExtension
+    static final EngineNode node = EngineNode.withRunners(2);
 
     @AfterEach
     void engineStillServes() throws Exception {
-        TaskResult hello = capsule.run(TaskSpec.builder(TestModules.sample("hello/hello.wasm")).arg("again").build());
+        TaskResult hello = node.capsule().run(TaskSpec.builder(TestModules.sample("hello/hello.wasm")).arg("again").build());
         assertThat(hello.success()).as(String.valueOf(hello.error())).isTrue();
         assertThat(hello.result().asText()).isEqualTo("Hello, again!");
     }
 
     private static TaskResult run(String module, Limits limits, String... args) throws InterruptedException {
-        return capsule.run(TaskSpec.builder(TestModules.wasm(module)).args(List.of(args)).limits(limits).build());
+        return node.capsule().run(TaskSpec.builder(TestModules.wasm(module)).args(List.of(args)).limits(limits).build());
     }
 
     private static Limits.Builder limits() {
@@ -54,7 +41,7 @@ class ResourceLimitsTest {
         assertThat(result.success()).isFalse();
         assertThat(result.error().errorType()).isEqualTo("fuel_exhausted");
         assertThat(result.execution().fuelConsumed()).isEqualTo(100_000_000L);
-        AttemptRow attempt = capsule.attempts(result.execution().taskId()).get(0);
+        AttemptRow attempt = node.capsule().attempts(result.execution().taskId()).get(0);
         assertThat(attempt.errorType()).isEqualTo("fuel_exhausted");
         assertThat(attempt.fuelConsumed()).isEqualTo(100_000_000L);
     }
@@ -188,7 +175,7 @@ class ResourceLimitsTest {
     @Test
     void theJournalListsNothingAsNotEnforced() throws Exception {
         TaskResult result = run("exit3.wasm", limits().build());
-        assertThat(capsule.task(result.execution().taskId()).orElseThrow().configJson())
+        assertThat(node.capsule().task(result.execution().taskId()).orElseThrow().configJson())
                 .contains("\"not_enforced\":[]");
     }
 }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The wasmtime-java native library, extracted once into Capsule's cache directory. The binding tries
@@ -59,14 +60,25 @@ public final class NativeLibrary {
         throw new IllegalStateException("java.library.path must include " + dir + " (it is '" + path + "')");
     }
 
-    /** The user cache directory: $CAPSULE_CACHE_DIR, else $XDG_CACHE_HOME/capsule, else ~/.cache/capsule. */
+    /** The one cache directory of Capsule (and of bin/capsule's class-data archive): see {@link #cacheDir(Map, String)}. */
     public static Path defaultCacheDir() {
-        String explicit = System.getenv("CAPSULE_CACHE_DIR");
+        return cacheDir(System.getenv(), System.getProperty("user.home"));
+    }
+
+    /**
+     * $CAPSULE_CACHE_DIR, else $XDG_CACHE_HOME/capsule, else $HOME/.cache/capsule, else {user.home}/.cache/capsule: the
+     * environment's HOME before the JVM's user.home (which comes from the password database), as bin/capsule does.
+     */
+    public static Path cacheDir(Map<String, String> env, String userHome) {
+        String explicit = env.get("CAPSULE_CACHE_DIR");
         if (explicit != null && !explicit.isBlank()) {
             return Path.of(explicit);
         }
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
-        return base.resolve("capsule");
+        String xdg = env.get("XDG_CACHE_HOME");
+        if (xdg != null && !xdg.isBlank()) {
+            return Path.of(xdg, "capsule");
+        }
+        String home = env.get("HOME");
+        return Path.of(home != null && !home.isBlank() ? home : userHome, ".cache", "capsule");
     }
 }

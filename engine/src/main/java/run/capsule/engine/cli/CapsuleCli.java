@@ -52,6 +52,11 @@ public final class CapsuleCli implements Runnable {
         commandLine.setErr(new PrintWriter(err, true));
         commandLine.setExitCodeExceptionMapper(e -> FAILED);
         commandLine.setParameterExceptionHandler((ex, argv) -> {
+            var unknownCommand = UnknownCommand.message(ex);
+            if (unknownCommand.isPresent()) {
+                err.println(unknownCommand.get());
+                return USAGE;
+            }
             err.println("capsule: " + TerminalText.line(ex.getMessage()));
             if (ex.getCommandLine().getCommand() instanceof RunCommand run && run.jsonRequested(argv)) {
                 run.printInvalidInput(ex.getMessage());

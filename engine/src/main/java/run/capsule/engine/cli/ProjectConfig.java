@@ -2,7 +2,10 @@ package run.capsule.engine.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
+import run.capsule.engine.Compute;
+import run.capsule.engine.Durations;
 import run.capsule.engine.InvalidInputException;
+import run.capsule.engine.Sizes;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,6 +15,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Project defaults from {@code capsule.toml} in the working directory (the same keys as Capsule's):
@@ -67,7 +71,7 @@ record ProjectConfig(String name, String version, String entrypoint, String comp
         }
         JsonNode workflow = root.path("workflow");
         JsonNode tasks = root.path("tasks");
-        return new ProjectConfig(
+        ProjectConfig config = new ProjectConfig(
                 text(workflow, "workflow", "name"), text(workflow, "workflow", "version"), text(workflow, "workflow", "entrypoint"),
                 text(tasks, "tasks", "default_compute"), text(tasks, "tasks", "default_ram"), text(tasks, "tasks", "default_timeout"),
                 integer(tasks, "tasks", "default_max_retries"),
@@ -76,6 +80,37 @@ record ProjectConfig(String name, String version, String entrypoint, String comp
                 new Ceilings(text(tasks, "tasks", "max_compute"), text(tasks, "tasks", "max_ram"), text(tasks, "tasks", "max_timeout"),
                         integer(tasks, "tasks", "max_depth"), integer(tasks, "tasks", "max_children"), bool(tasks, "tasks", "trust_declared"),
                         text(tasks, "tasks", "write_quota")));
+        config.checkValues();
+        return config;
+    }
+
+    /** Parses every value as its flag would, so a bad one is reported by file and key, not by a flag the user never typed. */
+    private void checkValues() {
+        check("default_compute", compute, Compute::parse);
+        check("default_ram", ram, text -> Sizes.parse("default_ram", text));
+        check("default_timeout", timeout, text -> Durations.parse("default_timeout", text));
+        check("default_max_retries", maxRetries, TaskFlags::parseRetries);
+        check("max_compute", ceilings.maxCompute(), Compute::parse);
+        check("max_ram", ceilings.maxRam(), text -> Sizes.parse("max_ram", text));
+        check("max_timeout", ceilings.maxTimeout(), text -> Durations.parse("max_timeout", text));
+        check("max_depth", ceilings.maxDepth(), text -> TaskFlags.count("max_depth", text));
+        check("max_children", ceilings.maxChildren(), text -> TaskFlags.count("max_children", text));
+        check("write_quota", ceilings.writeQuota(), TaskFlags::quota);
+    }
+
+    private static void check(String key, String text, Consumer<String> parse) {
+        if (text == null) {
+            return;
+        }
+        try {
+            parse.accept(text);
+        } catch (InvalidInputException e) {
+            String message = e.getMessage();
+            String quoted = " value '" + text + "': ";
+            int at = message.indexOf(quoted);
+            String reason = at >= 0 ? message.substring(at + quoted.length()) : message;
+            throw new InvalidInputException(FILE_NAME + ": [tasks] " + key + ": invalid value '" + text + "': " + reason);
+        }
     }
 
     private static Boolean bool(JsonNode section, String name, String key) {

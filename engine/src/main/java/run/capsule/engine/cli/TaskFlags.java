@@ -162,14 +162,14 @@ final class TaskFlags {
         return policy.build();
     }
 
-    private static long quota(String text) {
+    static long quota(String text) {
         if (text == null) {
             return Limits.DEFAULT_WRITE_QUOTA_BYTES;
         }
         return text.strip().matches("0+\\s*[A-Za-z]*") ? 0 : Sizes.parse("--write-quota", text);
     }
 
-    private static int count(String flag, String text) {
+    static int count(String flag, String text) {
         try {
             int n = Integer.parseInt(text.strip());
             if (n >= 0) {
@@ -220,7 +220,7 @@ final class TaskFlags {
         return types;
     }
 
-    private static int parseRetries(String maxRetries) {
+    static int parseRetries(String maxRetries) {
         try {
             int n = Integer.parseInt(maxRetries.strip());
             if (n >= 0 && n <= RetryPolicy.MAX_RETRIES) {

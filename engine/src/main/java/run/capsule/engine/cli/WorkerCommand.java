@@ -67,7 +67,7 @@ final class WorkerCommand implements Callable<Integer> {
         Capsule capsule = Capsule.open(options);
         Worker worker = capsule.startWorker(workerOptions);
         cli.err.println("capsule worker " + options.nodeId() + " started with " + options.runners() + " runner(s)");
-        Thread hook = new Thread(() -> {
+        StopSignals.install(() -> {
             cli.err.println("capsule worker " + options.nodeId() + " stopping");
             try {
                 worker.close();
@@ -76,7 +76,6 @@ final class WorkerCommand implements Callable<Integer> {
                 stopped.countDown();
             }
         }, "capsule-worker-stop");
-        Runtime.getRuntime().addShutdownHook(hook);
         stopped.await();
         return CapsuleCli.OK;
     }

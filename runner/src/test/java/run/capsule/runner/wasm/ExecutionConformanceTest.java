@@ -19,7 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
+import run.capsule.runner.testing.Prerequisites;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import run.capsule.runner.sandbox.ConformanceSession;
@@ -66,10 +66,11 @@ class ExecutionConformanceTest {
     @Test
     void plainAndRewrittenModulesBehaveAlikeOnTheSpecSuite(@TempDir Path temp) throws Exception {
         Optional<Path> suite = SpecConformanceTest.specSuite();
-        Assumptions.assumeTrue(suite.isPresent(),
-                "spec test suite not found at ../shared/wasm-spec-tests (set CAPSULE_SPEC_TESTS to its directory)");
+        Prerequisites.require(suite.isPresent(),
+                "spec test suite not found at ../shared/wasm-spec-tests (put a WebAssembly/testsuite checkout there"
+                        + " or set CAPSULE_SPEC_TESTS to its directory)");
         List<String> missing = ExternalTool.missing("wast2json", "wat2wasm");
-        Assumptions.assumeTrue(missing.isEmpty(), "wabt tools missing from PATH: " + missing + " (apt-get install wabt)");
+        Prerequisites.require(missing.isEmpty(), "wabt tools missing from PATH: " + missing + " (apt-get install wabt)");
         byte[] spectest = spectestModule(temp);
         List<Path> wastFiles;
         try (Stream<Path> files = Files.list(suite.get())) {

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
+import run.capsule.runner.testing.Prerequisites;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,7 +49,7 @@ class FuelExecutionTest {
     @BeforeEach
     void requireWabt() {
         List<String> missing = ExternalTool.missing("wat2wasm", "spectest-interp");
-        Assumptions.assumeTrue(missing.isEmpty(), "wabt tools missing from PATH: " + missing
+        Prerequisites.require(missing.isEmpty(), "wabt tools missing from PATH: " + missing
                 + " (apt-get install wabt); fuel execution not checked");
     }
 

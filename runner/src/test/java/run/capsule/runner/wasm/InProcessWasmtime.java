@@ -2,7 +2,7 @@ package run.capsule.runner.wasm;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
+import run.capsule.runner.testing.Prerequisites;
 import run.capsule.runner.NativeLibrary;
 import run.capsule.runner.sandbox.WasmSandbox;
 
@@ -22,7 +22,8 @@ final class InProcessWasmtime {
         try {
             NativeLibrary.requireOnLibraryPath(dir);
         } catch (IllegalStateException e) {
-            Assumptions.abort("wasmtime not loaded in-process: " + e.getMessage());
+            Prerequisites.missing("wasmtime not loaded in-process: " + e.getMessage()
+                    + " (run the tests through Maven, whose surefire argLine puts target/capsule-cache/native on java.library.path)");
         }
         return WasmSandbox.create(CACHE, instrumentation);
     }

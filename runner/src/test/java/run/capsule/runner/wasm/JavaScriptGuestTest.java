@@ -19,7 +19,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
+import run.capsule.runner.testing.Prerequisites;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,7 +59,7 @@ class JavaScriptGuestTest {
         try {
             quickjs = Interpreters.ensure(Interpreter.JAVASCRIPT, InProcessWasmtime.CACHE);
         } catch (java.io.IOException e) {
-            Assumptions.abort("quickjs-wasi not available: " + e.getMessage());
+            Prerequisites.missing("quickjs-wasi not available: " + e.getMessage() + " (needs npm on the PATH and access to the npm registry)");
         }
         sandbox = InProcessWasmtime.sandbox(WasmSandbox.Instrumentation.FULL);
         wasmThread = Executors.newSingleThreadExecutor(r -> new Thread(null, r, "wasm", 64L * 1024 * 1024));
