@@ -1,6 +1,7 @@
 package run.capsule.bench;
 
 import run.capsule.engine.Capsule;
+import run.capsule.engine.CapsuleClient;
 import run.capsule.engine.CapsuleOptions;
 import run.capsule.engine.SubmitOptions;
 import run.capsule.engine.TaskSpec;
@@ -28,7 +29,7 @@ public final class RecoveryAfterKill {
         CapsuleOptions.Builder options = CapsuleOptions.builder().journal(journal.withPoolSize(runners + 4)).runners(runners)
                 .heartbeatInterval(Duration.ofMillis(500)).lease(lease);
 
-        try (Capsule client = Capsule.openClient(options.nodeId("client").build())) {
+        try (CapsuleClient client = Capsule.openClient(options.nodeId("client").build())) {
             long t0 = System.nanoTime();
             for (int i = 0; i < tasks; i++) {
                 client.submit(TaskSpec.builder(module).arg("t" + i).build(), SubmitOptions.NOW);

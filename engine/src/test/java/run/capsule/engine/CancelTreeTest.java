@@ -41,7 +41,7 @@ class CancelTreeTest {
     @Test
     void cancellingAParentCancelsItsUnfinishedDescendantsAndLeavesFinishedOnes() {
         byte[] module = "\0asm-tree".getBytes(StandardCharsets.UTF_8);
-        try (Capsule client = Capsule.openClient(node("client", 1).build())) {
+        try (CapsuleClient client = Capsule.openClient(node("client", 1).build())) {
             TaskJournal tasks = client.journal().tasks();
             // A suspended parent: one child done, one waiting to retry, one not started, one running on another node;
             // the done child left a grandchild pending.
@@ -110,7 +110,7 @@ class CancelTreeTest {
     void aParentBeingCancelledStartsNoChildAndIsNotAnsweredItsChildrensResults() throws Exception {
         ObjectMapper json = new ObjectMapper();
         byte[] module = "\0asm-tree".getBytes(StandardCharsets.UTF_8);
-        try (Capsule client = Capsule.openClient(node("client", 1).build())) {
+        try (CapsuleClient client = Capsule.openClient(node("client", 1).build())) {
             TaskSpec main = client.resolve(TaskSpec.builder(treeSource()).build(), Map.of());
             TaskJournal tasks = client.journal().tasks();
             tasks.create(task("parent", null, module), module);
@@ -150,7 +150,7 @@ class CancelTreeTest {
 
             Capsule.Cancellation cancellation;
             if (fromClient) {
-                try (Capsule client = Capsule.openClient(node("client", 1).build())) {
+                try (CapsuleClient client = Capsule.openClient(node("client", 1).build())) {
                     cancellation = client.cancelTree(parent);
                 }
             } else {

@@ -74,7 +74,7 @@ class DurableWorkflowTest {
                 .mount(MountSpec.parse(dir.resolve("state") + ":rw", dir)).build());
     }
 
-    private static long count(Capsule capsule, String sql) {
+    private static long count(CapsuleClient capsule, String sql) {
         QueryResult r = capsule.query(sql, 1);
         return ((Number) r.rows().get(0).get(0)).longValue();
     }
@@ -111,7 +111,7 @@ class DurableWorkflowTest {
         return source;
     }
 
-    private void assertRanOnceEach(Capsule client, String id) {
+    private void assertRanOnceEach(CapsuleClient client, String id) {
         assertThat(requests).hasSize(5).allSatisfy((path, n) -> assertThat(n.get()).as(path).isEqualTo(1));
         List<TaskRow> children = client.children(id);
         assertThat(children).hasSize(5).allSatisfy(c -> {
@@ -135,7 +135,7 @@ class DurableWorkflowTest {
         Path source = workflow();
         try (io.zonky.test.db.postgres.embedded.EmbeddedPostgres pg = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start()) {
             JournalConfig journal = JournalConfig.of(pg.getJdbcUrl("postgres", "postgres")).withCredentials("postgres", "postgres");
-            try (Capsule client = Capsule.openClient(CapsuleOptions.builder().journal(journal).cacheDir(dir.resolve("client-cache")).build())) {
+            try (CapsuleClient client = Capsule.openClient(CapsuleOptions.builder().journal(journal).cacheDir(dir.resolve("client-cache")).build())) {
                 String id = client.submit(TaskSpec.builder(source).arg(base).allowHost(HostPattern.parse("127.0.0.1:" + server.getAddress().getPort()))
                         .build(), SubmitOptions.NOW).taskId();
                 Map<String, Process> workers = new java.util.LinkedHashMap<>();
@@ -172,7 +172,7 @@ class DurableWorkflowTest {
         String base = "http://127.0.0.1:" + server.getAddress().getPort();
         Path source = workflow();
         JournalConfig journal = JournalConfig.embedded(dir.resolve(".capsule"));
-        try (Capsule client = Capsule.openClient(CapsuleOptions.builder().journal(journal).build())) {
+        try (CapsuleClient client = Capsule.openClient(CapsuleOptions.builder().journal(journal).build())) {
             String id = client.submit(TaskSpec.builder(source).arg(base).allowHost(HostPattern.parse("127.0.0.1:" + server.getAddress().getPort()))
                         .build(), SubmitOptions.NOW).taskId();
             Process first = startWorker(journal, "worker-1");
@@ -345,7 +345,7 @@ class DurableWorkflowTest {
                     return "woke"
                 """);
         JournalConfig journal = JournalConfig.embedded(dir.resolve(".capsule"));
-        try (Capsule client = Capsule.openClient(CapsuleOptions.builder().journal(journal).build())) {
+        try (CapsuleClient client = Capsule.openClient(CapsuleOptions.builder().journal(journal).build())) {
             String id = client.submit(TaskSpec.builder(source).build(), SubmitOptions.NOW).taskId();
             Process first = startWorker(journal, "sleep-1", "--suspend-after", "1s");
             try {

@@ -80,7 +80,7 @@ class PythonTasksTest {
                 """);
 
         String id;
-        try (Capsule client = Capsule.openClient(CapsuleOptions.builder().embeddedJournal(node.dir().resolve(".capsule")).build())) {
+        try (CapsuleClient client = Capsule.openClient(CapsuleOptions.builder().embeddedJournal(node.dir().resolve(".capsule")).build())) {
             id = client.submit(TaskSpec.builder(source).arg("ada").build(), SubmitOptions.NOW).taskId();
         }
         Files.writeString(project.resolve("tools.py"), "def shout(s):\n    return 'changed on disk after submit'\n");

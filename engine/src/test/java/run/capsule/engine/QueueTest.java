@@ -38,7 +38,7 @@ class QueueTest {
 
     @Test
     void idempotentSubmitCreatesOneTask() {
-        try (Capsule client = Capsule.openClient(node(JournalConfig.embedded(dir), "client").build())) {
+        try (CapsuleClient client = Capsule.openClient(node(JournalConfig.embedded(dir), "client").build())) {
             Capsule.SubmitResult first = client.submit(hello("a"), SubmitOptions.NOW.withIdempotencyKey("order-17"));
             Capsule.SubmitResult second = client.submit(hello("b"), SubmitOptions.NOW.withIdempotencyKey("order-17"));
             assertThat(first.created()).isTrue();
@@ -60,7 +60,7 @@ class QueueTest {
             String looping = capsule.submit(TaskSpec.builder(TestModules.wasm("loop.wasm"))
                     .limits(Limits.builder().timeout(Duration.ofMinutes(5)).build()).build(), SubmitOptions.NOW).taskId();
             await().atMost(Duration.ofSeconds(30)).until(() -> capsule.task(looping).orElseThrow().status() == TaskStatus.RUNNING);
-            try (Capsule client = Capsule.openClient(node(journal, "client").build())) {
+            try (CapsuleClient client = Capsule.openClient(node(journal, "client").build())) {
                 assertThat(client.cancel(looping)).isEqualTo(CancelOutcome.REQUESTED);
             }
             TaskResult cancelled = capsule.await(looping, Duration.ofSeconds(30)).orElseThrow();

@@ -168,7 +168,7 @@ class StepLimitsTest {
         return source;
     }
 
-    private void assertReplayed(Capsule capsule, TaskResult result, int steps, int bytes) {
+    private void assertReplayed(CapsuleClient capsule, TaskResult result, int steps, int bytes) {
         assertThat(result.success()).as(String.valueOf(result.error())).isTrue();
         assertThat(result.execution().retries()).isEqualTo(1);
         assertThat(requests).hasSize(steps).allSatisfy((path, n) -> assertThat(n.get()).as(path).isEqualTo(1));

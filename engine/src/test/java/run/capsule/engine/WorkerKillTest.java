@@ -31,7 +31,7 @@ class WorkerKillTest {
                 .redirectErrorStream(true).redirectOutput(new File(dir.resolve(name + ".log").toString())).start();
     }
 
-    private static long count(Capsule capsule, String sql) {
+    private static long count(CapsuleClient capsule, String sql) {
         QueryResult r = capsule.query(sql, 1);
         return ((Number) r.rows().get(0).get(0)).longValue();
     }
@@ -39,7 +39,7 @@ class WorkerKillTest {
     @Test
     void aSigkilledWorkerLosesNothing() throws Exception {
         JournalConfig journal = JournalConfig.embedded(dir.resolve(".capsule"));
-        try (Capsule client = Capsule.openClient(CapsuleOptions.builder().journal(journal).build())) {
+        try (CapsuleClient client = Capsule.openClient(CapsuleOptions.builder().journal(journal).build())) {
             List<String> ids = new ArrayList<>();
             for (int i = 0; i < TASKS; i++) {
                 ids.add(client.submit(TaskSpec.builder(TestModules.wasm("probe.wasm")).args(List.of("stderr", "2")).build(),
@@ -86,7 +86,7 @@ class WorkerKillTest {
     @Test
     void sigtermHandsBackWhatCannotFinishAndExits() throws Exception {
         JournalConfig journal = JournalConfig.embedded(dir.resolve(".capsule"));
-        try (Capsule client = Capsule.openClient(CapsuleOptions.builder().journal(journal).build())) {
+        try (CapsuleClient client = Capsule.openClient(CapsuleOptions.builder().journal(journal).build())) {
             String quick = client.submit(TaskSpec.builder(TestModules.sample("hello/hello.wasm")).build(), SubmitOptions.NOW).taskId();
             Process worker = startWorker(journal, "worker-term", "--drain-timeout", "1s");
             try {

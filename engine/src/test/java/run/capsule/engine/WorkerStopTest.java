@@ -43,7 +43,7 @@ class WorkerStopTest {
         String output = Files.readString(log);
         assertThat(output).contains("stopping").doesNotContain("WARN").doesNotContain("ERROR").doesNotContain("Exception");
         assertThat(worker.exitValue()).as(output).isZero();
-        try (Capsule client = Capsule.openClient(CapsuleOptions.builder().journal(journal).build())) {
+        try (CapsuleClient client = Capsule.openClient(CapsuleOptions.builder().journal(journal).build())) {
             assertThat(client.query("select status from nodes where id = 'stopping-node'", 1).rows())
                     .singleElement().satisfies(row -> assertThat(row.get(0)).isEqualTo("STOPPED"));
         }

@@ -5,6 +5,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import run.capsule.engine.Capsule;
+import run.capsule.engine.CapsuleClient;
 import run.capsule.engine.InvalidInputException;
 
 import java.nio.file.Path;
@@ -27,7 +28,7 @@ final class BuildCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         int status = CapsuleCli.OK;
-        try (Capsule capsule = cli.openClient()) {
+        try (CapsuleClient capsule = cli.openClient()) {
             for (String file : files) {
                 if (build(capsule, file) != CapsuleCli.OK) {
                     status = CapsuleCli.FAILED;
@@ -37,7 +38,7 @@ final class BuildCommand implements Callable<Integer> {
         return status;
     }
 
-    private int build(Capsule capsule, String file) throws InterruptedException {
+    private int build(CapsuleClient capsule, String file) throws InterruptedException {
         Path source = cli.workingDir.resolve(file);
         Capsule.Build build;
         long started = System.nanoTime();

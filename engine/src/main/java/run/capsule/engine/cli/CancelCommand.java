@@ -4,6 +4,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import run.capsule.engine.Capsule;
+import run.capsule.engine.CapsuleClient;
 import run.capsule.store.TaskRow;
 
 import java.util.Optional;
@@ -19,7 +20,7 @@ final class CancelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Capsule capsule = cli.openClient()) {
+        try (CapsuleClient capsule = cli.openClient()) {
             Optional<TaskRow> task = StatusCommand.find(cli, capsule, taskId);
             if (task.isEmpty()) {
                 return CapsuleCli.FAILED;

@@ -4,6 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import run.capsule.engine.Capsule;
+import run.capsule.engine.CapsuleClient;
 import run.capsule.engine.CapsuleOptions;
 import run.capsule.store.JournalConfig;
 
@@ -101,7 +102,7 @@ public final class CapsuleCli implements Runnable {
     }
 
     /** A client of the journal that runs nothing (submit, status, wait, cancel, history, sql). */
-    Capsule openClient() {
+    CapsuleClient openClient() {
         return Capsule.openClient(options(1));
     }
 

@@ -7,6 +7,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import run.capsule.engine.Capsule;
+import run.capsule.engine.CapsuleClient;
 import run.capsule.engine.InvalidInputException;
 import run.capsule.store.AttemptRow;
 import run.capsule.store.EventRow;
@@ -42,7 +43,7 @@ final class HistoryCommand implements Callable<Integer> {
             cli.err.println("capsule: --limit must be between 1 and 10000");
             return CapsuleCli.USAGE;
         }
-        try (Capsule capsule = cli.openClient()) {
+        try (CapsuleClient capsule = cli.openClient()) {
             if (taskId == null) {
                 List<TaskRow> tasks = capsule.recentTasks(limit);
                 if (json) {
@@ -157,7 +158,7 @@ final class HistoryCommand implements Callable<Integer> {
         return s.replays() == 0 ? live : live + ", replayed " + s.replays() + "x (last in attempt " + s.lastReplayedAttempt() + ")";
     }
 
-    private void printTree(Capsule capsule, String parentId, String indent, int depth) {
+    private void printTree(CapsuleClient capsule, String parentId, String indent, int depth) {
         List<TaskRow> children = capsule.children(parentId);
         for (int i = 0; i < children.size(); i++) {
             boolean last = i == children.size() - 1;
@@ -174,7 +175,7 @@ final class HistoryCommand implements Callable<Integer> {
         return TerminalText.line(t.name()) + "  " + t.status() + "  " + t.id() + "  " + ms + " ms" + (t.errorType() == null ? "" : "  " + TerminalText.line(t.errorType()));
     }
 
-    private static ArrayNode childrenJson(Capsule capsule, String parentId, int depth) {
+    private static ArrayNode childrenJson(CapsuleClient capsule, String parentId, int depth) {
         ArrayNode array = Json.MAPPER.createArrayNode();
         for (TaskRow child : capsule.children(parentId)) {
             ObjectNode node = task(child);

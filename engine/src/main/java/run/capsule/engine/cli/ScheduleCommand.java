@@ -5,6 +5,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import run.capsule.engine.Capsule;
+import run.capsule.engine.CapsuleClient;
 import run.capsule.engine.InvalidInputException;
 import run.capsule.engine.TaskSpec;
 
@@ -44,7 +45,7 @@ final class ScheduleCommand implements Callable<Integer> {
             cli.err.println("capsule: give exactly one of FILE --cron EXPR, --list or --delete NAME");
             return CapsuleCli.USAGE;
         }
-        try (Capsule capsule = cli.openClient()) {
+        try (CapsuleClient capsule = cli.openClient()) {
             if (list) {
                 List<Capsule.Schedule> schedules = capsule.schedules();
                 if (json) {

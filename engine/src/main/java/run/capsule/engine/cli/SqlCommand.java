@@ -7,6 +7,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import run.capsule.engine.Capsule;
+import run.capsule.engine.CapsuleClient;
 import run.capsule.store.JournalException;
 import run.capsule.store.QueryResult;
 
@@ -37,7 +38,7 @@ final class SqlCommand implements Callable<Integer> {
             cli.err.println("capsule: --max-rows must be at least 1");
             return CapsuleCli.USAGE;
         }
-        try (Capsule capsule = cli.openClient()) {
+        try (CapsuleClient capsule = cli.openClient()) {
             QueryResult result;
             try {
                 result = capsule.query(query, maxRows);

@@ -5,6 +5,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import run.capsule.engine.Capsule;
+import run.capsule.engine.CapsuleClient;
 import run.capsule.engine.InvalidInputException;
 import run.capsule.store.TaskRow;
 
@@ -24,7 +25,7 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Capsule capsule = cli.openClient()) {
+        try (CapsuleClient capsule = cli.openClient()) {
             Optional<TaskRow> task = find(cli, capsule, taskId);
             if (task.isEmpty()) {
                 return CapsuleCli.FAILED;
@@ -44,7 +45,7 @@ final class StatusCommand implements Callable<Integer> {
         }
     }
 
-    static Optional<TaskRow> find(CapsuleCli cli, Capsule capsule, String id) {
+    static Optional<TaskRow> find(CapsuleCli cli, CapsuleClient capsule, String id) {
         try {
             Optional<TaskRow> task = capsule.findTask(id);
             if (task.isEmpty()) {

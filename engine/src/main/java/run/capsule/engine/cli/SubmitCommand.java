@@ -5,6 +5,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import run.capsule.engine.Capsule;
+import run.capsule.engine.CapsuleClient;
 import run.capsule.engine.Durations;
 import run.capsule.engine.InvalidInputException;
 import run.capsule.engine.SubmitOptions;
@@ -48,7 +49,7 @@ final class SubmitCommand implements Callable<Integer> {
             cli.err.println("capsule: " + TerminalText.line(e.getMessage()));
             return CapsuleCli.USAGE;
         }
-        try (Capsule capsule = cli.openClient()) {
+        try (CapsuleClient capsule = cli.openClient()) {
             Capsule.SubmitResult submitted;
             try {
                 spec = capsule.resolve(spec, TaskFlags.envSources(cli.workingDir, cli.env));

@@ -5,6 +5,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import run.capsule.engine.Capsule;
+import run.capsule.engine.CapsuleClient;
 import run.capsule.engine.Durations;
 import run.capsule.engine.InvalidInputException;
 import run.capsule.engine.TaskResult;
@@ -40,7 +41,7 @@ final class WaitCommand implements Callable<Integer> {
             cli.err.println("capsule: " + TerminalText.line(e.getMessage()));
             return CapsuleCli.USAGE;
         }
-        try (Capsule capsule = cli.openClient()) {
+        try (CapsuleClient capsule = cli.openClient()) {
             Optional<TaskRow> task = StatusCommand.find(cli, capsule, taskId);
             if (task.isEmpty()) {
                 return CapsuleCli.FAILED;

@@ -1,0 +1,277 @@
+package run.capsule.engine;
+
+import run.capsule.engine.runner.RunnerLauncher;
+import run.capsule.engine.runner.RunnerPool;
+import run.capsule.store.AttemptRow;
+import run.capsule.store.CancelOutcome;
+import run.capsule.store.EventRow;
+import run.capsule.store.HostRequestRow;
+import run.capsule.store.Journal;
+import run.capsule.store.NewTask;
+import run.capsule.store.QueryResult;
+import run.capsule.store.StepRow;
+import run.capsule.store.TaskRow;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A handle on the journal that submits, queries, waits for and cancels tasks, and manages schedules, but runs nothing
+ * and is no node (no heartbeat): what {@code capsule submit}, {@code status} or an API server needs. It still starts
+ * runner processes to describe Python and JavaScript sources. {@link Capsule} is a node: a client that also runs tasks.
+ * <pre>{@code
+ * try (CapsuleClient client = Capsule.openClient(CapsuleOptions.builder().build())) {
+ *     String id = client.submit(spec, SubmitOptions.NOW).taskId();   // a worker runs it
+ *     TaskResult result = client.await(id, Duration.ofMinutes(5)).orElseThrow();
+ * }
+ * }</pre>
+ */
+public class CapsuleClient implements AutoCloseable {
+    private static final long POLL_MS = 100;
+    final CapsuleOptions options;
+    final Journal journal;
+    final RunnerPool pool;
+    final ModuleFiles moduleFiles;
+    final ActiveAttempts active = new ActiveAttempts();
+    final AttemptRunner attemptRunner;
+    final Programs programs;
+    final SecretBox secrets;
+    final TaskResults results;
+    final Cancellations cancellations;
+    private final ProtectedPaths protectedPaths;
+
+    CapsuleClient(CapsuleOptions options, Journal journal, RunnerPool pool) {
+        this.options = options;
+        this.journal = journal;
+        this.pool = pool;
+        this.moduleFiles = new ModuleFiles(options.cacheDir());
+        this.secrets = SecretBox.forJournal(options.journal());
+        this.protectedPaths = new ProtectedPaths(options.journal().fileDirectory().stream().toList(), options.cacheDir());
+        this.attemptRunner = new AttemptRunner(pool, options.killGrace(), CrashedModules.journaled(journal.modules()), options.cacheDir());
+        this.programs = new Programs(options.cacheDir(), attemptRunner);
+        this.results = new TaskResults(journal);
+        this.cancellations = new Cancellations(journal, active);
+    }
+
+    /** Opens the journal (migrating it if needed) as a client. */
+    public static CapsuleClient open(CapsuleOptions options) {
+        return new CapsuleClient(options, Journal.open(options.journal()), newPool(options));
+    }
+
+    static RunnerPool newPool(CapsuleOptions options) {
+        return new RunnerPool(RunnerLauncher.forThisJvm(options.cacheDir()), options.runners(), options.runnerStartTimeout());
+    }
+
+    /**
+     * For a Python or JavaScript source: fetches its interpreter, describes the source (cached) and returns the spec of
+     * its entry task with that task's declared options applied ({@code env} supplies the values of the environment
+     * variables the task declares). Any other spec is returned as it is. Throws {@link InvalidInputException} with one
+     * line for a source that cannot load or declares no such task.
+     */
+    public TaskSpec resolve(TaskSpec spec, Map<String, String> env) throws InterruptedException {
+        return spec.isProgram() ? programs.resolve(spec, env) : spec;
+    }
+
+    private TaskSpec resolveNow(TaskSpec spec) {
+        try {
+            return resolve(spec, System.getenv());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InvalidInputException("interrupted while describing " + spec.module());
+        }
+    }
+
+    /** What {@code capsule build} reports for a source: its tasks, and whether describing it was served from the cache. */
+    public record Build(String file, String language, String sourceSha256, List<String> tasks, boolean cached, long describeMs,
+                        List<String> localModules) {
+    }
+
+    /** Prepares a Python or JavaScript source ahead of its first run: interpreter fetched, source described, module compiled. */
+    public Build build(Path source) throws InterruptedException {
+        Programs.Described described = programs.describe(source);
+        if (!described.cached()) {
+            programs.compileForTasks(source, described);
+        }
+        return new Build(source.getFileName().toString(), TaskProgram.languageOf(source), described.sourceSha256(),
+                described.tasks().keySet().stream().sorted().toList(), described.cached(), described.describeMs(), described.files());
+    }
+
+    Path file(TaskSpec spec, String sha, byte[] bytes) {
+        return spec.program() != null ? programs.sourceFile(sha, spec.program().file(), bytes, spec.program().files())
+                : moduleFiles.ensure(sha, bytes);
+    }
+
+    /** Queues a task for a worker; returns its id at once (the first task's id when the idempotency key was used). */
+    public SubmitResult submit(TaskSpec spec, SubmitOptions submit) {
+        PreparedTask prepared = prepare(resolveNow(spec));
+        NewTask task = newTask(prepared, submit);
+        String id = journal.tasks().create(task, prepared.moduleBytes());
+        return new SubmitResult(id, id.equals(task.id()));
+    }
+
+    public record SubmitResult(String taskId, boolean created) {
+    }
+
+    /** Checks a resolved spec and reads its module; refuses grants of the journal, the cache or Capsule's own code. */
+    PreparedTask prepare(TaskSpec resolved) {
+        protectedPaths.check(resolved.mounts());
+        if (resolved.program() != null && resolved.program().approval() != null) {
+            protectedPaths.check(resolved.program().approval().mounts());
+        }
+        return PreparedTask.prepare(resolved);
+    }
+
+
+    NewTask newTask(PreparedTask prepared, SubmitOptions submit) {
+        OffsetDateTime runAt = submit.runAt() == null ? null : submit.runAt().atOffset(ZoneOffset.UTC);
+        return new NewTask(TaskIds.next(), prepared.spec().name(), null, prepared.moduleSha256(),
+                prepared.spec().retryPolicy().maxRetries(), prepared.configJson(), secrets.seal(prepared.envJson()), runAt, submit.idempotencyKey());
+    }
+
+    /** A recurring schedule: its name, Quartz cron expression (UTC), the task it queues and its next firing. */
+    public record Schedule(String name, String cron, String taskName, Instant nextFire) {
+    }
+
+    /** Stores a recurring schedule in the journal's database: at each firing a worker queues a new task. */
+    public void addSchedule(String name, String cron, TaskSpec spec) {
+        if (name == null || !name.matches("[A-Za-z0-9_.-]{1,100}")) {
+            throw new InvalidInputException("schedule name must be 1-100 letters, digits, '.', '_' or '-'");
+        }
+        PreparedTask prepared = prepare(resolveNow(spec));
+        journal.modules().put(prepared.moduleBytes());
+        try (RetryTimers timers = RetryTimers.client(journal, options.nodeId())) {
+            timers.addSchedule(name, cron, prepared, secrets.seal(prepared.envJson()));
+        }
+    }
+
+    public List<Schedule> schedules() {
+        try (RetryTimers timers = RetryTimers.client(journal, options.nodeId())) {
+            return timers.schedules().stream().map(s -> new Schedule(s.name(), s.cron(), s.taskName(), s.nextFire())).toList();
+        }
+    }
+
+    public boolean deleteSchedule(String name) {
+        try (RetryTimers timers = RetryTimers.client(journal, options.nodeId())) {
+            return timers.deleteSchedule(name);
+        }
+    }
+
+    /** Waits until the task ends and returns its envelope, or empty when {@code timeout} passes first. */
+    public Optional<TaskResult> await(String taskId, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            Optional<TaskResult> result = result(taskId);
+            if (result.isPresent()) {
+                return result;
+            }
+            if (journal.tasks().find(taskId).isEmpty()) {
+                throw new InvalidInputException("no task " + taskId);
+            }
+            if (System.nanoTime() > deadline) {
+                return Optional.empty();
+            }
+            Thread.sleep(POLL_MS);
+        }
+    }
+
+    /**
+     * Cancels a task and its unfinished child tasks at any depth (see {@link #cancelTree}); returns what it did to the
+     * task itself: a pending one never runs; a running attempt is stopped and recorded CANCELLED.
+     */
+    public CancelOutcome cancel(String taskId) {
+        return cancelTree(taskId).outcome();
+    }
+
+    /**
+     * What a cancellation did: {@code outcome} for the task itself, and the ids of its unfinished descendants that were
+     * cancelled or asked to stop, parents before their children.
+     */
+    public record Cancellation(CancelOutcome outcome, List<String> children) {
+    }
+
+    /**
+     * Cancels a task, then each of its unfinished descendants (walking {@code parent_id}), parent before children, so
+     * that a waiting parent is stopped before its children end. A descendant that ends meanwhile is skipped. The
+     * descendants are cancelled even when the task itself had already ended (a finished task may leave children running).
+     */
+    public Cancellation cancelTree(String taskId) {
+        return cancellations.cancelTree(taskId);
+    }
+
+    /** The envelope of a finished task as journaled, or empty while it is not finished (or unknown). */
+    public Optional<TaskResult> result(String taskId) {
+        return results.of(taskId);
+    }
+
+    public Optional<TaskRow> task(String taskId) {
+        return journal.tasks().find(taskId);
+    }
+
+    /** Resolves a full id or a unique prefix of one. */
+    public Optional<TaskRow> findTask(String idOrPrefix) {
+        Optional<TaskRow> exact = journal.tasks().find(idOrPrefix);
+        if (exact.isPresent()) {
+            return exact;
+        }
+        List<TaskRow> matches = journal.tasks().findByPrefix(idOrPrefix);
+        if (matches.size() > 1) {
+            throw new InvalidInputException("task id prefix '" + idOrPrefix + "' is ambiguous");
+        }
+        return matches.stream().findFirst();
+    }
+
+    public List<TaskRow> recentTasks(int limit) {
+        return journal.tasks().recent(limit);
+    }
+
+    public List<AttemptRow> attempts(String taskId) {
+        return journal.tasks().attempts(taskId);
+    }
+
+    /** The network requests one attempt made through the host-call channel, as journaled. */
+    public List<HostRequestRow> hostRequests(String taskId, int attemptNo) {
+        return journal.tasks().hostRequests(taskId, attemptNo);
+    }
+
+    /** The journaled steps of a task, in order (docs/steps.md). */
+    public List<StepRow> steps(String taskId) {
+        return journal.steps().steps(taskId);
+    }
+
+    /** The child tasks of a task, oldest first. */
+    public List<TaskRow> children(String taskId) {
+        return journal.tasks().children(taskId);
+    }
+
+    public List<EventRow> events(String taskId) {
+        return journal.tasks().events(taskId);
+    }
+
+    /** A read-only SQL query over the journal tables. */
+    public QueryResult query(String sql, int maxRows) {
+        return journal.readOnlySql().query(sql, maxRows);
+    }
+
+    public CapsuleOptions options() {
+        return options;
+    }
+
+    Journal journal() {
+        return journal;
+    }
+
+    @Override
+    public void close() {
+        try {
+            pool.close();
+        } finally {
+            journal.close();
+        }
+    }
+}
