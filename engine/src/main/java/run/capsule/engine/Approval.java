@@ -48,6 +48,9 @@ public record Approval(Limits defaults, JobPolicy policy, List<MountSpec> mounts
         JobPolicy raised = policy;
         for (TaskOptions options : tasks.values()) {
             raised = raised.raisedTo(options.limitsOver(defaults));
+            if (options.maxRetries() != null && options.maxRetries() > raised.maxRetries()) {
+                raised = raised.toBuilder().maxRetries(options.maxRetries()).build();
+            }
             options.allowedFiles().stream().map(Approval::mount).filter(m -> !widenedMounts.contains(m)).forEach(widenedMounts::add);
             options.allowedHosts().stream().map(HostPattern::parse).filter(h -> !widenedHosts.contains(h)).forEach(widenedHosts::add);
             for (String name : options.envVariables()) {
@@ -100,6 +103,10 @@ public record Approval(Limits defaults, JobPolicy policy, List<MountSpec> mounts
             out.add(task + "timeout " + options.timeout() + " is over the ceiling " + Durations.format(policy.maxTimeout())
                     + " (allow it with --timeout or [tasks] max_timeout)");
         }
+        if (options.maxRetries() != null && options.maxRetries() > policy.maxRetries()) {
+            out.add(task + "max_retries " + options.maxRetries() + " is over the ceiling " + policy.maxRetries()
+                    + " (allow it with --max-retries)");
+        }
         for (String grant : options.allowedFiles()) {
             MountSpec mount = mount(grant);
             if (mounts.stream().noneMatch(m -> covers(m, mount))) {
@@ -130,10 +137,10 @@ public record Approval(Limits defaults, JobPolicy policy, List<MountSpec> mounts
     void applyTo(TaskSpec.Builder builder, TaskOptions options, boolean entry, Limits base) {
         builder.limits(options.limitsOver(base));
         List<MountSpec> taskMounts = options.allowedFiles().isEmpty() ? (entry ? mounts : List.of())
-                : options.allowedFiles().stream().map(Approval::mount).toList();
+                : options.allowedFiles().stream().map(Approval::mount).map(Approval::real).toList();
         taskMounts.forEach(builder::mount);
         List<HostPattern> taskHosts = options.allowedHosts().isEmpty() ? (entry ? hosts : List.of())
-                : options.allowedHosts().stream().map(HostPattern::parse).toList();
+                : options.allowedHosts().stream().map(HostPattern::parse).map(this::grantFor).distinct().toList();
         taskHosts.forEach(builder::allowHost);
         List<String> names = options.envVariables().isEmpty() ? (entry ? List.copyOf(env.keySet()) : List.of()) : options.envVariables();
         names.forEach(name -> builder.env(new EnvGrant(name, env.get(name))));
@@ -141,6 +148,30 @@ public record Approval(Limits defaults, JobPolicy policy, List<MountSpec> mounts
 
     private static MountSpec mount(String grant) {
         return MountSpec.parse(grant, Path.of("/"));
+    }
+
+    /**
+     * A requested directory as the task gets it: by its real path, checked now, so a link in it cannot point the grant
+     * elsewhere later (the runner refuses a grant whose path has become a link by then).
+     */
+    private static MountSpec real(MountSpec mount) {
+        try {
+            return new MountSpec(mount.hostPath().toRealPath(), mount.guestPath(), mount.readOnly());
+        } catch (IOException e) {
+            throw new InvalidInputException("allowed_files " + mount + ": " + mount.hostPath() + " cannot be resolved: " + e.getMessage());
+        }
+    }
+
+    /**
+     * What a task asking for {@code requested} gets: that pattern when the operator named it exactly, else the operator's
+     * pattern that covers it. A wildcard reaches public addresses only (docs/host-api.md), so a source cannot turn the
+     * operator's {@code *} into access to a loopback, private or metadata host by naming it.
+     */
+    private HostPattern grantFor(HostPattern requested) {
+        if (hosts.contains(requested)) {
+            return requested;
+        }
+        return hosts.stream().filter(h -> covers(h, requested)).findFirst().orElse(requested);
     }
 
     /** Whether a granted directory covers a requested one: the same directory or one inside it (real paths), no wider mode. */
@@ -187,7 +218,8 @@ public record Approval(Limits defaults, JobPolicy policy, List<MountSpec> mounts
         ObjectNode c = node.putObject("ceilings");
         c.put("compute", policy.maxCompute().level()).put("fuel", policy.maxCompute().fuel()).put("ram_bytes", policy.maxRamBytes())
                 .put("timeout_ms", policy.maxTimeout().toMillis());
-        node.put("trust_declared", policy.trustDeclared()).put("max_depth", policy.maxDepth()).put("max_children", policy.maxChildren());
+        node.put("trust_declared", policy.trustDeclared()).put("max_depth", policy.maxDepth()).put("max_children", policy.maxChildren())
+                .put("max_retries", policy.maxRetries());
         mounts.forEach(m -> node.withArray("mounts").add(m.toString()));
         hosts.forEach(h -> node.withArray("allowed_hosts").add(h.pattern()));
         env.keySet().stream().sorted().forEach(name -> node.withArray("env").add(name));
@@ -204,7 +236,8 @@ public record Approval(Limits defaults, JobPolicy policy, List<MountSpec> mounts
         JobPolicy policy = JobPolicy.builder().maxCompute(compute(c)).maxRamBytes(c.path("ram_bytes").asLong())
                 .maxTimeout(Duration.ofMillis(c.path("timeout_ms").asLong())).trustDeclared(node.path("trust_declared").asBoolean())
                 .maxDepth(node.path("max_depth").asInt(JobPolicy.DEFAULT_MAX_DEPTH))
-                .maxChildren(node.path("max_children").asInt(JobPolicy.DEFAULT_MAX_CHILDREN)).build();
+                .maxChildren(node.path("max_children").asInt(JobPolicy.DEFAULT_MAX_CHILDREN))
+                .maxRetries(node.path("max_retries").asInt(JobPolicy.BUILT_IN_MAX_RETRIES)).build();
         List<MountSpec> mounts = new ArrayList<>();
         node.path("mounts").forEach(m -> mounts.add(journaledMount(m.asText())));
         List<HostPattern> hosts = new ArrayList<>();

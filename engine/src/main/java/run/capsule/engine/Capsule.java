@@ -194,8 +194,13 @@ public final class Capsule extends CapsuleClient {
         try {
             spec = TaskConfigReader.read(task, moduleFile, secrets.open(journal.tasks().secrets(task.id()).orElse(null)));
             if (spec.program() != null) {
+                if (spec.program().approval() == null) {
+                    throw new InvalidInputException("this task was journaled before the operator's approval was recorded with each job"
+                            + " (docs/security.md): submit it again (or re-create its schedule)");
+                }
                 programs.interpreter(Interpreter.forLanguage(spec.program().language()));
             }
+            checkGrants(spec);
         } catch (InvalidInputException e) {
             executor.fail(claim, ErrorType.INVALID_INPUT, e.getMessage());
             return;

@@ -52,7 +52,12 @@ public class CapsuleClient implements AutoCloseable {
         this.pool = pool;
         this.moduleFiles = new ModuleFiles(options.cacheDir());
         this.secrets = SecretBox.forJournal(options.journal());
-        this.protectedPaths = new ProtectedPaths(options.journal().fileDirectory().stream().toList(), options.cacheDir());
+        List<Path> journalDirs = new java.util.ArrayList<>(options.journal().fileDirectory().stream().toList());
+        Path keyDir = SecretBox.keyFile(options.journal()).toAbsolutePath().getParent();
+        if (keyDir != null) {
+            journalDirs.add(keyDir);
+        }
+        this.protectedPaths = new ProtectedPaths(journalDirs, options.cacheDir());
         this.attemptRunner = new AttemptRunner(pool, options.killGrace(), CrashedModules.journaled(journal.modules()), options.cacheDir());
         this.programs = new Programs(options.cacheDir(), attemptRunner);
         this.results = new TaskResults(journal);
@@ -120,11 +125,16 @@ public class CapsuleClient implements AutoCloseable {
 
     /** Checks a resolved spec and reads its module; refuses grants of the journal, the cache or Capsule's own code. */
     PreparedTask prepare(TaskSpec resolved) {
-        protectedPaths.check(resolved.mounts());
-        if (resolved.program() != null && resolved.program().approval() != null) {
-            protectedPaths.check(resolved.program().approval().mounts());
-        }
+        checkGrants(resolved);
         return PreparedTask.prepare(resolved);
+    }
+
+    /** Refuses grants of this node's journal, cache, secrets key or code (the node that runs a task checks them again). */
+    void checkGrants(TaskSpec spec) {
+        protectedPaths.check(spec.mounts());
+        if (spec.program() != null && spec.program().approval() != null) {
+            protectedPaths.check(spec.program().approval().mounts());
+        }
     }
 
 

@@ -37,7 +37,7 @@ public record CapsuleOptions(JournalConfig journal, int runners, Path cacheDir, 
     }
 
     public static final class Builder {
-        private JournalConfig journal = JournalConfig.embedded(Path.of(".capsule"));
+        private JournalConfig journal;
         private int runners = Runtime.getRuntime().availableProcessors();
         private Path cacheDir = NativeLibrary.defaultCacheDir();
         private String nodeId = defaultNodeId();
@@ -136,8 +136,9 @@ public record CapsuleOptions(JournalConfig journal, int runners, Path cacheDir, 
             return this;
         }
 
+        /** Builds the options; without a journal set, the embedded one in {@code ./.capsule} (created now, private). */
         public CapsuleOptions build() {
-            return new CapsuleOptions(journal, runners, cacheDir, nodeId, runnerStartTimeout, killGrace, heartbeatInterval, lease,
+            return new CapsuleOptions(journal != null ? journal : JournalConfig.embedded(Path.of(".capsule")), runners, cacheDir, nodeId, runnerStartTimeout, killGrace, heartbeatInterval, lease,
                     maxRecoveries, journalSteps, suspendAfter, startRunnerEarly, stepLimits);
         }
     }

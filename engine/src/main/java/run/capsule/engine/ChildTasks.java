@@ -34,6 +34,8 @@ final class ChildTasks {
     static final String SUSPENDED_WAITING = "suspended while its child tasks run";
     /** The longest a parent suspended while waiting sleeps before its replay looks again (a child's end wakes it sooner). */
     private static final long SUSPENDED_RECHECK_MS = 1000;
+    /** The most distinct ids one wait may name (each is looked up while it waits). */
+    private static final int MAX_WAIT_IDS = 10_000;
 
     /** Runs a journaled task to its end on this node, in the background. */
     interface Driver {
@@ -199,9 +201,10 @@ final class ChildTasks {
         // suspended and resumed by replay when its children end, so --runners bounds the node's runner processes at any
         // depth. A task that cannot be replayed gives its slot to its children instead (a process per waiting level).
         boolean holding = durable && pool.holdWhileWaiting();
-        if (durable && !holding) {
+        if (durable && !holding && timeoutMs < 0 && journal.steps().journaledChildren(parentId, ids).size() == ids.size()) {
+            // only children the replay will adopt (journaled child steps): one started untracked would be started again
             ObjectNode reply = error("suspend", SUSPENDED_WAITING + ": no runner to spare on this node");
-            ((ObjectNode) reply.get("error")).put("retry_ms", timeoutMs >= 0 ? Math.min(timeoutMs, SUSPENDED_RECHECK_MS) : SUSPENDED_RECHECK_MS);
+            ((ObjectNode) reply.get("error")).put("retry_ms", SUSPENDED_RECHECK_MS);
             return reply;
         }
         if (!holding) {
@@ -254,12 +257,15 @@ final class ChildTasks {
     }
 
     private static List<String> ids(JsonNode request) {
-        List<String> ids = new ArrayList<>();
+        java.util.LinkedHashSet<String> ids = new java.util.LinkedHashSet<>();
         request.path("ids").forEach(id -> ids.add(id.asText()));
         if (ids.isEmpty()) {
             throw new InvalidInputException("task.wait needs a non-empty \"ids\" list");
         }
-        return ids;
+        if (ids.size() > MAX_WAIT_IDS) {
+            throw new InvalidInputException("task.wait takes at most " + MAX_WAIT_IDS + " ids, got " + ids.size());
+        }
+        return List.copyOf(ids);
     }
 
     private static ObjectNode error(String type, String message) {

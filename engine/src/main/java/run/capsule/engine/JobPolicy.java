@@ -10,13 +10,14 @@ import java.util.Objects;
  * job's declarations must fall within are the spec's own mounts, hosts and environment variables.
  */
 public record JobPolicy(Compute maxCompute, long maxRamBytes, Duration maxTimeout, boolean trustDeclared, int maxDepth,
-                        int maxChildren) {
+                        int maxChildren, int maxRetries) {
     public static final Compute BUILT_IN_MAX_COMPUTE = Compute.HIGH;
     public static final long BUILT_IN_MAX_RAM_BYTES = 1024L * 1024 * 1024;
     public static final Duration BUILT_IN_MAX_TIMEOUT = Duration.ofHours(1);
     public static final int DEFAULT_MAX_DEPTH = 32;
     public static final int DEFAULT_MAX_CHILDREN = 1000;
     public static final int MAX_MAX_DEPTH = 1000;
+    public static final int BUILT_IN_MAX_RETRIES = 10;
     /** The built-in ceilings, where the operator set none. */
     public static final JobPolicy DEFAULT = builder().build();
 
@@ -28,6 +29,9 @@ public record JobPolicy(Compute maxCompute, long maxRamBytes, Duration maxTimeou
         }
         if (maxChildren < 0) {
             throw new InvalidInputException("max children must not be negative, got " + maxChildren);
+        }
+        if (maxRetries < 0 || maxRetries > RetryPolicy.MAX_RETRIES) {
+            throw new InvalidInputException("max retries must be from 0 to " + RetryPolicy.MAX_RETRIES + ", got " + maxRetries);
         }
     }
 
@@ -42,7 +46,7 @@ public record JobPolicy(Compute maxCompute, long maxRamBytes, Duration maxTimeou
 
     public Builder toBuilder() {
         return new Builder().maxCompute(maxCompute).maxRamBytes(maxRamBytes).maxTimeout(maxTimeout).trustDeclared(trustDeclared)
-                .maxDepth(maxDepth).maxChildren(maxChildren);
+                .maxDepth(maxDepth).maxChildren(maxChildren).maxRetries(maxRetries);
     }
 
     /** {@code limits} with each one above its ceiling lowered to it. */
@@ -70,6 +74,7 @@ public record JobPolicy(Compute maxCompute, long maxRamBytes, Duration maxTimeou
         private boolean trustDeclared;
         private int maxDepth = DEFAULT_MAX_DEPTH;
         private int maxChildren = DEFAULT_MAX_CHILDREN;
+        private int maxRetries = BUILT_IN_MAX_RETRIES;
 
         public Builder maxCompute(Compute maxCompute) {
             this.maxCompute = maxCompute;
@@ -104,8 +109,14 @@ public record JobPolicy(Compute maxCompute, long maxRamBytes, Duration maxTimeou
             return this;
         }
 
+        /** The most retries any task of the job may declare (default 10). */
+        public Builder maxRetries(int maxRetries) {
+            this.maxRetries = maxRetries;
+            return this;
+        }
+
         public JobPolicy build() {
-            return new JobPolicy(maxCompute, maxRamBytes, maxTimeout, trustDeclared, maxDepth, maxChildren);
+            return new JobPolicy(maxCompute, maxRamBytes, maxTimeout, trustDeclared, maxDepth, maxChildren, maxRetries);
         }
     }
 }

@@ -35,6 +35,11 @@ public record MountSpec(Path hostPath, String guestPath, boolean readOnly) {
         if (!Files.isDirectory(hostPath)) {
             throw new InvalidInputException("invalid --mount '" + text + "': " + hostPath + " is not a directory (grants are directories)");
         }
+        try {
+            hostPath = hostPath.toRealPath(); // journaled as its real path: a link in it cannot point the grant elsewhere later
+        } catch (java.io.IOException e) {
+            throw new InvalidInputException("invalid --mount '" + text + "': " + hostPath + " cannot be resolved: " + e.getMessage());
+        }
         if (guest == null || guest.isEmpty()) {
             Path name = hostPath.getFileName();
             guest = "/" + (name == null ? "root" : name.toString());

@@ -58,7 +58,7 @@ final class Programs {
         if (spec.program() != null && !spec.program().tasks().isEmpty()) {
             return spec;
         }
-        Described described = describe(spec.module(), spec.limits().timeout());
+        Described described = describe(spec.module(), spec.limits());
         String language = TaskProgram.languageOf(spec.module());
         String entry = spec.program() != null ? spec.program().task() : TaskProgram.ENTRY;
         Map<String, TaskOptions> tasks = described.tasks();
@@ -93,7 +93,10 @@ final class Programs {
             throw new InvalidInputException("no task named '" + name + "' in " + program.file() + "; its tasks: "
                     + String.join(", ", program.taskNames()));
         }
-        Approval approval = program.approval() != null ? program.approval() : Approval.of(parent);
+        Approval approval = program.approval();
+        if (approval == null) {
+            throw new InvalidInputException("task " + parent.name() + " was journaled before approvals existed: it starts no child tasks");
+        }
         if (program.depth() + 1 > approval.policy().maxDepth()) {
             throw new LimitExceededException("task " + parent.name() + " is " + program.depth() + " levels below its job's first task: a child"
                     + " would pass the job's maximum depth of " + approval.policy().maxDepth() + " (--max-depth, [tasks] max_depth)");
@@ -116,14 +119,14 @@ final class Programs {
 
     /** Lists the tasks of a source file (cached by the digests of source, interpreter and guest library). */
     Described describe(Path source) throws InterruptedException {
-        return describe(source, DESCRIBE_LIMITS.timeout());
+        return describe(source, DESCRIBE_LIMITS);
     }
 
     /**
-     * Lists the tasks of a source file; loading it may take at most {@code timeout} (the run's own timeout when shorter
-     * than the 60 s describing limit), so top-level code that never returns is refused as soon as the run would stop.
+     * Lists the tasks of a source file; loading it gets no more time, memory or fuel than the run itself would (nor more
+     * than the describing limits), so top-level code cannot use more than the operator allowed.
      */
-    Described describe(Path source, Duration timeout) throws InterruptedException {
+    Described describe(Path source, Limits run) throws InterruptedException {
         String language = TaskProgram.languageOf(source);
         if (language == null) {
             throw new InvalidInputException(source + " is not a Python (.py) or JavaScript (.js, .mjs) source");
@@ -147,7 +150,11 @@ final class Programs {
         }
         long started = System.nanoTime();
         Path sourceFile = sourceFile(sha, file, bytes, files);
-        Limits limits = timeout.compareTo(DESCRIBE_LIMITS.timeout()) < 0 ? DESCRIBE_LIMITS.toBuilder().timeout(timeout).build() : DESCRIBE_LIMITS;
+        Limits limits = DESCRIBE_LIMITS.toBuilder()
+                .timeout(run.timeout().compareTo(DESCRIBE_LIMITS.timeout()) < 0 ? run.timeout() : DESCRIBE_LIMITS.timeout())
+                .ramBytes(Math.min(run.ramBytes(), DESCRIBE_LIMITS.ramBytes()))
+                .compute(run.compute().fuel() < DESCRIBE_LIMITS.compute().fuel() ? run.compute() : DESCRIBE_LIMITS.compute())
+                .build();
         AttemptResult result = runner.describe(interpreter, interpreterPath, sourceFile, limits);
         long describeMs = (System.nanoTime() - started) / 1_000_000;
         if (!result.succeeded()) {

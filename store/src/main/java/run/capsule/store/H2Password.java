@@ -13,15 +13,17 @@ final class H2Password {
     private H2Password() {
     }
 
-    static void setIfStillEmpty(JournalConfig config) {
+    /** Sets the password on a journal that still has an empty one; false when it could not (the journal is in use). */
+    static boolean setIfStillEmpty(JournalConfig config) {
         String url = config.jdbcUrl().replace(";AUTO_SERVER=TRUE", "") + ";IFEXISTS=TRUE";
         try (Connection connection = DriverManager.getConnection(url, config.user(), "")) {
             try (Statement statement = connection.createStatement()) {
                 // H2's own statement (docs/sql.md): the password cannot be a bind parameter; it is hex from PrivateFiles.secret
                 statement.execute("ALTER USER " + config.user() + " SET PASSWORD '" + config.password().replace("'", "''") + "'");
             }
+            return true;
         } catch (SQLException e) {
-            // no such journal yet, or it already has a password, or another process holds it: nothing to change
+            return false; // in use by another process, or not an empty password after all
         }
     }
 }

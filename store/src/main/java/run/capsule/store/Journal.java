@@ -94,7 +94,7 @@ public final class Journal implements AutoCloseable {
 
     public static Journal open(JournalConfig config) {
         Journal journal = openPool(config);
-        config.fileDirectory().ifPresent(PrivateFiles::directory);
+        config.fileDirectory().ifPresent(dir -> PrivateFiles.files(dir, config.fileBaseName() + "."));
         return journal;
     }
 

@@ -13,6 +13,13 @@ public record JournalConfig(String jdbcUrl, String user, String password, int po
      */
     public static final String EMBEDDED_SETTINGS = ";DATABASE_TO_LOWER=TRUE;AUTO_SERVER=TRUE;WRITE_DELAY=0";
 
+    static {
+        // H2 reads this once, on its first use: an AUTO_SERVER serving the journal to other processes listens on loopback only
+        if (System.getProperty("h2.bindAddress") == null) {
+            System.setProperty("h2.bindAddress", "127.0.0.1");
+        }
+    }
+
     public JournalConfig {
         Objects.requireNonNull(jdbcUrl, "jdbcUrl");
         if (!jdbcUrl.startsWith("jdbc:h2:") && !jdbcUrl.startsWith("jdbc:postgresql:")) {
@@ -37,10 +44,24 @@ public record JournalConfig(String jdbcUrl, String user, String password, int po
         boolean olderJournal = Files.exists(dir.resolve("journal.mv.db")) && !Files.exists(dir.resolve(PASSWORD_FILE));
         JournalConfig config = new JournalConfig("jdbc:h2:file:" + file + EMBEDDED_SETTINGS, "sa",
                 PrivateFiles.secret(dir.resolve(PASSWORD_FILE), 24), 4);
-        if (olderJournal) {
-            H2Password.setIfStillEmpty(config);
+        if (olderJournal && !H2Password.setIfStillEmpty(config)) {
+            // another process holds the older journal: keep its empty password until an open can set it
+            try {
+                Files.deleteIfExists(dir.resolve(PASSWORD_FILE));
+            } catch (java.io.IOException e) {
+                throw new JournalException("cannot remove " + dir.resolve(PASSWORD_FILE) + ": " + e.getMessage(), e);
+            }
+            return config.withCredentials("sa", "");
         }
         return config;
+    }
+
+    /** The file name an H2 file journal's files start with ({@code journal} for {@code .../journal.mv.db}). */
+    public String fileBaseName() {
+        String path = jdbcUrl.substring(jdbcUrl.indexOf("file:") + 5);
+        int semicolon = path.indexOf(';');
+        Path file = Path.of(semicolon < 0 ? path : path.substring(0, semicolon)).getFileName();
+        return file == null ? "" : file.toString();
     }
 
     /** The directory of an H2 file journal, or empty for an in-memory or PostgreSQL journal. */

@@ -39,6 +39,19 @@ public final class PrivateFiles {
         }
     }
 
+    /** Makes the regular files in {@code dir} whose names start with {@code prefix} (a database's files) private. */
+    public static void files(Path dir, String prefix) {
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                if (file.getFileName().toString().startsWith(prefix) && Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    chmod(file, "rw-------");
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make the files of " + dir + " private", e);
+        }
+    }
+
     /**
      * The random secret kept in {@code file} (hex, {@code bytes} long), created with mode 0600 on first use. Two
      * processes creating it at once agree: the loser reads the winner's.

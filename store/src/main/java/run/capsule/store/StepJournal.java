@@ -30,6 +30,12 @@ public final class StepJournal {
     }
 
     /** One step of a task, or empty. */
+    /** Which of {@code childIds} the task journaled as its own child steps (a replay adopts those rather than starting them). */
+    public java.util.Set<String> journaledChildren(String taskId, java.util.Collection<String> childIds) {
+        return new java.util.HashSet<>(dsl.select(STEPS.CHILD_ID).from(STEPS)
+                .where(STEPS.TASK_ID.eq(taskId)).and(STEPS.CHILD_ID.in(childIds)).fetch(STEPS.CHILD_ID));
+    }
+
     public Optional<StepRow> step(String taskId, int stepNo) {
         return dsl.selectFrom(STEPS).where(STEPS.TASK_ID.eq(taskId)).and(STEPS.STEP_NO.eq(stepNo)).fetchOptional(StepJournal::toRow);
     }

@@ -339,7 +339,7 @@ public final class TaskJournal extends TaskQueries {
 
     private TaskStatus finishAttempt(String taskId, int attemptNo, AttemptOutcome outcome, Field<OffsetDateTime> retryAt, String reason) {
         boolean retry = retryAt != null;
-        TaskStatus to = switch (outcome.status()) {
+        TaskStatus planned = switch (outcome.status()) {
             case SUCCEEDED -> TaskStatus.SUCCEEDED;
             case CANCELLED -> TaskStatus.CANCELLED;
             case SUSPENDED -> {
@@ -351,14 +351,24 @@ public final class TaskJournal extends TaskQueries {
             case FAILED, ABANDONED -> retry ? TaskStatus.RETRY_WAIT : TaskStatus.FAILED;
             case RUNNING -> throw new IllegalArgumentException("an outcome cannot be RUNNING");
         };
-        dsl.transaction(cfg -> {
+        return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
+            TaskStatus to = planned;
             Map<Field<?>, Object> columns = new HashMap<>();
             columns.put(TASKS.RESULT, outcome.resultJson());
             columns.put(TASKS.ERROR_TYPE, outcome.errorType());
             columns.put(TASKS.ERROR_MESSAGE, outcome.errorMessage());
             if (retry) {
                 columns.put(TASKS.RUN_AT, retryAt);
+            }
+            if (planned == TaskStatus.RETRY_WAIT && Boolean.TRUE.equals(tx.select(TASKS.CANCEL_REQUESTED).from(TASKS)
+                    .where(TASKS.ID.eq(taskId)).fetchOne(TASKS.CANCEL_REQUESTED))) {
+                // asked to cancel while this attempt ran: it is not retried or resumed
+                to = TaskStatus.CANCELLED;
+                columns.remove(TASKS.RUN_AT);
+                columns.put(TASKS.ERROR_TYPE, "cancelled");
+                columns.put(TASKS.ERROR_MESSAGE, "cancelled by request; its last attempt: "
+                        + (outcome.errorMessage() == null ? outcome.status().name().toLowerCase(java.util.Locale.ROOT) : outcome.errorMessage()));
             }
             new Transition(taskId, TaskStatus.RUNNING, attemptNo, to).applyOrRefuse(tx, columns, attemptNo, reason,
                     "attempt " + attemptNo + " of task " + taskId + " is no longer current");
@@ -397,8 +407,8 @@ public final class TaskJournal extends TaskQueries {
                         .set(HOST_REQUESTS.ERROR, request.error())
                         .execute();
             }
+            return to;
         });
-        return to;
     }
 
 }

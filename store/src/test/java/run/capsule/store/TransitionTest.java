@@ -141,4 +141,23 @@ class TransitionTest {
             assertThat(tasks.find(notDue).orElseThrow().status()).isEqualTo(TaskStatus.RETRY_WAIT);
         }
     }
+
+    /** A task asked to cancel while its attempt ran is not retried: the retry it would have had becomes CANCELLED. */
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void anAttemptThatFailsAfterACancelRequestEndsCancelledNotRetried(String database) {
+        try (Journal journal = open(database)) {
+            TaskJournal tasks = journal.tasks();
+            String id = create(tasks, null);
+            int attempt = tasks.startAttempt(id, "node-a");
+            assertThat(tasks.requestCancel(id)).isEqualTo(CancelOutcome.REQUESTED);
+
+            TaskStatus end = tasks.finishAttempt(id, attempt, AttemptOutcome.failed(1, null, null, 1, "task_error", "boom"),
+                    journal.nodes().databaseNow().plusHours(1), "retry in an hour");
+
+            assertThat(end).isEqualTo(TaskStatus.CANCELLED);
+            assertThat(tasks.find(id).orElseThrow().errorType()).isEqualTo("cancelled");
+            assertThat(moves(tasks, id)).endsWith("RUNNING>CANCELLED");
+        }
+    }
 }

@@ -157,6 +157,9 @@ final class TaskFlags {
             policy.maxTimeout(timeout != null ? defaults.timeout() : Durations.parse("max_timeout", ceilings.maxTimeout()));
         }
         policy.trustDeclared(trustDeclared || Boolean.TRUE.equals(ceilings.trustDeclared()));
+        // --max-retries is the default and the ceiling of what a source may declare; default_max_retries raises the built-in one
+        policy.maxRetries(maxRetries != null ? parseRetries(maxRetries)
+                : Math.max(JobPolicy.BUILT_IN_MAX_RETRIES, project.maxRetries() != null ? parseRetries(project.maxRetries()) : 0));
         policy.maxDepth(count("--max-depth", first(maxDepth, ceilings.maxDepth(), Integer.toString(JobPolicy.DEFAULT_MAX_DEPTH))));
         policy.maxChildren(count("--max-children", first(maxChildren, ceilings.maxChildren(), Integer.toString(JobPolicy.DEFAULT_MAX_CHILDREN))));
         return policy.build();

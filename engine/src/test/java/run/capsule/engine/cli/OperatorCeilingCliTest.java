@@ -152,6 +152,23 @@ class OperatorCeilingCliTest {
         assertThat(trusted.json().path("result").asText()).isEqualTo("t0k");
     }
 
+    /** A source declaring more retries than --max-retries would get fresh attempts, each with its own limits: refused. */
+    @Test
+    void declaredRetriesAboveTheOperatorsAreRefused() throws Exception {
+        Path file = source("retrying.py", """
+                from capsule import task
+
+                @task(name="main", max_retries=50)
+                def main():
+                    return 1
+                """);
+
+        Outcome run = capsule(Map.of(), "run", "--json", "--max-retries", "0", file.toString());
+
+        assertThat(run.json().path("error").path("message").asText())
+                .contains("max_retries 50 is over the ceiling 0 (allow it with --max-retries)");
+    }
+
     /** Issue 11, finding 2: a grant of the working directory would let a task read the journal (other tasks' secrets). */
     @Test
     void aGrantContainingTheJournalDirectoryIsRefused() throws Exception {

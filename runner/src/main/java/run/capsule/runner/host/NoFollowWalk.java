@@ -84,7 +84,7 @@ final class NoFollowWalk {
     }
 
     private static SecureDirectoryStream<Path> openRoot(Path root) throws IOException {
-        DirectoryStream<Path> stream = Files.newDirectoryStream(root);
+        DirectoryStream<Path> stream = Files.newDirectoryStream(GrantRoots.requireUnlinked(root));
         if (stream instanceof SecureDirectoryStream<Path> secure) {
             return secure;
         }

@@ -4,6 +4,7 @@ import io.github.kawamuray.wasmtime.wasi.DirCaps;
 import io.github.kawamuray.wasmtime.wasi.FileCaps;
 import io.github.kawamuray.wasmtime.wasi.WasiCtx;
 import io.github.kawamuray.wasmtime.wasi.WasiCtxBuilder;
+import run.capsule.runner.host.GrantRoots;
 import run.capsule.runner.host.WasiChannel;
 import run.capsule.runner.protocol.Mount;
 import run.capsule.runner.protocol.RunAttempt;
@@ -51,7 +52,7 @@ final class WasiSetup {
         request.env().forEach(wasi::pushEnv);
         int fd = 3;
         for (Mount mount : javaScript ? List.<Mount>of() : request.mounts()) {
-            wasi.insertDir(fd++, Path.of(mount.hostPath()),
+            wasi.insertDir(fd++, GrantRoots.requireUnlinked(Path.of(mount.hostPath())),
                     mount.readOnly() ? READ_ONLY_DIR : symlinkGrants ? READ_WRITE_DIR_WITH_SYMLINKS : READ_WRITE_DIR,
                     mount.readOnly() ? READ_ONLY_FILE : READ_WRITE_FILE,
                     Path.of(mount.guestPath()));
