@@ -1,6 +1,6 @@
 package run.capsule.engine;
 
-import run.capsule.engine.runner.RunnerProcess;
+import run.capsule.engine.pool.RunnerProcess;
 import run.capsule.store.Claim;
 
 import java.util.Map;

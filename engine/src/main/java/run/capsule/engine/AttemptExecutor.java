@@ -2,7 +2,7 @@ package run.capsule.engine;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import run.capsule.engine.runner.RunnerProcess;
+import run.capsule.engine.pool.RunnerProcess;
 import run.capsule.runner.protocol.Durability;
 import run.capsule.runner.protocol.StepRecord;
 import run.capsule.store.AttemptOutcome;

@@ -1,8 +1,8 @@
 package run.capsule.engine;
 
-import run.capsule.engine.runner.RunnerCrashedException;
-import run.capsule.engine.runner.RunnerPool;
-import run.capsule.engine.runner.RunnerProcess;
+import run.capsule.engine.pool.RunnerCrashedException;
+import run.capsule.engine.pool.RunnerPool;
+import run.capsule.engine.pool.RunnerProcess;
 import run.capsule.runner.guest.Interpreter;
 import run.capsule.runner.guest.Interpreters;
 import run.capsule.runner.protocol.AttemptResult;

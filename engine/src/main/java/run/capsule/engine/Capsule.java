@@ -2,9 +2,9 @@ package run.capsule.engine;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import run.capsule.engine.runner.RunnerCrashedException;
-import run.capsule.engine.runner.RunnerLauncher;
-import run.capsule.engine.runner.RunnerPool;
+import run.capsule.engine.pool.RunnerCrashedException;
+import run.capsule.engine.pool.RunnerLauncher;
+import run.capsule.engine.pool.RunnerPool;
 import run.capsule.runner.guest.Interpreter;
 import run.capsule.store.AttemptRow;
 import run.capsule.store.AttemptStatus;

@@ -1,7 +1,7 @@
 package run.capsule.engine;
 
-import run.capsule.engine.runner.RunnerLauncher;
-import run.capsule.engine.runner.RunnerPool;
+import run.capsule.engine.pool.RunnerLauncher;
+import run.capsule.engine.pool.RunnerPool;
 import run.capsule.store.AttemptRow;
 import run.capsule.store.CancelOutcome;
 import run.capsule.store.EventRow;

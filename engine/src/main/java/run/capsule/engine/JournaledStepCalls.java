@@ -3,7 +3,7 @@ package run.capsule.engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import run.capsule.engine.runner.RunnerProcess;
+import run.capsule.engine.pool.RunnerProcess;
 import run.capsule.runner.protocol.StepRecord;
 import run.capsule.store.Journal;
 

@@ -2,7 +2,7 @@ package run.capsule.engine;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import run.capsule.engine.runner.RunnerLauncher;
+import run.capsule.engine.pool.RunnerLauncher;
 import run.capsule.runner.NativeLibrary;
 import run.capsule.runner.protocol.FrameCodec;
 import run.capsule.runner.protocol.Hello;
@@ -74,7 +74,7 @@ class RunnerCrashTest {
         String runnerCode = Path.of(run.capsule.runner.RunnerMain.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
         String duplicated = runnerCode + File.pathSeparator + System.getProperty("java.class.path");
         RunnerLauncher launcher = new RunnerLauncher(NativeLibrary.defaultCacheDir(), duplicated, List.of("-Xmx128m"));
-        run.capsule.engine.runner.RunnerProcess runner = run.capsule.engine.runner.RunnerProcess.start(launcher, Duration.ofSeconds(30));
+        run.capsule.engine.pool.RunnerProcess runner = run.capsule.engine.pool.RunnerProcess.start(launcher, Duration.ofSeconds(30));
         try {
             var result = runner.execute(new run.capsule.runner.protocol.RunAttempt("dup#1", "x", TestModules.sample("wat/answer.wasm").toString(),
                     "answer", List.of(), java.util.Map.of(), List.of(), 5000, 1024, false), text -> { }, Duration.ofSeconds(30));

@@ -1,8 +1,8 @@
 package run.capsule.engine;
 
 import org.junit.jupiter.api.Test;
-import run.capsule.engine.runner.RunnerLauncher;
-import run.capsule.engine.runner.RunnerPool;
+import run.capsule.engine.pool.RunnerLauncher;
+import run.capsule.engine.pool.RunnerPool;
 import run.capsule.runner.NativeLibrary;
 import run.capsule.store.ModuleStore;
 

@@ -1,4 +1,4 @@
-package run.capsule.engine.runner;
+package run.capsule.engine.pool;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package run.capsule.engine.runner;
+package run.capsule.engine.pool;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;

@@ -1,4 +1,4 @@
-package run.capsule.engine.runner;
+package run.capsule.engine.pool;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

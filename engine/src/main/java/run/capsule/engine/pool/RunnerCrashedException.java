@@ -1,4 +1,4 @@
-package run.capsule.engine.runner;
+package run.capsule.engine.pool;
 
 /** The runner process died or stopped answering while it held an attempt. */
 public class RunnerCrashedException extends Exception {

@@ -1,4 +1,4 @@
-package run.capsule.engine.runner;
+package run.capsule.engine.pool;
 
 import run.capsule.runner.NativeLibrary;
 import run.capsule.runner.RunnerMain;
