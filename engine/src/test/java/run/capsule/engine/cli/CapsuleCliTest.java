@@ -6,9 +6,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import run.capsule.engine.TestModules;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,27 +21,17 @@ class CapsuleCliTest {
     @TempDir
     Path workDir;
 
-    record Outcome(int exitCode, String out, String err) {
-        JsonNode json() throws Exception {
-            return JSON.readTree(out);
-        }
+    private CliOutcome capsule(Map<String, String> env, String... args) {
+        return CliOutcome.run(workDir, env, args);
     }
 
-    private Outcome capsule(Map<String, String> env, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = new CapsuleCli(workDir, env, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8)).execute(args);
-        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
-    private Outcome capsule(String... args) {
+    private CliOutcome capsule(String... args) {
         return capsule(Map.of(), args);
     }
 
     @Test
     void runJsonPrintsExactlyOneEnvelope() throws Exception {
-        Outcome run = capsule("run", "--json", TestModules.sample("hello/hello.wasm").toString(), "Grace");
+        CliOutcome run = capsule("run", "--json", TestModules.sample("hello/hello.wasm").toString(), "Grace");
 
         assertThat(run.exitCode()).isZero();
         assertThat(run.out().strip().lines()).hasSize(1);
@@ -68,7 +55,7 @@ class CapsuleCliTest {
         String secondId = capsule("run", "--json", TestModules.wasm("exit3.wasm").toString()).json()
                 .get("execution").get("task_id").asText();
 
-        Outcome history = capsule("history", "--json");
+        CliOutcome history = capsule("history", "--json");
         assertThat(history.exitCode()).isZero();
         JsonNode tasks = history.json();
         assertThat(tasks).hasSize(2);
@@ -77,13 +64,13 @@ class CapsuleCliTest {
         assertThat(tasks.get(1).get("id").asText()).isEqualTo(firstId);
         assertThat(tasks.get(1).get("result").asText()).isEqualTo("Hello, world!");
 
-        Outcome one = capsule("history", firstId.substring(0, 13), "--json");
+        CliOutcome one = capsule("history", firstId.substring(0, 13), "--json");
         assertThat(one.exitCode()).isZero();
         assertThat(one.json().get("task").get("id").asText()).isEqualTo(firstId);
         assertThat(one.json().get("attempts")).hasSize(1);
         assertThat(one.json().get("events")).hasSize(3);
 
-        Outcome text = capsule("history", "--limit", "1");
+        CliOutcome text = capsule("history", "--limit", "1");
         assertThat(text.out()).contains(secondId).doesNotContain(firstId);
     }
 
@@ -91,18 +78,18 @@ class CapsuleCliTest {
     void sqlQueriesTheJournalAndRefusesWrites() throws Exception {
         capsule("run", TestModules.wasm("trap.wasm").toString());
 
-        Outcome query = capsule("sql", "select t.name, a.error_type, a.error_message from tasks t join attempts a on a.task_id = t.id", "--json");
+        CliOutcome query = capsule("sql", "select t.name, a.error_type, a.error_message from tasks t join attempts a on a.task_id = t.id", "--json");
         assertThat(query.exitCode()).isZero();
         assertThat(query.json()).hasSize(1);
         assertThat(query.json().get(0).get("name").asText()).isEqualTo("trap");
         assertThat(query.json().get(0).get("error_type").asText()).isEqualTo("task_error");
 
-        Outcome delete = capsule("sql", "delete from tasks");
+        CliOutcome delete = capsule("sql", "delete from tasks");
         assertThat(delete.exitCode()).isEqualTo(1);
         assertThat(delete.err().strip()).isEqualTo("capsule: the journal is read-only here: 'DELETE' statements are not allowed (use SELECT)");
         assertThat(capsule("sql", "select count(*) as n from tasks", "--json").json().get(0).get("n").asInt()).isEqualTo(1);
 
-        Outcome table = capsule("sql", "select name, status from tasks");
+        CliOutcome table = capsule("sql", "select name, status from tasks");
         assertThat(table.out()).contains("name").contains("trap").contains("FAILED").contains("(1 row)");
     }
 
@@ -117,10 +104,10 @@ class CapsuleCliTest {
             }
         }
 
-        Outcome cancel = capsule("cancel", parent);
+        CliOutcome cancel = capsule("cancel", parent);
         assertThat(cancel.exitCode()).isZero();
         assertThat(cancel.out().strip()).isEqualTo("cancelled " + parent + " and 2 unfinished child tasks");
-        Outcome again = capsule("cancel", parent);
+        CliOutcome again = capsule("cancel", parent);
         assertThat(again.exitCode()).isEqualTo(1);
         assertThat(again.err().strip()).isEqualTo("capsule: task " + parent + " has already ended (CANCELLED)");
         assertThat(capsule("sql", "select count(*) as n from tasks where status = 'CANCELLED'", "--json").json().get(0).get("n").asInt())
@@ -134,7 +121,7 @@ class CapsuleCliTest {
                 List.of("--max-retries", "many"), List.of("--mount", "does-not-exist"), List.of("--allow-host", "bad host!"),
                 List.of("--env", "NOT_SET_ANYWHERE_42"))) {
             String[] args = Stream.concat(Stream.of("run", "--json"), Stream.concat(flags.stream(), Stream.of(hello))).toArray(String[]::new);
-            Outcome run = capsule(args);
+            CliOutcome run = capsule(args);
             assertThat(run.exitCode()).as(flags.toString()).isEqualTo(2);
             assertThat(run.err().strip().lines()).as(flags.toString()).hasSize(1);
             assertThat(run.err()).contains(flags.get(1)).doesNotContain("Exception").doesNotContain("\tat ");
@@ -148,8 +135,8 @@ class CapsuleCliTest {
     @Test
     void missingAndBrokenFilesGetOneLineAndNoStackTrace() throws Exception {
         Path text = Files.writeString(workDir.resolve("notes.txt"), "hello\n");
-        Outcome missing = capsule("run", "nope.wasm");
-        Outcome notWasm = capsule("run", "--json", text.toString());
+        CliOutcome missing = capsule("run", "nope.wasm");
+        CliOutcome notWasm = capsule("run", "--json", text.toString());
 
         assertThat(missing.exitCode()).isEqualTo(1);
         assertThat(missing.err()).contains("nope.wasm: file not found").doesNotContain("Exception");
@@ -160,7 +147,7 @@ class CapsuleCliTest {
 
     @Test
     void unknownOptionIsAUsageError() {
-        Outcome run = capsule("run", "--turbo", "x.wasm");
+        CliOutcome run = capsule("run", "--turbo", "x.wasm");
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("--turbo");
     }
@@ -168,22 +155,22 @@ class CapsuleCliTest {
     @Test
     void argsFileAndEnvAndMountFlagsReachTheGuest() throws Exception {
         Files.writeString(workDir.resolve("args.json"), "[\"from file\", \"--dash\"]");
-        Outcome args = capsule("run", "--json", "--args-file", "args.json", TestModules.wasm("probe.wasm").toString(), "args", "positional");
+        CliOutcome args = capsule("run", "--json", "--args-file", "args.json", TestModules.wasm("probe.wasm").toString(), "args", "positional");
         assertThat(args.json().get("result").toString()).isEqualTo("[\"positional\",\"from file\",\"--dash\"]");
 
-        Outcome env = capsule(Map.of("TOKEN", "t0k", "HOME", "/root"), "run", "--json", "--env", "TOKEN", "--env", "MODE=test",
+        CliOutcome env = capsule(Map.of("TOKEN", "t0k", "HOME", "/root"), "run", "--json", "--env", "TOKEN", "--env", "MODE=test",
                 TestModules.wasm("probe.wasm").toString(), "env");
         assertThat(env.json().get("result").toString()).isEqualTo("[\"TOKEN=t0k\",\"MODE=test\"]");
 
         Files.createDirectories(workDir.resolve("data"));
         Files.writeString(workDir.resolve("data/msg.txt"), "mounted");
-        Outcome mount = capsule("run", "--json", "--mount", "./data:ro", TestModules.wasm("probe.wasm").toString(), "cat", "/data/msg.txt");
+        CliOutcome mount = capsule("run", "--json", "--mount", "./data:ro", TestModules.wasm("probe.wasm").toString(), "cat", "/data/msg.txt");
         assertThat(mount.json().get("result").asText()).isEqualTo("mounted");
     }
 
     @Test
     void verboseStreamsLifecycleAndGuestStderr() {
-        Outcome run = capsule("run", "--verbose", TestModules.sample("hello/hello.wasm").toString(), "Lin");
+        CliOutcome run = capsule("run", "--verbose", TestModules.sample("hello/hello.wasm").toString(), "Lin");
         assertThat(run.exitCode()).isZero();
         assertThat(run.out().strip()).isEqualTo("Hello, Lin!");
         assertThat(run.err()).contains("[capsule] submitted hello as task")
@@ -197,7 +184,7 @@ class CapsuleCliTest {
         Files.createDirectories(workDir.resolve("data"));
         Files.copy(TestModules.wasm("probe.wasm"), workDir.resolve("probe.wasm"));
         Files.writeString(workDir.resolve(".env"), "# secrets\nAPI_KEY=\"from dotenv\"\nexport OTHER=x\n");
-        Outcome byFlags = capsule("run", "--json", "--compute", "LOW", "--ram", "64MB", "--timeout", "20s", "--max-retries", "0",
+        CliOutcome byFlags = capsule("run", "--json", "--compute", "LOW", "--ram", "64MB", "--timeout", "20s", "--max-retries", "0",
                 "--mount", "./data:ro", "--allow-host", "api.example.com", "--env", "API_KEY", "probe.wasm", "env");
         Files.writeString(workDir.resolve("capsule.toml"), """
                 [workflow]
@@ -214,7 +201,7 @@ class CapsuleCliTest {
                 default_allowed_hosts = ["api.example.com"]
                 default_env_variables = ["API_KEY"]
                 """);
-        Outcome byToml = capsule("run", "--json", "--", "env");
+        CliOutcome byToml = capsule("run", "--json", "--", "env");
 
         assertThat(byFlags.json().get("result").toString()).as(byFlags.out() + byFlags.err()).isEqualTo("[\"API_KEY=from dotenv\"]");
         assertThat(byToml.json().get("result").toString()).isEqualTo("[\"API_KEY=from dotenv\"]");
@@ -222,7 +209,7 @@ class CapsuleCliTest {
         assertThat(tasks).hasSize(2);
         assertThat(JSON.readTree(tasks.get(1).get("config").asText())).isEqualTo(JSON.readTree(tasks.get(0).get("config").asText()));
 
-        Outcome overridden = capsule("run", "--json", "--timeout", "5s", "--", "env");
+        CliOutcome overridden = capsule("run", "--json", "--timeout", "5s", "--", "env");
         assertThat(overridden.exitCode()).isZero();
         assertThat(capsule("sql", "select config from tasks order by created_at desc", "--json").json().get(0).get("config").asText())
                 .contains("\"timeout_ms\":5000");
@@ -231,7 +218,7 @@ class CapsuleCliTest {
     @Test
     void anInvalidCapsuleTomlNamesTheKey() throws Exception {
         Files.writeString(workDir.resolve("capsule.toml"), "[tasks]\ndefault_timeuot = \"5s\"\n");
-        Outcome run = capsule("run", "--json", TestModules.sample("hello/hello.wasm").toString());
+        CliOutcome run = capsule("run", "--json", TestModules.sample("hello/hello.wasm").toString());
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("capsule.toml: unknown key tasks.default_timeuot");
         assertThat(run.json().get("error").get("error_type").asText()).isEqualTo("invalid_input");

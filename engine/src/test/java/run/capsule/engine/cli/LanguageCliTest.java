@@ -1,13 +1,9 @@
 package run.capsule.engine.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -17,23 +13,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** `capsule build`, `run`, `history --tree` for Python sources, in-process against an H2 journal in a fresh directory. */
 class LanguageCliTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path workDir;
 
-    record Outcome(int exitCode, String out, String err) {
-        JsonNode json() throws Exception {
-            return JSON.readTree(out);
-        }
-    }
-
-    private Outcome capsule(Map<String, String> env, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = new CapsuleCli(workDir, env, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8)).execute(args);
-        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private CliOutcome capsule(Map<String, String> env, String... args) {
+        return CliOutcome.run(workDir, env, args);
     }
 
     @Test
@@ -46,9 +31,9 @@ class LanguageCliTest {
                 + "def _unknown():\n    try:\n        capsule.call('shuot', 'x')\n    except capsule.TaskCallError as e:\n        return str(e)\n");
         Map<String, String> env = Map.of("GREETING", "Hi");
 
-        Outcome first = capsule(env, "build", "greet.py", "--json");
-        Outcome second = capsule(env, "build", "greet.py", "--json");
-        Outcome run = capsule(env, "run", "--json", "--env", "GREETING", "greet.py", "ada");
+        CliOutcome first = capsule(env, "build", "greet.py", "--json");
+        CliOutcome second = capsule(env, "build", "greet.py", "--json");
+        CliOutcome run = capsule(env, "run", "--json", "--env", "GREETING", "greet.py", "ada");
 
         assertThat(first.exitCode()).as(first.err()).isZero();
         assertThat(first.json().get("cached").asBoolean()).isFalse();
@@ -60,7 +45,7 @@ class LanguageCliTest {
         assertThat(result.get("unknown").asText()).contains("shuot").contains("main").contains("shout");
 
         String id = run.json().get("execution").get("task_id").asText();
-        Outcome history = capsule(env, "history", id, "--tree");
+        CliOutcome history = capsule(env, "history", id, "--tree");
         assertThat(history.exitCode()).isZero();
         assertThat(history.out()).contains("STEP").contains("child").contains("live in attempt 1")
                 .contains("tree").contains("└─ shout  SUCCEEDED");
@@ -75,7 +60,7 @@ class LanguageCliTest {
                 .resolve(run.capsule.runner.guest.Interpreter.PYTHON.moduleSha256() + "-r2-p" + pages + ".wasm");
         Files.deleteIfExists(rewritten);
 
-        Outcome build = capsule(Map.of(), "build", "capped.py");
+        CliOutcome build = capsule(Map.of(), "build", "capped.py");
 
         assertThat(build.exitCode()).as(build.err()).isZero();
         assertThat(rewritten).as("the interpreter rewritten for main's %d pages", pages).isRegularFile();
@@ -86,9 +71,9 @@ class LanguageCliTest {
     void aSourceThatCannotLoadIsOneLineAndNothingIsJournaled() throws Exception {
         Files.writeString(workDir.resolve("heavy.py"), "import numpy\nfrom capsule import task\n\n@task(name='main')\ndef main():\n    return 1\n");
 
-        Outcome run = capsule(Map.of(), "run", "heavy.py");
-        Outcome build = capsule(Map.of(), "build", "heavy.py");
-        Outcome history = capsule(Map.of(), "history");
+        CliOutcome run = capsule(Map.of(), "run", "heavy.py");
+        CliOutcome build = capsule(Map.of(), "build", "heavy.py");
+        CliOutcome history = capsule(Map.of(), "history");
 
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err().strip().lines()).hasSize(1);

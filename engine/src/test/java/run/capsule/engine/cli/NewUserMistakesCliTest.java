@@ -6,9 +6,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import run.capsule.engine.TestModules;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -20,15 +17,8 @@ class NewUserMistakesCliTest {
     @TempDir
     Path workDir;
 
-    record Outcome(int exitCode, String out, String err) {
-    }
-
-    private Outcome capsule(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = new CapsuleCli(workDir, Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8)).execute(args);
-        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private CliOutcome capsule(String... args) {
+        return CliOutcome.run(workDir, Map.of(), args);
     }
 
     /** Reproduction: {@code [tasks] default_ram = "lots"} was reported as {@code invalid --ram value 'lots'}. */
@@ -47,7 +37,7 @@ class NewUserMistakesCliTest {
     void aBadCapsuleTomlValueNamesTheFileAndKeyNotAFlag(String key, String toml, String shown, String hint) throws Exception {
         Files.writeString(workDir.resolve("capsule.toml"), "[tasks]\n" + key + " = " + toml + "\n");
 
-        Outcome run = capsule("run", TestModules.sample("hello/hello.wasm").toString());
+        CliOutcome run = capsule("run", TestModules.sample("hello/hello.wasm").toString());
 
         assertThat(run.exitCode()).isEqualTo(CapsuleCli.USAGE);
         assertThat(run.err().strip().lines()).hasSize(1);
@@ -70,7 +60,7 @@ class NewUserMistakesCliTest {
                 write_quota = "0"
                 """);
 
-        Outcome run = capsule("run", TestModules.sample("hello/hello.wasm").toString(), "Ada");
+        CliOutcome run = capsule("run", TestModules.sample("hello/hello.wasm").toString(), "Ada");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("Hello, Ada!");
@@ -79,7 +69,7 @@ class NewUserMistakesCliTest {
     /** Reproduction: {@code capsule histroy} printed "Unmatched argument at index 0" and no suggestion. */
     @Test
     void aMistypedCommandGetsTheNearestOne() {
-        Outcome typo = capsule("histroy");
+        CliOutcome typo = capsule("histroy");
 
         assertThat(typo.exitCode()).isEqualTo(CapsuleCli.USAGE);
         assertThat(typo.err()).isEqualTo("capsule: unknown command 'histroy'; did you mean 'history'?" + System.lineSeparator());

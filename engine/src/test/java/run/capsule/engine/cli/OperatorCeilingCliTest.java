@@ -1,13 +1,9 @@
 package run.capsule.engine.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -21,23 +17,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the environment. It is now refused before anything runs, with each excess named.
  */
 class OperatorCeilingCliTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path workDir;
 
-    record Outcome(int exitCode, String out, String err) {
-        JsonNode json() throws Exception {
-            return JSON.readTree(out);
-        }
-    }
-
-    private Outcome capsule(Map<String, String> env, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = new CapsuleCli(workDir, env, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8)).execute(args);
-        return new Outcome(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private CliOutcome capsule(Map<String, String> env, String... args) {
+        return CliOutcome.run(workDir, env, args);
     }
 
     private Path source(String name, String code) throws Exception {
@@ -60,7 +45,7 @@ class OperatorCeilingCliTest {
     void aSourceDeclaringMoreThanTheFlagsAllowIsRefusedBeforeAnythingRuns() throws Exception {
         Path file = source("selfgrant.py", SELF_GRANT);
 
-        Outcome run = capsule(Map.of("SOME_SECRET", "hunter2", "HOME", "/root", "PATH", "/usr/bin"),
+        CliOutcome run = capsule(Map.of("SOME_SECRET", "hunter2", "HOME", "/root", "PATH", "/usr/bin"),
                 "run", "--json", "--timeout", "2s", "--ram", "32MB", "--compute", "LOW", file.toString());
 
         assertThat(run.exitCode()).isNotZero();
@@ -75,7 +60,7 @@ class OperatorCeilingCliTest {
                 .contains("env_variables SOME_SECRET is not granted (grant it with --env SOME_SECRET")
                 .contains("env_variables HOME is not granted").contains("--trust-declared");
         assertThat(run.out()).doesNotContain("hunter2");
-        Outcome history = capsule(Map.of(), "history", "--json");
+        CliOutcome history = capsule(Map.of(), "history", "--json");
         assertThat(history.json()).as("nothing journaled").isEmpty();
     }
 
@@ -89,7 +74,7 @@ class OperatorCeilingCliTest {
                     return 1
                 """);
 
-        Outcome run = capsule(Map.of(), "run", "--json", file.toString());
+        CliOutcome run = capsule(Map.of(), "run", "--json", file.toString());
 
         String message = run.json().path("error").path("message").asText();
         assertThat(message).contains("ram 2GB is over the ceiling 1GB").contains("timeout 2h is over the ceiling 1h");
@@ -121,8 +106,8 @@ class OperatorCeilingCliTest {
                     return 1
                 """);
 
-        Outcome ok = capsule(Map.of("GREETING", "hi", "HOME", "/root"), "run", "--json", file.toString());
-        Outcome refused = capsule(Map.of("GREETING", "hi"), "run", "--json", greedy.toString());
+        CliOutcome ok = capsule(Map.of("GREETING", "hi", "HOME", "/root"), "run", "--json", file.toString());
+        CliOutcome refused = capsule(Map.of("GREETING", "hi"), "run", "--json", greedy.toString());
 
         assertThat(ok.json().path("success").asBoolean()).as(ok.out()).isTrue();
         assertThat(ok.json().path("result").path("text").asText()).isEqualTo("from the grant");
@@ -144,8 +129,8 @@ class OperatorCeilingCliTest {
                     return os.environ.get("MY_TOKEN")
                 """);
 
-        Outcome refused = capsule(Map.of("MY_TOKEN", "t0k"), "run", "--json", "--timeout", "5s", file.toString());
-        Outcome trusted = capsule(Map.of("MY_TOKEN", "t0k"), "run", "--json", "--timeout", "5s", "--trust-declared", file.toString());
+        CliOutcome refused = capsule(Map.of("MY_TOKEN", "t0k"), "run", "--json", "--timeout", "5s", file.toString());
+        CliOutcome trusted = capsule(Map.of("MY_TOKEN", "t0k"), "run", "--json", "--timeout", "5s", "--trust-declared", file.toString());
 
         assertThat(refused.json().path("success").asBoolean()).isFalse();
         assertThat(trusted.json().path("success").asBoolean()).as(trusted.out()).isTrue();
@@ -163,7 +148,7 @@ class OperatorCeilingCliTest {
                     return 1
                 """);
 
-        Outcome run = capsule(Map.of(), "run", "--json", "--max-retries", "0", file.toString());
+        CliOutcome run = capsule(Map.of(), "run", "--json", "--max-retries", "0", file.toString());
 
         assertThat(run.json().path("error").path("message").asText())
                 .contains("max_retries 50 is over the ceiling 0 (allow it with --max-retries)");
@@ -180,7 +165,7 @@ class OperatorCeilingCliTest {
                     return 1
                 """);
 
-        Outcome run = capsule(Map.of(), "run", "--json", "--mount", ".:ro", file.toString());
+        CliOutcome run = capsule(Map.of(), "run", "--json", "--mount", ".:ro", file.toString());
 
         assertThat(run.json().path("success").asBoolean()).isFalse();
         assertThat(run.json().path("error").path("message").asText()).contains("contains the journal directory");
@@ -201,7 +186,7 @@ class OperatorCeilingCliTest {
                     return "wrote"
                 """);
 
-        Outcome run = capsule(Map.of(), "run", "--json", "--mount", "out", "--write-quota", "16KB", file.toString());
+        CliOutcome run = capsule(Map.of(), "run", "--json", "--mount", "out", "--write-quota", "16KB", file.toString());
 
         assertThat(run.json().path("success").asBoolean()).isFalse();
         assertThat(run.json().path("error").path("error_type").asText()).as(run.out()).isEqualTo("limit_exceeded");
@@ -222,7 +207,7 @@ class OperatorCeilingCliTest {
                 """);
 
         long started = System.nanoTime();
-        Outcome run = capsule(Map.of(), "run", "--json", "--timeout", "2s", file.toString());
+        CliOutcome run = capsule(Map.of(), "run", "--json", "--timeout", "2s", file.toString());
         long seconds = (System.nanoTime() - started) / 1_000_000_000L;
 
         assertThat(run.json().path("success").asBoolean()).isFalse();
