@@ -170,7 +170,7 @@ public final class Capsule extends CapsuleClient {
 
     /** Starts consuming the queue on this node until the returned worker is closed. */
     public Worker startWorker(WorkerOptions workerOptions) {
-        return new Worker(this, workerOptions);
+        return new Worker(new WorkerNode(), workerOptions);
     }
 
     /** Runs a claimed attempt of a journaled task; schedules its retry timer when it fails and will be retried. */
@@ -237,6 +237,34 @@ public final class Capsule extends CapsuleClient {
     /** Recovers the attempts of nodes whose lease lapsed now, rather than at the next heartbeat. */
     public int recoverLapsedNodes() {
         return maintenance.recoverLapsedNodes();
+    }
+
+    /** This node as its worker sees it. */
+    private final class WorkerNode implements Node {
+        @Override
+        public CapsuleOptions options() {
+            return options;
+        }
+
+        @Override
+        public Journal journal() {
+            return journal;
+        }
+
+        @Override
+        public void executeClaim(Claim claim, TaskListener listener, RetryTimers timers) throws InterruptedException {
+            Capsule.this.executeClaim(claim, listener, timers);
+        }
+
+        @Override
+        public Map<String, Integer> activeAttempts() {
+            return Capsule.this.activeAttempts();
+        }
+
+        @Override
+        public void stopAttempt(String taskId) {
+            Capsule.this.stopAttempt(taskId);
+        }
     }
 
     @Override

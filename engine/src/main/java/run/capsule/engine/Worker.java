@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Worker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Worker.class);
-    private final Capsule capsule;
+    private final Node capsule;
     private final WorkerOptions options;
     private final int slots;
     private final ExecutorService attempts;
@@ -29,7 +29,7 @@ public final class Worker implements AutoCloseable {
     private final RetryTimers timers;
     private volatile boolean running = true;
 
-    Worker(Capsule capsule, WorkerOptions options) {
+    Worker(Node capsule, WorkerOptions options) {
         this.capsule = capsule;
         this.options = options;
         this.slots = capsule.options().runners();
