@@ -1,9 +1,9 @@
 package run.capsule.bench;
 
+import run.capsule.protocol.AttemptResult;
+import run.capsule.protocol.RunAttempt;
 import run.capsule.runner.NativeLibrary;
 import run.capsule.runner.sandbox.WasmSandbox;
-import run.capsule.runner.protocol.AttemptResult;
-import run.capsule.runner.protocol.RunAttempt;
 import run.capsule.runner.wasm.ModuleRewriter;
 import run.capsule.runner.wasm.RewriteOptions;
 import run.capsule.runner.wasm.RewrittenModule;

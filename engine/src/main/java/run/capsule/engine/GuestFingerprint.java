@@ -1,6 +1,6 @@
 package run.capsule.engine;
 
-import run.capsule.runner.protocol.Program;
+import run.capsule.protocol.Program;
 import run.capsule.store.ModuleStore;
 
 import java.io.IOException;

@@ -3,7 +3,7 @@ package run.capsule.engine;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import run.capsule.runner.protocol.HostRequest;
+import run.capsule.protocol.HostRequest;
 import run.capsule.store.HostRequestRow;
 
 import java.time.Instant;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import run.capsule.engine.pool.RunnerProcess;
-import run.capsule.runner.protocol.StepRecord;
+import run.capsule.protocol.StepRecord;
 import run.capsule.store.Journal;
 
 /**

@@ -4,11 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import run.capsule.protocol.AttemptResult;
 import run.capsule.runner.AtomicFiles;
 import run.capsule.runner.guest.CacheDirectory;
 import run.capsule.runner.guest.Interpreter;
 import run.capsule.runner.guest.Interpreters;
-import run.capsule.runner.protocol.AttemptResult;
 import run.capsule.store.ModuleStore;
 
 import java.io.IOException;

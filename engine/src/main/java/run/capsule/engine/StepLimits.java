@@ -1,6 +1,6 @@
 package run.capsule.engine;
 
-import run.capsule.runner.protocol.Durability;
+import run.capsule.protocol.Durability;
 
 /**
  * Caps on a Python or JavaScript task's journaled steps (docs/steps.md), and how a replay's steps travel to the

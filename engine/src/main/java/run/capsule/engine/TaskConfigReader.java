@@ -2,7 +2,7 @@ package run.capsule.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import run.capsule.runner.protocol.Durability;
+import run.capsule.protocol.Durability;
 import run.capsule.store.TaskRow;
 
 import java.io.IOException;

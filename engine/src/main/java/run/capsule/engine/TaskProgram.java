@@ -1,6 +1,6 @@
 package run.capsule.engine;
 
-import run.capsule.runner.protocol.Durability;
+import run.capsule.protocol.Durability;
 
 import java.nio.file.Path;
 import java.util.List;

@@ -3,9 +3,9 @@ package run.capsule.engine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import run.capsule.engine.pool.RunnerLauncher;
+import run.capsule.protocol.FrameCodec;
+import run.capsule.protocol.Hello;
 import run.capsule.runner.NativeLibrary;
-import run.capsule.runner.protocol.FrameCodec;
-import run.capsule.runner.protocol.Hello;
 import run.capsule.store.AttemptStatus;
 import run.capsule.store.TaskStatus;
 
@@ -76,7 +76,7 @@ class RunnerCrashTest {
         RunnerLauncher launcher = new RunnerLauncher(NativeLibrary.defaultCacheDir(), duplicated, List.of("-Xmx128m"));
         run.capsule.engine.pool.RunnerProcess runner = run.capsule.engine.pool.RunnerProcess.start(launcher, Duration.ofSeconds(30));
         try {
-            var result = runner.execute(new run.capsule.runner.protocol.RunAttempt("dup#1", "x", TestModules.sample("wat/answer.wasm").toString(),
+            var result = runner.execute(new run.capsule.protocol.RunAttempt("dup#1", "x", TestModules.sample("wat/answer.wasm").toString(),
                     "answer", List.of(), java.util.Map.of(), List.of(), 5000, 1024, false), text -> { }, Duration.ofSeconds(30));
             assertThat(result.succeeded()).isTrue();
             assertThat(result.stdout()).isEqualTo("42\n");

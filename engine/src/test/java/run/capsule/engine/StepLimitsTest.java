@@ -204,7 +204,7 @@ class StepLimitsTest {
 
             assertReplayed(capsule, result, steps, bytes);
             long outcomes = (long) steps * bytes;
-            assertThat(outcomes).isGreaterThan(run.capsule.runner.protocol.FrameCodec.MAX_FRAME_BYTES);
+            assertThat(outcomes).isGreaterThan(run.capsule.protocol.FrameCodec.MAX_FRAME_BYTES);
             System.out.printf("journal growth: %.1f MB of H2 file for %.1f MB of step outcomes (%.2f MB per MB)%n",
                     (after - before) / 1e6, outcomes / 1e6, (double) (after - before) / outcomes);
         }

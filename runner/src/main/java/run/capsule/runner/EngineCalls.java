@@ -2,11 +2,11 @@ package run.capsule.runner;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import run.capsule.protocol.EngineCall;
+import run.capsule.protocol.EngineReply;
+import run.capsule.protocol.Message;
 import run.capsule.runner.host.EngineLink;
 import run.capsule.runner.host.HostCallException;
-import run.capsule.runner.protocol.EngineCall;
-import run.capsule.runner.protocol.EngineReply;
-import run.capsule.runner.protocol.Message;
 
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;

@@ -2,18 +2,18 @@ package run.capsule.runner;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import run.capsule.protocol.AttemptResult;
+import run.capsule.protocol.Compiling;
+import run.capsule.protocol.EngineReply;
+import run.capsule.protocol.FrameCodec;
+import run.capsule.protocol.GuestOutput;
+import run.capsule.protocol.Hello;
+import run.capsule.protocol.Message;
+import run.capsule.protocol.RunAttempt;
+import run.capsule.protocol.Shutdown;
+import run.capsule.protocol.Started;
 import run.capsule.runner.host.HostCalls;
 import run.capsule.runner.host.HttpGateway;
-import run.capsule.runner.protocol.AttemptResult;
-import run.capsule.runner.protocol.Compiling;
-import run.capsule.runner.protocol.EngineReply;
-import run.capsule.runner.protocol.FrameCodec;
-import run.capsule.runner.protocol.GuestOutput;
-import run.capsule.runner.protocol.Hello;
-import run.capsule.runner.protocol.Message;
-import run.capsule.runner.protocol.RunAttempt;
-import run.capsule.runner.protocol.Shutdown;
-import run.capsule.runner.protocol.Started;
 import run.capsule.runner.sandbox.SymlinkCanary;
 import run.capsule.runner.sandbox.WasmSandbox;
 

@@ -36,7 +36,7 @@ class ArchitectureTest {
 
     @BeforeAll
     static void importRunner() {
-        runner = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("run.capsule.runner");
+        runner = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("run.capsule.runner", "run.capsule.protocol");
     }
 
     @Test
@@ -64,8 +64,8 @@ class ArchitectureTest {
 
     @Test
     void theProtocolUsesJacksonOnly() {
-        classes().that().resideInAPackage("run.capsule.runner.protocol..")
-                .should().onlyDependOnClassesThat().resideInAnyPackage("run.capsule.runner.protocol..", "java..", "com.fasterxml.jackson..")
+        classes().that().resideInAPackage("run.capsule.protocol..")
+                .should().onlyDependOnClassesThat().resideInAnyPackage("run.capsule.protocol..", "java..", "com.fasterxml.jackson..")
                 .check(runner);
     }
 
@@ -79,7 +79,7 @@ class ArchitectureTest {
     @Test
     void theHostOperationsKnowNoWebAssembly() {
         classes().that().resideInAPackage("run.capsule.runner.host..")
-                .should().onlyDependOnClassesThat().resideInAnyPackage("run.capsule.runner.host..", "run.capsule.runner.protocol..",
+                .should().onlyDependOnClassesThat().resideInAnyPackage("run.capsule.runner.host..", "run.capsule.protocol..",
                         "java..", "javax..", "com.fasterxml.jackson..", "org.slf4j..")
                 .check(runner);
     }

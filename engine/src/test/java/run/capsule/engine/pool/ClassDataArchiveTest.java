@@ -2,8 +2,8 @@ package run.capsule.engine.pool;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import run.capsule.runner.protocol.FrameCodec;
-import run.capsule.runner.protocol.Hello;
+import run.capsule.protocol.FrameCodec;
+import run.capsule.protocol.Hello;
 
 import java.io.File;
 import java.nio.charset.StandardCharsets;

@@ -1,6 +1,6 @@
 package run.capsule.runner.guest;
 
-import run.capsule.runner.protocol.Program;
+import run.capsule.protocol.Program;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,8 +1,8 @@
 package run.capsule.runner.guest;
 
-import run.capsule.runner.protocol.AttemptResult;
-import run.capsule.runner.protocol.Mount;
-import run.capsule.runner.protocol.RunAttempt;
+import run.capsule.protocol.AttemptResult;
+import run.capsule.protocol.Mount;
+import run.capsule.protocol.RunAttempt;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -3,7 +3,7 @@ package run.capsule.runner.host;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import run.capsule.runner.protocol.Mount;
+import run.capsule.protocol.Mount;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,7 +1,7 @@
 package run.capsule.runner.host;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import run.capsule.runner.protocol.Durability;
+import run.capsule.protocol.Durability;
 
 /**
  * What a Python or JavaScript guest reported through the {@code result} op during one attempt: the JSON value its

@@ -1,6 +1,6 @@
 package run.capsule.runner.host;
 
-import run.capsule.runner.protocol.RunAttempt;
+import run.capsule.protocol.RunAttempt;
 
 import java.net.http.HttpClient;
 import java.util.HashMap;

@@ -1,6 +1,6 @@
 package run.capsule.runner.host;
 
-import run.capsule.runner.protocol.HostRequest;
+import run.capsule.protocol.HostRequest;
 
 import java.net.URI;
 import java.util.ArrayList;

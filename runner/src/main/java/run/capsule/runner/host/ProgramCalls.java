@@ -2,7 +2,7 @@ package run.capsule.runner.host;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import run.capsule.runner.protocol.Program;
+import run.capsule.protocol.Program;
 
 import java.io.IOException;
 import java.util.Map;

@@ -3,7 +3,7 @@ package run.capsule.runner.host;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import run.capsule.runner.protocol.StepRecord;
+import run.capsule.protocol.StepRecord;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -2,9 +2,9 @@ package run.capsule.runner.host;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import run.capsule.runner.protocol.AttemptResult;
-import run.capsule.runner.protocol.Durability;
-import run.capsule.runner.protocol.StepRecord;
+import run.capsule.protocol.AttemptResult;
+import run.capsule.protocol.Durability;
+import run.capsule.protocol.StepRecord;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,7 +1,7 @@
 package run.capsule.runner.host;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import run.capsule.runner.protocol.StepRecord;
+import run.capsule.protocol.StepRecord;
 
 import java.io.IOException;
 import java.security.SecureRandom;

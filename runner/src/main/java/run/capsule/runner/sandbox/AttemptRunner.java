@@ -7,6 +7,8 @@ import io.github.kawamuray.wasmtime.Store;
 import io.github.kawamuray.wasmtime.Val;
 import io.github.kawamuray.wasmtime.WasmFunctionError;
 import io.github.kawamuray.wasmtime.WasmtimeException;
+import run.capsule.protocol.AttemptResult;
+import run.capsule.protocol.RunAttempt;
 import run.capsule.runner.guest.JavaScriptModules;
 import run.capsule.runner.host.GuestReport;
 import run.capsule.runner.host.HostCallExchange;
@@ -16,8 +18,6 @@ import run.capsule.runner.host.StepLog;
 import run.capsule.runner.host.WasiChannel;
 import run.capsule.runner.host.WasiSteps;
 import run.capsule.runner.host.WriteQuota;
-import run.capsule.runner.protocol.AttemptResult;
-import run.capsule.runner.protocol.RunAttempt;
 import run.capsule.runner.wasm.InvalidModuleException;
 
 import java.io.IOException;

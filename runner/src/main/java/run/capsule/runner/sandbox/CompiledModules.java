@@ -1,7 +1,7 @@
 package run.capsule.runner.sandbox;
 
 import io.github.kawamuray.wasmtime.Module;
-import run.capsule.runner.protocol.RunAttempt;
+import run.capsule.protocol.RunAttempt;
 import run.capsule.runner.wasm.InvalidModuleException;
 import run.capsule.runner.wasm.RewriteOptions;
 

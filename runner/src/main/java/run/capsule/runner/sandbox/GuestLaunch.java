@@ -1,9 +1,9 @@
 package run.capsule.runner.sandbox;
 
+import run.capsule.protocol.Program;
+import run.capsule.protocol.RunAttempt;
 import run.capsule.runner.guest.JavaScriptModules;
 import run.capsule.runner.guest.PythonLaunch;
-import run.capsule.runner.protocol.Program;
-import run.capsule.runner.protocol.RunAttempt;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,10 +1,10 @@
 package run.capsule.runner.sandbox;
 
 import io.github.kawamuray.wasmtime.Trap;
+import run.capsule.protocol.AttemptResult;
+import run.capsule.protocol.RunAttempt;
 import run.capsule.runner.host.GuestReport;
 import run.capsule.runner.host.WriteQuota;
-import run.capsule.runner.protocol.AttemptResult;
-import run.capsule.runner.protocol.RunAttempt;
 
 
 /** How an attempt ended, gathered while the store lives and turned into an error type afterwards. */

@@ -1,9 +1,9 @@
 package run.capsule.runner.sandbox;
 
+import run.capsule.protocol.AttemptResult;
+import run.capsule.protocol.Mount;
+import run.capsule.protocol.RunAttempt;
 import run.capsule.runner.RunnerMain;
-import run.capsule.runner.protocol.AttemptResult;
-import run.capsule.runner.protocol.Mount;
-import run.capsule.runner.protocol.RunAttempt;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -4,10 +4,10 @@ import io.github.kawamuray.wasmtime.wasi.DirCaps;
 import io.github.kawamuray.wasmtime.wasi.FileCaps;
 import io.github.kawamuray.wasmtime.wasi.WasiCtx;
 import io.github.kawamuray.wasmtime.wasi.WasiCtxBuilder;
+import run.capsule.protocol.Mount;
+import run.capsule.protocol.RunAttempt;
 import run.capsule.runner.host.GrantRoots;
 import run.capsule.runner.host.WasiChannel;
-import run.capsule.runner.protocol.Mount;
-import run.capsule.runner.protocol.RunAttempt;
 
 import java.io.IOException;
 import java.nio.file.Files;

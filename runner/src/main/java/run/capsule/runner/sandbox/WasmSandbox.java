@@ -1,9 +1,9 @@
 package run.capsule.runner.sandbox;
 
+import run.capsule.protocol.AttemptResult;
+import run.capsule.protocol.RunAttempt;
 import run.capsule.runner.guest.PythonLaunch;
 import run.capsule.runner.host.HostCalls;
-import run.capsule.runner.protocol.AttemptResult;
-import run.capsule.runner.protocol.RunAttempt;
 
 import java.io.IOException;
 import java.nio.file.Path;

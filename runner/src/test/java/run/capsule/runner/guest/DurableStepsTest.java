@@ -1,11 +1,24 @@
 package run.capsule.runner.guest;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import run.capsule.protocol.AttemptResult;
+import run.capsule.protocol.Durability;
+import run.capsule.protocol.Program;
+import run.capsule.protocol.RunAttempt;
+import run.capsule.protocol.StepRecord;
+import run.capsule.runner.NativeLibrary;
+import run.capsule.runner.host.EngineLink;
+import run.capsule.runner.host.HostCalls;
+import run.capsule.runner.host.HttpGateway;
+import run.capsule.runner.sandbox.WasmSandbox;
+
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -20,20 +33,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import run.capsule.runner.NativeLibrary;
-import run.capsule.runner.sandbox.WasmSandbox;
-import run.capsule.runner.host.EngineLink;
-import run.capsule.runner.host.HostCalls;
-import run.capsule.runner.host.HttpGateway;
-import run.capsule.runner.protocol.AttemptResult;
-import run.capsule.runner.protocol.Durability;
-import run.capsule.runner.protocol.Program;
-import run.capsule.runner.protocol.RunAttempt;
-import run.capsule.runner.protocol.StepRecord;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Journaled steps and replay (docs/steps.md) on real CPython: a live run's steps, fed back as the journal, give the

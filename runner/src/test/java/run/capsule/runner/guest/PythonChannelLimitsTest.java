@@ -1,24 +1,25 @@
 package run.capsule.runner.guest;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.net.InetAddress;
-import java.nio.file.Path;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import run.capsule.protocol.AttemptResult;
+import run.capsule.protocol.Program;
 import run.capsule.runner.host.EngineLink;
 import run.capsule.runner.host.HostCallException;
 import run.capsule.runner.host.HostCalls;
 import run.capsule.runner.host.HttpGateway;
 import run.capsule.runner.host.WasiChannel;
-import run.capsule.runner.protocol.AttemptResult;
-import run.capsule.runner.protocol.Program;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.concurrent.locks.LockSupport;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Issue #11, finding 9 for Python: (b) 120 unread 2 MiB writes to {@code /capsule/call} ended in an unexplained trap;

@@ -1,12 +1,12 @@
 package run.capsule.runner.guest;
 
-import run.capsule.runner.testing.Prerequisites;
+import run.capsule.protocol.AttemptResult;
+import run.capsule.protocol.Mount;
+import run.capsule.protocol.Program;
+import run.capsule.protocol.RunAttempt;
 import run.capsule.runner.NativeLibrary;
 import run.capsule.runner.sandbox.WasmSandbox;
-import run.capsule.runner.protocol.AttemptResult;
-import run.capsule.runner.protocol.Mount;
-import run.capsule.runner.protocol.Program;
-import run.capsule.runner.protocol.RunAttempt;
+import run.capsule.runner.testing.Prerequisites;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,11 +1,21 @@
 package run.capsule.runner.guest;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import run.capsule.protocol.AttemptResult;
+import run.capsule.protocol.Program;
+import run.capsule.runner.host.EngineLink;
+import run.capsule.runner.host.HostCallException;
+import run.capsule.runner.host.HostCalls;
+import run.capsule.runner.host.HttpGateway;
+
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -13,17 +23,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import run.capsule.runner.host.EngineLink;
-import run.capsule.runner.host.HostCallException;
-import run.capsule.runner.host.HostCalls;
-import run.capsule.runner.host.HttpGateway;
-import run.capsule.runner.protocol.AttemptResult;
-import run.capsule.runner.protocol.Program;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** The guest library's host calls: HTTP through the runner, child tasks through the engine. */
 class PythonHostCallsTest {

@@ -1,6 +1,11 @@
 package run.capsule.runner.guest;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import run.capsule.protocol.AttemptResult;
+import run.capsule.protocol.Mount;
+import run.capsule.protocol.Program;
+import run.capsule.protocol.RunAttempt;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,12 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import run.capsule.runner.protocol.AttemptResult;
-import run.capsule.runner.protocol.Mount;
-import run.capsule.runner.protocol.Program;
-import run.capsule.runner.protocol.RunAttempt;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** How a Python attempt becomes CPython's command, and how the guest library lands in the cache (no interpreter run here). */
 class PythonLaunchTest {

@@ -1,17 +1,18 @@
 package run.capsule.runner.guest;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import run.capsule.runner.protocol.AttemptResult;
-import run.capsule.runner.protocol.Mount;
-import run.capsule.runner.protocol.Program;
+import run.capsule.protocol.AttemptResult;
+import run.capsule.protocol.Mount;
+import run.capsule.protocol.Program;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** A Python task's sandbox limits: fuel, time, memory and file grants. */
 class PythonLimitsTest {

@@ -1,17 +1,18 @@
 package run.capsule.runner.guest;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import run.capsule.runner.protocol.AttemptResult;
-import run.capsule.runner.protocol.Program;
+import run.capsule.protocol.AttemptResult;
+import run.capsule.protocol.Program;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Python tasks on real CPython: describing and running a source file, and how failures are reported. */
 class PythonTasksTest {

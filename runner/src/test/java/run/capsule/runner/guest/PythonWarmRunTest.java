@@ -1,18 +1,19 @@
 package run.capsule.runner.guest;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import java.nio.file.Path;
-import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import run.capsule.runner.protocol.AttemptResult;
-import run.capsule.runner.protocol.Program;
-import run.capsule.runner.protocol.RunAttempt;
+import run.capsule.protocol.AttemptResult;
+import run.capsule.protocol.Program;
+import run.capsule.protocol.RunAttempt;
+
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The warm per-run time of a Python hello in-process, with the compiled interpreter reused, beside the bare

@@ -1,8 +1,17 @@
 package run.capsule.runner.guest;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import run.capsule.protocol.AttemptResult;
+import run.capsule.protocol.Durability;
+import run.capsule.protocol.Program;
+import run.capsule.protocol.RunAttempt;
+import run.capsule.protocol.StepRecord;
+import run.capsule.runner.sandbox.WasmSandbox;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,16 +19,8 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import run.capsule.runner.sandbox.WasmSandbox;
-import run.capsule.runner.protocol.AttemptResult;
-import run.capsule.runner.protocol.Durability;
-import run.capsule.runner.protocol.Program;
-import run.capsule.runner.protocol.RunAttempt;
-import run.capsule.runner.protocol.StepRecord;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Measures clock steps: a Python task reading {@code time.time()} 1,000 times, with journaling off (WASI's own

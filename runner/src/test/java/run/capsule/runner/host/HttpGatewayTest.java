@@ -6,7 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import run.capsule.runner.protocol.HostRequest;
+import run.capsule.protocol.HostRequest;
 
 import java.io.IOException;
 import java.net.InetAddress;

@@ -1,18 +1,19 @@
 package run.capsule.runner.host;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.Test;
+import run.capsule.protocol.Durability;
+import run.capsule.protocol.RunAttempt;
+import run.capsule.protocol.StepRecord;
+
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.Test;
-import run.capsule.runner.protocol.Durability;
-import run.capsule.runner.protocol.RunAttempt;
-import run.capsule.runner.protocol.StepRecord;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** The step ops through a real dispatcher, with an engine double that can refuse; no guest, no network. */
 class StepCallsTest {

@@ -1,13 +1,14 @@
 package run.capsule.runner.host;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import run.capsule.protocol.Durability;
+import run.capsule.protocol.StepRecord;
 
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.Test;
-import run.capsule.runner.protocol.Durability;
-import run.capsule.runner.protocol.StepRecord;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class StepLogTest {
     private final AtomicBoolean begun = new AtomicBoolean();

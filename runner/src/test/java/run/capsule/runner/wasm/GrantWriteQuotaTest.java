@@ -1,6 +1,13 @@
 package run.capsule.runner.wasm;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import run.capsule.protocol.AttemptResult;
+import run.capsule.protocol.Mount;
+import run.capsule.protocol.RunAttempt;
+import run.capsule.runner.sandbox.WasmSandbox;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
@@ -8,14 +15,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import run.capsule.runner.sandbox.WasmSandbox;
-import run.capsule.runner.protocol.AttemptResult;
-import run.capsule.runner.protocol.Mount;
-import run.capsule.runner.protocol.RunAttempt;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Red-team finding 7 (issue #11), for a plain WASI command module (no host-call channel): {@code fd_write} to a file

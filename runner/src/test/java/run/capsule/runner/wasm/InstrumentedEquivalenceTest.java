@@ -1,6 +1,13 @@
 package run.capsule.runner.wasm;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import run.capsule.protocol.AttemptResult;
+import run.capsule.protocol.RunAttempt;
+import run.capsule.runner.sandbox.WasmSandbox;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,14 +16,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
-import run.capsule.runner.sandbox.WasmSandbox;
-import run.capsule.runner.protocol.AttemptResult;
-import run.capsule.runner.protocol.RunAttempt;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Real C programs (clang -O0 and -O2, with and without SIMD and bulk memory) print the same thing as they

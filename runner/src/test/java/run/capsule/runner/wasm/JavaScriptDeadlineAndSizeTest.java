@@ -1,10 +1,24 @@
 package run.capsule.runner.wasm;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import run.capsule.protocol.AttemptResult;
+import run.capsule.protocol.Program;
+import run.capsule.protocol.RunAttempt;
+import run.capsule.runner.guest.Interpreter;
+import run.capsule.runner.guest.Interpreters;
+import run.capsule.runner.host.EngineLink;
+import run.capsule.runner.host.HostCallException;
+import run.capsule.runner.host.HostCalls;
+import run.capsule.runner.host.HttpGateway;
+import run.capsule.runner.sandbox.WasmSandbox;
+import run.capsule.runner.testing.Prerequisites;
+
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,21 +27,8 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.AfterAll;
-import run.capsule.runner.testing.Prerequisites;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import run.capsule.runner.sandbox.WasmSandbox;
-import run.capsule.runner.guest.Interpreter;
-import run.capsule.runner.guest.Interpreters;
-import run.capsule.runner.host.EngineLink;
-import run.capsule.runner.host.HostCallException;
-import run.capsule.runner.host.HostCalls;
-import run.capsule.runner.host.HttpGateway;
-import run.capsule.runner.protocol.AttemptResult;
-import run.capsule.runner.protocol.Program;
-import run.capsule.runner.protocol.RunAttempt;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Issue #11, finding 9a and 9c for JavaScript: a durable sleep or a child wait cut by the attempt's deadline ended as

@@ -1,41 +1,42 @@
 package run.capsule.runner.wasm;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterAll;
-import run.capsule.runner.testing.Prerequisites;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import run.capsule.runner.sandbox.WasmSandbox;
+import run.capsule.protocol.AttemptResult;
+import run.capsule.protocol.Durability;
+import run.capsule.protocol.Mount;
+import run.capsule.protocol.Program;
+import run.capsule.protocol.RunAttempt;
+import run.capsule.protocol.StepRecord;
 import run.capsule.runner.guest.Interpreter;
 import run.capsule.runner.guest.Interpreters;
 import run.capsule.runner.host.EngineLink;
 import run.capsule.runner.host.HostCallException;
 import run.capsule.runner.host.HostCalls;
 import run.capsule.runner.host.HttpGateway;
-import run.capsule.runner.protocol.AttemptResult;
-import run.capsule.runner.protocol.Durability;
-import run.capsule.runner.protocol.StepRecord;
-import run.capsule.runner.protocol.Mount;
-import run.capsule.runner.protocol.Program;
-import run.capsule.runner.protocol.RunAttempt;
+import run.capsule.runner.sandbox.WasmSandbox;
+import run.capsule.runner.testing.Prerequisites;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** JavaScript tasks on the real quickjs-wasi reactor, in-process (docs/languages.md). */
 class JavaScriptGuestTest {

@@ -1,12 +1,13 @@
-package run.capsule.runner.protocol;
+package run.capsule.protocol;
 
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** The step fields of {@code run} and {@code result} frames (docs/steps.md) survive the codec. */
 class StepFramesTest {

@@ -1,4 +1,4 @@
-package run.capsule.runner.protocol;
+package run.capsule.protocol;
 
 /**
  * Runner to engine: the guest's {@code _start} is about to run; the attempt's timeout counts from here, so

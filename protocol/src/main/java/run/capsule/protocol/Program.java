@@ -1,4 +1,4 @@
-package run.capsule.runner.protocol;
+package run.capsule.protocol;
 
 /**
  * A Python or JavaScript task run by an interpreter module instead of a module's own {@code _start}

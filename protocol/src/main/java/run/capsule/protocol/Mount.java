@@ -1,4 +1,4 @@
-package run.capsule.runner.protocol;
+package run.capsule.protocol;
 
 /** A host directory made visible to the guest at {@code guestPath}. */
 public record Mount(String hostPath, String guestPath, boolean readOnly) {

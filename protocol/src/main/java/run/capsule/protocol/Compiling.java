@@ -1,4 +1,4 @@
-package run.capsule.runner.protocol;
+package run.capsule.protocol;
 
 /**
  * Runner to engine: the runner is about to compile the module of this attempt (it was not among its compiled

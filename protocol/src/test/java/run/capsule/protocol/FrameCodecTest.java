@@ -1,4 +1,4 @@
-package run.capsule.runner.protocol;
+package run.capsule.protocol;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package run.capsule.runner.protocol;
+package run.capsule.protocol;
 
 /** Runner to engine while an attempt runs: new bytes the guest wrote to {@code stream} ("stderr"). */
 public record GuestOutput(String attemptId, String stream, String text) implements Message {
