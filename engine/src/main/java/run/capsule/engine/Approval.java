@@ -211,10 +211,7 @@ public record Approval(Limits defaults, JobPolicy policy, List<MountSpec> mounts
     /** The journaled form: everything but the values of the environment variables. */
     ObjectNode toJson() {
         ObjectNode node = JsonNodeFactory.instance.objectNode();
-        ObjectNode d = node.putObject("defaults");
-        d.put("compute", defaults.compute().level()).put("fuel", defaults.compute().fuel()).put("ram_bytes", defaults.ramBytes())
-                .put("timeout_ms", defaults.timeout().toMillis()).put("output_bytes", defaults.outputBytes())
-                .put("write_quota_bytes", defaults.writeQuotaBytes());
+        LimitsJson.write(node.putObject("defaults"), defaults);
         ObjectNode c = node.putObject("ceilings");
         c.put("compute", policy.maxCompute().level()).put("fuel", policy.maxCompute().fuel()).put("ram_bytes", policy.maxRamBytes())
                 .put("timeout_ms", policy.maxTimeout().toMillis());
@@ -228,12 +225,9 @@ public record Approval(Limits defaults, JobPolicy policy, List<MountSpec> mounts
 
     /** Reads the journaled form back; the environment's values come from the task's secrets. */
     static Approval fromJson(JsonNode node, Map<String, String> secrets) {
-        JsonNode d = node.path("defaults");
-        Limits defaults = Limits.builder().compute(compute(d)).ramBytes(d.path("ram_bytes").asLong())
-                .timeout(Duration.ofMillis(d.path("timeout_ms").asLong())).outputBytes(d.path("output_bytes").asLong())
-                .writeQuotaBytes(d.path("write_quota_bytes").asLong(Limits.DEFAULT_WRITE_QUOTA_BYTES)).build();
+        Limits defaults = LimitsJson.read(node.path("defaults"));
         JsonNode c = node.path("ceilings");
-        JobPolicy policy = JobPolicy.builder().maxCompute(compute(c)).maxRamBytes(c.path("ram_bytes").asLong())
+        JobPolicy policy = JobPolicy.builder().maxCompute(LimitsJson.compute(c)).maxRamBytes(c.path("ram_bytes").asLong())
                 .maxTimeout(Duration.ofMillis(c.path("timeout_ms").asLong())).trustDeclared(node.path("trust_declared").asBoolean())
                 .maxDepth(node.path("max_depth").asInt(JobPolicy.DEFAULT_MAX_DEPTH))
                 .maxChildren(node.path("max_children").asInt(JobPolicy.DEFAULT_MAX_CHILDREN))
@@ -258,10 +252,5 @@ public record Approval(Limits defaults, JobPolicy policy, List<MountSpec> mounts
         String rest = text.substring(0, text.length() - 3);
         int sep = rest.indexOf("::");
         return new MountSpec(Path.of(rest.substring(0, sep)), rest.substring(sep + 2), readOnly);
-    }
-
-    private static Compute compute(JsonNode node) {
-        String level = node.path("compute").asText("MEDIUM");
-        return level.equals("CUSTOM") ? Compute.parse(Long.toString(node.path("fuel").asLong())) : Compute.parse(level);
     }
 }

@@ -80,13 +80,7 @@ record PreparedTask(TaskSpec spec, byte[] moduleBytes, String moduleSha256, Stri
         config.put("module_sha256", digest);
         ArrayNode args = config.putArray("args");
         spec.args().forEach(args::add);
-        ObjectNode limits = config.putObject("limits");
-        limits.put("compute", spec.limits().compute().level());
-        limits.put("fuel", spec.limits().compute().fuel());
-        limits.put("ram_bytes", spec.limits().ramBytes());
-        limits.put("timeout_ms", spec.limits().timeout().toMillis());
-        limits.put("output_bytes", spec.limits().outputBytes());
-        limits.put("write_quota_bytes", spec.limits().writeQuotaBytes());
+        LimitsJson.write(config.putObject("limits"), spec.limits());
         ObjectNode retry = config.putObject("retry");
         retry.put("max_retries", spec.retryPolicy().maxRetries());
         retry.put("initial_backoff_ms", spec.retryPolicy().initialBackoff().toMillis());

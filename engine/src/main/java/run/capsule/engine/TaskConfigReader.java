@@ -49,18 +49,7 @@ final class TaskConfigReader {
             JsonNode config = JSON.readTree(task.configJson());
             TaskSpec.Builder builder = TaskSpec.builder(moduleFile).name(task.name());
             config.path("args").forEach(a -> builder.arg(a.asText()));
-            JsonNode limits = config.path("limits");
-            Compute compute = Compute.parse(limits.path("compute").asText("MEDIUM"));
-            if (compute.level().equals("CUSTOM")) {
-                compute = Compute.parse(Long.toString(limits.path("fuel").asLong()));
-            }
-            Limits.Builder limitsBuilder = Limits.builder()
-                    .compute(compute)
-                    .timeout(Duration.ofMillis(limits.path("timeout_ms").asLong(Limits.DEFAULT.timeout().toMillis())))
-                    .ramBytes(limits.path("ram_bytes").asLong(Limits.DEFAULT.ramBytes()))
-                    .outputBytes(limits.path("output_bytes").asLong(Limits.DEFAULT.outputBytes()))
-                    .writeQuotaBytes(limits.path("write_quota_bytes").asLong(Limits.DEFAULT.writeQuotaBytes()));
-            builder.limits(limitsBuilder.build());
+            builder.limits(LimitsJson.read(config.path("limits")));
             JsonNode retry = config.path("retry");
             Set<ErrorType> neverRetry = EnumSet.noneOf(ErrorType.class);
             if (retry.has("never_retry")) {
