@@ -1,5 +1,6 @@
 package run.capsule.engine;
 
+import run.capsule.protocol.ErrorType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import run.capsule.engine.pool.RunnerProcess;

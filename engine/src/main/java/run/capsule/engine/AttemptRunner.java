@@ -1,5 +1,6 @@
 package run.capsule.engine;
 
+import run.capsule.protocol.ErrorType;
 import run.capsule.engine.pool.RunnerCrashedException;
 import run.capsule.engine.pool.RunnerPool;
 import run.capsule.engine.pool.RunnerProcess;
@@ -12,7 +13,7 @@ import run.capsule.runner.guest.Interpreter;
 import run.capsule.runner.guest.Interpreters;
 import run.capsule.store.AttemptOutcome;
 import run.capsule.store.AttemptStatus;
-import run.capsule.store.NewStep;
+import run.capsule.protocol.StepRecord;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +33,6 @@ final class AttemptRunner {
     static final Duration SETUP_LIMIT = Duration.ofMinutes(2);
     static final String CRASHED_COMPILER = "module crashed the compiler";
     /** The runner's error type for an attempt that ended in a durable sleep (docs/steps.md). */
-    static final String SUSPENDED = "suspended";
 
     private final RunnerPool pool;
     private final Duration killGrace;
@@ -92,20 +92,18 @@ final class AttemptRunner {
             AttemptResult result = runner.execute(request, text -> listener.guestStderr(taskId, attemptNo, text), calls,
                     SETUP_LIMIT, spec.limits().timeout().plus(killGrace));
             long duration = elapsed(started);
-            List<NewStep> steps = result.steps().stream()
-                    .map(st -> new NewStep(st.stepNo(), st.kind(), st.target(), st.request(), st.outcome(), st.childId(), st.durationMs()))
-                    .toList();
+            List<StepRecord> steps = result.steps();
             if (result.succeeded()) {
                 String resultJson = spec.program() != null ? (result.value() == null ? "null" : result.value())
                         : GuestResult.toJson(GuestResult.fromStdout(result.stdout()));
                 return new Ran(AttemptOutcome.succeeded(duration, result.fuelConsumed(), result.ramUsed(), result.exitCode(), resultJson)
-                        .withHostRequests(HostRequests.toRows(result.hostRequests())).withSteps(steps, result.replayedSteps()), result.stdout());
+                        .withHostRequests(result.hostRequests()).withSteps(steps, result.replayedSteps()), result.stdout());
             }
             AttemptOutcome failed = AttemptOutcome.failed(duration, result.fuelConsumed(), result.ramUsed(), result.exitCode(),
                     result.errorType(), result.errorDetail() != null ? result.message() : withStderrTail(result.message(), result.stderr()))
-                    .withHostRequests(HostRequests.toRows(result.hostRequests())).withErrorDetail(result.errorDetail())
+                    .withHostRequests(result.hostRequests()).withErrorDetail(result.errorDetail())
                     .withSteps(steps, result.replayedSteps());
-            if (SUSPENDED.equals(result.errorType()) && result.resumeAtEpochMs() != null) {
+            if (ErrorType.SUSPENDED.is(result.errorType()) && result.resumeAtEpochMs() != null) {
                 String until = Instant.ofEpochMilli(result.resumeAtEpochMs()).toString();
                 String why = result.message() != null && result.message().startsWith(ChildTasks.SUSPENDED_WAITING) ? result.message() + ", until "
                         : "durable sleep until ";

@@ -1,5 +1,6 @@
 package run.capsule.engine;
 
+import run.capsule.protocol.ErrorType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import run.capsule.engine.pool.RunnerCrashedException;
@@ -11,7 +12,7 @@ import run.capsule.store.AttemptStatus;
 import run.capsule.store.CancelOutcome;
 import run.capsule.store.Claim;
 import run.capsule.store.EventRow;
-import run.capsule.store.HostRequestRow;
+import run.capsule.protocol.HostRequest;
 import run.capsule.store.Journal;
 import run.capsule.store.NewTask;
 import run.capsule.store.PrivateFiles;

@@ -5,7 +5,7 @@ import run.capsule.engine.pool.RunnerPool;
 import run.capsule.store.AttemptRow;
 import run.capsule.store.CancelOutcome;
 import run.capsule.store.EventRow;
-import run.capsule.store.HostRequestRow;
+import run.capsule.protocol.HostRequest;
 import run.capsule.store.Journal;
 import run.capsule.store.NewTask;
 import run.capsule.store.QueryResult;
@@ -245,7 +245,7 @@ public class CapsuleClient implements AutoCloseable {
     }
 
     /** The network requests one attempt made through the host-call channel, as journaled. */
-    public List<HostRequestRow> hostRequests(String taskId, int attemptNo) {
+    public List<HostRequest> hostRequests(String taskId, int attemptNo) {
         return journal.tasks().hostRequests(taskId, attemptNo);
     }
 

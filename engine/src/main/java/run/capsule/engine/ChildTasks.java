@@ -1,5 +1,6 @@
 package run.capsule.engine;
 
+import run.capsule.protocol.ErrorType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,7 +8,7 @@ import run.capsule.engine.pool.RunnerPool;
 import run.capsule.engine.pool.RunnerProcess;
 import run.capsule.store.AttemptRow;
 import run.capsule.store.Journal;
-import run.capsule.store.NewStep;
+import run.capsule.protocol.StepRecord;
 import run.capsule.store.NewTask;
 import run.capsule.store.TaskRow;
 import run.capsule.store.TaskStatus;
@@ -92,7 +93,7 @@ final class ChildTasks {
             try {
                 String op = request.path("op").asText();
                 if ((op.equals("task.start") || op.equals("task.call")) && journal.tasks().isCancelRequested(parentId)) {
-                    return error("cancelled", "this task is being cancelled: it starts no more child tasks");
+                    return error(ErrorType.CANCELLED, "this task is being cancelled: it starts no more child tasks");
                 }
                 return switch (op) {
                     case "task.start" -> JSON.createObjectNode().put("id", start(parentId, attemptNo, parent, request));
@@ -112,21 +113,21 @@ final class ChildTasks {
                         journal.steps().record(parentId, attemptNo, steps(request.path("steps")));
                         yield JSON.createObjectNode();
                     }
-                    default -> error("unknown_op", "unknown op \"" + request.path("op").asText() + "\"");
+                    default -> error(ErrorType.UNKNOWN_OP, "unknown op \"" + request.path("op").asText() + "\"");
                 };
             } catch (LimitExceededException e) {
-                return error(ErrorType.LIMIT_EXCEEDED.wireName(), e.getMessage());
+                return error(ErrorType.LIMIT_EXCEEDED, e.getMessage());
             } catch (InvalidInputException e) {
-                return error(e.getMessage().startsWith("no task named") ? "unknown_task" : "bad_request", e.getMessage());
+                return error(e.getMessage().startsWith("no task named") ? ErrorType.UNKNOWN_TASK : ErrorType.BAD_REQUEST, e.getMessage());
             }
         };
     }
 
     /** Step records as the runner sends them (docs/steps.md). */
-    static List<NewStep> steps(JsonNode records) {
-        List<NewStep> steps = new ArrayList<>();
+    static List<StepRecord> steps(JsonNode records) {
+        List<StepRecord> steps = new ArrayList<>();
         for (JsonNode r : records) {
-            steps.add(new NewStep(r.path("stepNo").asInt(), r.path("kind").asText(), r.path("target").asText(),
+            steps.add(new StepRecord(r.path("stepNo").asInt(), r.path("kind").asText(), r.path("target").asText(),
                     r.path("request").asText("{}"), r.hasNonNull("outcome") ? r.get("outcome").asText() : null,
                     r.hasNonNull("childId") ? r.get("childId").asText() : null, r.path("durationMs").asLong()));
         }
@@ -154,11 +155,11 @@ final class ChildTasks {
                 prepared.configJson(), secrets.seal(prepared.envJson()), null, null);
         JsonNode step = request.get("step");
         if (step != null && step.isObject()) {
-            List<NewStep> steps = steps(step.path("pending"));
+            List<StepRecord> steps = steps(step.path("pending"));
             ObjectNode stepRequest = JSON.createObjectNode();
             stepRequest.set("args", input.get("args"));
             stepRequest.set("kwargs", input.get("kwargs"));
-            steps.add(new NewStep(step.path("stepNo").asInt(), "child", name, stepRequest.toString(),
+            steps.add(new StepRecord(step.path("stepNo").asInt(), "child", name, stepRequest.toString(),
                     JSON.createObjectNode().put("id", id).toString(), id, 0));
             journal.tasks().createChild(task, prepared.moduleBytes(), attemptNo, steps);
         } else {
@@ -186,7 +187,7 @@ final class ChildTasks {
         for (String id : ids) {
             Optional<TaskRow> child = journal.tasks().find(id);
             if (child.isEmpty() || !parentId.equals(child.get().parentId())) {
-                return error("bad_request", "task " + id + " is not a child of this task");
+                return error(ErrorType.BAD_REQUEST, "task " + id + " is not a child of this task");
             }
             TaskStatus status = child.get().status();
             if (status == TaskStatus.PENDING || status == TaskStatus.RETRY_WAIT) {
@@ -203,7 +204,7 @@ final class ChildTasks {
         boolean holding = durable && pool.holdWhileWaiting();
         if (durable && !holding && timeoutMs < 0 && journal.steps().journaledChildren(parentId, ids).size() == ids.size()) {
             // only children the replay will adopt (journaled child steps): one started untracked would be started again
-            ObjectNode reply = error("suspend", SUSPENDED_WAITING + ": no runner to spare on this node");
+            ObjectNode reply = error(ErrorType.SUSPEND, SUSPENDED_WAITING + ": no runner to spare on this node");
             ((ObjectNode) reply.get("error")).put("retry_ms", SUSPENDED_RECHECK_MS);
             return reply;
         }
@@ -218,7 +219,7 @@ final class ChildTasks {
                 }
                 Optional<TaskRow> parent = journal.tasks().find(parentId);
                 if (parent.isEmpty() || parent.get().status() != TaskStatus.RUNNING || parent.get().attempts() != attemptNo) {
-                    return error("cancelled", "the waiting attempt is no longer current");
+                    return error(ErrorType.CANCELLED, "the waiting attempt is no longer current");
                 }
                 synchronized (finished) {
                     finished.wait(timeoutMs < 0 ? POLL_MS : Math.max(1, Math.min(POLL_MS, (deadline - System.nanoTime()) / 1_000_000)));
@@ -226,7 +227,7 @@ final class ChildTasks {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return error("cancelled", "interrupted while waiting for child tasks");
+            return error(ErrorType.CANCELLED, "interrupted while waiting for child tasks");
         } finally {
             if (holding) {
                 pool.endHold();
@@ -247,7 +248,7 @@ final class ChildTasks {
         if (results.size() == ids.size() || (any && results.size() > 0) || expired) {
             if (journal.tasks().isCancelRequested(parentId)) {
                 // cancelling a tree ends the children after the parent was asked to stop: not results to act on
-                return error("cancelled", "this task is being cancelled");
+                return error(ErrorType.CANCELLED, "this task is being cancelled");
             }
             ObjectNode reply = JSON.createObjectNode();
             reply.set("results", results);
@@ -268,9 +269,9 @@ final class ChildTasks {
         return List.copyOf(ids);
     }
 
-    private static ObjectNode error(String type, String message) {
+    private static ObjectNode error(ErrorType type, String message) {
         ObjectNode reply = JSON.createObjectNode();
-        reply.putObject("error").put("type", type).put("message", message);
+        reply.putObject("error").put("type", type.wireName()).put("message", message);
         return reply;
     }
 }

@@ -1,5 +1,6 @@
 package run.capsule.engine;
 
+import run.capsule.protocol.ErrorType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -33,7 +34,7 @@ final class JournaledStepCalls {
                 })
                 .orElseGet(() -> {
                     ObjectNode reply = JSON.createObjectNode();
-                    reply.putObject("error").put("type", "bad_request").put("message", "task " + taskId + " has no journaled step " + stepNo);
+                    reply.putObject("error").put("type", ErrorType.BAD_REQUEST.wireName()).put("message", "task " + taskId + " has no journaled step " + stepNo);
                     return reply;
                 });
     }

@@ -1,5 +1,6 @@
 package run.capsule.engine;
 
+import run.capsule.protocol.ErrorType;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Objects;

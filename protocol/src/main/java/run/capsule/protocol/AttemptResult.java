@@ -33,9 +33,6 @@ public record AttemptResult(
         List<StepRecord> steps,
         int replayedSteps,
         Long resumeAtEpochMs) implements Message {
-    /** The error type of an attempt stopped by a cap (its journaled steps: docs/steps.md). */
-    public static final String LIMIT_EXCEEDED = "limit_exceeded";
-
     public AttemptResult {
         hostRequests = hostRequests == null ? List.of() : List.copyOf(hostRequests);
         steps = steps == null ? List.of() : List.copyOf(steps);

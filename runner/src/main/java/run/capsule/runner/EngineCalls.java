@@ -1,5 +1,6 @@
 package run.capsule.runner;
 
+import run.capsule.protocol.ErrorType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import run.capsule.protocol.EngineCall;
@@ -39,20 +40,20 @@ final class EngineCalls implements EngineLink {
             send.accept(new EngineCall(attemptId, id, request));
             long wait = deadlineNanos - System.nanoTime();
             if (wait <= 0) {
-                throw new HostCallException("timeout", "the attempt's deadline passed");
+                throw new HostCallException(ErrorType.TIMEOUT, "the attempt's deadline passed");
             }
             JsonNode node = reply.get(wait, TimeUnit.NANOSECONDS);
             if (node == null || !node.isObject()) {
-                throw new HostCallException("internal_error", "the engine sent no reply object");
+                throw new HostCallException(ErrorType.INTERNAL_ERROR, "the engine sent no reply object");
             }
             return (ObjectNode) node;
         } catch (TimeoutException e) {
-            throw new HostCallException("timeout", "the attempt's deadline passed while the engine served \"" + request.path("op").asText() + "\"");
+            throw new HostCallException(ErrorType.TIMEOUT, "the attempt's deadline passed while the engine served \"" + request.path("op").asText() + "\"");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new HostCallException("timeout", "interrupted while waiting for the engine");
+            throw new HostCallException(ErrorType.TIMEOUT, "interrupted while waiting for the engine");
         } catch (ExecutionException e) {
-            throw new HostCallException("internal_error", "engine call failed: " + e.getCause().getMessage());
+            throw new HostCallException(ErrorType.INTERNAL_ERROR, "engine call failed: " + e.getCause().getMessage());
         } finally {
             waiting.remove(id);
         }

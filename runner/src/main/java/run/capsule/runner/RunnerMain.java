@@ -2,6 +2,7 @@ package run.capsule.runner;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import run.capsule.protocol.ErrorType;
 import run.capsule.protocol.AttemptResult;
 import run.capsule.protocol.Compiling;
 import run.capsule.protocol.EngineReply;
@@ -155,7 +156,7 @@ public final class RunnerMain {
             OutputWatcher watcher = new OutputWatcher(run.streamStderr(), run.outputLimitBytes(), floodBytes,
                     text -> send(new GuestOutput(run.attemptId(), "stderr", text)),
                     size -> {
-                        send(new AttemptResult(run.attemptId(), null, null, "task_error",
+                        send(new AttemptResult(run.attemptId(), null, null, ErrorType.TASK_ERROR.wireName(),
                                 "guest output exceeded " + floodBytes + " bytes; attempt stopped", "", true, "", true, 0, null, null, true));
                         exit(72);
                     });
@@ -179,7 +180,7 @@ public final class RunnerMain {
                 result = sandbox.run(run, workDir, watcher, progress);
             } catch (Throwable e) {
                 log.error("attempt {} broke the sandbox: {}", run.attemptId(), e.toString());
-                send(new AttemptResult(run.attemptId(), null, null, "internal_error",
+                send(new AttemptResult(run.attemptId(), null, null, ErrorType.INTERNAL_ERROR.wireName(),
                         "sandbox failure: " + WasmSandbox.oneLine(e.toString()), "", false, "", false, 0, null, null, true));
                 exit(70);
                 return;

@@ -1,4 +1,6 @@
 package run.capsule.store;
+import run.capsule.protocol.HostRequest;
+import run.capsule.protocol.StepRecord;
 import java.util.List;
 
 /**
@@ -15,18 +17,18 @@ public record AttemptOutcome(
         String resultJson,
         String errorType,
         String errorMessage,
-        List<HostRequestRow> hostRequests,
+        List<HostRequest> hostRequests,
         String errorDetail,
-        List<NewStep> steps,
+        List<StepRecord> steps,
         int replayedSteps) {
 
     public AttemptOutcome(AttemptStatus status, long durationMs, Long fuelConsumed, Long ramUsed, Integer exitCode,
-                          String resultJson, String errorType, String errorMessage, List<HostRequestRow> hostRequests) {
+                          String resultJson, String errorType, String errorMessage, List<HostRequest> hostRequests) {
         this(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, hostRequests, null);
     }
 
     public AttemptOutcome(AttemptStatus status, long durationMs, Long fuelConsumed, Long ramUsed, Integer exitCode,
-                          String resultJson, String errorType, String errorMessage, List<HostRequestRow> hostRequests,
+                          String resultJson, String errorType, String errorMessage, List<HostRequest> hostRequests,
                           String errorDetail) {
         this(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, hostRequests, errorDetail,
                 List.of(), 0);
@@ -38,7 +40,7 @@ public record AttemptOutcome(
     }
 
     /** The same outcome with the live steps still to journal and the number of steps answered from the journal. */
-    public AttemptOutcome withSteps(List<NewStep> live, int replayed) {
+    public AttemptOutcome withSteps(List<StepRecord> live, int replayed) {
         return new AttemptOutcome(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, hostRequests,
                 errorDetail, live, replayed);
     }
@@ -54,7 +56,7 @@ public record AttemptOutcome(
         this(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, List.of());
     }
 
-    public AttemptOutcome withHostRequests(List<HostRequestRow> requests) {
+    public AttemptOutcome withHostRequests(List<HostRequest> requests) {
         return new AttemptOutcome(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, requests, errorDetail,
                 steps, replayedSteps);
     }

@@ -1,5 +1,6 @@
 package run.capsule.store;
 
+import run.capsule.protocol.StepRecord;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.Record3;
@@ -76,15 +77,15 @@ public final class StepJournal {
         return steps;
     }
 
-    public void record(String taskId, int attemptNo, List<NewStep> steps) {
+    public void record(String taskId, int attemptNo, List<StepRecord> steps) {
         if (steps.isEmpty()) {
             return;
         }
         dsl.transaction(cfg -> insert(DSL.using(cfg), taskId, attemptNo, steps));
     }
 
-    static void insert(DSLContext tx, String taskId, int attemptNo, List<NewStep> steps) {
-        for (NewStep step : steps) {
+    static void insert(DSLContext tx, String taskId, int attemptNo, List<StepRecord> steps) {
+        for (StepRecord step : steps) {
             boolean present = tx.fetchExists(STEPS, STEPS.TASK_ID.eq(taskId).and(STEPS.STEP_NO.eq(step.stepNo())));
             if (present) {
                 continue;

@@ -1,5 +1,10 @@
 package run.capsule.store;
 
+import java.time.ZoneOffset;
+import java.time.Instant;
+import run.capsule.protocol.HostRequest;
+import run.capsule.protocol.StepRecord;
+import run.capsule.protocol.ErrorType;
 import org.jooq.DSLContext;
 import org.jooq.Field;
 import org.jooq.exception.IntegrityConstraintViolationException;
@@ -60,7 +65,7 @@ public final class TaskJournal extends TaskQueries {
      * Journals a child task and, in the same transaction, its parent's steps up to and including the step that started
      * it (docs/steps.md). A step already journaled is left as it is.
      */
-    public void createChild(NewTask child, byte[] moduleBytes, int parentAttemptNo, List<NewStep> parentSteps) {
+    public void createChild(NewTask child, byte[] moduleBytes, int parentAttemptNo, List<StepRecord> parentSteps) {
         for (int attempt = 1; ; attempt++) {
             try {
                 createOnce(child, moduleBytes, tx -> StepJournal.insert(tx, child.parentId(), parentAttemptNo, parentSteps));
@@ -219,7 +224,7 @@ public final class TaskJournal extends TaskQueries {
                 return CancelOutcome.REQUESTED;
             }
             new Transition(taskId, status, task.getAttempts(), TaskStatus.CANCELLED).applyOrRefuse(tx,
-                    Map.of(TASKS.CANCEL_REQUESTED, true, TASKS.ERROR_TYPE, "cancelled", TASKS.ERROR_MESSAGE, "cancelled before it ran"),
+                    Map.of(TASKS.CANCEL_REQUESTED, true, TASKS.ERROR_TYPE, ErrorType.CANCELLED.wireName(), TASKS.ERROR_MESSAGE, "cancelled before it ran"),
                     task.getAttempts() == 0 ? null : task.getAttempts(), "cancelled by request", "task " + taskId + " changed while being cancelled");
             return CancelOutcome.CANCELLED;
         });
@@ -283,10 +288,10 @@ public final class TaskJournal extends TaskQueries {
             columns.put(TASKS.RECOVERIES, recoveries);
             columns.put(TASKS.RUN_AT, DSL.currentOffsetDateTime());
             if (cancelled) {
-                columns.put(TASKS.ERROR_TYPE, "cancelled");
+                columns.put(TASKS.ERROR_TYPE, ErrorType.CANCELLED.wireName());
                 columns.put(TASKS.ERROR_MESSAGE, "cancelled by request; its attempt was abandoned: " + reason);
             } else if (giveUp) {
-                columns.put(TASKS.ERROR_TYPE, "lost");
+                columns.put(TASKS.ERROR_TYPE, ErrorType.LOST.wireName());
                 columns.put(TASKS.ERROR_MESSAGE, "abandoned " + recoveries + " times; last: " + reason);
             }
             String why = cancelled ? "abandoned: " + reason + "; cancelled, as requested"
@@ -298,7 +303,7 @@ public final class TaskJournal extends TaskQueries {
             tx.update(ATTEMPTS)
                     .set(ATTEMPTS.STATUS, AttemptStatus.ABANDONED.name())
                     .set(ATTEMPTS.FINISHED_AT, DSL.currentOffsetDateTime())
-                    .set(ATTEMPTS.ERROR_TYPE, "lost")
+                    .set(ATTEMPTS.ERROR_TYPE, ErrorType.LOST.wireName())
                     .set(ATTEMPTS.ERROR_MESSAGE, reason)
                     .where(ATTEMPTS.TASK_ID.eq(taskId))
                     .and(ATTEMPTS.ATTEMPT_NO.eq(attemptNo))
@@ -311,7 +316,7 @@ public final class TaskJournal extends TaskQueries {
     /** A queued task that was asked to cancel (its last attempt was abandoned): CANCELLED instead of claimed. */
     private static void cancelQueued(DSLContext tx, TasksRecord task, TaskStatus from, String reason) {
         new Transition(task.getId(), from, task.getAttempts(), TaskStatus.CANCELLED).apply(tx,
-                Map.of(TASKS.ERROR_TYPE, "cancelled", TASKS.ERROR_MESSAGE, reason), task.getAttempts() == 0 ? null : task.getAttempts(), reason);
+                Map.of(TASKS.ERROR_TYPE, ErrorType.CANCELLED.wireName(), TASKS.ERROR_MESSAGE, reason), task.getAttempts() == 0 ? null : task.getAttempts(), reason);
     }
 
     /**
@@ -366,7 +371,7 @@ public final class TaskJournal extends TaskQueries {
                 // asked to cancel while this attempt ran: it is not retried or resumed
                 to = TaskStatus.CANCELLED;
                 columns.remove(TASKS.RUN_AT);
-                columns.put(TASKS.ERROR_TYPE, "cancelled");
+                columns.put(TASKS.ERROR_TYPE, ErrorType.CANCELLED.wireName());
                 columns.put(TASKS.ERROR_MESSAGE, "cancelled by request; its last attempt: "
                         + (outcome.errorMessage() == null ? outcome.status().name().toLowerCase(java.util.Locale.ROOT) : outcome.errorMessage()));
             }
@@ -391,15 +396,15 @@ public final class TaskJournal extends TaskQueries {
             }
             StepJournal.insert(tx, taskId, attemptNo, outcome.steps());
             StepJournal.replayed(tx, taskId, attemptNo, outcome.replayedSteps());
-            for (HostRequestRow request : outcome.hostRequests()) {
+            for (HostRequest request : outcome.hostRequests()) {
                 tx.insertInto(HOST_REQUESTS)
                         .set(HOST_REQUESTS.TASK_ID, taskId)
                         .set(HOST_REQUESTS.ATTEMPT_NO, attemptNo)
                         .set(HOST_REQUESTS.SEQ, request.seq())
-                        .set(HOST_REQUESTS.AT, request.at())
+                        .set(HOST_REQUESTS.AT, OffsetDateTime.ofInstant(Instant.ofEpochMilli(request.atEpochMs()), ZoneOffset.UTC))
                         .set(HOST_REQUESTS.METHOD, request.method())
                         .set(HOST_REQUESTS.URL, request.url())
-                        .set(HOST_REQUESTS.HEADERS, request.headersJson())
+                        .set(HOST_REQUESTS.HEADERS, HostRequestHeaders.toJson(request.headers()))
                         .set(HOST_REQUESTS.STATUS, request.status())
                         .set(HOST_REQUESTS.BYTES_SENT, request.bytesSent())
                         .set(HOST_REQUESTS.BYTES_RECEIVED, request.bytesReceived())

@@ -1,5 +1,6 @@
 package run.capsule.store;
 
+import run.capsule.protocol.HostRequest;
 import org.jooq.DSLContext;
 import run.capsule.store.jooq.tables.records.AttemptsRecord;
 import run.capsule.store.jooq.tables.records.TaskEventsRecord;
@@ -129,11 +130,12 @@ public class TaskQueries {
     }
 
     /** The network requests of one attempt, in order. */
-    public List<HostRequestRow> hostRequests(String taskId, int attemptNo) {
+    public List<HostRequest> hostRequests(String taskId, int attemptNo) {
         return dsl.selectFrom(HOST_REQUESTS)
                 .where(HOST_REQUESTS.TASK_ID.eq(taskId)).and(HOST_REQUESTS.ATTEMPT_NO.eq(attemptNo))
                 .orderBy(HOST_REQUESTS.SEQ)
-                .fetch(r -> new HostRequestRow(r.getSeq(), r.getAt(), r.getMethod(), r.getUrl(), r.getHeaders(), r.getStatus(),
+                .fetch(r -> new HostRequest(r.getSeq(), r.getAt().toInstant().toEpochMilli(), r.getMethod(), r.getUrl(),
+                        HostRequestHeaders.fromJson(r.getHeaders()), r.getStatus(),
                         r.getBytesSent(), r.getBytesReceived(), r.getDurationMs(), r.getError()));
     }
 

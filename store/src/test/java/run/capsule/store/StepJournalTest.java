@@ -1,5 +1,6 @@
 package run.capsule.store;
 
+import run.capsule.protocol.StepRecord;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -20,8 +21,8 @@ class StepJournalTest {
         return Journal.open(database.equals("h2") ? JournalDatabases.h2(dir) : JournalDatabases.postgres());
     }
 
-    private static NewStep http(int n, String outcome) {
-        return new NewStep(n, "http", "GET http://a/" + n, "{}", outcome, null, 1);
+    private static StepRecord http(int n, String outcome) {
+        return new StepRecord(n, "http", "GET http://a/" + n, "{}", outcome, null, 1);
     }
 
     private static String journaledId(Journal journal) {

@@ -7,7 +7,7 @@ import run.capsule.engine.Compute;
 import run.capsule.engine.DotEnv;
 import run.capsule.engine.Durations;
 import run.capsule.engine.EnvGrant;
-import run.capsule.engine.ErrorType;
+import run.capsule.protocol.ErrorType;
 import run.capsule.engine.HostPattern;
 import run.capsule.engine.InvalidInputException;
 import run.capsule.engine.JobPolicy;
@@ -58,7 +58,7 @@ final class TaskFlags {
 
     @Option(names = "--no-retry-on", paramLabel = "ERROR_TYPE", split = ",",
             description = "Error types never retried (default invalid_input,cancelled)")
-    List<String> noRetryOn = new ArrayList<>(List.of("invalid_input", "cancelled"));
+    List<String> noRetryOn = new ArrayList<>(List.of(ErrorType.INVALID_INPUT.wireName(), ErrorType.CANCELLED.wireName()));
 
     @Option(names = "--mount", paramLabel = "HOST[::GUEST][:ro|:rw]", description = "Grant a directory (repeatable; default guest path /NAME, default mode rw)")
     List<String> mounts = new ArrayList<>();

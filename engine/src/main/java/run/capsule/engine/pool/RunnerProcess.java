@@ -1,5 +1,6 @@
 package run.capsule.engine.pool;
 
+import run.capsule.protocol.ErrorType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -81,7 +82,7 @@ public final class RunnerProcess {
 
         CallHandler NONE = request -> {
             ObjectNode reply = JsonNodeFactory.instance.objectNode();
-            reply.putObject("error").put("type", "unsupported").put("message", "op \"" + request.path("op").asText() + "\" is not served by this engine");
+            reply.putObject("error").put("type", ErrorType.UNSUPPORTED.wireName()).put("message", "op \"" + request.path("op").asText() + "\" is not served by this engine");
             return reply;
         };
     }
@@ -307,7 +308,7 @@ public final class RunnerProcess {
         } catch (RuntimeException e) {
             log.warn("engine call {} failed: {}", call.request().path("op").asText(), e.toString());
             ObjectNode error = JsonNodeFactory.instance.objectNode();
-            error.putObject("error").put("type", "internal_error").put("message", "the engine failed serving the call: " + e.getMessage());
+            error.putObject("error").put("type", ErrorType.INTERNAL_ERROR.wireName()).put("message", "the engine failed serving the call: " + e.getMessage());
             reply = error;
         }
         if (current != pending || dead) {

@@ -1,5 +1,6 @@
 package run.capsule.runner.host;
 
+import run.capsule.protocol.ErrorType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -22,7 +23,7 @@ public interface EngineLink {
 
     /** No engine: every forwarded op fails (for tests and tools that run guests without an engine). */
     EngineLink NONE = (attemptId, request, deadlineNanos) -> {
-        throw new HostCallException("unsupported", "op \"" + request.path("op").asText() + "\" needs an engine; this runner has none");
+        throw new HostCallException(ErrorType.UNSUPPORTED, "op \"" + request.path("op").asText() + "\" needs an engine; this runner has none");
     };
 
     static boolean forwards(String op) {

@@ -1,5 +1,6 @@
 package run.capsule.runner.host;
 
+import run.capsule.protocol.ErrorType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -68,12 +69,12 @@ final class FileGateway {
         return request -> {
             Target target = resolve(request);
             if (target.names().isEmpty()) {
-                throw new HostCallException("is_a_directory", target.guestPath() + " is a directory");
+                throw new HostCallException(ErrorType.IS_A_DIRECTORY, target.guestPath() + " is a directory");
             }
             try (SecureDirectoryStream<Path> parent = NoFollowWalk.openDirectory(target.grant().host(), target.parentNames())) {
                 Optional<BasicFileAttributes> attributes = NoFollowWalk.attributes(parent, target.fileName());
                 if (attributes.isPresent() && attributes.get().isDirectory()) {
-                    throw new HostCallException("is_a_directory", target.guestPath() + " is a directory");
+                    throw new HostCallException(ErrorType.IS_A_DIRECTORY, target.guestPath() + " is a directory");
                 }
                 try (SeekableByteChannel file = NoFollowWalk.openFile(parent, target.fileName(), Set.of(StandardOpenOption.READ))) {
                     ObjectNode reply = HostCallDispatcher.JSON.createObjectNode();
@@ -91,23 +92,23 @@ final class FileGateway {
             Target target = resolve(request);
             JsonNode text = request.get("text");
             if (text == null || !text.isTextual()) {
-                throw new HostCallException("bad_request", "file.write needs a string \"text\" field");
+                throw new HostCallException(ErrorType.BAD_REQUEST, "file.write needs a string \"text\" field");
             }
             if (target.grant().readOnly()) {
-                throw new HostCallException("not_allowed", target.guestPath() + " is in " + target.grant().guest() + ", which is granted read-only");
+                throw new HostCallException(ErrorType.NOT_ALLOWED, target.guestPath() + " is in " + target.grant().guest() + ", which is granted read-only");
             }
             if (target.names().isEmpty()) {
-                throw new HostCallException("is_a_directory", target.guestPath() + " is a directory");
+                throw new HostCallException(ErrorType.IS_A_DIRECTORY, target.guestPath() + " is a directory");
             }
             ByteBuffer bytes = ByteBuffer.wrap(text.asText().getBytes(StandardCharsets.UTF_8));
             int length = bytes.remaining();
             if (!quota.fits(length)) {
-                throw new HostCallException("limit_exceeded", target.guestPath() + ": " + quota.describe());
+                throw new HostCallException(ErrorType.LIMIT_EXCEEDED, target.guestPath() + ": " + quota.describe());
             }
             try (SecureDirectoryStream<Path> parent = NoFollowWalk.openDirectory(target.grant().host(), target.parentNames())) {
                 Optional<BasicFileAttributes> attributes = NoFollowWalk.attributes(parent, target.fileName());
                 if (attributes.isPresent() && attributes.get().isDirectory()) {
-                    throw new HostCallException("is_a_directory", target.guestPath() + " is a directory");
+                    throw new HostCallException(ErrorType.IS_A_DIRECTORY, target.guestPath() + " is a directory");
                 }
                 try (SeekableByteChannel file = NoFollowWalk.openFile(parent, target.fileName(), Set.of(StandardOpenOption.CREATE,
                         StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE))) {
@@ -145,13 +146,13 @@ final class FileGateway {
 
     private static ByteBuffer readAtMost(Target target, SeekableByteChannel file) throws IOException, HostCallException {
         if (file.size() > MAX_READ_BYTES) {
-            throw new HostCallException("too_large", target.guestPath() + " is larger than " + MAX_READ_BYTES + " bytes");
+            throw new HostCallException(ErrorType.TOO_LARGE, target.guestPath() + " is larger than " + MAX_READ_BYTES + " bytes");
         }
         ByteBuffer buffer = ByteBuffer.allocate((int) file.size() + 1);
         while (file.read(buffer) > 0) {
             if (!buffer.hasRemaining()) {
                 if (buffer.capacity() > MAX_READ_BYTES) {
-                    throw new HostCallException("too_large", target.guestPath() + " is larger than " + MAX_READ_BYTES + " bytes");
+                    throw new HostCallException(ErrorType.TOO_LARGE, target.guestPath() + " is larger than " + MAX_READ_BYTES + " bytes");
                 }
                 buffer = ByteBuffer.allocate((int) Math.min(MAX_READ_BYTES + 1, buffer.capacity() * 2L)).put(buffer.flip());
             }
@@ -162,12 +163,12 @@ final class FileGateway {
     private Target resolve(JsonNode request) throws HostCallException {
         JsonNode path = request.get("path");
         if (path == null || !path.isTextual() || path.asText().isEmpty() || path.asText().indexOf('\0') >= 0) {
-            throw new HostCallException("bad_request", request.path("op").asText() + " needs a string \"path\" field");
+            throw new HostCallException(ErrorType.BAD_REQUEST, request.path("op").asText() + " needs a string \"path\" field");
         }
         Path guest = Path.of("/").resolve(path.asText()).normalize();
         Optional<Grant> grant = grants.stream().filter(g -> guest.startsWith(g.guest())).findFirst();
         if (grant.isEmpty()) {
-            throw new HostCallException("not_allowed", path.asText() + " is outside the directories granted to this task"
+            throw new HostCallException(ErrorType.NOT_ALLOWED, path.asText() + " is outside the directories granted to this task"
                     + (grants.isEmpty() ? " (none)" : " (" + String.join(", ", grants.stream().map(g -> g.guest().toString()).toList()) + ")"));
         }
         List<String> names = new ArrayList<>();
@@ -181,16 +182,16 @@ final class FileGateway {
 
     private static HostCallException ioError(Target target, IOException e) {
         if (e instanceof NoFollowWalk.SymlinkException) {
-            return new HostCallException("not_allowed", target.guestPath() + " goes through a symlink (" + e.getMessage()
+            return new HostCallException(ErrorType.NOT_ALLOWED, target.guestPath() + " goes through a symlink (" + e.getMessage()
                     + "), which file.* never follows");
         }
         if (e instanceof NoSuchFileException) {
-            return new HostCallException("not_found", "no such file or directory: " + target.guestPath());
+            return new HostCallException(ErrorType.NOT_FOUND, "no such file or directory: " + target.guestPath());
         }
         if (e instanceof NotDirectoryException) {
-            return new HostCallException("not_a_directory", target.guestPath() + " is not a directory");
+            return new HostCallException(ErrorType.NOT_A_DIRECTORY, target.guestPath() + " is not a directory");
         }
-        return new HostCallException("io_error", target.guestPath() + ": " + e.getClass().getSimpleName()
+        return new HostCallException(ErrorType.IO_ERROR, target.guestPath() + ": " + e.getClass().getSimpleName()
                 + (e.getMessage() != null ? " " + e.getMessage().replace(target.grant().host().toString(), target.grant().guest().toString()) : ""));
     }
 }

@@ -1,5 +1,6 @@
 package run.capsule.runner.host;
 
+import run.capsule.protocol.ErrorType;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -52,7 +53,7 @@ public final class HostCallDispatcher {
         } catch (HostCallException e) {
             reply = error(e.type(), e.getMessage());
         } catch (RuntimeException | StackOverflowError e) {
-            reply = error("internal_error", "host call failed: " + e.getClass().getSimpleName()
+            reply = error(ErrorType.INTERNAL_ERROR, "host call failed: " + e.getClass().getSimpleName()
                     + (e.getMessage() != null ? ": " + e.getMessage().lines().findFirst().orElse("") : ""));
         }
         try {
@@ -64,36 +65,36 @@ public final class HostCallDispatcher {
 
     private ObjectNode handle(byte[] request) throws HostCallException {
         if (request.length > MAX_REQUEST_BYTES) {
-            throw new HostCallException("too_large", "the request is " + request.length + " bytes; the limit is " + MAX_REQUEST_BYTES + " (2 MiB)");
+            throw new HostCallException(ErrorType.TOO_LARGE, "the request is " + request.length + " bytes; the limit is " + MAX_REQUEST_BYTES + " (2 MiB)");
         }
         JsonNode parsed;
         try {
             parsed = JSON.readTree(request);
         } catch (JsonProcessingException e) {
-            throw new HostCallException("bad_request", "request is not valid JSON: " + e.getOriginalMessage());
+            throw new HostCallException(ErrorType.BAD_REQUEST, "request is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {
-            throw new HostCallException("bad_request", "request is not valid JSON");
+            throw new HostCallException(ErrorType.BAD_REQUEST, "request is not valid JSON");
         }
         if (parsed == null || !parsed.isObject()) {
-            throw new HostCallException("bad_request", "request must be a JSON object");
+            throw new HostCallException(ErrorType.BAD_REQUEST, "request must be a JSON object");
         }
         JsonNode op = parsed.get("op");
         if (op == null || !op.isTextual()) {
-            throw new HostCallException("bad_request", "request needs a string \"op\" field");
+            throw new HostCallException(ErrorType.BAD_REQUEST, "request needs a string \"op\" field");
         }
         Operation operation = operations.get(op.asText());
         if (operation == null && EngineLink.forwards(op.asText())) {
             return engine.call(attemptId, parsed, deadlineNanos);
         }
         if (operation == null) {
-            throw new HostCallException("unknown_op", "unknown op \"" + op.asText() + "\"; known: " + String.join(", ", operations.keySet().stream().sorted().toList()));
+            throw new HostCallException(ErrorType.UNKNOWN_OP, "unknown op \"" + op.asText() + "\"; known: " + String.join(", ", operations.keySet().stream().sorted().toList()));
         }
         return operation.handle(parsed);
     }
 
-    static ObjectNode error(String type, String message) {
+    static ObjectNode error(ErrorType type, String message) {
         ObjectNode reply = JSON.createObjectNode();
-        reply.putObject("error").put("type", type).put("message", message);
+        reply.putObject("error").put("type", type.wireName()).put("message", message);
         return reply;
     }
 }

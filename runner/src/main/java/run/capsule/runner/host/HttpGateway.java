@@ -1,5 +1,6 @@
 package run.capsule.runner.host;
 
+import run.capsule.protocol.ErrorType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -112,7 +113,7 @@ public final class HttpGateway implements HostCallDispatcher.Operation {
                 return reply(call.uri(), response);
             }
             if (hop == MAX_REDIRECTS) {
-                throw new HostCallException("too_many_redirects", "stopped after " + MAX_REDIRECTS + " redirects at " + call.uri());
+                throw new HostCallException(ErrorType.TOO_MANY_REDIRECTS, "stopped after " + MAX_REDIRECTS + " redirects at " + call.uri());
             }
             call = redirected(call, response.statusCode(), location.get());
         }
@@ -121,21 +122,21 @@ public final class HttpGateway implements HostCallDispatcher.Operation {
     private Call parse(JsonNode request) throws HostCallException {
         String method = request.path("method").asText("GET").toUpperCase(Locale.ROOT);
         if (!METHOD.matcher(method).matches()) {
-            throw new HostCallException("bad_request", "\"method\" must be an HTTP method such as GET or POST");
+            throw new HostCallException(ErrorType.BAD_REQUEST, "\"method\" must be an HTTP method such as GET or POST");
         }
         if (!request.path("url").isTextual()) {
-            throw new HostCallException("bad_request", "\"url\" must be a string");
+            throw new HostCallException(ErrorType.BAD_REQUEST, "\"url\" must be a string");
         }
         URI uri = uri(request.path("url").asText());
         Map<String, String> headers = new LinkedHashMap<>();
         JsonNode given = request.path("headers");
         if (!given.isMissingNode() && !given.isNull()) {
             if (!given.isObject()) {
-                throw new HostCallException("bad_request", "\"headers\" must be an object of strings");
+                throw new HostCallException(ErrorType.BAD_REQUEST, "\"headers\" must be an object of strings");
             }
             for (Map.Entry<String, JsonNode> header : (Iterable<Map.Entry<String, JsonNode>>) given::fields) {
                 if (!header.getValue().isTextual()) {
-                    throw new HostCallException("bad_request", "header \"" + header.getKey() + "\" must be a string");
+                    throw new HostCallException(ErrorType.BAD_REQUEST, "header \"" + header.getKey() + "\" must be a string");
                 }
                 headers.put(header.getKey(), header.getValue().asText());
             }
@@ -144,13 +145,13 @@ public final class HttpGateway implements HostCallDispatcher.Operation {
         JsonNode givenBody = request.path("body");
         if (!givenBody.isMissingNode() && !givenBody.isNull()) {
             if (!givenBody.isTextual()) {
-                throw new HostCallException("bad_request", "\"body\" must be a string");
+                throw new HostCallException(ErrorType.BAD_REQUEST, "\"body\" must be a string");
             }
             body = givenBody.asText().getBytes(StandardCharsets.UTF_8);
         }
         Call call = new Call(method, uri, headers, body);
         if (body.length > MAX_REQUEST_BODY) {
-            throw refused(call, "too_large", "request body is " + body.length + " bytes; the limit is " + MAX_REQUEST_BODY);
+            throw refused(call, ErrorType.TOO_LARGE, "request body is " + body.length + " bytes; the limit is " + MAX_REQUEST_BODY);
         }
         return call;
     }
@@ -160,14 +161,14 @@ public final class HttpGateway implements HostCallDispatcher.Operation {
         try {
             uri = new URI(text);
         } catch (URISyntaxException e) {
-            throw new HostCallException("bad_request", "\"url\" is not a valid URL: " + e.getReason());
+            throw new HostCallException(ErrorType.BAD_REQUEST, "\"url\" is not a valid URL: " + e.getReason());
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new HostCallException("bad_request", "only http and https URLs are supported: " + text);
+            throw new HostCallException(ErrorType.BAD_REQUEST, "only http and https URLs are supported: " + text);
         }
         if (uri.getHost() == null) {
-            throw new HostCallException("bad_request", "the URL names no host: " + text);
+            throw new HostCallException(ErrorType.BAD_REQUEST, "the URL names no host: " + text);
         }
         return uri;
     }
@@ -179,19 +180,19 @@ public final class HttpGateway implements HostCallDispatcher.Operation {
             return -1;
         }
         if (!timeout.isNumber() || !(timeout.asDouble() > 0)) {
-            throw new HostCallException("bad_request", "\"timeout\" must be a positive number of seconds");
+            throw new HostCallException(ErrorType.BAD_REQUEST, "\"timeout\" must be a positive number of seconds");
         }
         return (long) Math.min(MAX_TIME.toNanos(), timeout.asDouble() * 1e9);
     }
 
     private HttpResponse<CappedBody.Body> send(Call call, long endsNanos) throws HostCallException {
         if (log.size() >= MAX_REQUESTS) {
-            throw new HostCallException("limit_exceeded", "an attempt may make at most " + MAX_REQUESTS + " requests");
+            throw new HostCallException(ErrorType.LIMIT_EXCEEDED, "an attempt may make at most " + MAX_REQUESTS + " requests");
         }
         check(call);
         long remainingNanos = endsNanos - System.nanoTime();
         if (remainingNanos <= 0) {
-            throw refused(call, "timeout", endsNanos < deadlineNanos ? "the request's timeout passed" : "the task's time is up");
+            throw refused(call, ErrorType.TIMEOUT, endsNanos < deadlineNanos ? "the request's timeout passed" : "the task's time is up");
         }
         long timeoutMs = Math.max(1, Math.min(MAX_TIME.toMillis(), remainingNanos / 1_000_000));
         HttpRequest request;
@@ -203,7 +204,7 @@ public final class HttpGateway implements HostCallDispatcher.Operation {
             call.headers().forEach(builder::header);
             request = builder.build();
         } catch (IllegalArgumentException e) {
-            throw refused(call, "bad_request", "cannot send this request: " + e.getMessage());
+            throw refused(call, ErrorType.BAD_REQUEST, "cannot send this request: " + e.getMessage());
         }
         long started = System.nanoTime();
         long at = System.currentTimeMillis();
@@ -218,22 +219,22 @@ public final class HttpGateway implements HostCallDispatcher.Operation {
             pending.cancel(true);
             String message = "no complete response within " + timeoutMs + " ms";
             log.add(at, call.method(), call.uri().toString(), call.headers(), null, call.body().length, 0, elapsedMs(started), message);
-            throw new HostCallException("timeout", message);
+            throw new HostCallException(ErrorType.TIMEOUT, message);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             if (cause instanceof HttpTimeoutException) {
                 // the client's own timeout can fire just before the wait above gives up: the same limit
                 String message = "no complete response within " + timeoutMs + " ms";
                 log.add(at, call.method(), call.uri().toString(), call.headers(), null, call.body().length, 0, elapsedMs(started), message);
-                throw new HostCallException("timeout", message);
+                throw new HostCallException(ErrorType.TIMEOUT, message);
             }
             String message = cause.getClass().getSimpleName() + (cause.getMessage() != null ? ": " + cause.getMessage() : "");
             log.add(at, call.method(), call.uri().toString(), call.headers(), null, call.body().length, 0, elapsedMs(started), message);
-            throw new HostCallException("network_error", message);
+            throw new HostCallException(ErrorType.NETWORK_ERROR, message);
         } catch (InterruptedException e) {
             pending.cancel(true);
             Thread.currentThread().interrupt();
-            throw new HostCallException("network_error", "interrupted");
+            throw new HostCallException(ErrorType.NETWORK_ERROR, "interrupted");
         }
     }
 
@@ -246,13 +247,13 @@ public final class HttpGateway implements HostCallDispatcher.Operation {
         String host = host(call.uri());
         int port = port(call.uri());
         if (!grants.allows(host, port)) {
-            throw refused(call, "not_allowed", "host " + host + ":" + port + " is not granted (grant it with --allow-host)");
+            throw refused(call, ErrorType.NOT_ALLOWED, "host " + host + ":" + port + " is not granted (grant it with --allow-host)");
         }
         InetAddress[] addresses;
         try {
             addresses = resolver.resolve(host);
         } catch (UnknownHostException e) {
-            throw refused(call, "network_error", "cannot resolve " + host);
+            throw refused(call, ErrorType.NETWORK_ERROR, "cannot resolve " + host);
         }
         if (grants.allowsExactly(host, port)) {
             return;
@@ -260,13 +261,13 @@ public final class HttpGateway implements HostCallDispatcher.Operation {
         for (InetAddress address : addresses) {
             Optional<String> kind = AddressPolicy.nonPublic(address);
             if (kind.isPresent()) {
-                throw refused(call, "address_refused", host + " resolves to a " + kind.get() + " address (" + address.getHostAddress()
+                throw refused(call, ErrorType.ADDRESS_REFUSED, host + " resolves to a " + kind.get() + " address (" + address.getHostAddress()
                         + "); only a grant naming exactly " + host + " allows that");
             }
         }
     }
 
-    private HostCallException refused(Call call, String type, String message) {
+    private HostCallException refused(Call call, ErrorType type, String message) {
         log.add(System.currentTimeMillis(), call.method(), call.uri().toString(), call.headers(), null, 0, 0, 0, message);
         return new HostCallException(type, message);
     }
@@ -276,7 +277,7 @@ public final class HttpGateway implements HostCallDispatcher.Operation {
         try {
             next = uri(call.uri().resolve(new URI(location)).toString());
         } catch (URISyntaxException | IllegalArgumentException e) {
-            throw new HostCallException("network_error", "redirect to an invalid location: " + location);
+            throw new HostCallException(ErrorType.NETWORK_ERROR, "redirect to an invalid location: " + location);
         }
         boolean keepMethod = status == 307 || status == 308 || call.method().equals("GET") || call.method().equals("HEAD");
         Map<String, String> headers = new LinkedHashMap<>(call.headers());

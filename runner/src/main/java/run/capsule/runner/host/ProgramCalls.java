@@ -1,5 +1,6 @@
 package run.capsule.runner.host;
 
+import run.capsule.protocol.ErrorType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import run.capsule.protocol.Program;
@@ -28,7 +29,7 @@ final class ProgramCalls {
         return request -> {
             ObjectNode reply = HostCallDispatcher.JSON.createObjectNode();
             if (program == null) {
-                throw new HostCallException("unsupported", "this attempt runs a module, not a Python or JavaScript task");
+                throw new HostCallException(ErrorType.UNSUPPORTED, "this attempt runs a module, not a Python or JavaScript task");
             }
             reply.put("language", program.language());
             reply.put("mode", program.mode());
@@ -39,7 +40,7 @@ final class ProgramCalls {
             try {
                 input = program.input() == null ? HostCallDispatcher.JSON.createObjectNode() : HostCallDispatcher.JSON.readTree(program.input());
             } catch (IOException e) {
-                throw new HostCallException("internal_error", "the task's input is not valid JSON");
+                throw new HostCallException(ErrorType.INTERNAL_ERROR, "the task's input is not valid JSON");
             }
             reply.set("args", input.path("args").isArray() ? input.get("args") : HostCallDispatcher.JSON.createArrayNode());
             reply.set("kwargs", input.path("kwargs").isObject() ? input.get("kwargs") : HostCallDispatcher.JSON.createObjectNode());
@@ -65,7 +66,7 @@ final class ProgramCalls {
             } else if (request.has("value")) {
                 report.value(request.get("value"));
             } else {
-                throw new HostCallException("bad_request", "result needs \"value\" or an \"error\" object");
+                throw new HostCallException(ErrorType.BAD_REQUEST, "result needs \"value\" or an \"error\" object");
             }
             return HostCallDispatcher.JSON.createObjectNode();
         };

@@ -1,5 +1,6 @@
 package run.capsule.runner.host;
 
+import run.capsule.protocol.ErrorType;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -65,7 +66,7 @@ public final class StepCalls {
     ObjectNode random(JsonNode request) throws HostCallException {
         int length = request.path("bytes").asInt(0);
         if (length < 1 || length > MAX_RANDOM_BYTES) {
-            throw new HostCallException("bad_request", "random needs \"bytes\" from 1 to " + MAX_RANDOM_BYTES);
+            throw new HostCallException(ErrorType.BAD_REQUEST, "random needs \"bytes\" from 1 to " + MAX_RANDOM_BYTES);
         }
         if (randomSteps == null) {
             randomSteps = new WasiSteps(steps); // its SecureRandom costs; most attempts never ask
@@ -137,7 +138,7 @@ public final class StepCalls {
         }
         String childId = journaled.childId() != null ? journaled.childId() : outcome.path("id").asText(null);
         if (childId == null) {
-            throw new HostCallException("internal_error", "journaled step " + journaled.stepNo() + " names no child task");
+            throw new HostCallException(ErrorType.INTERNAL_ERROR, "journaled step " + journaled.stepNo() + " names no child task");
         }
         if (!waits) {
             return json().put("id", childId);
@@ -150,7 +151,7 @@ public final class StepCalls {
         }
         JsonNode envelope = reply.path("results").get(childId);
         if (envelope == null) {
-            throw new HostCallException("internal_error", "the engine did not answer for child task " + childId);
+            throw new HostCallException(ErrorType.INTERNAL_ERROR, "the engine did not answer for child task " + childId);
         }
         ObjectNode answer = json();
         answer.set("envelope", envelope);
@@ -220,17 +221,17 @@ public final class StepCalls {
      */
     private ObjectNode suspendIfAsked(ObjectNode reply) throws HostCallException {
         JsonNode error = reply.path("error");
-        if (!"suspend".equals(error.path("type").asText())) {
+        if (!ErrorType.SUSPEND.is(error.path("type").asText())) {
             return reply;
         }
         long until = System.currentTimeMillis() + Math.max(1, error.path("retry_ms").asLong(1000));
-        throw steps.halt(new StepLog.Stop(StepLog.Stop.SUSPENDED, error.path("message").asText("suspended while its child tasks run"), until));
+        throw steps.halt(new StepLog.Stop(ErrorType.SUSPENDED, error.path("message").asText("suspended while its child tasks run"), until));
     }
 
     ObjectNode sleep(JsonNode request) throws HostCallException {
         JsonNode seconds = request.path("seconds");
         if (!seconds.isNumber() || !(seconds.asDouble() >= 0 && seconds.asDouble() * 1000 <= MAX_SLEEP_MS)) {
-            throw new HostCallException("bad_request", "\"seconds\" must be a number of seconds from 0 to " + MAX_SLEEP_MS / 1000 + " (366 days)");
+            throw new HostCallException(ErrorType.BAD_REQUEST, "\"seconds\" must be a number of seconds from 0 to " + MAX_SLEEP_MS / 1000 + " (366 days)");
         }
         long ms = Math.round(seconds.asDouble() * 1000);
         String asked = json().put("ms", ms).toString();
@@ -261,7 +262,7 @@ public final class StepCalls {
     }
 
     private HostCallException suspend(long until, long ms) {
-        return steps.halt(new StepLog.Stop(StepLog.Stop.SUSPENDED,
+        return steps.halt(new StepLog.Stop(ErrorType.SUSPENDED,
                 "suspended until " + Instant.ofEpochMilli(until) + " (a sleep of " + ms + " ms)", until));
     }
 
@@ -283,7 +284,7 @@ public final class StepCalls {
             }
         }
         if (deadlineFirst) {
-            throw steps.halt(new StepLog.Stop(StepLog.Stop.TIMEOUT, "the attempt's deadline came during a sleep", null));
+            throw steps.halt(new StepLog.Stop(ErrorType.TIMEOUT, "the attempt's deadline came during a sleep", null));
         }
     }
 
@@ -313,7 +314,7 @@ public final class StepCalls {
             failure = e.getMessage();
         }
         steps.restore(batch);
-        String type = System.nanoTime() - deadlineNanos >= 0 ? StepLog.Stop.TIMEOUT : "internal_error";
+        ErrorType type = System.nanoTime() - deadlineNanos >= 0 ? ErrorType.TIMEOUT : ErrorType.INTERNAL_ERROR;
         StepRecord last = batch.get(batch.size() - 1);
         throw steps.halt(new StepLog.Stop(type, "step " + last.stepNo() + " could not be journaled: " + failure, null));
     }
@@ -322,13 +323,13 @@ public final class StepCalls {
     private StepRecord fetch(int stepNo) throws HostCallException {
         ObjectNode reply = engine.call(attemptId, json().put("op", STEP_FETCH).put("stepNo", stepNo), deadlineNanos);
         if (reply.has("error")) {
-            throw new HostCallException("internal_error", reply.path("error").path("message").asText("the engine refused it"));
+            throw new HostCallException(ErrorType.INTERNAL_ERROR, reply.path("error").path("message").asText("the engine refused it"));
         }
         try {
             return HostCallDispatcher.JSON.readerFor(StepRecord.class)
                     .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).readValue(reply.path("step"));
         } catch (IOException | IllegalArgumentException e) {
-            throw new HostCallException("internal_error", "the engine's step.fetch reply is no step: " + e.getMessage());
+            throw new HostCallException(ErrorType.INTERNAL_ERROR, "the engine's step.fetch reply is no step: " + e.getMessage());
         }
     }
 
@@ -341,7 +342,7 @@ public final class StepCalls {
         } catch (IOException e) {
             // reported below
         }
-        throw new HostCallException("internal_error", "journaled step " + journaled.stepNo() + " has no valid outcome");
+        throw new HostCallException(ErrorType.INTERNAL_ERROR, "journaled step " + journaled.stepNo() + " has no valid outcome");
     }
 
     static ObjectNode json() {

@@ -1,5 +1,6 @@
 package run.capsule.runner.host;
 
+import run.capsule.protocol.ErrorType;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import run.capsule.protocol.AttemptResult;
@@ -40,11 +41,7 @@ public final class StepLog {
     private volatile Stop stop;
 
     /** Why the guest was stopped from inside a step: the attempt ends with {@code errorType}. */
-    public record Stop(String errorType, String message, Long resumeAtEpochMs) {
-        public static final String NONDETERMINISM = "nondeterminism";
-        public static final String SUSPENDED = "suspended";
-        public static final String TIMEOUT = "timeout";
-        public static final String LIMIT_EXCEEDED = AttemptResult.LIMIT_EXCEEDED;
+    public record Stop(ErrorType errorType, String message, Long resumeAtEpochMs) {
     }
 
     /** Sends a batch of live steps to the engine ({@code step.record}); on failure, puts them back and throws the stop. */
@@ -131,7 +128,7 @@ public final class StepLog {
             return Step.UNTRACKED;
         }
         if (asked >= maxSteps) {
-            throw halt(new Stop(Stop.LIMIT_EXCEEDED, "the task asked for step " + (asked + 1) + ", over its step limit (maxSteps) of "
+            throw halt(new Stop(ErrorType.LIMIT_EXCEEDED, "the task asked for step " + (asked + 1) + ", over its step limit (maxSteps) of "
                     + maxSteps + " steps", null));
         }
         int stepNo = ++asked;
@@ -140,7 +137,7 @@ public final class StepLog {
         }
         StepRecord journaled = journal.get(stepNo - 1);
         if (journaled.stepNo() != stepNo) {
-            throw halt(new Stop("internal_error", "the journal holds no step " + stepNo + " (its next is step " + journaled.stepNo() + ")", null));
+            throw halt(new Stop(ErrorType.INTERNAL_ERROR, "the journal holds no step " + stepNo + " (its next is step " + journaled.stepNo() + ")", null));
         }
         if (journaled.isHeld()) {
             journaled = fetch(journaled);
@@ -149,7 +146,7 @@ public final class StepLog {
         if (!same(journaled, now)) {
             String message = "the task diverged from its journal at step " + stepNo + ": journaled " + journaled.describe()
                     + ", asked " + now.describe();
-            throw halt(new Stop(Stop.NONDETERMINISM, message, null));
+            throw halt(new Stop(ErrorType.NONDETERMINISM, message, null));
         }
         replayed++;
         return new Step(stepNo, journaled, true);
@@ -171,7 +168,7 @@ public final class StepLog {
         } catch (HostCallException e) {
             failure = e.getMessage();
         }
-        throw halt(new Stop("internal_error", "journaled step " + held.stepNo() + " could not be fetched: " + failure, null));
+        throw halt(new Stop(ErrorType.INTERNAL_ERROR, "journaled step " + held.stepNo() + " could not be fetched: " + failure, null));
     }
 
     /**
@@ -199,7 +196,7 @@ public final class StepLog {
     public void admit(StepRecord step) throws HostCallException {
         long bytes = step.journaledBytes();
         if (journaledBytes + bytes > maxStepBytes) {
-            throw halt(new Stop(Stop.LIMIT_EXCEEDED, "step " + step.stepNo() + " (" + step.kind() + ", " + bytes + " bytes) would take the task's "
+            throw halt(new Stop(ErrorType.LIMIT_EXCEEDED, "step " + step.stepNo() + " (" + step.kind() + ", " + bytes + " bytes) would take the task's "
                     + "journaled steps to " + (journaledBytes + bytes) + " bytes, over its limit (maxStepBytes) of " + maxStepBytes + " bytes", null));
         }
         journaledBytes += bytes;
@@ -258,11 +255,11 @@ public final class StepLog {
      */
     public Stop verdict(String errorType) {
         if (stop != null) {
-            return stop.errorType().equals(Stop.TIMEOUT) ? null : stop;
+            return stop.errorType().equals(ErrorType.TIMEOUT) ? null : stop;
         }
         if (errorType == null && asked < journal.size()) {
             StepRecord missing = journal.get(asked);
-            return new Stop(Stop.NONDETERMINISM, "the task ended after " + asked + " steps but its journal holds " + journal.size()
+            return new Stop(ErrorType.NONDETERMINISM, "the task ended after " + asked + " steps but its journal holds " + journal.size()
                     + ": journaled step " + missing.stepNo() + " " + missing.describe() + " was not asked for", null);
         }
         return null;

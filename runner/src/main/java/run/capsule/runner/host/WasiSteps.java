@@ -1,5 +1,6 @@
 package run.capsule.runner.host;
 
+import run.capsule.protocol.ErrorType;
 import com.fasterxml.jackson.databind.JsonNode;
 import run.capsule.protocol.StepRecord;
 
@@ -51,7 +52,7 @@ public final class WasiSteps {
                 bytes = new byte[0];
             }
             if (bytes.length != length) {
-                throw new HostCallException("internal_error", "journaled step " + step.stepNo() + " holds " + bytes.length + " bytes, not " + length);
+                throw new HostCallException(ErrorType.INTERNAL_ERROR, "journaled step " + step.stepNo() + " holds " + bytes.length + " bytes, not " + length);
             }
             return bytes;
         }
@@ -73,6 +74,6 @@ public final class WasiSteps {
         } catch (IOException | RuntimeException e) {
             // reported below
         }
-        throw new HostCallException("internal_error", "journaled step " + journaled.stepNo() + " has no \"" + name + "\"");
+        throw new HostCallException(ErrorType.INTERNAL_ERROR, "journaled step " + journaled.stepNo() + " has no \"" + name + "\"");
     }
 }

@@ -1,5 +1,6 @@
 package run.capsule.runner.sandbox;
 
+import run.capsule.protocol.ErrorType;
 import io.github.kawamuray.wasmtime.Func;
 import io.github.kawamuray.wasmtime.Instance;
 import io.github.kawamuray.wasmtime.Memory;
@@ -59,16 +60,16 @@ final class AttemptRunner {
             stdout = new OutputFile(workDir.resolve("stdout"));
             stderr = new OutputFile(workDir.resolve("stderr"));
         } catch (IOException e) {
-            return Outcome.failure(request, "internal_error", "cannot prepare guest output files: " + e.getMessage(), started);
+            return Outcome.failure(request, ErrorType.INTERNAL_ERROR, "cannot prepare guest output files: " + e.getMessage(), started);
         }
         QuickJsDriver js = null;
         if (GuestLaunch.runsJavaScript(request)) {
             try {
                 js = GuestLaunch.javaScriptDriver(request, forwarders, stdout, stderr);
             } catch (JavaScriptModules.Refused e) {
-                return Outcome.failure(request, "invalid_input", e.getMessage(), started);
+                return Outcome.failure(request, ErrorType.INVALID_INPUT, e.getMessage(), started);
             } catch (IOException e) {
-                return Outcome.failure(request, "internal_error", "cannot prepare guest output files: " + e.getMessage(), started);
+                return Outcome.failure(request, ErrorType.INTERNAL_ERROR, "cannot prepare guest output files: " + e.getMessage(), started);
             }
         }
         try {
@@ -83,7 +84,7 @@ final class AttemptRunner {
     /** What one attempt runs with; {@code js} is the driver of a JavaScript task, else null. */
     private record Attempt(RunAttempt request, Path workDir, WasmSandbox.StreamWatcher watcher, WasmSandbox.Progress progress,
                            HostCalls hostCalls, long started, OutputFile stdout, OutputFile stderr, QuickJsDriver js) {
-        AttemptResult failure(String errorType, String message) {
+        AttemptResult failure(ErrorType errorType, String message) {
             return Outcome.failure(request, errorType, message, started);
         }
     }
@@ -95,17 +96,17 @@ final class AttemptRunner {
         try {
             module = modules.get(request, attempt.progress());
         } catch (InvalidModuleException e) {
-            return attempt.failure("invalid_input", e.getMessage());
+            return attempt.failure(ErrorType.INVALID_INPUT, e.getMessage());
         } catch (WasmtimeException e) {
-            return attempt.failure("invalid_input", request.programName() + " is not a valid module: " + Outcome.oneLine(e.getMessage()));
+            return attempt.failure(ErrorType.INVALID_INPUT, request.programName() + " is not a valid module: " + Outcome.oneLine(e.getMessage()));
         } catch (IOException e) {
-            return attempt.failure("internal_error", "cannot read module file: " + e.getMessage());
+            return attempt.failure(ErrorType.INTERNAL_ERROR, "cannot read module file: " + e.getMessage());
         }
         WasiSetup.GuestWasi wasi;
         try {
             wasi = WasiSetup.build(request, attempt.workDir(), attempt.stdout(), attempt.stderr(), js != null, symlinkGrants);
         } catch (IOException e) {
-            return attempt.failure("internal_error", "cannot prepare the host-call channel: " + e.getMessage());
+            return attempt.failure(ErrorType.INTERNAL_ERROR, "cannot prepare the host-call channel: " + e.getMessage());
         }
         long monotonicOrigin = System.nanoTime();
         AttemptScope scope = new AttemptScope(engine.newStore(wasi.ctx()));
@@ -129,7 +130,7 @@ final class AttemptRunner {
             try {
                 imports = ImportResolver.resolve(module.module(), request.programName(), scope, engine.wasiLinker(), host, js, takesSteps);
             } catch (ImportResolver.Refused e) {
-                return attempt.failure("invalid_input", e.getMessage());
+                return attempt.failure(ErrorType.INVALID_INPUT, e.getMessage());
             }
             Instance instance;
             try {
@@ -137,19 +138,19 @@ final class AttemptRunner {
             } catch (WasmFunctionError e) {
                 throw e;
             } catch (WasmtimeException e) {
-                return attempt.failure("invalid_input", request.programName() + " cannot be instantiated: " + Outcome.oneLine(e.getMessage()));
+                return attempt.failure(ErrorType.INVALID_INPUT, request.programName() + " cannot be instantiated: " + Outcome.oneLine(e.getMessage()));
             }
             scope.own(instance);
             Optional<Func> start = js != null ? Optional.empty() : instance.getFunc(store, "_start").map(scope::own);
             if (js == null && start.isEmpty()) {
-                return attempt.failure("invalid_input", request.programName() + " exports no _start function");
+                return attempt.failure(ErrorType.INVALID_INPUT, request.programName() + " exports no _start function");
             }
             Optional<Memory> memory = instance.getMemory(store, "memory").map(scope::own);
             host.memory = memory.orElse(null);
             if (js != null) {
                 Optional<String> unusable = js.bind(scope, instance, host.memory);
                 if (unusable.isPresent()) {
-                    return attempt.failure("invalid_input", unusable.get());
+                    return attempt.failure(ErrorType.INVALID_INPUT, unusable.get());
                 }
             }
             if (memory.isPresent()) {
@@ -262,7 +263,7 @@ final class AttemptRunner {
         outcome.applyWriteQuota(report.writeQuota());
         StepLog.Stop stop = report.steps().verdict(outcome.errorType);
         if (stop != null) {
-            outcome.errorType = stop.errorType();
+            outcome.errorType = stop.errorType().wireName();
             outcome.message = stop.message();
         }
         try {
@@ -274,7 +275,7 @@ final class AttemptRunner {
                     outcome.errorType == null ? report.valueJson() : null, report.traceback(), report.steps().leftover(),
                     report.steps().replayed(), stop == null ? null : stop.resumeAtEpochMs());
         } catch (IOException e) {
-            return attempt.failure("internal_error", "cannot read guest output: " + e.getMessage());
+            return attempt.failure(ErrorType.INTERNAL_ERROR, "cannot read guest output: " + e.getMessage());
         }
     }
 

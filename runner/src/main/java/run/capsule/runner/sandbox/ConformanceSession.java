@@ -1,5 +1,6 @@
 package run.capsule.runner.sandbox;
 
+import run.capsule.protocol.ErrorType;
 import io.github.kawamuray.wasmtime.Extern;
 import io.github.kawamuray.wasmtime.Func;
 import io.github.kawamuray.wasmtime.ImportType;
@@ -52,7 +53,7 @@ public final class ConformanceSession implements AutoCloseable {
         List<Extern> externs = new ArrayList<>();
         for (ImportType imp : module.imports()) {
             if (imp.type() == ImportType.Type.GLOBAL || imp.type() == ImportType.Type.TABLE) {
-                return new Invocation("unsupported", List.of("the binding cannot pass imported globals and tables"));
+                return new Invocation(ErrorType.UNSUPPORTED.wireName(), List.of("the binding cannot pass imported globals and tables"));
             }
             Optional<Extern> found = sessionLinker.get(store, imp.module(), imp.name());
             if (found.isEmpty()) {
@@ -72,7 +73,7 @@ public final class ConformanceSession implements AutoCloseable {
         } catch (WasmtimeException e) {
             return new Invocation("error", List.of("instantiate: " + Outcome.oneLine(e.getMessage())));
         } catch (RuntimeException e) {
-            return new Invocation("unsupported", List.of("the binding cannot pass this import: " + e.getMessage()));
+            return new Invocation(ErrorType.UNSUPPORTED.wireName(), List.of("the binding cannot pass this import: " + e.getMessage()));
         }
     }
 

@@ -1,5 +1,6 @@
 package run.capsule.runner.sandbox;
 
+import run.capsule.protocol.ErrorType;
 import io.github.kawamuray.wasmtime.Caller;
 import io.github.kawamuray.wasmtime.Func;
 import io.github.kawamuray.wasmtime.Memory;
@@ -118,7 +119,7 @@ final class GuestHost {
             }
             return;
         }
-        if (stop.errorType().equals(StepLog.Stop.TIMEOUT)) {
+        if (stop.errorType().equals(ErrorType.TIMEOUT)) {
             deadlineHit = true;
             throw new WasmFunctionError.I32ExitError(DEADLINE_EXIT);
         }

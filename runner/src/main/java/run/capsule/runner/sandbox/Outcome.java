@@ -1,5 +1,6 @@
 package run.capsule.runner.sandbox;
 
+import run.capsule.protocol.ErrorType;
 import io.github.kawamuray.wasmtime.Trap;
 import run.capsule.protocol.AttemptResult;
 import run.capsule.protocol.RunAttempt;
@@ -29,10 +30,10 @@ final class Outcome {
         if (!report.hasError()) {
             return;
         }
-        if (errorType == null || errorType.equals("task_error")) {
-            errorType = "task_error";
+        if (errorType == null || ErrorType.TASK_ERROR.is(errorType)) {
+            errorType = ErrorType.TASK_ERROR.wireName();
             message = report.errorSummary();
-        } else if (errorType.equals("memory_limit")) {
+        } else if (ErrorType.MEMORY_LIMIT.is(errorType)) {
             int after = message.indexOf(" after memory.grow");
             message = report.errorSummary() + (after >= 0 ? message.substring(after) : "");
         }
@@ -40,8 +41,8 @@ final class Outcome {
 
     /** A failure after a write was refused for the quota is the quota's doing, whatever the guest made of ENOSPC. */
     void applyWriteQuota(WriteQuota quota) {
-        if (quota.exceeded() && "task_error".equals(errorType)) {
-            errorType = "limit_exceeded";
+        if (quota.exceeded() && ErrorType.TASK_ERROR.is(errorType)) {
+            errorType = ErrorType.LIMIT_EXCEEDED.wireName();
             message = quota.describe() + "; the task then failed: " + message;
         }
     }
@@ -53,22 +54,22 @@ final class Outcome {
 
     void classify(long timeoutMs, long budget, long memoryLimitPages) {
         if (internalError != null) {
-            errorType = "internal_error";
+            errorType = ErrorType.INTERNAL_ERROR.wireName();
             message = internalError;
             return;
         }
         if (startupTrap != null) {
-            errorType = "task_error";
+            errorType = ErrorType.TASK_ERROR.wireName();
             message = "trap during start-up: " + describe(startupTrap);
             return;
         }
         if (deadlineHit || trap == Trap.INTERRUPT) {
-            errorType = "timeout";
+            errorType = ErrorType.TIMEOUT.wireName();
             message = "timed out after " + timeoutMs + " ms";
             return;
         }
         if (trap == Trap.UNREACHABLE_CODE_REACHED && fuelExhausted) {
-            errorType = "fuel_exhausted";
+            errorType = ErrorType.FUEL_EXHAUSTED.wireName();
             message = "ran out of fuel: used all " + budget + " units";
             return;
         }
@@ -85,12 +86,12 @@ final class Outcome {
             return;
         }
         if (growthRefused) {
-            errorType = "memory_limit";
+            errorType = ErrorType.MEMORY_LIMIT.wireName();
             long kib = memoryLimitPages * RunAttempt.PAGE_BYTES / 1024;
             message = failure + " after memory.grow was refused at the limit of " + memoryLimitPages + " pages ("
                     + (kib % 1024 == 0 ? kib / 1024 + " MiB" : kib + " KiB") + ")";
         } else {
-            errorType = "task_error";
+            errorType = ErrorType.TASK_ERROR.wireName();
             message = failure;
         }
     }
@@ -123,8 +124,8 @@ final class Outcome {
     }
 
     /** An attempt that ended before its guest ran. */
-    static AttemptResult failure(RunAttempt request, String errorType, String message, long startedNanos) {
-        return new AttemptResult(request.attemptId(), null, null, errorType, message, "", false, "", false, elapsedMs(startedNanos), null, null, false);
+    static AttemptResult failure(RunAttempt request, ErrorType errorType, String message, long startedNanos) {
+        return new AttemptResult(request.attemptId(), null, null, errorType.wireName(), message, "", false, "", false, elapsedMs(startedNanos), null, null, false);
     }
 
     static long elapsedMs(long startedNanos) {

@@ -1,5 +1,6 @@
 package run.capsule.runner.sandbox;
 
+import run.capsule.protocol.ErrorType;
 import run.capsule.protocol.AttemptResult;
 import run.capsule.protocol.RunAttempt;
 import run.capsule.runner.guest.PythonLaunch;
@@ -76,7 +77,7 @@ public final class WasmSandbox implements AutoCloseable {
     private AttemptResult run(RunAttempt request, Path workDir, StreamWatcher watcher, Progress progress, boolean symlinkGrants) {
         long started = System.nanoTime();
         if (request.writeQuotaBytes() < 0) {
-            return Outcome.failure(request, "invalid_input", "writeQuotaBytes must be 0 or more, not " + request.writeQuotaBytes(), started);
+            return Outcome.failure(request, ErrorType.INVALID_INPUT, "writeQuotaBytes must be 0 or more, not " + request.writeQuotaBytes(), started);
         }
         if (GuestLaunch.runsPython(request)) {
             try {
@@ -84,7 +85,7 @@ public final class WasmSandbox implements AutoCloseable {
                 PythonLaunch.Runner compiler = (attempt, dir) -> run(attempt, dir, StreamWatcher.NONE, compiling, false);
                 request = launch.pythonCommand(request, compiler);
             } catch (IOException e) {
-                return Outcome.failure(request, "internal_error", "cannot prepare the Python guest library: " + e.getMessage(), started);
+                return Outcome.failure(request, ErrorType.INTERNAL_ERROR, "cannot prepare the Python guest library: " + e.getMessage(), started);
             }
         }
         return attempts.run(request, workDir, watcher, progress, symlinkGrants, hostCalls, started);

@@ -1,0 +1,59 @@
+package run.capsule.engine;
+
+import org.junit.jupiter.api.Test;
+import run.capsule.protocol.ErrorType;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Issue #12: every error type string of the Java code comes from {@link ErrorType}, none is spelled out again. */
+class ErrorTypeLiteralsTest {
+    /** {@code "timeout"} is also a field name of task options and HTTP requests: those uses are not error types. */
+    private static final Pattern FIELD_NAME_USE = Pattern.compile("(path|put|text\\(node,|requireNonNull\\(timeout,)\\(?\\s*\"timeout\"");
+
+    @Test
+    void noMainSourceSpellsAnErrorTypeOutside() throws IOException {
+        Path root = Path.of("").toAbsolutePath().getParent();
+        String names = Arrays.stream(ErrorType.values()).map(ErrorType::wireName).collect(Collectors.joining("|"));
+        Pattern literal = Pattern.compile("\"(" + names + ")\"");
+        List<String> found = new ArrayList<>();
+        for (String module : List.of("store", "protocol", "runner", "engine")) {
+            try (Stream<Path> files = Files.walk(root.resolve(module).resolve("src/main/java"))) {
+                for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                    if (file.endsWith(Path.of("protocol", "ErrorType.java"))) {
+                        continue;
+                    }
+                    List<String> lines = Files.readAllLines(file);
+                    for (int i = 0; i < lines.size(); i++) {
+                        String line = FIELD_NAME_USE.matcher(lines.get(i)).replaceAll("");
+                        Matcher m = literal.matcher(line);
+                        if (m.find()) {
+                            found.add(root.relativize(file) + ":" + (i + 1) + ": " + lines.get(i).strip());
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(found).as("error type strings outside ErrorType").isEmpty();
+    }
+
+    @Test
+    void outcomesAndHostCallRepliesAreTold() {
+        assertThat(ErrorType.FUEL_EXHAUSTED.isOutcome()).isTrue();
+        assertThat(ErrorType.SUSPENDED.isOutcome()).isTrue();
+        assertThat(ErrorType.NOT_ALLOWED.isOutcome()).isFalse();
+        assertThat(ErrorType.fromWire("limit_exceeded")).isEqualTo(ErrorType.LIMIT_EXCEEDED);
+        assertThat(ErrorType.LIMIT_EXCEEDED.retryable()).isFalse();
+        assertThat(ErrorType.TASK_ERROR.retryable()).isTrue();
+    }
+}
