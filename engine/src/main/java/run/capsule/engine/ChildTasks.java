@@ -1,7 +1,7 @@
 package run.capsule.engine;
 
+import run.capsule.protocol.EngineOp;
 import run.capsule.protocol.ErrorType;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import run.capsule.engine.pool.RunnerPool;
@@ -14,6 +14,7 @@ import run.capsule.store.TaskRow;
 import run.capsule.store.TaskStatus;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -91,30 +92,30 @@ final class ChildTasks {
         }
         return request -> {
             try {
-                String op = request.path("op").asText();
-                if ((op.equals("task.start") || op.equals("task.call")) && journal.tasks().isCancelRequested(parentId)) {
+                if (request instanceof EngineOp.ChildRequest && journal.tasks().isCancelRequested(parentId)) {
                     return error(ErrorType.CANCELLED, "this task is being cancelled: it starts no more child tasks");
                 }
-                return switch (op) {
-                    case "task.start" -> JSON.createObjectNode().put("id", start(parentId, attemptNo, parent, request));
-                    case "task.wait" -> waitFor(parentId, attemptNo, ids(request), request.path("any").asBoolean(false),
-                            request.path("timeout_ms").asLong(-1));
-                    case "task.call" -> {
-                        String id = start(parentId, attemptNo, parent, request);
-                        ObjectNode results = waitFor(parentId, attemptNo, List.of(id), false, -1);
-                        if (results.has("error")) {
-                            yield results;
-                        }
-                        ObjectNode reply = JSON.createObjectNode().put("id", id);
-                        reply.set("envelope", results.path("results").path(id));
-                        yield reply;
+                if (request instanceof EngineOp.StartChild start) {
+                    return JSON.createObjectNode().put("id", start(parentId, attemptNo, parent, start));
+                }
+                if (request instanceof EngineOp.CallChild call) {
+                    String id = start(parentId, attemptNo, parent, call);
+                    ObjectNode results = waitFor(parentId, attemptNo, List.of(id), false, -1);
+                    if (results.has("error")) {
+                        return results;
                     }
-                    case "step.record" -> {
-                        journal.steps().record(parentId, attemptNo, steps(request.path("steps")));
-                        yield JSON.createObjectNode();
-                    }
-                    default -> error(ErrorType.UNKNOWN_OP, "unknown op \"" + request.path("op").asText() + "\"");
-                };
+                    ObjectNode reply = JSON.createObjectNode().put("id", id);
+                    reply.set("envelope", results.path("results").path(id));
+                    return reply;
+                }
+                if (request instanceof EngineOp.WaitChildren wait) {
+                    return waitFor(parentId, attemptNo, ids(wait), wait.any(), wait.timeoutMs() == null ? -1 : wait.timeoutMs());
+                }
+                if (request instanceof EngineOp.RecordSteps record) {
+                    journal.steps().record(parentId, attemptNo, record.steps());
+                    return JSON.createObjectNode();
+                }
+                return error(ErrorType.UNKNOWN_OP, "unknown op \"" + request.op() + "\"");
             } catch (LimitExceededException e) {
                 return error(ErrorType.LIMIT_EXCEEDED, e.getMessage());
             } catch (InvalidInputException e) {
@@ -123,25 +124,14 @@ final class ChildTasks {
         };
     }
 
-    /** Step records as the runner sends them (docs/steps.md). */
-    static List<StepRecord> steps(JsonNode records) {
-        List<StepRecord> steps = new ArrayList<>();
-        for (JsonNode r : records) {
-            steps.add(new StepRecord(r.path("stepNo").asInt(), r.path("kind").asText(), r.path("target").asText(),
-                    r.path("request").asText("{}"), r.hasNonNull("outcome") ? r.get("outcome").asText() : null,
-                    r.hasNonNull("childId") ? r.get("childId").asText() : null, r.path("durationMs").asLong()));
-        }
-        return steps;
-    }
-
-    private String start(String parentId, int attemptNo, TaskSpec parent, JsonNode request) {
-        String name = request.path("task").asText("");
+    private String start(String parentId, int attemptNo, TaskSpec parent, EngineOp.ChildRequest request) {
+        String name = request.task() == null ? "" : request.task();
         if (name.isEmpty()) {
             throw new InvalidInputException("task.start needs a \"task\" name");
         }
         ObjectNode input = JSON.createObjectNode();
-        input.set("args", request.path("args").isArray() ? request.get("args") : JSON.createArrayNode());
-        input.set("kwargs", request.path("kwargs").isObject() ? request.get("kwargs") : JSON.createObjectNode());
+        input.set("args", request.args() != null && request.args().isArray() ? request.args() : JSON.createArrayNode());
+        input.set("kwargs", request.kwargs() != null && request.kwargs().isObject() ? request.kwargs() : JSON.createObjectNode());
         TaskSpec child = programs.child(parent, name, input.toString());
         int maxChildren = child.program().approval().policy().maxChildren();
         int unfinished = journal.tasks().unfinishedChildren(parentId);
@@ -153,13 +143,13 @@ final class ChildTasks {
         String id = TaskIds.next();
         NewTask task = new NewTask(id, child.name(), parentId, prepared.moduleSha256(), child.retryPolicy().maxRetries(),
                 prepared.configJson(), secrets.seal(prepared.envJson()), null, null);
-        JsonNode step = request.get("step");
-        if (step != null && step.isObject()) {
-            List<StepRecord> steps = steps(step.path("pending"));
+        EngineOp.ChildStep step = request.step();
+        if (step != null) {
+            List<StepRecord> steps = new ArrayList<>(step.pending());
             ObjectNode stepRequest = JSON.createObjectNode();
             stepRequest.set("args", input.get("args"));
             stepRequest.set("kwargs", input.get("kwargs"));
-            steps.add(new StepRecord(step.path("stepNo").asInt(), "child", name, stepRequest.toString(),
+            steps.add(new StepRecord(step.stepNo(), StepRecord.CHILD, name, stepRequest.toString(),
                     JSON.createObjectNode().put("id", id).toString(), id, 0));
             journal.tasks().createChild(task, prepared.moduleBytes(), attemptNo, steps);
         } else {
@@ -257,9 +247,8 @@ final class ChildTasks {
         return null;
     }
 
-    private static List<String> ids(JsonNode request) {
-        java.util.LinkedHashSet<String> ids = new java.util.LinkedHashSet<>();
-        request.path("ids").forEach(id -> ids.add(id.asText()));
+    private static List<String> ids(EngineOp.WaitChildren request) {
+        LinkedHashSet<String> ids = new LinkedHashSet<>(request.ids());
         if (ids.isEmpty()) {
             throw new InvalidInputException("task.wait needs a non-empty \"ids\" list");
         }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import run.capsule.engine.pool.RunnerProcess;
+import run.capsule.protocol.EngineOp;
 import run.capsule.protocol.StepRecord;
 import run.capsule.store.Journal;
 
@@ -13,18 +14,16 @@ import run.capsule.store.Journal;
  * {@code run} frame, read when the replay reaches it. Every other op goes to {@code next}.
  */
 final class JournaledStepCalls {
-    static final String STEP_FETCH = "step.fetch";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private JournaledStepCalls() {
     }
 
     static RunnerProcess.CallHandler around(RunnerProcess.CallHandler next, Journal journal, String taskId) {
-        return request -> STEP_FETCH.equals(request.path("op").asText()) ? fetch(journal, taskId, request) : next.handle(request);
+        return request -> request instanceof EngineOp.FetchStep fetch ? fetch(journal, taskId, fetch.stepNo()) : next.handle(request);
     }
 
-    private static JsonNode fetch(Journal journal, String taskId, JsonNode request) {
-        int stepNo = request.path("stepNo").asInt(0);
+    private static JsonNode fetch(Journal journal, String taskId, int stepNo) {
         return journal.steps().step(taskId, stepNo)
                 .map(s -> {
                     ObjectNode reply = JSON.createObjectNode();

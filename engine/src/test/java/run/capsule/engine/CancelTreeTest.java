@@ -1,5 +1,6 @@
 package run.capsule.engine;
 
+import run.capsule.protocol.EngineOp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
@@ -121,14 +122,14 @@ class CancelTreeTest {
             ChildTasks children = new ChildTasks(client.journal(), null, pool, id -> CompletableFuture.completedFuture(null), new TaskResults(client.journal()),
                     null, true);
             RunnerProcess.CallHandler calls = children.forAttempt("parent", attempt, main);
-            JsonNode waitForChild = json.readTree("{\"op\":\"task.wait\",\"ids\":[\"c1-done\"]}");
+            EngineOp waitForChild = json.readValue("{\"op\":\"task.wait\",\"ids\":[\"c1-done\"]}", EngineOp.class);
             assertThat(calls.handle(waitForChild).path("results").path("c1-done").path("result").asInt()).isEqualTo(7);
 
             assertThat(client.cancelTree("parent").outcome()).isEqualTo(CancelOutcome.REQUESTED);
 
             assertThat(calls.handle(waitForChild).path("error").path("type").asText()).isEqualTo("cancelled");
             for (String op : List.of("task.start", "task.call")) {
-                JsonNode reply = calls.handle(json.readTree("{\"op\":\"" + op + "\",\"task\":\"fallback\"}"));
+                JsonNode reply = calls.handle(json.readValue("{\"op\":\"" + op + "\",\"task\":\"fallback\"}", EngineOp.class));
                 assertThat(reply.path("error").path("type").asText()).as(op).isEqualTo("cancelled");
             }
             assertThat(client.children("parent")).singleElement().extracting(TaskRow::id).isEqualTo("c1-done");

@@ -4,6 +4,7 @@ import run.capsule.protocol.ErrorType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import run.capsule.protocol.EngineCall;
+import run.capsule.protocol.EngineOp;
 import run.capsule.protocol.EngineReply;
 import run.capsule.protocol.Message;
 import run.capsule.runner.host.EngineLink;
@@ -32,7 +33,7 @@ final class EngineCalls implements EngineLink {
     }
 
     @Override
-    public ObjectNode call(String attemptId, JsonNode request, long deadlineNanos) throws HostCallException {
+    public ObjectNode call(String attemptId, EngineOp request, long deadlineNanos) throws HostCallException {
         long id = ids.incrementAndGet();
         CompletableFuture<JsonNode> reply = new CompletableFuture<>();
         waiting.put(id, reply);
@@ -48,7 +49,7 @@ final class EngineCalls implements EngineLink {
             }
             return (ObjectNode) node;
         } catch (TimeoutException e) {
-            throw new HostCallException(ErrorType.TIMEOUT, "the attempt's deadline passed while the engine served \"" + request.path("op").asText() + "\"");
+            throw new HostCallException(ErrorType.TIMEOUT, "the attempt's deadline passed while the engine served \"" + request.op() + "\"");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new HostCallException(ErrorType.TIMEOUT, "interrupted while waiting for the engine");

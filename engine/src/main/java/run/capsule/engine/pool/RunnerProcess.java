@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import run.capsule.protocol.AttemptResult;
 import run.capsule.protocol.Compiling;
 import run.capsule.protocol.EngineCall;
+import run.capsule.protocol.EngineOp;
 import run.capsule.protocol.EngineReply;
 import run.capsule.protocol.FrameCodec;
 import run.capsule.protocol.GuestOutput;
@@ -78,11 +79,11 @@ public final class RunnerProcess {
      */
     @FunctionalInterface
     public interface CallHandler {
-        JsonNode handle(JsonNode request);
+        JsonNode handle(EngineOp request);
 
         CallHandler NONE = request -> {
             ObjectNode reply = JsonNodeFactory.instance.objectNode();
-            reply.putObject("error").put("type", ErrorType.UNSUPPORTED.wireName()).put("message", "op \"" + request.path("op").asText() + "\" is not served by this engine");
+            reply.putObject("error").put("type", ErrorType.UNSUPPORTED.wireName()).put("message", "op \"" + request.op() + "\" is not served by this engine");
             return reply;
         };
     }
@@ -306,7 +307,7 @@ public final class RunnerProcess {
         try {
             reply = pending.calls.handle(call.request());
         } catch (RuntimeException e) {
-            log.warn("engine call {} failed: {}", call.request().path("op").asText(), e.toString());
+            log.warn("engine call {} failed: {}", call.request().op(), e.toString());
             ObjectNode error = JsonNodeFactory.instance.objectNode();
             error.putObject("error").put("type", ErrorType.INTERNAL_ERROR.wireName()).put("message", "the engine failed serving the call: " + e.getMessage());
             reply = error;

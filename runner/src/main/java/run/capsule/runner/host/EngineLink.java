@@ -1,7 +1,7 @@
 package run.capsule.runner.host;
 
+import run.capsule.protocol.EngineOp;
 import run.capsule.protocol.ErrorType;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.List;
@@ -19,11 +19,11 @@ public interface EngineLink {
      */
     List<String> FORWARDED = List.of("task.");
 
-    ObjectNode call(String attemptId, JsonNode request, long deadlineNanos) throws HostCallException;
+    ObjectNode call(String attemptId, EngineOp request, long deadlineNanos) throws HostCallException;
 
     /** No engine: every forwarded op fails (for tests and tools that run guests without an engine). */
     EngineLink NONE = (attemptId, request, deadlineNanos) -> {
-        throw new HostCallException(ErrorType.UNSUPPORTED, "op \"" + request.path("op").asText() + "\" needs an engine; this runner has none");
+        throw new HostCallException(ErrorType.UNSUPPORTED, "op \"" + request.op() + "\" needs an engine; this runner has none");
     };
 
     static boolean forwards(String op) {

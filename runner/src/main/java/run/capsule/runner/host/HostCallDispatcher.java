@@ -84,7 +84,7 @@ public final class HostCallDispatcher {
         }
         Operation operation = operations.get(op.asText());
         if (operation == null && EngineLink.forwards(op.asText())) {
-            return engine.call(attemptId, parsed, deadlineNanos);
+            return engine.call(attemptId, GuestEngineOps.of(parsed), deadlineNanos);
         }
         if (operation == null) {
             throw new HostCallException(ErrorType.UNKNOWN_OP, "unknown op \"" + op.asText() + "\"; known: " + String.join(", ", operations.keySet().stream().sorted().toList()));

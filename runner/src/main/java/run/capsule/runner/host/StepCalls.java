@@ -1,5 +1,6 @@
 package run.capsule.runner.host;
 
+import run.capsule.protocol.EngineOp;
 import run.capsule.protocol.ErrorType;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -26,8 +27,6 @@ import java.util.concurrent.locks.LockSupport;
  * executed and journaled when live; when the attempt tracks no steps they behave as before.
  */
 public final class StepCalls {
-    static final String STEP_RECORD = "step.record";
-    static final String STEP_FETCH = "step.fetch";
     /** The longest durable sleep: 366 days. */
     static final long MAX_SLEEP_MS = 366L * 24 * 3600 * 1000;
     static final int MAX_RANDOM_BYTES = 256;
@@ -55,10 +54,10 @@ public final class StepCalls {
         if (http != null) {
             operations.put("http", request -> calls.http(http, request));
         }
-        operations.put("task.start", request -> calls.child(request, false));
-        operations.put("task.call", request -> calls.child(request, true));
+        operations.put(EngineOp.TASK_START, calls::child);
+        operations.put(EngineOp.TASK_CALL, calls::child);
         operations.put("sleep", calls::sleep);
-        operations.put("task.wait", calls::waitForChildren);
+        operations.put(EngineOp.TASK_WAIT, calls::waitForChildren);
         operations.put("random", calls::random);
     }
 
@@ -97,28 +96,24 @@ public final class StepCalls {
         return reply;
     }
 
-    ObjectNode child(JsonNode request, boolean waits) throws HostCallException {
-        String task = request.path("task").asText("");
-        ObjectNode asked = json();
-        asked.set("args", request.path("args").isArray() ? request.get("args") : HostCallDispatcher.JSON.createArrayNode());
-        asked.set("kwargs", request.path("kwargs").isObject() ? request.get("kwargs") : json());
+    ObjectNode child(JsonNode guestRequest) throws HostCallException {
+        EngineOp.ChildRequest request = (EngineOp.ChildRequest) GuestEngineOps.of(guestRequest);
+        String task = request.task();
+        ObjectNode asked = GuestEngineOps.asked(request);
         StepLog.Step step = steps.ask(StepRecord.CHILD, task, asked.toString());
         if (step.replayed()) {
-            return replayChild(step.journaled(), waits);
+            return replayChild(step.journaled(), request instanceof EngineOp.CallChild);
         }
-        ObjectNode forwarded = ((ObjectNode) request).deepCopy();
-        forwarded.remove("step");
         if (!step.tracked() || !steps.journaling()) {
-            return suspendIfAsked(engine.call(attemptId, forwarded, deadlineNanos));
+            return suspendIfAsked(engine.call(attemptId, request, deadlineNanos));
         }
         long started = System.nanoTime();
         // counted before the engine creates (and journals) the child; its outcome, the child's id, is left out
         steps.admit(new StepRecord(step.stepNo(), StepRecord.CHILD, task, asked.toString(), null, null, 0));
         List<StepRecord> pending = steps.takePending();
-        forwarded.putObject("step").put("stepNo", step.stepNo()).set("pending", HostCallDispatcher.JSON.valueToTree(pending));
         ObjectNode reply;
         try {
-            reply = engine.call(attemptId, forwarded, deadlineNanos);
+            reply = engine.call(attemptId, GuestEngineOps.withStep(request, new EngineOp.ChildStep(step.stepNo(), pending)), deadlineNanos);
         } catch (HostCallException e) {
             reply = HostCallDispatcher.error(e.type(), e.getMessage());
         }
@@ -143,9 +138,7 @@ public final class StepCalls {
         if (!waits) {
             return json().put("id", childId);
         }
-        ObjectNode wait = json().put("op", "task.wait").put("any", false);
-        wait.putArray("ids").add(childId);
-        ObjectNode reply = suspendIfAsked(engine.call(attemptId, wait, deadlineNanos));
+        ObjectNode reply = suspendIfAsked(engine.call(attemptId, new EngineOp.WaitChildren(List.of(childId), false, null), deadlineNanos));
         if (reply.has("error")) {
             return reply;
         }
@@ -165,13 +158,13 @@ public final class StepCalls {
      * children in the same waits. The reply carries {@code elapsed_ms}, the wait's journaled length on replay, for a
      * guest whose event loop keeps its own clock.
      */
-    ObjectNode waitForChildren(JsonNode request) throws HostCallException {
-        boolean any = request.path("any").asBoolean(false);
-        if ((!any && !request.has("timeout_ms")) || !steps.waitSteps()) {
+    ObjectNode waitForChildren(JsonNode guestRequest) throws HostCallException {
+        EngineOp.WaitChildren request = (EngineOp.WaitChildren) GuestEngineOps.of(guestRequest);
+        boolean any = request.any();
+        if ((!any && request.timeoutMs() == null) || !steps.waitSteps()) {
             return suspendIfAsked(engine.call(attemptId, request, deadlineNanos));
         }
-        TreeSet<String> ids = new TreeSet<>();
-        request.path("ids").forEach(id -> ids.add(id.asText()));
+        TreeSet<String> ids = new TreeSet<>(request.ids());
         ObjectNode asked = json();
         ids.forEach(asked.putArray("ids")::add);
         asked.put("any", any);
@@ -187,9 +180,9 @@ public final class StepCalls {
                 reply = json();
                 reply.putObject("results");
             } else {
-                ObjectNode wait = json().put("op", "task.wait").put("any", false);
-                wait.set("ids", done);
-                reply = suspendIfAsked(engine.call(attemptId, wait, deadlineNanos));
+                List<String> finished = new ArrayList<>();
+                done.forEach(id -> finished.add(id.asText()));
+                reply = suspendIfAsked(engine.call(attemptId, new EngineOp.WaitChildren(finished, false, null), deadlineNanos));
             }
             return reply.put("elapsed_ms", step.journaled().durationMs());
         }
@@ -301,11 +294,9 @@ public final class StepCalls {
         if (batch.isEmpty()) {
             return;
         }
-        ObjectNode call = json().put("op", STEP_RECORD);
-        call.set("steps", HostCallDispatcher.JSON.valueToTree(batch));
         String failure;
         try {
-            ObjectNode reply = engine.call(attemptId, call, deadlineNanos);
+            ObjectNode reply = engine.call(attemptId, new EngineOp.RecordSteps(batch), deadlineNanos);
             if (!reply.has("error")) {
                 return;
             }
@@ -321,7 +312,7 @@ public final class StepCalls {
 
     /** {@code step.fetch}: a journaled step the engine did not send with the attempt, {@code {"step": StepRecord}}. */
     private StepRecord fetch(int stepNo) throws HostCallException {
-        ObjectNode reply = engine.call(attemptId, json().put("op", STEP_FETCH).put("stepNo", stepNo), deadlineNanos);
+        ObjectNode reply = engine.call(attemptId, new EngineOp.FetchStep(stepNo), deadlineNanos);
         if (reply.has("error")) {
             throw new HostCallException(ErrorType.INTERNAL_ERROR, reply.path("error").path("message").asText("the engine refused it"));
         }

@@ -1,5 +1,6 @@
 package run.capsule.runner.guest;
 
+import run.capsule.protocol.EngineOp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -99,7 +100,8 @@ class DurableStepsTest {
         }
 
         @Override
-        public ObjectNode call(String attemptId, JsonNode request, long deadlineNanos) {
+        public ObjectNode call(String attemptId, EngineOp engineOp, long deadlineNanos) {
+            JsonNode request = new ObjectMapper().valueToTree(engineOp);
             calls.add(request.deepCopy());
             ObjectNode reply = JSON.createObjectNode();
             switch (request.path("op").asText()) {

@@ -1,5 +1,7 @@
 package run.capsule.runner.guest;
 
+import run.capsule.protocol.ErrorType;
+import run.capsule.protocol.EngineOp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -230,14 +232,15 @@ class PythonHostCallsTest {
         }
 
         @Override
-        public ObjectNode call(String attemptId, JsonNode request, long deadlineNanos) throws HostCallException {
+        public ObjectNode call(String attemptId, EngineOp engineOp, long deadlineNanos) throws HostCallException {
+            JsonNode request = new ObjectMapper().valueToTree(engineOp);
             requests.add(request);
             try {
                 ObjectNode reply = JSON.createObjectNode();
                 switch (request.path("op").asText()) {
                     case "task.call" -> {
                         if (request.path("task").asText().equals("nope")) {
-                            throw new HostCallException("unknown_task", "no task named \"nope\"");
+                            throw new HostCallException(ErrorType.UNKNOWN_TASK, "no task named \"nope\"");
                         }
                         reply.set("envelope", JSON.readTree(envelope(request.path("task").asText(),
                                 request.path("args").toString(), request.path("kwargs").toString())));
@@ -256,11 +259,11 @@ class PythonHostCallsTest {
                             results.set(id.asText(), envelope);
                         }
                     }
-                    default -> throw new HostCallException("unknown_op", request.path("op").asText());
+                    default -> throw new HostCallException(ErrorType.UNKNOWN_OP, request.path("op").asText());
                 }
                 return reply;
             } catch (java.io.IOException e) {
-                throw new HostCallException("internal_error", e.getMessage());
+                throw new HostCallException(ErrorType.INTERNAL_ERROR, e.getMessage());
             }
         }
     }

@@ -21,7 +21,8 @@ class StepCallsTest {
     final List<JsonNode> sent = new CopyOnWriteArrayList<>();
     boolean refuse;
 
-    final EngineLink engine = (attemptId, request, deadlineNanos) -> {
+    final EngineLink engine = (attemptId, engineOp, deadlineNanos) -> {
+        JsonNode request = new ObjectMapper().valueToTree(engineOp);
         sent.add(request.deepCopy());
         ObjectNode reply = JSON.createObjectNode();
         if (refuse) {
@@ -102,7 +103,7 @@ class StepCallsTest {
 
         call(dispatcher(report), "{\"op\":\"sleep\",\"seconds\":5}");
 
-        assertThat(report.steps().stop().errorType()).isEqualTo("internal_error");
+        assertThat(report.steps().stop().errorType().wireName()).isEqualTo("internal_error");
         assertThat(report.steps().stop().message()).contains("step 1 could not be journaled");
         assertThat(report.steps().leftover()).extracting(StepRecord::kind).containsExactly(StepRecord.SLEEP);
     }

@@ -1,5 +1,6 @@
 package run.capsule.runner.host;
 
+import run.capsule.protocol.ErrorType;
 import org.junit.jupiter.api.Test;
 import run.capsule.protocol.Durability;
 import run.capsule.protocol.StepRecord;
@@ -50,7 +51,7 @@ class StepLogTest {
         assertThatThrownBy(() -> log.ask(StepRecord.RANDOM, "bytes", "{\"len\":8}"))
                 .isInstanceOf(HostCallException.class)
                 .hasMessageContaining("step 1").hasMessageContaining("clock 'realtime' {}").hasMessageContaining("random 'bytes' {\"len\":8}");
-        assertThat(log.stop().errorType()).isEqualTo("nondeterminism");
+        assertThat(log.stop().errorType().wireName()).isEqualTo("nondeterminism");
         assertThat(log.verdict(null)).isSameAs(log.stop());
     }
 
@@ -87,7 +88,7 @@ class StepLogTest {
         StepLog gap = new StepLog(new Durability(List.of(clock(1, 5), clock(3, 7)), true, 0), () -> true);
         gap.ask(StepRecord.CLOCK, "realtime", "{}");
         assertThatThrownBy(() -> gap.ask(StepRecord.CLOCK, "realtime", "{}")).hasMessageContaining("no step 2");
-        assertThat(gap.verdict(null).errorType()).isEqualTo("internal_error");
+        assertThat(gap.verdict(null).errorType().wireName()).isEqualTo("internal_error");
     }
 
     /** Red-team finding 5: a million time.time() calls were buffered without limit until the runner ran out of heap. */
@@ -140,7 +141,7 @@ class StepLogTest {
         assertThatThrownBy(() -> log.ask(StepRecord.CLOCK, "realtime", "{}"))
                 .isInstanceOf(HostCallException.class)
                 .hasMessageContaining("step 4").hasMessageContaining("step limit (maxSteps) of 3");
-        assertThat(log.verdict(null).errorType()).isEqualTo("limit_exceeded");
+        assertThat(log.verdict(null).errorType().wireName()).isEqualTo("limit_exceeded");
         assertThat(log.leftover()).extracting(StepRecord::stepNo).containsExactly(3);
     }
 
@@ -155,7 +156,7 @@ class StepLogTest {
 
         StepRecord tooBig = new StepRecord(3, StepRecord.WAIT, "children", "{}", "y".repeat(40), null, 0);
         assertThatThrownBy(() -> log.buffer(tooBig)).hasMessageContaining("over its limit (maxStepBytes) of " + (first + 40) + " bytes");
-        assertThat(log.stop().errorType()).isEqualTo("limit_exceeded");
+        assertThat(log.stop().errorType().wireName()).isEqualTo("limit_exceeded");
         assertThat(log.leftover()).extracting(StepRecord::stepNo).containsExactly(2);
     }
 
@@ -180,10 +181,10 @@ class StepLogTest {
     void aHeldStepThatCannotBeFetchedStopsTheGuest() {
         StepLog log = new StepLog(new Durability(List.of(StepRecord.held(1, StepRecord.HTTP, 10)), true, 0), () -> true);
         log.fetchFrom(n -> {
-            throw new HostCallException("internal_error", "engine gone");
+            throw new HostCallException(ErrorType.INTERNAL_ERROR, "engine gone");
         });
 
         assertThatThrownBy(() -> log.ask(StepRecord.HTTP, "GET http://a/", "{}")).hasMessageContaining("step 1 could not be fetched: engine gone");
-        assertThat(log.verdict(null).errorType()).isEqualTo("internal_error");
+        assertThat(log.verdict(null).errorType().wireName()).isEqualTo("internal_error");
     }
 }

@@ -1,5 +1,7 @@
 package run.capsule.runner.wasm;
 
+import run.capsule.protocol.ErrorType;
+import run.capsule.protocol.EngineOp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -125,7 +127,8 @@ class JavaScriptDeadlineAndSizeTest {
         private final ObjectMapper json = new ObjectMapper();
 
         @Override
-        public ObjectNode call(String attemptId, JsonNode request, long deadlineNanos) throws HostCallException {
+        public ObjectNode call(String attemptId, EngineOp engineOp, long deadlineNanos) throws HostCallException {
+            JsonNode request = new ObjectMapper().valueToTree(engineOp);
             if (request.path("op").asText().equals("task.start")) {
                 return json.createObjectNode().put("id", "c1");
             }
@@ -133,7 +136,7 @@ class JavaScriptDeadlineAndSizeTest {
             while ((left = deadlineNanos - System.nanoTime()) > 0) {
                 LockSupport.parkNanos(left);
             }
-            throw new HostCallException("timeout", "the attempt's deadline passed while the engine served \"" + request.path("op").asText() + "\"");
+            throw new HostCallException(ErrorType.TIMEOUT, "the attempt's deadline passed while the engine served \"" + request.path("op").asText() + "\"");
         }
     }
 }

@@ -1,5 +1,7 @@
 package run.capsule.runner.wasm;
 
+import run.capsule.protocol.ErrorType;
+import run.capsule.protocol.EngineOp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -521,7 +523,8 @@ class JavaScriptGuestTest {
         final ObjectMapper json = new ObjectMapper();
 
         @Override
-        public ObjectNode call(String attemptId, JsonNode request, long deadlineNanos) {
+        public ObjectNode call(String attemptId, EngineOp engineOp, long deadlineNanos) {
+            JsonNode request = new ObjectMapper().valueToTree(engineOp);
             String op = request.get("op").asText();
             ObjectNode reply = json.createObjectNode();
             if (op.equals("task.start")) {
@@ -716,11 +719,12 @@ class JavaScriptGuestTest {
     @Test
     void aFailedWaitRejectsThePendingChildren() throws Exception {
         ObjectMapper json = new ObjectMapper();
-        EngineLink engine = (attemptId, request, deadlineNanos) -> {
+        EngineLink engine = (attemptId, engineOp, deadlineNanos) -> {
+            JsonNode request = new ObjectMapper().valueToTree(engineOp);
             if (request.get("op").asText().equals("task.start")) {
                 return json.createObjectNode().put("id", 7);
             }
-            throw new HostCallException("timeout", "the engine stopped waiting");
+            throw new HostCallException(ErrorType.TIMEOUT, "the engine stopped waiting");
         };
         sandbox.serveHostCalls(HostCalls.withHttp(HttpGateway.newClient(), InetAddress::getAllByName, engine));
         try {
