@@ -2,8 +2,8 @@ package run.capsule.bench;
 
 import run.capsule.engine.Capsule;
 import run.capsule.engine.CapsuleOptions;
-import run.capsule.engine.TaskResult;
-import run.capsule.engine.TaskSpec;
+import run.capsule.engine.spec.TaskResult;
+import run.capsule.engine.spec.TaskSpec;
 import run.capsule.store.JournalConfig;
 
 import java.nio.file.Files;

@@ -3,10 +3,10 @@ package run.capsule.bench;
 import run.capsule.engine.Capsule;
 import run.capsule.engine.CapsuleClient;
 import run.capsule.engine.CapsuleOptions;
-import run.capsule.engine.SubmitOptions;
-import run.capsule.engine.TaskSpec;
-import run.capsule.engine.Worker;
-import run.capsule.engine.WorkerOptions;
+import run.capsule.engine.spec.SubmitOptions;
+import run.capsule.engine.spec.TaskSpec;
+import run.capsule.engine.queue.Worker;
+import run.capsule.engine.queue.WorkerOptions;
 import run.capsule.store.Journal;
 import run.capsule.store.JournalConfig;
 

@@ -2,9 +2,9 @@ package run.capsule.bench;
 
 import run.capsule.engine.Capsule;
 import run.capsule.engine.CapsuleOptions;
-import run.capsule.engine.RetryPolicy;
-import run.capsule.engine.TaskResult;
-import run.capsule.engine.TaskSpec;
+import run.capsule.engine.spec.RetryPolicy;
+import run.capsule.engine.spec.TaskResult;
+import run.capsule.engine.spec.TaskSpec;
 import run.capsule.store.AttemptRow;
 
 import java.nio.file.Files;

@@ -31,6 +31,21 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import run.capsule.engine.calls.ChildDrivers;
+import run.capsule.engine.calls.ChildTasks;
+import run.capsule.engine.execution.AttemptExecutor;
+import run.capsule.engine.node.NodeMaintenance;
+import run.capsule.engine.node.RetryTimers;
+import run.capsule.engine.programs.PreparedTask;
+import run.capsule.engine.programs.TaskConfigReader;
+import run.capsule.engine.queue.Node;
+import run.capsule.engine.queue.Worker;
+import run.capsule.engine.queue.WorkerOptions;
+import run.capsule.engine.spec.InvalidInputException;
+import run.capsule.engine.spec.SubmitOptions;
+import run.capsule.engine.spec.TaskListener;
+import run.capsule.engine.spec.TaskResult;
+import run.capsule.engine.spec.TaskSpec;
 
 /**
  * The Java API of a Capsule engine node: run or queue tasks in sandboxed runner processes, journaled in SQL.
@@ -56,7 +71,7 @@ public final class Capsule extends CapsuleClient {
                 options.stepLimits());
         this.childDrivers = new ChildDrivers(journal, options.nodeId(), options.runners(), claim -> executeClaim(claim, TaskListener.NONE, null));
         this.executor.serveChildren(new ChildTasks(journal, programs, pool, childDrivers, results, secrets, options.journalSteps()));
-        this.maintenance = new NodeMaintenance(journal, options, active);
+        this.maintenance = new NodeMaintenance(journal, options.nodeId(), options.heartbeatInterval(), options.lease(), options.maxRecoveries(), active);
     }
 
     /** Opens the journal (migrating it if needed) and registers this node. Runners start on first use. */
@@ -243,8 +258,13 @@ public final class Capsule extends CapsuleClient {
     /** This node as its worker sees it. */
     private final class WorkerNode implements Node {
         @Override
-        public CapsuleOptions options() {
-            return options;
+        public String nodeId() {
+            return options.nodeId();
+        }
+
+        @Override
+        public int runners() {
+            return options.runners();
         }
 
         @Override

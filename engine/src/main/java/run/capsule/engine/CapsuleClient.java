@@ -1,5 +1,6 @@
 package run.capsule.engine;
 
+import run.capsule.engine.spec.Cancellation;
 import run.capsule.engine.pool.RunnerLauncher;
 import run.capsule.engine.pool.RunnerPool;
 import run.capsule.store.AttemptRow;
@@ -20,6 +21,23 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import run.capsule.engine.calls.Cancellations;
+import run.capsule.engine.execution.ActiveAttempts;
+import run.capsule.engine.execution.AttemptRunner;
+import run.capsule.engine.execution.CrashedModules;
+import run.capsule.engine.execution.TaskResults;
+import run.capsule.engine.guards.ProtectedPaths;
+import run.capsule.engine.node.RetryTimers;
+import run.capsule.engine.guards.SecretBox;
+import run.capsule.engine.programs.ModuleFiles;
+import run.capsule.engine.programs.PreparedTask;
+import run.capsule.engine.programs.Programs;
+import run.capsule.engine.spec.InvalidInputException;
+import run.capsule.engine.spec.SubmitOptions;
+import run.capsule.engine.spec.TaskIds;
+import run.capsule.engine.spec.TaskProgram;
+import run.capsule.engine.spec.TaskResult;
+import run.capsule.engine.spec.TaskSpec;
 
 /**
  * A handle on the journal that submits, queries, waits for and cancels tasks, and manages schedules, but runs nothing
@@ -198,12 +216,6 @@ public class CapsuleClient implements AutoCloseable {
         return cancelTree(taskId).outcome();
     }
 
-    /**
-     * What a cancellation did: {@code outcome} for the task itself, and the ids of its unfinished descendants that were
-     * cancelled or asked to stop, parents before their children.
-     */
-    public record Cancellation(CancelOutcome outcome, List<String> children) {
-    }
 
     /**
      * Cancels a task, then each of its unfinished descendants (walking {@code parent_id}), parent before children, so

@@ -9,6 +9,8 @@ import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import run.capsule.engine.spec.InvalidInputException;
+import run.capsule.engine.spec.StepLimits;
 
 /** How an engine is set up: its journal, runner pool and caches. Immutable; build with {@link #builder()}. */
 public record CapsuleOptions(JournalConfig journal, int runners, Path cacheDir, String nodeId, Duration runnerStartTimeout,

@@ -15,6 +15,13 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import run.capsule.engine.queue.Worker;
+import run.capsule.engine.queue.WorkerOptions;
+import run.capsule.engine.spec.HostPattern;
+import run.capsule.engine.spec.MountSpec;
+import run.capsule.engine.spec.SubmitOptions;
+import run.capsule.engine.spec.TaskResult;
+import run.capsule.engine.spec.TaskSpec;
 
 /**
  * Issue 11, second pass (a review of the fix): a source naming a host the operator granted only by a wildcard, or a

@@ -1,5 +1,6 @@
 package run.capsule.engine;
 
+import run.capsule.engine.spec.Cancellation;
 import run.capsule.protocol.EngineOp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -29,6 +30,13 @@ import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import run.capsule.engine.calls.ChildTasks;
+import run.capsule.engine.execution.TaskResults;
+import run.capsule.engine.queue.Worker;
+import run.capsule.engine.queue.WorkerOptions;
+import run.capsule.engine.spec.SubmitOptions;
+import run.capsule.engine.spec.TaskResult;
+import run.capsule.engine.spec.TaskSpec;
 
 /** Cancelling a task cancels its unfinished child tasks at any depth: on a real H2 file journal, and end to end with CPython. */
 class CancelTreeTest {
@@ -59,7 +67,7 @@ class CancelTreeTest {
                     AttemptOutcome.failed(5, null, null, 1, "task_error", "boom"), true, "retrying");
             tasks.startAttempt("c4-running", "node-b");
 
-            Capsule.Cancellation cancellation = client.cancelTree("parent");
+            Cancellation cancellation = client.cancelTree("parent");
 
             assertThat(cancellation.outcome()).isEqualTo(CancelOutcome.CANCELLED);
             assertThat(cancellation.children()).containsExactly("c2-retrying", "c3-pending", "c4-running", "g1-grandchild");
@@ -81,7 +89,7 @@ class CancelTreeTest {
             assertThat(client.events("c1-done")).noneMatch(e -> e.toStatus() == TaskStatus.CANCELLED);
 
             // Again: the parent has ended; only the still-running child is asked again, nothing else changes.
-            Capsule.Cancellation again = client.cancelTree("parent");
+            Cancellation again = client.cancelTree("parent");
             assertThat(again.outcome()).isEqualTo(CancelOutcome.ALREADY_FINISHED);
             assertThat(again.children()).containsExactly("c4-running");
             assertThat(client.events("c3-pending")).filteredOn(e -> e.toStatus() == TaskStatus.CANCELLED).hasSize(1);
@@ -149,7 +157,7 @@ class CancelTreeTest {
             String child = capsule.children(parent).get(0).id();
             Thread.sleep(500);
 
-            Capsule.Cancellation cancellation;
+            Cancellation cancellation;
             if (fromClient) {
                 try (CapsuleClient client = Capsule.openClient(node("client", 1).build())) {
                     cancellation = client.cancelTree(parent);

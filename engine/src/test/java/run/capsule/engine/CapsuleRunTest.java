@@ -17,6 +17,12 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import run.capsule.engine.spec.EnvGrant;
+import run.capsule.engine.spec.Limits;
+import run.capsule.engine.spec.MountSpec;
+import run.capsule.engine.spec.RetryPolicy;
+import run.capsule.engine.spec.TaskResult;
+import run.capsule.engine.spec.TaskSpec;
 
 /** The whole engine on a real H2 file and real runner processes. */
 class CapsuleRunTest {

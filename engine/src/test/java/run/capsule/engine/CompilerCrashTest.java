@@ -12,6 +12,10 @@ import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import run.capsule.engine.execution.AttemptRunner;
+import run.capsule.engine.execution.CrashedModules;
+import run.capsule.engine.spec.TaskListener;
+import run.capsule.engine.spec.TaskSpec;
 
 /**
  * A module whose compile kills its runner is remembered: the first death is a runner crash (it may have been

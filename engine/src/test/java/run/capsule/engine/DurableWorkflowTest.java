@@ -29,6 +29,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import run.capsule.engine.spec.HostPattern;
+import run.capsule.engine.spec.MountSpec;
+import run.capsule.engine.spec.RetryPolicy;
+import run.capsule.engine.spec.SubmitOptions;
+import run.capsule.engine.spec.TaskResult;
+import run.capsule.engine.spec.TaskSpec;
 
 /**
  * Durable workflows (docs/steps.md) on real worker processes, real CPython and a real H2 file (one test on a real

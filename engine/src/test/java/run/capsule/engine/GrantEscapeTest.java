@@ -14,6 +14,10 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import run.capsule.engine.spec.EnvGrant;
+import run.capsule.engine.spec.MountSpec;
+import run.capsule.engine.spec.TaskResult;
+import run.capsule.engine.spec.TaskSpec;
 
 /**
  * Attempts to leave the granted files and environment, through the whole engine and real runners. A refused

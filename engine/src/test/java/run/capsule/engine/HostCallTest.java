@@ -6,6 +6,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import run.capsule.engine.spec.TaskResult;
+import run.capsule.engine.spec.TaskSpec;
 
 /** The host-call channel through the engine, with the C sample (samples/host-api) as the guest. */
 class HostCallTest {

@@ -20,6 +20,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import run.capsule.engine.spec.HostPattern;
+import run.capsule.engine.spec.MountSpec;
+import run.capsule.engine.spec.TaskResult;
+import run.capsule.engine.spec.TaskSpec;
 
 /**
  * The http host call through the engine and a real runner, against a loopback server only. Refused requests

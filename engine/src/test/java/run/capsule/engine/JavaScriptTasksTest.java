@@ -17,6 +17,10 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import run.capsule.engine.spec.HostPattern;
+import run.capsule.engine.spec.MountSpec;
+import run.capsule.engine.spec.TaskResult;
+import run.capsule.engine.spec.TaskSpec;
 
 /** JavaScript tasks through the whole engine: real QuickJS (fetched by pinned npm package), real runners, a real H2 file. */
 class JavaScriptTasksTest {

@@ -13,6 +13,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import run.capsule.engine.guards.SecretBox;
+import run.capsule.engine.queue.Worker;
+import run.capsule.engine.queue.WorkerOptions;
+import run.capsule.engine.spec.EnvGrant;
+import run.capsule.engine.spec.SubmitOptions;
+import run.capsule.engine.spec.TaskResult;
+import run.capsule.engine.spec.TaskSpec;
 
 /**
  * Issue 11, finding 2: {@code --env} values sat in {@code task_secrets} in plain text forever, readable by anyone who could

@@ -9,6 +9,10 @@ import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import run.capsule.engine.programs.LocalModules;
+import run.capsule.engine.programs.Programs;
+import run.capsule.engine.programs.SourceBundle;
+import run.capsule.engine.spec.InvalidInputException;
 
 /** Which files beside a source are journaled with it, and the bundle they are journaled as. */
 class LocalModulesTest {

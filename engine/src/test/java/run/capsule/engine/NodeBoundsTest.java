@@ -14,6 +14,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import run.capsule.engine.spec.EnvGrant;
+import run.capsule.engine.spec.JobPolicy;
+import run.capsule.engine.spec.TaskIds;
+import run.capsule.engine.spec.TaskResult;
+import run.capsule.engine.spec.TaskSpec;
 
 /**
  * Issue 11, findings 1, 3 and 4: no task can exhaust the node. Reproductions: {@code capsule run rec.py 30} (a task calling

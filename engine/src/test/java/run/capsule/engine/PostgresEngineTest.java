@@ -8,6 +8,8 @@ import run.capsule.store.TaskStatus;
 import java.nio.file.Files;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import run.capsule.engine.spec.TaskResult;
+import run.capsule.engine.spec.TaskSpec;
 
 /** The same engine on a real PostgreSQL server: the scale-out journal. */
 class PostgresEngineTest {

@@ -11,6 +11,12 @@ import java.nio.file.Path;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import run.capsule.engine.queue.Worker;
+import run.capsule.engine.queue.WorkerOptions;
+import run.capsule.engine.spec.MountSpec;
+import run.capsule.engine.spec.SubmitOptions;
+import run.capsule.engine.spec.TaskResult;
+import run.capsule.engine.spec.TaskSpec;
 
 /** Python tasks through the whole engine: real CPython (fetched by pinned npm package), real runners, a real H2 file. */
 class PythonTasksTest {

@@ -21,6 +21,13 @@ import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import run.capsule.engine.queue.Worker;
+import run.capsule.engine.queue.WorkerOptions;
+import run.capsule.engine.spec.Limits;
+import run.capsule.engine.spec.RetryPolicy;
+import run.capsule.engine.spec.SubmitOptions;
+import run.capsule.engine.spec.TaskResult;
+import run.capsule.engine.spec.TaskSpec;
 
 /** The queue, workers, retries on Quartz timers, cancellation and idempotency, with real runners. */
 class QueueTest {

@@ -10,6 +10,10 @@ import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import run.capsule.engine.spec.Compute;
+import run.capsule.engine.spec.Limits;
+import run.capsule.engine.spec.TaskResult;
+import run.capsule.engine.spec.TaskSpec;
 
 /**
  * Adversarial guests through the whole engine (real runner processes, a real H2 journal): each limit ends

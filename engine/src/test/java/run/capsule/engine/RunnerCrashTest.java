@@ -18,6 +18,9 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import run.capsule.engine.spec.Limits;
+import run.capsule.engine.spec.TaskResult;
+import run.capsule.engine.spec.TaskSpec;
 
 /** Runners are separate processes: their death is noticed at once and costs only the attempt they held. */
 class RunnerCrashTest {

@@ -22,6 +22,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import run.capsule.engine.spec.HostPattern;
+import run.capsule.engine.spec.MountSpec;
+import run.capsule.engine.spec.RetryPolicy;
+import run.capsule.engine.spec.StepLimits;
+import run.capsule.engine.spec.TaskResult;
+import run.capsule.engine.spec.TaskSpec;
 
 /**
  * Red-team finding 5 (issue #11): a durable task's steps were neither capped nor bounded. A million

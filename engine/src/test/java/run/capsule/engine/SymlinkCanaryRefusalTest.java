@@ -12,6 +12,9 @@ import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import run.capsule.engine.execution.AttemptRunner;
+import run.capsule.engine.spec.TaskListener;
+import run.capsule.engine.spec.TaskSpec;
 
 /**
  * A runner whose start-up symlink canary escapes refuses to serve, and the engine reports why. The escape is

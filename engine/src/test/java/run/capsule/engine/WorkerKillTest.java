@@ -14,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import run.capsule.engine.spec.SubmitOptions;
+import run.capsule.engine.spec.TaskSpec;
 
 /** A real `capsule worker` process is SIGKILLed mid-run; a new one finishes the work and nothing is lost. */
 class WorkerKillTest {

@@ -6,7 +6,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import run.capsule.engine.Capsule;
 import run.capsule.engine.CapsuleClient;
-import run.capsule.engine.InvalidInputException;
+import run.capsule.engine.spec.InvalidInputException;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

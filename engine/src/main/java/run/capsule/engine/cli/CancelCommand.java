@@ -1,5 +1,6 @@
 package run.capsule.engine.cli;
 
+import run.capsule.engine.spec.Cancellation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -26,7 +27,7 @@ final class CancelCommand implements Callable<Integer> {
                 return CapsuleCli.FAILED;
             }
             String id = task.get().id();
-            Capsule.Cancellation cancellation = capsule.cancelTree(id);
+            Cancellation cancellation = capsule.cancelTree(id);
             int n = cancellation.children().size();
             String children = n == 0 ? "" : " and " + n + " unfinished child task" + (n == 1 ? "" : "s");
             switch (cancellation.outcome()) {

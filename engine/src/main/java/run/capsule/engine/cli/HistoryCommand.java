@@ -8,7 +8,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import run.capsule.engine.Capsule;
 import run.capsule.engine.CapsuleClient;
-import run.capsule.engine.InvalidInputException;
+import run.capsule.engine.spec.InvalidInputException;
 import run.capsule.store.AttemptRow;
 import run.capsule.store.EventRow;
 import run.capsule.store.StepRow;

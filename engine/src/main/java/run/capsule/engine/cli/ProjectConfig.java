@@ -2,10 +2,10 @@ package run.capsule.engine.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
-import run.capsule.engine.Compute;
-import run.capsule.engine.Durations;
-import run.capsule.engine.InvalidInputException;
-import run.capsule.engine.Sizes;
+import run.capsule.engine.spec.Compute;
+import run.capsule.engine.spec.Durations;
+import run.capsule.engine.spec.InvalidInputException;
+import run.capsule.engine.spec.Sizes;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -6,10 +6,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import run.capsule.engine.Capsule;
-import run.capsule.engine.InvalidInputException;
-import run.capsule.engine.TaskListener;
-import run.capsule.engine.TaskResult;
-import run.capsule.engine.TaskSpec;
+import run.capsule.engine.spec.InvalidInputException;
+import run.capsule.engine.spec.TaskListener;
+import run.capsule.engine.spec.TaskResult;
+import run.capsule.engine.spec.TaskSpec;
 
 import java.util.List;
 import java.util.concurrent.Callable;

@@ -6,8 +6,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import run.capsule.engine.Capsule;
 import run.capsule.engine.CapsuleClient;
-import run.capsule.engine.InvalidInputException;
-import run.capsule.engine.TaskSpec;
+import run.capsule.engine.spec.InvalidInputException;
+import run.capsule.engine.spec.TaskSpec;
 
 import java.util.List;
 import java.util.concurrent.Callable;

@@ -6,10 +6,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import run.capsule.engine.Capsule;
 import run.capsule.engine.CapsuleClient;
-import run.capsule.engine.Durations;
-import run.capsule.engine.InvalidInputException;
-import run.capsule.engine.SubmitOptions;
-import run.capsule.engine.TaskSpec;
+import run.capsule.engine.spec.Durations;
+import run.capsule.engine.spec.InvalidInputException;
+import run.capsule.engine.spec.SubmitOptions;
+import run.capsule.engine.spec.TaskSpec;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;

@@ -1,6 +1,6 @@
 package run.capsule.engine.cli;
 
-import run.capsule.engine.TaskListener;
+import run.capsule.engine.spec.TaskListener;
 
 import java.io.PrintStream;
 

@@ -6,9 +6,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import run.capsule.engine.Capsule;
 import run.capsule.engine.CapsuleClient;
-import run.capsule.engine.Durations;
-import run.capsule.engine.InvalidInputException;
-import run.capsule.engine.TaskResult;
+import run.capsule.engine.spec.Durations;
+import run.capsule.engine.spec.InvalidInputException;
+import run.capsule.engine.spec.TaskResult;
 import run.capsule.store.TaskRow;
 
 import java.time.Duration;

@@ -5,10 +5,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import run.capsule.engine.Capsule;
 import run.capsule.engine.CapsuleOptions;
-import run.capsule.engine.Durations;
-import run.capsule.engine.InvalidInputException;
-import run.capsule.engine.Worker;
-import run.capsule.engine.WorkerOptions;
+import run.capsule.engine.spec.Durations;
+import run.capsule.engine.spec.InvalidInputException;
+import run.capsule.engine.queue.Worker;
+import run.capsule.engine.queue.WorkerOptions;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;

@@ -1,8 +1,0 @@
-package run.capsule.engine;
-
-/** Bad input from the user: a file, module, flag value or configuration. The message is one line fit for a user. */
-public class InvalidInputException extends RuntimeException {
-    public InvalidInputException(String message) {
-        super(message);
-    }
-}

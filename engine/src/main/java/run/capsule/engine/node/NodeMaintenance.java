@@ -1,0 +1,121 @@
+package run.capsule.engine.node;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import run.capsule.store.CancelOutcome;
+import run.capsule.store.Claim;
+import run.capsule.store.Journal;
+import run.capsule.store.StaleTransitionException;
+
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import run.capsule.engine.execution.ActiveAttempts;
+
+/**
+ * The background duties of every engine node: heartbeat, recovery of the running attempts of nodes whose
+ * lease lapsed, and stopping attempts of this node whose tasks were asked to cancel.
+ */
+public final class NodeMaintenance implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NodeMaintenance.class);
+    private static final long CANCEL_CHECK_MS = 250;
+    private static final Duration KEEP_GONE_NODES = Duration.ofDays(7);
+    private int beats;
+    private final Journal journal;
+    private final String nodeId;
+    private final Duration heartbeatInterval;
+    private final Duration lease;
+    private final int maxRecoveries;
+    private final ActiveAttempts active;
+    private final ScheduledExecutorService executor = Executors.newScheduledThreadPool(1, r -> {
+        Thread t = new Thread(r, "capsule-node-maintenance");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private static final int ORPHANS_PER_BEAT = 500;
+
+    /** {@code lease}: how long a silent node keeps its attempts; {@code maxRecoveries}: how often one attempt is recovered before it fails. */
+    public NodeMaintenance(Journal journal, String nodeId, Duration heartbeatInterval, Duration lease, int maxRecoveries, ActiveAttempts active) {
+        this.journal = journal;
+        this.nodeId = nodeId;
+        this.heartbeatInterval = heartbeatInterval;
+        this.lease = lease;
+        this.maxRecoveries = maxRecoveries;
+        this.active = active;
+    }
+
+    public void start() {
+        long beat = heartbeatInterval.toMillis();
+        executor.scheduleWithFixedDelay(this::beat, beat, beat, TimeUnit.MILLISECONDS);
+        executor.scheduleWithFixedDelay(this::stopCancelled, CANCEL_CHECK_MS, CANCEL_CHECK_MS, TimeUnit.MILLISECONDS);
+    }
+
+    private void beat() {
+        try {
+            journal.nodes().heartbeat(nodeId);
+            recoverLapsedNodes();
+            journal.tasks().forgetFinishedSecrets();
+            cancelOrphans();
+            if (beats++ % 1000 == 0) {
+                journal.nodes().pruneGone(KEEP_GONE_NODES);
+            }
+        } catch (RuntimeException e) {
+            log.warn("heartbeat failed: {}", e.getMessage());
+        }
+    }
+
+    /** Abandons the attempts of every node whose lease lapsed; returns how many tasks were requeued or failed. */
+    public int recoverLapsedNodes() {
+        int recovered = 0;
+        for (String lost : journal.nodes().lapsed(nodeId, lease)) {
+            if (journal.nodes().markLost(lost, lease)) {
+                int n = journal.tasks().recoverNode(lost, "node " + lost + " lost (no heartbeat for " + lease.toMillis() + " ms)",
+                        maxRecoveries);
+                log.info("node {} lost; {} running task(s) recovered", lost, n);
+                recovered += n;
+            }
+        }
+        return recovered;
+    }
+
+    /**
+     * Cancels the unfinished children of tasks that have ended, whichever way they ended and on whichever node (a task
+     * that gave up after too many recoveries, or failed before it ran, cancels none itself), as a task's end does.
+     */
+    private void cancelOrphans() {
+        for (String id : journal.tasks().orphans(ORPHANS_PER_BEAT)) {
+            try {
+                if (journal.tasks().requestCancel(id) == CancelOutcome.REQUESTED) {
+                    active.stop(id);
+                }
+            } catch (StaleTransitionException e) {
+                // it changed meanwhile: the next beat looks again
+            }
+        }
+    }
+
+    private void stopCancelled() {
+        if (active.size() == 0) {
+            return;
+        }
+        try {
+            for (Claim claim : journal.tasks().cancelRequested(nodeId)) {
+                active.stop(claim.taskId());
+            }
+        } catch (RuntimeException e) {
+            log.warn("cancel check failed: {}", e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

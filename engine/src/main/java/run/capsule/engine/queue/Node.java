@@ -1,0 +1,26 @@
+package run.capsule.engine.queue;
+
+import run.capsule.store.Claim;
+import run.capsule.store.Journal;
+
+import java.util.Map;
+import run.capsule.engine.node.RetryTimers;
+import run.capsule.engine.spec.TaskListener;
+
+/** What a {@link Worker} needs of the engine node it consumes the queue for: no more than this, so it does not depend on the facade. */
+public interface Node {
+    String nodeId();
+
+    /** How many attempts it runs at once. */
+    int runners();
+
+    Journal journal();
+
+    /** Runs a claimed attempt; schedules its retry timer on {@code timers} when it fails and will be retried. */
+    void executeClaim(Claim claim, TaskListener listener, RetryTimers timers) throws InterruptedException;
+
+    /** The attempts this node runs now, by task id. */
+    Map<String, Integer> activeAttempts();
+
+    void stopAttempt(String taskId);
+}

@@ -1,0 +1,113 @@
+package run.capsule.engine.queue;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import run.capsule.store.Claim;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import run.capsule.engine.node.RetryTimers;
+import run.capsule.engine.spec.TaskListener;
+
+/**
+ * An engine node's queue consumer: claims due tasks up to the number of free runners, runs them, schedules
+ * retry timers, and on {@link #close()} stops claiming, lets running attempts finish within the drain timeout
+ * and hands the rest back to the queue.
+ */
+public final class Worker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Worker.class);
+    private final Node capsule;
+    private final WorkerOptions options;
+    private final int slots;
+    private final ExecutorService attempts;
+    private final Semaphore wakeUps = new Semaphore(0);
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Thread dispatcher;
+    private final RetryTimers timers;
+    private volatile boolean running = true;
+
+    public Worker(Node capsule, WorkerOptions options) {
+        this.capsule = capsule;
+        this.options = options;
+        this.slots = capsule.runners();
+        this.attempts = Executors.newFixedThreadPool(slots, r -> new Thread(r, "capsule-attempt"));
+        this.timers = RetryTimers.start(capsule.journal(), capsule.nodeId(), this::wake);
+        this.dispatcher = new Thread(this::dispatch, "capsule-dispatcher");
+        this.dispatcher.start();
+    }
+
+    void wake() {
+        wakeUps.release();
+    }
+
+    private void dispatch() {
+        while (running) {
+            int free = slots - inFlight.get();
+            List<Claim> claims = List.of();
+            if (free > 0) {
+                try {
+                    claims = capsule.journal().tasks().claimDue(capsule.nodeId(), free);
+                } catch (RuntimeException e) {
+                    log.warn("claiming failed: {}", e.getMessage());
+                }
+            }
+            for (Claim claim : claims) {
+                inFlight.incrementAndGet();
+                attempts.execute(() -> {
+                    try {
+                        capsule.executeClaim(claim, TaskListener.NONE, timers);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } catch (RuntimeException e) {
+                        log.error("attempt {} of task {} failed in the engine: {}", claim.attemptNo(), claim.taskId(), e.toString());
+                    } finally {
+                        inFlight.decrementAndGet();
+                        wake();
+                    }
+                });
+            }
+            if (claims.size() < Math.max(1, free)) {
+                try {
+                    wakeUps.tryAcquire(options.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+                    wakeUps.drainPermits();
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Attempts running on this worker right now. */
+    public int running() {
+        return inFlight.get();
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        wake();
+        try {
+            dispatcher.join(5000);
+            attempts.shutdown();
+            if (!attempts.awaitTermination(options.drainTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                Map<String, Integer> left = capsule.activeAttempts();
+                for (Map.Entry<String, Integer> e : left.entrySet()) {
+                    capsule.journal().tasks().handBack(e.getKey(), e.getValue(), "node " + capsule.nodeId() + " stopping");
+                    capsule.stopAttempt(e.getKey());
+                }
+                log.info("handed {} running attempt(s) back to the queue", left.size());
+                attempts.shutdownNow();
+                attempts.awaitTermination(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            timers.close();
+        }
+    }
+}
