@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The options one task of a Python or JavaScript source declares in its decorator ({@code @task(...)} /
@@ -26,7 +27,7 @@ public record TaskOptions(String name, String compute, String ram, String timeou
         return new TaskOptions(name, text(node, "compute"), text(node, "ram"), text(node, "timeout"),
                 node.hasNonNull("max_retries") ? Integer.valueOf(number(node, "max_retries", name))
                         : node.hasNonNull("maxRetries") ? Integer.valueOf(number(node, "maxRetries", name)) : null,
-                list(node, "allowed_files", "allowedFiles", name), list(node, "allowed_hosts", "allowedHosts", name),
+                fileGrants(entries(node, "allowed_files", "allowedFiles", name, "strings or {path, mode} objects"), name), list(node, "allowed_hosts", "allowedHosts", name),
                 list(node, "env_variables", "envVariables", name));
     }
 
@@ -86,16 +87,48 @@ public record TaskOptions(String name, String compute, String ram, String timeou
         return value.asInt();
     }
 
-    private static List<String> list(JsonNode node, String snake, String camel, String task) {
+    private static List<JsonNode> entries(JsonNode node, String snake, String camel, String task, String ofWhat) {
         JsonNode value = node.has(snake) ? node.get(snake) : node.get(camel);
-        List<String> items = new ArrayList<>();
+        List<JsonNode> items = new ArrayList<>();
         if (value == null || value.isNull()) {
             return items;
         }
         if (!value.isArray()) {
-            throw new InvalidInputException("task " + task + ": " + snake + " must be a list of strings");
+            throw new InvalidInputException("task " + task + ": " + snake + " must be a list of " + ofWhat);
         }
-        value.forEach(v -> items.add(v.asText()));
+        value.forEach(items::add);
         return items;
+    }
+
+    private static List<String> list(JsonNode node, String snake, String camel, String task) {
+        return entries(node, snake, camel, task, "strings").stream().map(JsonNode::asText).toList();
+    }
+
+    /**
+     * File grants as written, in string form ({@code HOST[::GUEST][:ro|:rw]}) or Capsule's object form
+     * {@code {"path": "./data", "mode": "read-only"}} (modes {@code read-only}/{@code ro}, {@code read-write}/{@code rw};
+     * read-write when absent), which becomes {@code ./data:ro} or {@code ./data:rw}.
+     */
+    static List<String> fileGrants(List<JsonNode> entries, String task) {
+        List<String> grants = new ArrayList<>();
+        for (JsonNode entry : entries) {
+            if (!entry.isObject()) {
+                grants.add(entry.asText());
+                continue;
+            }
+            JsonNode path = entry.get("path");
+            if (path == null || !path.isTextual() || path.asText().isBlank()) {
+                throw new InvalidInputException("task " + task + ": allowed_files entry " + entry + " needs a \"path\" string");
+            }
+            String mode = entry.hasNonNull("mode") ? entry.get("mode").asText().toLowerCase(Locale.ROOT) : "read-write";
+            String suffix = switch (mode) {
+                case "read-only", "ro" -> ":ro";
+                case "read-write", "rw" -> ":rw";
+                default -> throw new InvalidInputException("task " + task + ": allowed_files entry " + entry
+                        + " has mode '" + entry.get("mode").asText() + "'; use read-only, read-write, ro or rw");
+            };
+            grants.add(path.asText() + suffix);
+        }
+        return grants;
     }
 }
