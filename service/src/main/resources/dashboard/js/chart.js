@@ -37,7 +37,9 @@ export function throughputChart(minutes) {
   points.forEach((point, i) => {
     if (i % 15 !== 0 && i !== points.length - 1) return;
     const label = new Date(point.minute).toLocaleTimeString([], {hour: '2-digit', minute: '2-digit', hour12: false});
-    axis.push(s('text', {class: 'tick', x: LEFT + i * slot + slot / 2, y: HEIGHT - 4, 'text-anchor': 'middle'}, label));
+    const anchor = i === 0 ? 'start' : i === points.length - 1 ? 'end' : 'middle';
+    const x = i === 0 ? LEFT : i === points.length - 1 ? LEFT + (i + 1) * slot : LEFT + i * slot + slot / 2;
+    axis.push(s('text', {class: 'tick', x, y: HEIGHT - 4, 'text-anchor': anchor}, label));
   });
   const svg = s('svg', {class: 'chart', viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': 'tasks finished per minute, last hour'}, axis, bars);
   const legend = h('div', {class: 'legend'},
