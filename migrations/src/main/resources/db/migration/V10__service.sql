@@ -18,11 +18,11 @@ CREATE INDEX tasks_api_root_idx ON tasks (root_id);
 CREATE TABLE task_labels (
     task_id  VARCHAR(36)  NOT NULL REFERENCES tasks (id),
     name     VARCHAR(64)  NOT NULL,
-    value    VARCHAR(200) NOT NULL,
+    label_value  VARCHAR(200) NOT NULL,
     PRIMARY KEY (task_id, name)
 );
 
-CREATE INDEX task_labels_value_idx ON task_labels (name, value, task_id);
+CREATE INDEX task_labels_value_idx ON task_labels (name, label_value, task_id);
 
 -- The guest's stdout and stderr of an attempt, each within the task's output cap (Limits.outputBytes), written in the
 -- transaction that finishes the attempt.

@@ -17,7 +17,7 @@ final class TaskLabels {
     static void insert(DSLContext tx, String taskId, Map<String, String> labels) {
         for (Map.Entry<String, String> label : new TreeMap<>(labels).entrySet()) {
             tx.insertInto(TASK_LABELS).set(TASK_LABELS.TASK_ID, taskId).set(TASK_LABELS.NAME, label.getKey())
-                    .set(TASK_LABELS.VALUE, label.getValue()).execute();
+                    .set(TASK_LABELS.LABEL_VALUE, label.getValue()).execute();
         }
     }
 
@@ -28,7 +28,7 @@ final class TaskLabels {
             return labels;
         }
         dsl.selectFrom(TASK_LABELS).where(TASK_LABELS.TASK_ID.in(taskIds)).fetch()
-                .forEach(r -> labels.computeIfAbsent(r.getTaskId(), id -> new TreeMap<>()).put(r.getName(), r.getValue()));
+                .forEach(r -> labels.computeIfAbsent(r.getTaskId(), id -> new TreeMap<>()).put(r.getName(), r.getLabelValue()));
         return labels;
     }
 }

@@ -96,7 +96,7 @@ public final class TaskListing {
         for (Map.Entry<String, String> label : filter.labels().entrySet()) {
             Condition match = TASK_LABELS.TASK_ID.eq(TASKS.ID).and(TASK_LABELS.NAME.eq(label.getKey()));
             if (label.getValue() != null) {
-                match = match.and(TASK_LABELS.VALUE.eq(label.getValue()));
+                match = match.and(TASK_LABELS.LABEL_VALUE.eq(label.getValue()));
             }
             where.add(DSL.exists(DSL.selectOne().from(TASK_LABELS).where(match)));
         }
