@@ -25,9 +25,16 @@ export function timeline(task) {
     start: Date.parse(a.started_at),
     end: a.finished_at ? Date.parse(a.finished_at) : now,
   }));
+  const children = new Map((task.children || []).map((child) => [child.id, child]));
   const steps = (task.steps || []).map((step) => {
-    const end = Date.parse(step.at);
-    return {...step, end, start: end - (step.duration_ms || 0)};
+    const at = Date.parse(step.at);
+    const child = step.child_id ? children.get(step.child_id) : null;
+    if (child) {
+      // a child step is journaled when the child starts; its bar runs until the child ended (or now)
+      const end = fmt.ENDED.has(child.status) ? Math.max(at, Date.parse(child.updated_at)) : now;
+      return {...step, start: at, end, childStatus: child.status};
+    }
+    return {...step, end: at, start: at - (step.duration_ms || 0)};
   });
   if (attempts.length === 0 && steps.length === 0) return null;
   const times = [...attempts, ...steps].flatMap((x) => [x.start, x.end]);
@@ -50,6 +57,7 @@ export function timeline(task) {
 function stepRow(step, range) {
   const target = step.child_id ? taskLink(step.child_id, step.target) : h('span', {class: 'mono'}, step.target);
   const replayed = step.replays ? h('span', {class: 'muted'}, ` replayed ${step.replays}×`) : null;
-  return row(step.kind, 'tl-step k-' + step.kind, h('span', {class: 'kind'}, step.kind), [' ', target, replayed],
+  const childStatus = step.childStatus ? ' c-' + step.childStatus.toLowerCase() : '';
+  return row(step.kind, 'tl-step k-' + step.kind + childStatus, h('span', {class: 'kind'}, step.kind), [' ', target, replayed],
     step.start, step.end, range, `step ${step.step_no}: ${step.kind} ${step.target}`);
 }

@@ -14,8 +14,8 @@ function bar(key, title, format, usage) {
   const used = usage && usage.used !== null && usage.used !== undefined ? usage.used : null;
   const ratio = limit && used !== null ? used / limit : 0;
   const level = ratio >= 1 ? 'over' : ratio >= 0.8 ? 'high' : 'fine';
-  const text = used === null ? 'not measured' : format(used) + (limit !== null ? ' of ' + format(limit) : '');
-  const percent = limit ? ' (' + (ratio * 100).toFixed(ratio < 0.01 && ratio > 0 ? 2 : 0) + '%)' : '';
+  const text = (used === null ? '—' : format(used)) + (limit !== null ? ' of ' + format(limit) : '');
+  const percent = limit && used !== null ? ' (' + (ratio * 100).toFixed(ratio < 0.01 && ratio > 0 ? 2 : 0) + '%)' : '';
   return h('div', {class: 'usage', dataset: {limit: key}},
     h('span', {class: 'usage-name'}, title),
     h('span', {class: 'usage-track'},

@@ -15,8 +15,10 @@ export function section(title, ...content) {
 }
 
 export function table(headers, rows, attrs = {}) {
+  const first = rows.length ? rows[0].children : [];
+  const numeric = (i) => first[i] && first[i].classList.contains('num');
   return h('table', attrs,
-    h('thead', {}, h('tr', {}, headers.map((x) => h('th', {}, x)))),
+    h('thead', {}, h('tr', {}, headers.map((x, i) => h('th', {class: numeric(i) ? 'num' : null}, x)))),
     h('tbody', {}, rows));
 }
 
@@ -39,16 +41,24 @@ export function labels(map) {
   return h('span', {class: 'labels'}, entries.map(([k, v]) => h('span', {class: 'label'}, k + '=' + v)));
 }
 
-/** Calls fn at most once per `ms`, the last call winning. */
-export function throttle(fn, ms) {
-  let timer = null;
-  let pending = false;
-  return () => {
-    if (timer) { pending = true; return; }
-    fn();
-    timer = setTimeout(function again() {
-      timer = null;
-      if (pending) { pending = false; fn(); timer = setTimeout(again, ms); }
-    }, ms);
-  };
+/**
+ * Wraps an async loader: one run at a time, starts at least `ms` apart; calls meanwhile coalesce into one more run,
+ * so a slow older answer is never drawn over a newer one.
+ */
+export function serial(load, ms) {
+  let planned = false;
+  let running = null;
+  let lastStart = 0;
+  async function schedule() {
+    if (planned) return;
+    planned = true;
+    if (running) await running;
+    const wait = lastStart + ms - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    planned = false;
+    lastStart = Date.now();
+    running = Promise.resolve().then(load).catch((e) => console.error(e));
+    try { await running; } finally { running = null; }
+  }
+  return () => { schedule(); };
 }

@@ -2,7 +2,7 @@ import {api, Unauthorized} from '../api.js';
 import {h, replace} from '../dom.js';
 import * as fmt from '../format.js';
 import {throughputChart} from '../chart.js';
-import {section, table, errorBox, empty, statusBadge, throttle} from '../widgets.js';
+import {section, table, errorBox, empty, statusBadge, serial} from '../widgets.js';
 
 const CARDS = [...fmt.STATUSES.slice(0, 3), 'RETRYING', ...fmt.STATUSES.slice(3)];
 
@@ -43,9 +43,9 @@ export function mountOverview(root, _params, ctx) {
       if (!stopped && !(e instanceof Unauthorized)) replace(body, errorBox(e));
     }
   }
-  load();
-  const reload = throttle(load, 1000);
+  const reload = serial(load, 1000);
+  reload();
   const unsubscribe = ctx.events.subscribe(reload);
-  const timer = setInterval(load, 10000);
+  const timer = setInterval(reload, 10000);
   return () => { stopped = true; unsubscribe(); clearInterval(timer); };
 }

@@ -5,7 +5,13 @@ import {h, replace} from '../dom.js';
 import * as fmt from '../format.js';
 import {usageBars} from '../usage.js';
 import {timeline} from '../timeline.js';
-import {section, table, statusBadge, taskLink, labels, errorBox, empty, pre, throttle} from '../widgets.js';
+import {section, table, statusBadge, taskLink, labels, errorBox, empty, pre, serial} from '../widgets.js';
+
+const CANCEL_OUTCOMES = {
+  CANCELLED: 'Cancelled before it ran',
+  REQUESTED: 'Cancel requested: its running attempt is being stopped',
+  ALREADY_FINISHED: 'It had already finished',
+};
 
 function header(task, actions) {
   return h('div', {class: 'task-head'},
@@ -122,8 +128,9 @@ function actionsFor(task, ctx, notice, reload, state) {
       cancel.disabled = true;
       try {
         const answer = await api('/tasks/' + encodeURIComponent(task.id) + '/cancel', {method: 'POST'});
-        replace(notice, h('div', {class: 'notice'}, `Cancel: ${answer.outcome}` +
-          (answer.children && answer.children.length ? `, ${answer.children.length} descendant(s) too` : '')));
+        const descendants = answer.children ? answer.children.length : 0;
+        replace(notice, h('div', {class: 'notice'}, (CANCEL_OUTCOMES[answer.outcome] || answer.outcome) +
+          (descendants ? `; ${descendants} unfinished descendant${descendants === 1 ? '' : 's'} too.` : '.')));
         reload();
       } catch (e) {
         cancel.disabled = false;
@@ -147,6 +154,17 @@ function actionsFor(task, ctx, notice, reload, state) {
     buttons.push(rerun);
   }
   return h('div', {class: 'actions'}, buttons);
+}
+
+/** While an attempt runs, its time so far counts against the timeout (the journal has it only once it ends). */
+function withRunningTime(task) {
+  const usage = {...(task.limits_usage || {})};
+  const running = (task.attempts || []).find((a) => a.status === 'RUNNING' && !a.finished_at);
+  if (running && usage.time_ms) {
+    const elapsed = Date.now() - Date.parse(running.started_at);
+    usage.time_ms = {...usage.time_ms, used: Math.max(usage.time_ms.used || 0, elapsed)};
+  }
+  return usage;
 }
 
 async function ancestorsOf(task, cache) {
@@ -182,7 +200,7 @@ export function mountTask(root, id, ctx) {
         lineage(task, ancestors),
         header(task, actionsFor(task, ctx, notice, reload, state)),
         h('div', {class: 'grid-2'},
-          section('Limits and usage', usageBars(task.limits_usage)),
+          section('Limits and usage', usageBars(withRunningTime(task))),
           section('Input', pre(task.input, {class: 'input'}))),
         outcome(task),
         section('Timeline', timeline(task) || empty('Nothing ran yet.')),
@@ -196,12 +214,12 @@ export function mountTask(root, id, ctx) {
     }
   }
 
-  const reload = throttle(load, 500);
+  const reload = serial(load, 500);
   const unsubscribe = ctx.events.subscribe((event) => {
     if (!current) return;
     if (event.task_id === id || event.parent_id === id || (current.root_id && event.root_id === current.root_id)) reload();
   });
   const timer = setInterval(() => { if (current && !fmt.ENDED.has(current.status)) reload(); }, 5000);
-  load();
+  reload();
   return () => { stopped = true; unsubscribe(); clearInterval(timer); };
 }

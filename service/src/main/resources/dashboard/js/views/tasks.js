@@ -2,7 +2,7 @@
 import {api, query, Unauthorized} from '../api.js';
 import {h, replace} from '../dom.js';
 import * as fmt from '../format.js';
-import {statusBadge, taskLink, labels, errorBox, empty, throttle} from '../widgets.js';
+import {statusBadge, taskLink, labels, errorBox, empty, serial} from '../widgets.js';
 
 const FILTERS = ['status', 'name', 'language', 'label', 'parent', 'roots_only', 'since', 'until', 'q'];
 
@@ -76,17 +76,23 @@ export function mountTasks(root, params, ctx) {
     status, tableNode, more);
   let cursor = null;
   let stopped = false;
+  // Events received so far, and the latest status each task was seen to take. A page fetched before an event
+  // arrived may be older than it, so for such a task the event's status wins (events arrive in commit order).
+  let eventCount = 0;
+  const latest = new Map();
 
   async function loadPage(append) {
+    const startedAt = eventCount;
     try {
       const page = await api('/tasks' + query({...filters, cursor: append ? cursor : null}));
       if (stopped) return;
       replace(status);
+      const rows = page.tasks.map((task) => newerFromEvents(task, startedAt));
       if (append) {
-        page.tasks.forEach((task) => tbody.appendChild(taskRow(task)));
+        rows.forEach((task) => tbody.appendChild(taskRow(task)));
         cursor = page.next_cursor;
       } else {
-        mergeFirstPage(page);
+        mergeFirstPage(rows, page.next_cursor);
       }
       more.hidden = !cursor;
       if (tbody.children.length === 0) replace(status, empty('No task matches.'));
@@ -95,23 +101,34 @@ export function mountTasks(root, params, ctx) {
     }
   }
 
-  function mergeFirstPage(page) {
+  function newerFromEvents(task, startedAt) {
+    const seen = latest.get(task.id);
+    if (!seen || seen.count <= startedAt) return task;
+    return {...task, status: seen.status, retrying: seen.status === 'RETRY_WAIT' ? task.retrying : false,
+      updated_at: seen.at, attempts: Math.max(task.attempts || 0, seen.attempt || 0)};
+  }
+
+  function mergeFirstPage(rows, nextCursor) {
     if (tbody.children.length === 0) {
-      page.tasks.forEach((task) => tbody.appendChild(taskRow(task)));
-      cursor = page.next_cursor;
+      rows.forEach((task) => tbody.appendChild(taskRow(task)));
+      cursor = nextCursor;
       return;
     }
-    const fresh = page.tasks.filter((task) => !tbody.querySelector(`tr[data-id="${CSS.escape(task.id)}"]`));
+    const fresh = rows.filter((task) => !rowOf(task.id));
     fresh.reverse().forEach((task) => {
       const row = taskRow(task);
       row.classList.add('flash');
       tbody.insertBefore(row, tbody.firstChild);
     });
-    page.tasks.forEach((task) => updateRow(task.id, task.status, task.retrying, task.updated_at, task.attempts));
+    rows.forEach((task) => updateRow(task.id, task.status, task.retrying, task.updated_at, task.attempts));
+  }
+
+  function rowOf(id) {
+    return tbody.querySelector(`tr[data-id="${CSS.escape(id)}"]`);
   }
 
   function updateRow(id, statusValue, retrying, at, attempts) {
-    const row = tbody.querySelector(`tr[data-id="${CSS.escape(id)}"]`);
+    const row = rowOf(id);
     if (!row) return false;
     const cell = row.querySelector('.cell-status');
     const previous = cell.firstChild && cell.firstChild.dataset.status;
@@ -129,13 +146,16 @@ export function mountTasks(root, params, ctx) {
     return true;
   }
 
-  const refreshFirstPage = throttle(() => loadPage(false), 1000);
+  const refreshFirstPage = serial(() => loadPage(false), 1000);
   const unsubscribe = ctx.events.subscribe((event) => {
+    eventCount += 1;
+    latest.delete(event.task_id);
+    latest.set(event.task_id, {count: eventCount, status: event.to, at: event.at, attempt: event.attempt_no});
+    if (latest.size > 5000) latest.delete(latest.keys().next().value);
     const known = updateRow(event.task_id, event.to, false, event.at, event.attempt_no);
-    if (!known && event.from === null) refreshFirstPage();
-    if (known && event.to === 'RETRY_WAIT') refreshFirstPage();
+    if (!known || event.to === 'RETRY_WAIT') refreshFirstPage();
   });
   more.addEventListener('click', () => loadPage(true));
-  loadPage(false);
+  refreshFirstPage();
   return () => { stopped = true; unsubscribe(); };
 }

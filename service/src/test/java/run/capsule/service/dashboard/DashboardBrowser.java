@@ -1,7 +1,9 @@
 package run.capsule.service.dashboard;
 
+import org.awaitility.core.ConditionTimeoutException;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.NoSuchElementException;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
@@ -29,6 +31,7 @@ final class DashboardBrowser implements AutoCloseable {
 
     private final ChromeDriver driver;
     private final Path profile;
+    private java.util.function.Supplier<String> diagnostics = () -> "";
 
     private DashboardBrowser(ChromeDriver driver, Path profile) {
         this.driver = driver;
@@ -52,6 +55,11 @@ final class DashboardBrowser implements AutoCloseable {
         return new DashboardBrowser(driver, profile);
     }
 
+    /** What to add to a failed wait's message, e.g. the server's own view of the tasks. */
+    void diagnostics(java.util.function.Supplier<String> supplier) {
+        diagnostics = supplier;
+    }
+
     WebDriver driver() {
         return driver;
     }
@@ -71,13 +79,24 @@ final class DashboardBrowser implements AutoCloseable {
     /** Waits until {@code check} gives a non-null, non-false value, retrying past elements replaced by a re-render. */
     <T> T until(Duration timeout, String what, Function<WebDriver, T> check) {
         Object[] found = new Object[1];
-        await(what).atMost(timeout).pollInterval(Duration.ofMillis(100)).ignoreException(StaleElementReferenceException.class)
-                .ignoreException(org.openqa.selenium.NoSuchElementException.class)
+        try {
+            await(what).atMost(timeout).pollInterval(Duration.ofMillis(100))
+                .ignoreExceptionsMatching(e -> e instanceof StaleElementReferenceException || e instanceof NoSuchElementException)
                 .until(() -> {
                     T value = check.apply(driver);
                     found[0] = value;
                     return value != null && !Boolean.FALSE.equals(value);
                 });
+        } catch (ConditionTimeoutException e) {
+            try {
+                Path shot = screenshot("failed-" + what.replaceAll("[^A-Za-z0-9]+", "-"));
+                throw new AssertionError("waited " + timeout.toSeconds() + " s for: " + what + " (screenshot " + shot.toAbsolutePath()
+                        + "); the page said: " + driver.findElement(By.tagName("main")).getText() + "\n" + diagnostics.get(), e);
+            } catch (IOException | RuntimeException shotFailed) {
+                e.addSuppressed(shotFailed);
+                throw e;
+            }
+        }
         @SuppressWarnings("unchecked")
         T value = (T) found[0];
         return value;
