@@ -82,6 +82,7 @@ onUnauthorized(signIn);
 events.onState((connected) => {
   const live = document.getElementById('live');
   live.classList.toggle('off', !connected);
+  live.textContent = connected ? 'live' : 'offline';
   live.title = connected ? 'live events: connected' : 'live events: not connected';
 });
 window.addEventListener('hashchange', route);

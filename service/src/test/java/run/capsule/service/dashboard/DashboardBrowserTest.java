@@ -74,6 +74,7 @@ class DashboardBrowserTest {
             browser.element(WAIT, rootRow);
             browser.until(WAIT, "root running", d -> "RUNNING".equals(statusIn(d.findElement(rootRow))));
             assertThat(browser.driver().findElement(rootRow).getText()).contains("job " + HOSTILE);
+            assertThat(browser.script("return window.__xss === undefined")).as("the name's markup did not run").isEqualTo(true);
             By childRows = By.xpath("//table[contains(@class,'tasks')]//tr[td[1]/a[text()='quick']]");
             browser.until(WAIT, "both quick children succeeded, live", d -> d.findElements(childRows).size() == 2
                     && d.findElements(childRows).stream().allMatch(r -> "SUCCEEDED".equals(statusIn(r))));
@@ -132,6 +133,25 @@ class DashboardBrowserTest {
             assertThat(browser.text(By.cssSelector("table.nodes tbody"))).contains("ALIVE");
             browser.screenshot("overview");
 
+            // a schedule made, paused, resumed and deleted from its page
+            browser.click(WAIT, By.cssSelector("nav a[data-nav='schedules']"));
+            WebElement form = browser.element(WAIT, By.cssSelector("form.schedule-form"));
+            form.findElement(By.name("schedule_name")).sendKeys("nightly-report");
+            form.findElement(By.name("cron")).sendKeys("0 0 3 * * ?");
+            form.findElement(By.name("file")).clear();
+            form.findElement(By.name("file")).sendKeys("report.py");
+            form.findElement(By.name("source")).sendKeys("from capsule import task\n\n@task()\ndef main():\n    return 1\n");
+            form.findElement(By.cssSelector("button[type='submit']")).click();
+            By schedule = By.cssSelector("tr[data-name='nightly-report']");
+            browser.until(WAIT, "schedule listed", d -> d.findElement(schedule).getText().contains("0 0 3 * * ?"));
+            browser.click(WAIT, By.xpath("//tr[@data-name='nightly-report']//button[text()='Pause']"));
+            browser.until(WAIT, "paused", d -> d.findElement(schedule).getText().contains("paused"));
+            browser.click(WAIT, By.xpath("//tr[@data-name='nightly-report']//button[text()='Resume']"));
+            browser.until(WAIT, "resumed", d -> d.findElement(schedule).getText().contains("Pause"));
+            browser.screenshot("schedules");
+            browser.click(WAIT, By.xpath("//tr[@data-name='nightly-report']//button[text()='Delete']"));
+            browser.until(WAIT, "deleted", d -> d.findElements(schedule).isEmpty());
+
             assertThat(browser.script("return window.__loaded")).as("never reloaded").isEqualTo("no reload since");
             assertThat(browser.script("return window.__xss === undefined")).as("no guest markup ran").isEqualTo(true);
         }
@@ -166,6 +186,7 @@ class DashboardBrowserTest {
 
             browser.open(serve.url() + "/#/tasks/" + task);
             WebElement token = browser.element(WAIT, By.cssSelector("form.login input[name='token']"));
+            browser.screenshot("sign-in");
             token.sendKeys("not-a-token-of-this-server");
             token.submit();
             browser.until(WAIT, "refused", d -> d.findElement(By.cssSelector("form.login .error-box")).getText().contains("did not accept"));
