@@ -124,6 +124,20 @@ class DashboardBrowserTest {
             assertThat(browser.driver().findElements(By.id("cancel-task"))).as("no cancel button on an ended task").isEmpty();
             browser.screenshot("task-cancelled");
 
+            // rerun: a new task linked to this one, opened at once; cancelled again so that nothing is left running
+            browser.click(WAIT, By.id("rerun-task"));
+            String rerun = browser.until(WAIT, "the rerun's page", d -> {
+                String url = d.getCurrentUrl();
+                String id = url.substring(url.lastIndexOf('/') + 1);
+                return url.contains("#/tasks/") && !id.equals(root) ? id : null;
+            });
+            browser.element(WAIT, By.cssSelector(".task-head .meta a[href='#/tasks/" + root + "']"));
+            browser.click(WAIT, By.id("cancel-task"));
+            browser.until(WAIT, "armed", d -> d.findElement(By.id("cancel-task")).getText().equals("Confirm cancel"));
+            browser.click(WAIT, By.id("cancel-task"));
+            browser.until(WAIT, "rerun cancelled", d -> "CANCELLED".equals(statusIn(d.findElement(By.cssSelector(".task-head h1")))));
+            assertThat(serve.get("/tasks/" + rerun).path("rerun_of").asText()).isEqualTo(root);
+
             // the overview: counts, the last hour's chart and the node with its runners
             browser.click(WAIT, By.cssSelector("nav a[data-nav='overview']"));
             browser.until(WAIT, "counts", d -> Integer.parseInt(d.findElement(By.cssSelector(".count[data-status='CANCELLED'] .count-value")).getText()) >= 2
@@ -132,6 +146,19 @@ class DashboardBrowserTest {
             assertThat(browser.driver().findElements(By.cssSelector("svg.chart rect.bar.bad"))).isNotEmpty();
             assertThat(browser.text(By.cssSelector("table.nodes tbody"))).contains("ALIVE");
             browser.screenshot("overview");
+
+            // a count opens the list filtered by it, the filter kept in the URL and in the form
+            browser.click(WAIT, By.cssSelector(".count[data-status='FAILED']"));
+            browser.until(WAIT, "failed tasks listed", d -> d.getCurrentUrl().endsWith("#/tasks?status=FAILED")
+                    && d.findElements(By.cssSelector("table.tasks tbody tr")).size() == 2);
+            assertThat(browser.driver().findElements(By.cssSelector("table.tasks tbody tr")))
+                    .allSatisfy(row -> assertThat(statusIn(row)).isEqualTo("FAILED"));
+            assertThat(browser.script("return document.querySelector(\"form.filters select[name='status']\").value")).isEqualTo("FAILED");
+            WebElement name = browser.element(WAIT, By.cssSelector("form.filters input[name='name']"));
+            name.sendKeys("greeting");
+            name.submit();
+            browser.until(WAIT, "two filters in the URL", d -> d.getCurrentUrl().contains("status=FAILED") && d.getCurrentUrl().contains("name=greeting")
+                    && d.findElements(By.cssSelector("table.tasks tbody tr")).isEmpty() && !d.findElements(By.cssSelector(".list-status .muted")).isEmpty());
 
             // a schedule made, paused, resumed and deleted from its page
             browser.click(WAIT, By.cssSelector("nav a[data-nav='schedules']"));

@@ -45,9 +45,10 @@ final class ServiceUnderTest implements AutoCloseable {
     }
 
     /**
-     * Waits for {@code /readyz} (runners started). Submitting a job with children while {@code serve} still warms its
-     * runners up can deadlock: the warm-up holds every free runner while waiting for the one the parent holds, and the
-     * parent waits for a child that gets no runner (reported to the service's owner).
+     * Waits for {@code /readyz} (runners started). Without it, a job with children submitted the moment {@code serve}
+     * started left a child RUNNING with no runner for over a minute in 3 of the first 5 runs. Likely cause: the
+     * service's warm-up acquires every runner slot while the worker already runs the parent, so the child queues behind
+     * a warm-up that waits for the parent's runner (reported to the service's owner; not seen since waiting here).
      */
     private void awaitReady() throws IOException, InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
