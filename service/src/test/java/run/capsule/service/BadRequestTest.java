@@ -115,6 +115,13 @@ class BadRequestTest {
     }
 
     @Test
+    void aForeignHostIsRefusedByATokenlessServerAgainstDnsRebinding() throws Exception {
+        java.net.URI base = java.net.URI.create(node.service().url());
+        assertThat(SecurityTest.rawStatus(base, "rebind.example:" + base.getPort(), null)).isEqualTo(403);
+        assertThat(SecurityTest.rawStatus(base, "localhost:" + base.getPort(), null)).isEqualTo(200);
+    }
+
+    @Test
     void unknownIdsAre404AndWrongMethods405() throws Exception {
         for (String path : List.of("/api/v1/tasks/no-such-task", "/api/v1/tasks/no-such-task/result", "/api/v1/tasks/no-such-task/output",
                 "/api/v1/nothing-here", "/no-such-file.html")) {
