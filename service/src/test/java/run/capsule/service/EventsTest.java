@@ -29,10 +29,10 @@ class EventsTest {
     record Event(long id, JsonNode data) {
     }
 
-    /** Reads events from an open stream until {@code done} holds for one, or 30 s pass. */
+    /** Reads events from an open stream until {@code done} holds for one, or 90 s pass. */
     static List<Event> read(BufferedReader reader, java.util.function.Predicate<Event> done) throws Exception {
         List<Event> events = new ArrayList<>();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         long id = -1;
         StringBuilder data = new StringBuilder();
         String line;
@@ -116,7 +116,7 @@ class EventsTest {
                 import capsule
                 from capsule import task
 
-                @task(name="leaf", compute="LOW", ram="32MB", timeout="10s")
+                @task(name="leaf", compute="MEDIUM", ram="64MB", timeout="30s")
                 def leaf(i):
                     return i * 2
 
