@@ -17,6 +17,7 @@ import run.capsule.service.config.ServeSettings;
 import run.capsule.service.events.EventHub;
 import run.capsule.service.events.EventStream;
 import run.capsule.service.http.HttpServer;
+import run.capsule.service.http.Route;
 import run.capsule.service.metrics.ServiceMetrics;
 
 import java.io.IOException;
@@ -25,6 +26,7 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -39,14 +41,16 @@ public final class CapsuleService implements AutoCloseable {
     private final HttpServer http;
     private final Path scratch;
     private final String url;
+    private final List<Route> routes;
 
-    private CapsuleService(Capsule capsule, Worker worker, EventHub hub, HttpServer http, Path scratch, String url) {
+    private CapsuleService(Capsule capsule, Worker worker, EventHub hub, HttpServer http, Path scratch, String url, List<Route> routes) {
         this.capsule = capsule;
         this.worker = worker;
         this.hub = hub;
         this.http = http;
         this.scratch = scratch;
         this.url = url;
+        this.routes = routes;
     }
 
     /**
@@ -78,7 +82,7 @@ public final class CapsuleService implements AutoCloseable {
             HttpServer http = HttpServer.start(settings.bind(), settings.port(), routes, guard, settings.maxBodyBytes());
             warmUp(capsule, runnersStarted);
             String host = settings.bind().contains(":") ? "[" + settings.bind() + "]" : settings.bind();
-            return new CapsuleService(capsule, worker, hub, http, scratch, "http://" + host + ":" + http.port());
+            return new CapsuleService(capsule, worker, hub, http, scratch, "http://" + host + ":" + http.port(), routes.all());
         } catch (Exception | Error e) {
             if (hub != null) {
                 hub.close();
@@ -121,6 +125,11 @@ public final class CapsuleService implements AutoCloseable {
 
     public int port() {
         return http.port();
+    }
+
+    /** The routes the server answers (ServiceRoutes). */
+    public List<Route> routes() {
+        return routes;
     }
 
     public Capsule capsule() {

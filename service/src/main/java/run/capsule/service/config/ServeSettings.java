@@ -35,6 +35,10 @@ public record ServeSettings(String bind, int port, int runners, Path tokenFile, 
         return new ServeSettings(bind, port, runners, tokenFile, bytes, allowedHosts, allowedOrigins, bounds);
     }
 
+    public ServeSettings withAllowedHosts(Set<String> hosts) {
+        return new ServeSettings(bind, port, runners, tokenFile, maxBodyBytes, hosts, allowedOrigins, bounds);
+    }
+
     public ServeSettings withBind(String address) {
         return new ServeSettings(address, port, runners, tokenFile, maxBodyBytes, allowedHosts, allowedOrigins, bounds);
     }
