@@ -55,24 +55,33 @@ function attemptsTable(attempts) {
       h('td', {}, a.error_type ? a.error_type + ': ' + (a.error_message || '') : ''))), {class: 'attempts'});
 }
 
-function childTree(children, loadChildren) {
+/** The children, each able to show its own children in place; `expanded` keeps what is open across live re-renders. */
+function childTree(children, loadChildren, expanded) {
   if (!children || children.length === 0) return empty('No child task.');
   const list = h('ul', {class: 'tree'});
   for (const child of children) {
     const nested = h('div', {class: 'nested'});
     const toggle = h('button', {type: 'button', class: 'toggle', title: 'show its children'}, '▸');
-    let open = false;
-    toggle.addEventListener('click', async () => {
-      open = !open;
-      replace(toggle, open ? '▾' : '▸');
-      if (!open) { replace(nested); return; }
+    const open = async () => {
+      replace(toggle, '▾');
       try {
         const page = await loadChildren(child.id);
-        replace(nested, childTree(page.tasks.slice().reverse(), loadChildren));
+        replace(nested, childTree(page.tasks.slice().reverse(), loadChildren, expanded));
       } catch (e) {
         if (!(e instanceof Unauthorized)) replace(nested, errorBox(e));
       }
+    };
+    toggle.addEventListener('click', () => {
+      if (expanded.has(child.id)) {
+        expanded.delete(child.id);
+        replace(toggle, '▸');
+        replace(nested);
+      } else {
+        expanded.add(child.id);
+        open();
+      }
     });
+    if (expanded.has(child.id)) open();
     list.appendChild(h('li', {dataset: {id: child.id}}, toggle, ' ', taskLink(child.id, child.name), ' ',
       statusBadge(child.status, child.retrying), h('span', {class: 'muted small'}, ' ', child.id), nested));
   }
@@ -184,7 +193,7 @@ export function mountTask(root, id, ctx) {
   const body = h('div', {class: 'task'});
   replace(root, notice, body);
   const ancestorsCache = new Map();
-  const state = {cancelArmedUntil: 0};
+  const state = {cancelArmedUntil: 0, expanded: new Set()};
   let stopped = false;
   let current = null;
   const loadChildren = (parentId) => api('/tasks' + query({parent: parentId, limit: 200}));
@@ -205,7 +214,7 @@ export function mountTask(root, id, ctx) {
         outcome(task),
         section('Timeline', timeline(task) || empty('Nothing ran yet.')),
         section('Attempts', attemptsTable(task.attempts)),
-        section(`Children (${(task.children || []).length})`, childTree(task.children, loadChildren)),
+        section(`Children (${(task.children || []).length})`, childTree(task.children, loadChildren, state.expanded)),
         section('Host requests', hostRequests(task.attempts)),
         section('Output', outputView(output)),
         section('Events', eventsTable(task.events)));

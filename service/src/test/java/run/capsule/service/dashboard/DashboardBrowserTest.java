@@ -113,6 +113,9 @@ class DashboardBrowserTest {
             browser.until(WAIT, "spin running", d -> "RUNNING".equals(statusIn(d.findElement(spinning))));
             browser.until(WAIT, "steps on the timeline", d -> d.findElements(By.cssSelector(".tl-row[data-kind='child']")).size() >= 2);
             browser.screenshot("task-running");
+            browser.click(WAIT, By.cssSelector("ul.tree > li[data-id='" + quick + "'] > button.toggle"));
+            browser.until(WAIT, "the child's own children shown in place",
+                    d -> d.findElement(By.cssSelector("ul.tree > li[data-id='" + quick + "'] .nested")).getText().contains("No child task."));
 
             // cancel from the page: the job and its running child end CANCELLED, shown live
             browser.click(WAIT, By.id("cancel-task"));
