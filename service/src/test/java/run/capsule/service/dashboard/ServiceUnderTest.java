@@ -45,10 +45,11 @@ final class ServiceUnderTest implements AutoCloseable {
     }
 
     /**
-     * Waits for {@code /readyz} (runners started). Without it, a job with children submitted the moment {@code serve}
-     * started left a child RUNNING with no runner for over a minute in 3 of the first 5 runs. Likely cause: the
-     * service's warm-up acquires every runner slot while the worker already runs the parent, so the child queues behind
-     * a warm-up that waits for the parent's runner (reported to the service's owner; not seen since waiting here).
+     * Waits for {@code /readyz} (runners started), as a client of a fresh server should. Without it, in 3 of the first
+     * 5 runs a child submitted the moment {@code serve} started stayed RUNNING for over a minute (its parent RUNNING,
+     * waiting); 5 later runs without the wait did not stall, and none with it has. Cause not pinned down (suspects: the
+     * start-up warm-up taking every runner slot while the worker already runs the parent, or a cold CPython compile);
+     * reported to the service's owner.
      */
     private void awaitReady() throws IOException, InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
