@@ -28,12 +28,15 @@ public final class EventHub implements AutoCloseable {
     private final List<Consumer<FeedEvent>> listeners = new CopyOnWriteArrayList<>();
     private final Thread poller;
     private long taken;
+    /** Events with ids above this and up to {@link #taken} are all in {@link #recent}. */
+    private long keptAbove;
     private long gapSince;
     private volatile boolean closed;
 
     public EventHub(EventFeed feed) {
         this.feed = feed;
         this.taken = feed.latestId();
+        this.keptAbove = taken;
         this.poller = new Thread(this::run, "capsule-event-hub");
         this.poller.setDaemon(true);
         this.poller.start();
@@ -61,7 +64,7 @@ public final class EventHub implements AutoCloseable {
         if (after >= taken) {
             return List.of();
         }
-        if (recent.isEmpty() || after < recent.peekFirst().id() - 1) {
+        if (after < keptAbove) {
             return null;
         }
         List<FeedEvent> out = new ArrayList<>();
@@ -132,7 +135,7 @@ public final class EventHub implements AutoCloseable {
             for (FeedEvent e : accepted) {
                 recent.addLast(e);
                 if (recent.size() > CAPACITY) {
-                    recent.removeFirst();
+                    keptAbove = recent.removeFirst().id();
                 }
             }
             taken = next;

@@ -25,7 +25,18 @@ public final class EventStream {
         this.hub = hub;
     }
 
-    public void stream(Exchange exchange) throws IOException, InterruptedException {
+    public void stream(Exchange exchange) throws IOException {
+        try {
+            send(exchange);
+        } catch (IOException e) {
+            // the client went away: the stream ends
+        } catch (InterruptedException e) {
+            // the server is stopping
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void send(Exchange exchange) throws IOException, InterruptedException {
         long after = start(exchange);
         String tree = exchange.query("tree");
         var response = exchange.response();
@@ -35,7 +46,7 @@ public final class EventStream {
         OutputStream out = response.getOutputStream();
         out.write(": capsule events\n\n".getBytes(StandardCharsets.UTF_8));
         out.flush();
-        while (true) {
+        while (!Thread.currentThread().isInterrupted()) {
             List<FeedEvent> events = hub.after(after, BATCH);
             if (events == null) {
                 long limit = hub.taken();
