@@ -43,7 +43,7 @@ export function mountOverview(root, _params, ctx) {
       if (!stopped && !(e instanceof Unauthorized)) replace(body, errorBox(e));
     }
   }
-  const reload = serial(load, 1000);
+  const reload = serial(load, 2000);
   reload();
   const unsubscribe = ctx.events.subscribe(reload);
   const timer = setInterval(reload, 10000);

@@ -193,7 +193,7 @@ export function mountTask(root, id, ctx) {
   const body = h('div', {class: 'task'});
   replace(root, notice, body);
   const ancestorsCache = new Map();
-  const state = {cancelArmedUntil: 0, expanded: new Set()};
+  const state = {cancelArmedUntil: 0, expanded: new Set(), output: null, outputKey: null};
   let stopped = false;
   let current = null;
   const loadChildren = (parentId) => api('/tasks' + query({parent: parentId, limit: 200}));
@@ -201,7 +201,15 @@ export function mountTask(root, id, ctx) {
   async function load() {
     try {
       const path = '/tasks/' + encodeURIComponent(id);
-      const [task, output] = await Promise.all([api(path), api(path + '/output')]);
+      const task = await api(path);
+      // output (up to 1 MiB a stream) changes only when an attempt ends: fetched again only then
+      const attempts = task.attempts || [];
+      const outputKey = task.status + ':' + attempts.length + ':' + attempts.filter((a) => a.finished_at).length;
+      if (state.outputKey !== outputKey) {
+        state.output = await api(path + '/output');
+        state.outputKey = outputKey;
+      }
+      const output = state.output;
       const ancestors = await ancestorsOf(task, ancestorsCache);
       if (stopped) return;
       current = task;
