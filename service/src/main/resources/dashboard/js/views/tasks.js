@@ -4,7 +4,7 @@ import {h, replace} from '../dom.js';
 import * as fmt from '../format.js';
 import {statusBadge, taskLink, labels, errorBox, empty, serial} from '../widgets.js';
 
-const FILTERS = ['status', 'name', 'language', 'label', 'parent', 'roots_only', 'since', 'until', 'q'];
+const FILTERS = ['status', 'name', 'language', 'label', 'parent', 'roots_only', 'since', 'until', 'q', 'limit'];
 
 function filtersFrom(params) {
   const filters = {};
@@ -45,6 +45,7 @@ function filterForm(filters, apply) {
     next.roots_only = data.get('roots_only') ? 'true' : '';
     next.since = fmt.toIso(String(data.get('since') || ''));
     next.until = fmt.toIso(String(data.get('until') || ''));
+    next.limit = filters.limit || '';
     apply(next);
   });
   return form;

@@ -237,6 +237,13 @@ class DashboardBrowserTest {
             browser.element(WAIT, By.cssSelector("tr[data-id='" + task + "']"));
             String second = serve.submit(Map.of("wasm_base64", Base64.getEncoder().encodeToString(hello), "args", List.of("Bo"), "name", "greeting"));
             browser.until(WAIT, "new task shown live", d -> "SUCCEEDED".equals(statusIn(d.findElement(By.cssSelector("tr[data-id='" + second + "']")))));
+            // pages follow the cursor (the page size is part of the link too)
+            browser.open(serve.url() + "/#/tasks?name=greeting&limit=1");
+            browser.until(WAIT, "one row", d -> d.findElements(By.cssSelector("table.tasks tbody tr")).size() == 1);
+            browser.click(WAIT, By.cssSelector("button.more"));
+            browser.until(WAIT, "the next page appended", d -> d.findElements(By.cssSelector("table.tasks tbody tr")).size() == 2);
+            browser.until(WAIT, "no further page", d -> !d.findElement(By.cssSelector("button.more")).isDisplayed());
+
             browser.click(WAIT, By.cssSelector("nav a[data-nav='schedules']"));
             browser.element(WAIT, By.cssSelector("h1"));
             assertThat(browser.driver().findElements(By.cssSelector("form.schedule-form"))).as("no schedule form for a read token").isEmpty();
