@@ -228,6 +228,11 @@ public final class Capsule extends CapsuleClient {
         }
     }
 
+    /** Runners of this node's pool that died and were dropped (to be replaced), since it started. */
+    public long runnerRestarts() {
+        return pool.replacedRunners();
+    }
+
     /** Pids of the live runner processes. */
     public List<Long> runnerPids() {
         return pool.pids();

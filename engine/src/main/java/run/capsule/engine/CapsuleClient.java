@@ -132,8 +132,13 @@ public class CapsuleClient implements AutoCloseable {
 
     /** Queues a task for a worker; returns its id at once (the first task's id when the idempotency key was used). */
     public SubmitResult submit(TaskSpec spec, SubmitOptions submit) {
+        return submit(spec, submit, Map.of());
+    }
+
+    /** As {@link #submit(TaskSpec, SubmitOptions)}, with labels journaled in {@code task_labels} (docs/sql.md). */
+    public SubmitResult submit(TaskSpec spec, SubmitOptions submit, Map<String, String> labels) {
         PreparedTask prepared = prepare(resolveNow(spec));
-        NewTask task = newTask(prepared, submit);
+        NewTask task = newTask(prepared, submit).withLabels(labels, null);
         String id = journal.tasks().create(task, prepared.moduleBytes());
         return new SubmitResult(id, id.equals(task.id()));
     }
@@ -162,8 +167,8 @@ public class CapsuleClient implements AutoCloseable {
                 prepared.spec().retryPolicy().maxRetries(), prepared.configJson(), secrets.seal(prepared.envJson()), runAt, submit.idempotencyKey());
     }
 
-    /** A recurring schedule: its name, Quartz cron expression (UTC), the task it queues and its next firing. */
-    public record Schedule(String name, String cron, String taskName, Instant nextFire) {
+    /** A recurring schedule: its name, Quartz cron expression (UTC), the task it queues, its next firing and whether it is paused. */
+    public record Schedule(String name, String cron, String taskName, Instant nextFire, boolean paused) {
     }
 
     /** Stores a recurring schedule in the journal's database: at each firing a worker queues a new task. */
@@ -180,7 +185,14 @@ public class CapsuleClient implements AutoCloseable {
 
     public List<Schedule> schedules() {
         try (RetryTimers timers = RetryTimers.client(journal, options.nodeId())) {
-            return timers.schedules().stream().map(s -> new Schedule(s.name(), s.cron(), s.taskName(), s.nextFire())).toList();
+            return timers.schedules().stream().map(s -> new Schedule(s.name(), s.cron(), s.taskName(), s.nextFire(), s.paused())).toList();
+        }
+    }
+
+    /** Pauses or resumes a schedule; false when there is none of that name. */
+    public boolean pauseSchedule(String name, boolean paused) {
+        try (RetryTimers timers = RetryTimers.client(journal, options.nodeId())) {
+            return timers.pauseSchedule(name, paused);
         }
     }
 
@@ -273,6 +285,46 @@ public class CapsuleClient implements AutoCloseable {
 
     public List<EventRow> events(String taskId) {
         return journal.tasks().events(taskId);
+    }
+
+    /**
+     * Queues a new task with the same module or source, config and approval as {@code taskId}, linked to it
+     * ({@code tasks.rerun_of}). {@code inputJson} (a source task's {@code {"args", "kwargs"}}) or {@code args} (a module's)
+     * replace the original's when not null. Refused with {@link RerunRefusedException} for a child task and for a task
+     * whose environment values were already forgotten.
+     */
+    public SubmitResult rerun(String taskId, String inputJson, List<String> args, Map<String, String> labels) {
+        return new Reruns(journal).rerun(taskId, inputJson, args, labels);
+    }
+
+    /** Filtered pages of tasks, newest first (the service's task list). */
+    public run.capsule.store.TaskListing listing() {
+        return journal.listing();
+    }
+
+    /** Status changes by event id, for live streams. */
+    public run.capsule.store.EventFeed eventFeed() {
+        return journal.eventFeed();
+    }
+
+    /** Counts over the journal: tasks by status, the queue, throughput over the last hour, nodes. */
+    public run.capsule.store.JournalStats.Snapshot stats() {
+        return journal.stats().snapshot();
+    }
+
+    /** The guest's stdout and stderr of each attempt of a task, as journaled. */
+    public List<run.capsule.store.AttemptOutputs.Row> output(String taskId) {
+        return journal.outputs().of(taskId);
+    }
+
+    /** Whether the journal's database answers. */
+    public boolean journalReachable() {
+        try {
+            journal.nodes().databaseNow();
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     /** A read-only SQL query over the journal tables. */

@@ -20,7 +20,15 @@ public record AttemptOutcome(
         List<HostRequest> hostRequests,
         String errorDetail,
         List<StepRecord> steps,
-        int replayedSteps) {
+        int replayedSteps,
+        AttemptOutput output) {
+
+    public AttemptOutcome(AttemptStatus status, long durationMs, Long fuelConsumed, Long ramUsed, Integer exitCode,
+                          String resultJson, String errorType, String errorMessage, List<HostRequest> hostRequests,
+                          String errorDetail, List<StepRecord> steps, int replayedSteps) {
+        this(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, hostRequests, errorDetail,
+                steps, replayedSteps, null);
+    }
 
     public AttemptOutcome(AttemptStatus status, long durationMs, Long fuelConsumed, Long ramUsed, Integer exitCode,
                           String resultJson, String errorType, String errorMessage, List<HostRequest> hostRequests) {
@@ -42,13 +50,13 @@ public record AttemptOutcome(
     /** The same outcome with the live steps still to journal and the number of steps answered from the journal. */
     public AttemptOutcome withSteps(List<StepRecord> live, int replayed) {
         return new AttemptOutcome(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, hostRequests,
-                errorDetail, live, replayed);
+                errorDetail, live, replayed, output);
     }
 
     /** The same outcome with another status (a cancelled or suspended attempt). */
     public AttemptOutcome withStatus(AttemptStatus to, String type, String message) {
         return new AttemptOutcome(to, durationMs, fuelConsumed, ramUsed, exitCode, null, type, message, hostRequests, errorDetail, steps,
-                replayedSteps);
+                replayedSteps, output);
     }
 
     public AttemptOutcome(AttemptStatus status, long durationMs, Long fuelConsumed, Long ramUsed, Integer exitCode,
@@ -58,13 +66,19 @@ public record AttemptOutcome(
 
     public AttemptOutcome withHostRequests(List<HostRequest> requests) {
         return new AttemptOutcome(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, requests, errorDetail,
-                steps, replayedSteps);
+                steps, replayedSteps, output);
     }
 
     /** The same outcome with the guest's traceback (journaled in {@code attempts.error_detail}). */
     public AttemptOutcome withErrorDetail(String detail) {
         return new AttemptOutcome(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, hostRequests, detail,
-                steps, replayedSteps);
+                steps, replayedSteps, output);
+    }
+
+    /** The same outcome with the guest's captured stdout and stderr (journaled in {@code attempt_output}). */
+    public AttemptOutcome withOutput(AttemptOutput captured) {
+        return new AttemptOutcome(status, durationMs, fuelConsumed, ramUsed, exitCode, resultJson, errorType, errorMessage, hostRequests,
+                errorDetail, steps, replayedSteps, captured);
     }
 
     public static AttemptOutcome succeeded(long durationMs, Long fuel, Long ram, Integer exitCode, String resultJson) {

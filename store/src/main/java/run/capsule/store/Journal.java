@@ -39,6 +39,10 @@ public final class Journal implements AutoCloseable {
     private final ModuleStore modules;
     private final NodeRegistry nodes;
     private final ReadOnlySql readOnlySql;
+    private final TaskListing listing;
+    private final EventFeed eventFeed;
+    private final JournalStats stats;
+    private final AttemptOutputs outputs;
 
     private Journal(JournalConfig config, HikariDataSource dataSource, DSLContext dsl) {
         this.config = config;
@@ -49,6 +53,10 @@ public final class Journal implements AutoCloseable {
         this.modules = new ModuleStore(dsl);
         this.nodes = new NodeRegistry(dsl);
         this.readOnlySql = new ReadOnlySql(config, dataSource);
+        this.listing = new TaskListing(dsl);
+        this.eventFeed = new EventFeed(dsl);
+        this.stats = new JournalStats(dsl);
+        this.outputs = new AttemptOutputs(dsl);
     }
 
     /**
@@ -56,7 +64,7 @@ public final class Journal implements AutoCloseable {
      * starting Flyway (about 0.4 s of a short command's start); any other is migrated. JournalSchemaTest keeps it in
      * step with the migrations.
      */
-    public static final int SCHEMA_VERSION = 9;
+    public static final int SCHEMA_VERSION = 10;
 
     static Flyway flyway(DataSource dataSource) throws SQLException {
         return Flyway.configure().dataSource(dataSource).locations("classpath:db/migration", "classpath:db/vendor/" + vendor(dataSource)).load();
@@ -154,6 +162,25 @@ public final class Journal implements AutoCloseable {
 
     public NodeRegistry nodes() {
         return nodes;
+    }
+
+    /** Filtered pages of tasks (the service's task list). */
+    public TaskListing listing() {
+        return listing;
+    }
+
+    /** Status changes by id, for live streams. */
+    public EventFeed eventFeed() {
+        return eventFeed;
+    }
+
+    public JournalStats stats() {
+        return stats;
+    }
+
+    /** The guest's stdout and stderr of each attempt. */
+    public AttemptOutputs outputs() {
+        return outputs;
     }
 
     /** The pool's data source, for components that share the journal's database (Quartz's job store). */

@@ -99,12 +99,17 @@ public final class TaskJournal extends TaskQueries {
                     .set(TASKS.MAX_RETRIES, task.maxRetries())
                     .set(TASKS.CONFIG, task.configJson())
                     .set(TASKS.IDEMPOTENCY_KEY, task.idempotencyKey())
+                    .set(TASKS.LANGUAGE, TaskLanguage.of(task.configJson()))
+                    .set(TASKS.ROOT_ID, TaskTrees.rootOf(task.id(), task.parentId()))
+                    .set(TASKS.RERUN_OF, task.rerunOf())
                     .execute();
+            TaskLabels.insert(tx, task.id(), task.labels());
             if (task.envJson() != null) {
                 tx.insertInto(TASK_SECRETS).set(TASK_SECRETS.TASK_ID, task.id()).set(TASK_SECRETS.ENV_JSON, task.envJson()).execute();
             }
+            String submitted = task.rerunOf() == null ? "submitted" : "submitted, rerun of " + task.rerunOf();
             Transition.event(tx, task.id(), null, null, TaskStatus.PENDING,
-                    task.runAt() == null ? "submitted" : "submitted, due at " + task.runAt().toInstant());
+                    task.runAt() == null ? submitted : submitted + ", due at " + task.runAt().toInstant());
             alsoWrite.accept(tx);
         });
     }
@@ -394,6 +399,7 @@ public final class TaskJournal extends TaskQueries {
             if (attemptsChanged != 1) {
                 throw new StaleTransitionException("attempt " + attemptNo + " of task " + taskId + " is not running");
             }
+            AttemptOutputs.insert(tx, taskId, attemptNo, outcome.output());
             StepJournal.insert(tx, taskId, attemptNo, outcome.steps());
             StepJournal.replayed(tx, taskId, attemptNo, outcome.replayedSteps());
             for (HostRequest request : outcome.hostRequests()) {

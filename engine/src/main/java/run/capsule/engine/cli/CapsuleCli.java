@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.ServiceLoader;
 
 /** The {@code capsule} command line. Exit codes: 0 success, 1 task or command failed, 2 usage error. */
 @Command(name = "capsule", mixinStandardHelpOptions = true, version = "capsule 0.1.0",
@@ -49,6 +50,9 @@ public final class CapsuleCli implements Runnable {
 
     public int execute(String... args) {
         CommandLine commandLine = new CommandLine(this);
+        for (CliCommands extension : ServiceLoader.load(CliCommands.class)) {
+            extension.commands().forEach(commandLine::addSubcommand);
+        }
         commandLine.setOut(new PrintWriter(out, true));
         commandLine.setErr(new PrintWriter(err, true));
         commandLine.setExitCodeExceptionMapper(e -> FAILED);
@@ -83,7 +87,26 @@ public final class CapsuleCli implements Runnable {
                 .build();
     }
 
-    JournalConfig journalConfig() {
+    /** The directory the command runs in (where {@code capsule.toml} and {@code .env} are read). */
+    public Path workingDir() {
+        return workingDir;
+    }
+
+    /** The process environment the command sees. */
+    public Map<String, String> env() {
+        return env;
+    }
+
+    public PrintStream out() {
+        return out;
+    }
+
+    public PrintStream err() {
+        return err;
+    }
+
+    /** The journal of {@code --db}, else {@code $CAPSULE_DB_URL}, else {@code ./.capsule}. */
+    public JournalConfig journalConfig() {
         String url = db != null ? db : env.get("CAPSULE_DB_URL");
         if (url == null || url.isBlank()) {
             return JournalConfig.embedded(workingDir.resolve(".capsule"));

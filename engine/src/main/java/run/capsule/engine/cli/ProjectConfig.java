@@ -33,7 +33,11 @@ record ProjectConfig(String name, String version, String entrypoint, String comp
             "workflow", Set.of("name", "version", "entrypoint"),
             "tasks", Set.of("default_compute", "default_ram", "default_timeout", "default_max_retries",
                     "default_allowed_files", "default_allowed_hosts", "default_env_variables",
-                    "max_compute", "max_ram", "max_timeout", "max_depth", "max_children", "trust_declared", "write_quota"));
+                    "max_compute", "max_ram", "max_timeout", "max_depth", "max_children", "trust_declared", "write_quota"),
+            // read by capsule serve (docs/cli.md); checked here only by name
+            "serve", Set.of("bind", "port", "runners", "token_file", "max_body", "allowed_hosts", "allowed_origins", "grant_dirs",
+                    "grant_env", "grant_hosts", "max_compute", "max_ram", "max_timeout", "max_retries", "max_depth", "max_children",
+                    "write_quota"));
 
     /**
      * The operator's {@code [tasks]} ceilings and switches (docs/security.md): the most any task may declare, and whether
@@ -61,7 +65,7 @@ record ProjectConfig(String name, String version, String entrypoint, String comp
             Map.Entry<String, JsonNode> section = sections.next();
             Set<String> allowed = KEYS.get(section.getKey());
             if (allowed == null || !section.getValue().isObject()) {
-                throw new InvalidInputException(FILE_NAME + ": unknown section [" + section.getKey() + "] (known: [workflow], [tasks])");
+                throw new InvalidInputException(FILE_NAME + ": unknown section [" + section.getKey() + "] (known: [workflow], [tasks], [serve])");
             }
             section.getValue().fieldNames().forEachRemaining(key -> {
                 if (!allowed.contains(key)) {

@@ -10,12 +10,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * a worker stopping in a hook therefore lost its journal half-way through handing attempts back. Stopping from the
  * signal handler finishes with the journal still open; the shutdown hook stays as the path for other exits.
  */
-final class StopSignals {
+public final class StopSignals {
     private StopSignals() {
     }
 
     /** {@code stop} runs once: on SIGTERM or SIGINT, or from a shutdown hook when the JVM exits another way. */
-    static void install(Runnable stop, String threadName) {
+    public static void install(Runnable stop, String threadName) {
         AtomicBoolean stopped = new AtomicBoolean();
         Runnable once = () -> {
             if (stopped.compareAndSet(false, true)) {

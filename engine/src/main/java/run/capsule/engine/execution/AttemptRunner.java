@@ -12,6 +12,7 @@ import run.capsule.protocol.RunAttempt;
 import run.capsule.runner.guest.Interpreter;
 import run.capsule.runner.guest.Interpreters;
 import run.capsule.store.AttemptOutcome;
+import run.capsule.store.AttemptOutput;
 import run.capsule.store.AttemptStatus;
 import run.capsule.protocol.StepRecord;
 
@@ -67,6 +68,11 @@ public final class AttemptRunner {
         return run(taskId, attemptNo, spec, moduleSha256, moduleFile, listener, runner -> { }, RunnerProcess.CallHandler.NONE, Durability.NONE);
     }
 
+ /** The guest's stdout and stderr as the runner kept them (within the task's output cap), for {@code attempt_output}. */
+    private static AttemptOutput output(AttemptResult result) {
+        return new AttemptOutput(result.stdout(), result.stdoutTruncated(), result.stderr(), result.stderrTruncated());
+    }
+
     /**
      * As above; {@code onDispatch} receives the runner that holds the attempt (to kill it on cancellation), {@code calls}
      * serves the host calls the runner forwards (child tasks). For a Python or JavaScript task {@code moduleFile} is
@@ -103,12 +109,13 @@ public final class AttemptRunner {
                 String resultJson = spec.program() != null ? (result.value() == null ? "null" : result.value())
                         : GuestResult.toJson(GuestResult.fromStdout(result.stdout()));
                 return new Ran(AttemptOutcome.succeeded(duration, result.fuelConsumed(), result.ramUsed(), result.exitCode(), resultJson)
-                        .withHostRequests(result.hostRequests()).withSteps(steps, result.replayedSteps()), result.stdout());
+                        .withHostRequests(result.hostRequests()).withSteps(steps, result.replayedSteps())
+                        .withOutput(output(result)), result.stdout());
             }
             AttemptOutcome failed = AttemptOutcome.failed(duration, result.fuelConsumed(), result.ramUsed(), result.exitCode(),
                     result.errorType(), result.errorDetail() != null ? result.message() : withStderrTail(result.message(), result.stderr()))
                     .withHostRequests(result.hostRequests()).withErrorDetail(result.errorDetail())
-                    .withSteps(steps, result.replayedSteps());
+                    .withSteps(steps, result.replayedSteps()).withOutput(output(result));
             if (ErrorType.SUSPENDED.is(result.errorType()) && result.resumeAtEpochMs() != null) {
                 String until = Instant.ofEpochMilli(result.resumeAtEpochMs()).toString();
                 String why = result.message() != null && result.message().startsWith(AttemptCalls.SUSPENDED_WAITING) ? result.message() + ", until "

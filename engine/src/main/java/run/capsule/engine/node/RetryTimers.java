@@ -188,7 +188,7 @@ public final class RetryTimers implements AutoCloseable {
     }
 
     /** A recurring schedule as stored. */
-    public record Schedule(String name, String cron, String taskName, Instant nextFire) {
+    public record Schedule(String name, String cron, String taskName, Instant nextFire, boolean paused) {
     }
 
     public List<Schedule> schedules() {
@@ -198,13 +198,32 @@ public final class RetryTimers implements AutoCloseable {
                 Trigger trigger = scheduler.getTrigger(TriggerKey.triggerKey(key.getName(), SCHEDULE_GROUP));
                 JobDataMap data = scheduler.getJobDetail(key).getJobDataMap();
                 out.add(new Schedule(key.getName(), trigger instanceof CronTrigger c ? c.getCronExpression() : "?",
-                        data.getString("taskName"), trigger == null || trigger.getNextFireTime() == null ? null : trigger.getNextFireTime().toInstant()));
+                        data.getString("taskName"), trigger == null || trigger.getNextFireTime() == null ? null : trigger.getNextFireTime().toInstant(),
+                        scheduler.getTriggerState(TriggerKey.triggerKey(key.getName(), SCHEDULE_GROUP)) == Trigger.TriggerState.PAUSED));
             }
         } catch (SchedulerException e) {
             throw new IllegalStateException("cannot read schedules: " + e.getMessage(), e);
         }
         out.sort(Comparator.comparing(Schedule::name));
         return out;
+    }
+
+    /** Pauses ({@code paused} true) or resumes a schedule; false when there is no such schedule. */
+    public boolean pauseSchedule(String name, boolean paused) {
+        JobKey key = JobKey.jobKey(name, SCHEDULE_GROUP);
+        try {
+            if (!scheduler.checkExists(key)) {
+                return false;
+            }
+            if (paused) {
+                scheduler.pauseJob(key);
+            } else {
+                scheduler.resumeJob(key);
+            }
+            return true;
+        } catch (SchedulerException e) {
+            throw new IllegalStateException("cannot " + (paused ? "pause" : "resume") + " the schedule: " + e.getMessage(), e);
+        }
     }
 
     public boolean deleteSchedule(String name) {

@@ -27,6 +27,8 @@ public final class RunnerPool implements AutoCloseable {
     private final LinkedBlockingDeque<RunnerProcess> idle = new LinkedBlockingDeque<>();
     private final List<RunnerProcess> all = new ArrayList<>();
     private volatile boolean closed;
+    /** Runners found dead (crashed, killed at a deadline, exited) and dropped, so that a fresh one starts in their place. */
+    private final java.util.concurrent.atomic.AtomicLong replaced = new java.util.concurrent.atomic.AtomicLong();
 
     public RunnerPool(RunnerLauncher launcher, int size, Duration startTimeout) {
         if (size < 1) {
@@ -43,6 +45,11 @@ public final class RunnerPool implements AutoCloseable {
         return size;
     }
 
+    /** How many runners were found dead and dropped since the pool started (each is replaced when next needed). */
+    public long replacedRunners() {
+        return replaced.get();
+    }
+
     /** Takes a live runner, starting one if none is idle; blocks while all {@code size} are busy. */
     public RunnerProcess acquire() throws InterruptedException, RunnerCrashedException {
         if (closed) {
@@ -55,6 +62,7 @@ public final class RunnerPool implements AutoCloseable {
                 if (runner.isAlive()) {
                     return runner;
                 }
+                replaced.incrementAndGet();
                 forget(runner);
             }
             runner = RunnerProcess.start(launcher, startTimeout);
@@ -74,6 +82,9 @@ public final class RunnerPool implements AutoCloseable {
         if (runner.isAlive() && !closed) {
             idle.addFirst(runner);
         } else {
+            if (!closed) {
+                replaced.incrementAndGet();
+            }
             runner.kill();
             forget(runner);
         }

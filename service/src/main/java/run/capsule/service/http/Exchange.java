@@ -1,0 +1,126 @@
+package run.capsule.service.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import run.capsule.service.auth.Role;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/** One request being answered: its path parameters, query, capped body, the caller's role, and the response. */
+public final class Exchange {
+    private final HttpServletRequest request;
+    private final HttpServletResponse response;
+    private final Map<String, String> params;
+    private final Role role;
+    private final long maxBody;
+
+    Exchange(HttpServletRequest request, HttpServletResponse response, Map<String, String> params, Role role, long maxBody) {
+        this.request = request;
+        this.response = response;
+        this.params = params;
+        this.role = role;
+        this.maxBody = maxBody;
+    }
+
+    public String param(String name) {
+        return params.get(name);
+    }
+
+    /** A query parameter, or null; given twice it is refused. */
+    public String query(String name) {
+        String[] values = request.getParameterValues(name);
+        if (values == null || values.length == 0) {
+            return null;
+        }
+        if (values.length > 1) {
+            throw ApiError.invalid(name + ": given more than once");
+        }
+        return values[0];
+    }
+
+    public List<String> queryAll(String name) {
+        String[] values = request.getParameterValues(name);
+        return values == null ? List.of() : List.of(values);
+    }
+
+    public String header(String name) {
+        return request.getHeader(name);
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    public HttpServletRequest request() {
+        return request;
+    }
+
+    public HttpServletResponse response() {
+        return response;
+    }
+
+    /** The body as JSON; an empty body is null. Over the cap is 413, malformed JSON 400. */
+    public JsonNode jsonBody() throws IOException {
+        byte[] bytes = body();
+        if (bytes.length == 0) {
+            return null;
+        }
+        try {
+            return Json.MAPPER.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw ApiError.invalid("the body is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private byte[] body() throws IOException {
+        long declared = request.getContentLengthLong();
+        if (declared > maxBody) {
+            throw tooLarge();
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] buffer = new byte[16384];
+        try (InputStream in = request.getInputStream()) {
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                if (out.size() + n > maxBody) {
+                    throw tooLarge();
+                }
+                out.write(buffer, 0, n);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private ApiError tooLarge() {
+        return new ApiError(413, "too_large", "the request body is larger than " + maxBody + " bytes (the server's max_body)");
+    }
+
+    public void json(int status, JsonNode body) throws IOException {
+        send(status, "application/json", Json.MAPPER.writeValueAsBytes(body));
+    }
+
+    public void send(int status, String contentType, byte[] body) throws IOException {
+        response.setStatus(status);
+        response.setContentType(contentType);
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
+    }
+
+    public void noContent() {
+        response.setStatus(204);
+    }
+
+    static byte[] errorBody(String errorType, String message) {
+        try {
+            return Json.MAPPER.writeValueAsBytes(Json.object().put("error_type", errorType).put("message", message));
+        } catch (JsonProcessingException e) {
+            return ("{\"error_type\":\"" + errorType + "\"}").getBytes(StandardCharsets.UTF_8);
+        }
+    }
+}
