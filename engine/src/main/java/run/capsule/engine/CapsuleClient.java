@@ -312,6 +312,11 @@ public class CapsuleClient implements AutoCloseable {
         return journal.stats().snapshot();
     }
 
+    /** Due PENDING and RETRY_WAIT tasks. */
+    public int queueDepth() {
+        return journal.stats().queueDepth();
+    }
+
     /** The guest's stdout and stderr of each attempt of a task, as journaled. */
     public List<run.capsule.store.AttemptOutputs.Row> output(String taskId) {
         return journal.outputs().of(taskId);

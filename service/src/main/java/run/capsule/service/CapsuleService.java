@@ -28,7 +28,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@code capsule serve} in-process: an engine node with a worker (the same leases, recovery and retries as
@@ -36,14 +35,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class CapsuleService implements AutoCloseable {
     private final Capsule capsule;
-    private final Worker worker;
+    private final WorkerStart worker;
     private final EventHub hub;
     private final HttpServer http;
     private final Path scratch;
     private final String url;
     private final List<Route> routes;
 
-    private CapsuleService(Capsule capsule, Worker worker, EventHub hub, HttpServer http, Path scratch, String url, List<Route> routes) {
+    private CapsuleService(Capsule capsule, WorkerStart worker, EventHub hub, HttpServer http, Path scratch, String url, List<Route> routes) {
         this.capsule = capsule;
         this.worker = worker;
         this.hub = hub;
@@ -66,48 +65,32 @@ public final class CapsuleService implements AutoCloseable {
         }
         Path scratch = Files.createTempDirectory("capsule-serve-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Capsule capsule = Capsule.open(options);
-        Worker worker = null;
         EventHub hub = null;
+        HttpServer http = null;
         try {
-            worker = capsule.startWorker(workerOptions);
             hub = new EventHub(capsule.eventFeed());
             ServiceMetrics metrics = new ServiceMetrics(capsule);
             hub.onEvent(metrics::record);
             RequestGuard guard = new RequestGuard(tokens, settings.allowedHosts(), settings.allowedOrigins());
-            AtomicBoolean runnersStarted = new AtomicBoolean();
+            WorkerStart worker = new WorkerStart(capsule, workerOptions);
             TaskRequests requests = new TaskRequests(settings.bounds(), workingDir, env, scratch);
             var routes = ServiceRoutes.build(new TaskRoutes(capsule, requests), new TaskList(capsule),
                     new ScheduleRoutes(capsule, requests), new StatsRoutes(capsule), new EventStream(hub), metrics,
-                    new Health(capsule, runnersStarted::get, guard), new StaticFiles());
-            HttpServer http = HttpServer.start(settings.bind(), settings.port(), routes, guard, settings.maxBodyBytes());
-            warmUp(capsule, runnersStarted);
+                    new Health(capsule, worker::started, guard), new StaticFiles());
+            http = HttpServer.start(settings.bind(), settings.port(), routes, guard, settings.maxBodyBytes());
+            worker.begin();
             String host = settings.bind().contains(":") ? "[" + settings.bind() + "]" : settings.bind();
             return new CapsuleService(capsule, worker, hub, http, scratch, "http://" + host + ":" + http.port(), routes.all());
         } catch (Exception | Error e) {
+            if (http != null) {
+                http.close();
+            }
             if (hub != null) {
                 hub.close();
-            }
-            if (worker != null) {
-                worker.close();
             }
             capsule.close();
             throw e;
         }
-    }
-
-    private static void warmUp(Capsule capsule, AtomicBoolean started) {
-        Thread thread = new Thread(() -> {
-            try {
-                capsule.warmUp(capsule.options().runners());
-                started.set(true);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                org.slf4j.LoggerFactory.getLogger(CapsuleService.class).warn("runners did not start: {}", e.getMessage());
-            }
-        }, "capsule-serve-warm-up");
-        thread.setDaemon(true);
-        thread.start();
     }
 
     static boolean isLoopback(String bind) {

@@ -122,6 +122,16 @@ class BadRequestTest {
     }
 
     @Test
+    void aRequestJettyRefusesItselfIsStillAJsonError() throws Exception {
+        java.net.URI base = java.net.URI.create(node.service().url());
+        String response = SecurityTest.raw(base, "/api/v1/tasks/..%2F..%2Fetc", "localhost:" + base.getPort(), null);
+
+        assertThat(response.lines().findFirst().orElse("")).contains(" 400 ");
+        assertThat(response).contains("Content-Type: application/json").contains("\"error_type\":\"invalid_input\"")
+                .doesNotContain("<html").doesNotContain("at org.eclipse");
+    }
+
+    @Test
     void unknownIdsAre404AndWrongMethods405() throws Exception {
         for (String path : List.of("/api/v1/tasks/no-such-task", "/api/v1/tasks/no-such-task/result", "/api/v1/tasks/no-such-task/output",
                 "/api/v1/nothing-here", "/no-such-file.html")) {

@@ -95,15 +95,20 @@ class SecurityTest {
 
     /** One GET of /api/v1/session over a raw socket, with a Host (and Origin) java.net.http would not let us set. */
     static int rawStatus(URI base, String host, String origin) throws IOException {
+        String response = raw(base, "/api/v1/session", host, origin);
+        return Integer.parseInt(response.lines().findFirst().orElse("").split(" ")[1]);
+    }
+
+    /** One GET over a raw socket; the whole response, head and body. */
+    static String raw(URI base, String target, String host, String origin) throws IOException {
         try (Socket socket = new Socket(base.getHost(), base.getPort())) {
-            String request = "GET /api/v1/session HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer " + READER + "\r\n"
+            String request = "GET " + target + " HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer " + READER + "\r\n"
                     + (origin == null ? "" : "Origin: " + origin + "\r\n") + "Connection: close\r\n\r\n";
             OutputStream out = socket.getOutputStream();
             out.write(request.getBytes(StandardCharsets.US_ASCII));
             out.flush();
             InputStream in = socket.getInputStream();
-            String status = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1).lines().findFirst().orElse("");
-            return Integer.parseInt(status.split(" ")[1]);
+            return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
         }
     }
 }

@@ -1,6 +1,7 @@
 package run.capsule.service;
 
 import org.junit.jupiter.api.Test;
+import run.capsule.engine.TestModules;
 import run.capsule.engine.cli.CapsuleCli;
 
 import java.io.ByteArrayOutputStream;
@@ -41,6 +42,17 @@ class ServeCommandTest {
 
         assertThat(refused.code()).isEqualTo(CapsuleCli.USAGE);
         assertThat(refused.err().strip()).startsWith("capsule: refusing to listen on 0.0.0.0 without --token-file").doesNotContain("\n");
+    }
+
+    @Test
+    void otherCommandsAcceptAServeSectionInCapsuleToml() throws Exception {
+        Path dir = Files.createTempDirectory("capsule-serve-cli");
+        Files.writeString(dir.resolve("capsule.toml"), "[tasks]\ndefault_timeout = \"10s\"\n\n[serve]\nport = 7171\ngrant_env = [\"API_KEY\"]\n");
+
+        Outcome run = run(dir, "run", TestModules.sample("wat/answer.wasm").toString());
+
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(run.out().strip()).isEqualTo("42");
     }
 
     @Test

@@ -192,6 +192,20 @@ class TaskApiTest {
     }
 
     @Test
+    void anIdempotencyKeyUsedAgainAnswersTheFirstTaskAnd200() throws Exception {
+        ObjectNode body = Api.JSON.createObjectNode().put("wasm_base64",
+                Base64.getEncoder().encodeToString(Files.readAllBytes(TestModules.sample("wat/answer.wasm")))).put("idempotency_key", "once-only");
+
+        Api.Reply first = node.api().post("/api/v1/tasks", body);
+        Api.Reply again = node.api().post("/api/v1/tasks", body);
+
+        assertThat(first.status()).isEqualTo(201);
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.json().path("created").asBoolean()).isFalse();
+        assertThat(again.json().path("id").asText()).isEqualTo(first.json().path("id").asText());
+    }
+
+    @Test
     void statsCountTasksAndShowThisNode() throws Exception {
         JsonNode stats = node.api().get("/api/v1/stats").json();
 

@@ -44,10 +44,14 @@ public final class JournalStats {
         int retrying = dsl.fetchCount(dsl.selectOne().from(TASKS).where(TASKS.STATUS.eq(TaskStatus.RETRY_WAIT.name()))
                 .andExists(DSL.selectOne().from(ATTEMPTS).where(ATTEMPTS.TASK_ID.eq(TASKS.ID)).and(ATTEMPTS.ATTEMPT_NO.eq(TASKS.ATTEMPTS))
                         .and(ATTEMPTS.STATUS.in(AttemptStatus.FAILED.name(), AttemptStatus.ABANDONED.name()))));
-        int queueDepth = dsl.fetchCount(dsl.selectOne().from(TASKS)
+        return new Snapshot(counts, retrying, queueDepth(), lastHour(), nodes());
+    }
+
+    /** PENDING and RETRY_WAIT tasks that are due (on the {@code tasks_due_idx} index). */
+    public int queueDepth() {
+        return dsl.fetchCount(dsl.selectOne().from(TASKS)
                 .where(TASKS.STATUS.in(TaskStatus.PENDING.name(), TaskStatus.RETRY_WAIT.name()))
                 .and(TASKS.RUN_AT.le(DSL.currentOffsetDateTime())));
-        return new Snapshot(counts, retrying, queueDepth, lastHour(), nodes());
     }
 
     private List<Minute> lastHour() {

@@ -37,7 +37,7 @@ public final class ServiceMetrics {
                 .publishPercentileHistogram().register(registry);
         this.attemptFuel = DistributionSummary.builder("capsule.attempt.fuel").description("Fuel consumed by finished attempts")
                 .publishPercentileHistogram().register(registry);
-        Gauge.builder("capsule.queue.depth", capsule, c -> c.stats().queueDepth()).description("Due PENDING and RETRY_WAIT tasks")
+        Gauge.builder("capsule.queue.depth", capsule, Capsule::queueDepth).description("Due PENDING and RETRY_WAIT tasks")
                 .register(registry);
         Gauge.builder("capsule.runners", capsule, c -> c.options().runners()).description("Runner processes of this node").register(registry);
         FunctionCounter.builder("capsule.runner.restarts", capsule, Capsule::runnerRestarts)
