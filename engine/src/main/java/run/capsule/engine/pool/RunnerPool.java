@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -56,6 +57,19 @@ public final class RunnerPool implements AutoCloseable {
             throw new IllegalStateException("runner pool is closed");
         }
         slots.acquire();
+        return takeRunner();
+    }
+
+    /** A runner if a slot is free now, else empty: never waits for one. */
+    private Optional<RunnerProcess> acquireIfFree() throws RunnerCrashedException {
+        if (closed || !slots.tryAcquire()) {
+            return Optional.empty();
+        }
+        return Optional.of(takeRunner());
+    }
+
+    /** With a slot taken: an idle live runner, or a new one (the slot is given back if it cannot start). */
+    private RunnerProcess takeRunner() throws RunnerCrashedException {
         try {
             RunnerProcess runner;
             while ((runner = idle.pollFirst()) != null) {
@@ -142,12 +156,20 @@ public final class RunnerPool implements AutoCloseable {
         }
     }
 
-    /** Starts runners until {@code count} are idle, so the first attempts do not pay for JVM start-up. */
+    /**
+     * Starts runners until {@code count} are idle, so the first attempts do not pay for JVM start-up. It takes only slots
+     * that are free: waiting for a busy one could hold every other slot while a task that holds its runner waits for
+     * children that need one (they would never start).
+     */
     public void warmUp(int count) throws InterruptedException, RunnerCrashedException {
         List<RunnerProcess> started = new ArrayList<>();
         try {
             for (int i = 0; i < Math.min(count, size); i++) {
-                started.add(acquire());
+                Optional<RunnerProcess> runner = acquireIfFree();
+                if (runner.isEmpty()) {
+                    return;
+                }
+                started.add(runner.get());
             }
         } finally {
             started.forEach(this::release);
