@@ -8,7 +8,8 @@ import java.util.Locale;
  *   <li><b>outcomes</b> of a task or attempt: the {@code error_type} of the JSON envelope and of the journal
  *       ({@code tasks.error_type}, {@code attempts.error_type}); see {@link #isOutcome()};</li>
  *   <li><b>host-call replies</b>: the {@code type} of {@code {"error": {"type": ..., "message": ...}}} that a guest's
- *       host call (docs/host-api.md) or an engine call (docs/protocol.md) is answered with.</li>
+ *       host call (docs/host-api.md) or an engine call (docs/protocol.md) is answered with;</li>
+ *   <li><b>HTTP API replies</b>: the {@code error_type} of the service's JSON errors (docs/api.md).</li>
  * </ul>
  * A few names belong to both ({@code timeout}, {@code cancelled}, {@code limit_exceeded}, {@code internal_error}).
  */
@@ -22,7 +23,9 @@ public enum ErrorType {
     BAD_REQUEST, UNKNOWN_OP, UNKNOWN_TASK, UNSUPPORTED, NOT_ALLOWED, NOT_FOUND, IS_A_DIRECTORY, NOT_A_DIRECTORY, IO_ERROR,
     TOO_LARGE, TOO_MANY_REDIRECTS, NETWORK_ERROR, ADDRESS_REFUSED,
     /** Engine to runner only: the attempt should stop and be resumed later (docs/protocol.md). */
-    SUSPEND;
+    SUSPEND,
+    // HTTP API replies only (docs/api.md); INVALID_INPUT, NOT_FOUND, TOO_LARGE and INTERNAL_ERROR serve there too
+    UNAUTHORIZED, FORBIDDEN, METHOD_NOT_ALLOWED, CONFLICT, UNAVAILABLE;
 
     public String wireName() {
         return name().toLowerCase(Locale.ROOT);

@@ -1,5 +1,6 @@
 package run.capsule.service.auth;
 
+import run.capsule.protocol.ErrorType;
 import jakarta.servlet.http.HttpServletRequest;
 import run.capsule.service.http.Access;
 import run.capsule.service.http.ApiError;
@@ -61,7 +62,7 @@ public final class RequestGuard {
     /** 401 with {@code WWW-Authenticate: Bearer}. */
     public static final class Unauthorized extends ApiError {
         Unauthorized() {
-            super(401, "unauthorized", "a bearer token is required: Authorization: Bearer TOKEN");
+            super(401, ErrorType.UNAUTHORIZED, "a bearer token is required: Authorization: Bearer TOKEN");
         }
     }
 

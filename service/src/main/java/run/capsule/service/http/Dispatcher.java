@@ -1,5 +1,6 @@
 package run.capsule.service.http;
 
+import run.capsule.protocol.ErrorType;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -53,20 +54,20 @@ public final class Dispatcher extends HttpServlet {
             }
             error(response, e.status(), e.errorType(), e.getMessage(), e instanceof RequestGuard.Unauthorized);
         } catch (InvalidInputException e) {
-            error(response, 400, "invalid_input", e.getMessage(), false);
+            error(response, 400, ErrorType.INVALID_INPUT, e.getMessage(), false);
         } catch (LimitExceededException e) {
-            error(response, 403, "forbidden", e.getMessage(), false);
+            error(response, 403, ErrorType.FORBIDDEN, e.getMessage(), false);
         } catch (RerunRefusedException e) {
-            error(response, 409, "conflict", e.getMessage(), false);
+            error(response, 409, ErrorType.CONFLICT, e.getMessage(), false);
         } catch (JournalException e) {
             log.warn("journal error on {} {}: {}", request.getMethod(), path, e.getMessage());
-            error(response, 503, "unavailable", "the journal does not answer: " + e.getMessage(), false);
+            error(response, 503, ErrorType.UNAVAILABLE, "the journal does not answer: " + e.getMessage(), false);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
             log.warn("internal error on {} {}", request.getMethod(), path, e);
-            error(response, 500, "internal_error", "internal error (" + e.getClass().getSimpleName() + "); see the server's log", false);
+            error(response, 500, ErrorType.INTERNAL_ERROR, "internal error (" + e.getClass().getSimpleName() + "); see the server's log", false);
         }
     }
 
@@ -93,12 +94,12 @@ public final class Dispatcher extends HttpServlet {
         final String allow;
 
         MethodNotAllowed(String method, String path, TreeSet<String> allowed) {
-            super(405, "method_not_allowed", method + " is not allowed on " + path + " (allowed: " + String.join(", ", allowed) + ")");
+            super(405, ErrorType.METHOD_NOT_ALLOWED, method + " is not allowed on " + path + " (allowed: " + String.join(", ", allowed) + ")");
             this.allow = String.join(", ", allowed);
         }
     }
 
-    private static void error(HttpServletResponse response, int status, String type, String message, boolean challenge) throws IOException {
+    private static void error(HttpServletResponse response, int status, ErrorType type, String message, boolean challenge) throws IOException {
         if (response.isCommitted()) {
             return;
         }
@@ -106,7 +107,7 @@ public final class Dispatcher extends HttpServlet {
         if (challenge) {
             response.setHeader("WWW-Authenticate", "Bearer realm=\"capsule\"");
         }
-        byte[] body = Exchange.errorBody(type, message == null ? type : message.strip().lines().findFirst().orElse(type));
+        byte[] body = Exchange.errorBody(type, message == null ? type.wireName() : message.strip().lines().findFirst().orElse(type.wireName()));
         response.setStatus(status);
         response.setContentType("application/json");
         response.setContentLength(body.length);

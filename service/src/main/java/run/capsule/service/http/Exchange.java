@@ -1,5 +1,6 @@
 package run.capsule.service.http;
 
+import run.capsule.protocol.ErrorType;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import jakarta.servlet.http.HttpServletRequest;
@@ -98,7 +99,7 @@ public final class Exchange {
     }
 
     private ApiError tooLarge() {
-        return new ApiError(413, "too_large", "the request body is larger than " + maxBody + " bytes (the server's max_body)");
+        return new ApiError(413, ErrorType.TOO_LARGE, "the request body is larger than " + maxBody + " bytes (the server's max_body)");
     }
 
     public void json(int status, JsonNode body) throws IOException {
@@ -116,11 +117,11 @@ public final class Exchange {
         response.setStatus(204);
     }
 
-    static byte[] errorBody(String errorType, String message) {
+    static byte[] errorBody(ErrorType errorType, String message) {
         try {
-            return Json.MAPPER.writeValueAsBytes(Json.object().put("error_type", errorType).put("message", message));
+            return Json.MAPPER.writeValueAsBytes(Json.object().put("error_type", errorType.wireName()).put("message", message));
         } catch (JsonProcessingException e) {
-            return ("{\"error_type\":\"" + errorType + "\"}").getBytes(StandardCharsets.UTF_8);
+            return ("{\"error_type\":\"" + errorType.wireName() + "\"}").getBytes(StandardCharsets.UTF_8);
         }
     }
 }

@@ -1,5 +1,6 @@
 package run.capsule.service.http;
 
+import run.capsule.protocol.ErrorType;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -13,15 +14,15 @@ public final class JsonErrorHandler extends ErrorHandler {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
         int status = response.getStatus();
-        String type = switch (status) {
-            case 400 -> "invalid_input";
-            case 401 -> "unauthorized";
-            case 403 -> "forbidden";
-            case 404 -> "not_found";
-            case 405 -> "method_not_allowed";
-            case 413, 414, 431 -> "too_large";
-            case 503 -> "unavailable";
-            default -> status >= 500 ? "internal_error" : "invalid_input";
+        ErrorType type = switch (status) {
+            case 400 -> ErrorType.INVALID_INPUT;
+            case 401 -> ErrorType.UNAUTHORIZED;
+            case 403 -> ErrorType.FORBIDDEN;
+            case 404 -> ErrorType.NOT_FOUND;
+            case 405 -> ErrorType.METHOD_NOT_ALLOWED;
+            case 413, 414, 431 -> ErrorType.TOO_LARGE;
+            case 503 -> ErrorType.UNAVAILABLE;
+            default -> status >= 500 ? ErrorType.INTERNAL_ERROR : ErrorType.INVALID_INPUT;
         };
         Object message = request.getAttribute(ERROR_MESSAGE);
         String text = message instanceof String m && !m.isBlank() ? m : "HTTP " + status;
