@@ -9,7 +9,7 @@ CREATE INDEX tasks_created_idx ON tasks (created_at, id);
 CREATE INDEX tasks_status_created_idx ON tasks (status, created_at, id);
 CREATE INDEX tasks_name_created_idx ON tasks (name, created_at, id);
 -- Finished tasks by when they finished: prune's roots, failures since yesterday, retries that succeeded.
-CREATE INDEX tasks_status_updated_idx ON tasks (status, updated_at);
+CREATE INDEX tasks_status_updated_idx ON tasks (status, updated_at, id);
 -- Modules still referenced (prune keeps them), and tasks recovered after a node loss (most have none).
 CREATE INDEX tasks_module_idx ON tasks (module_sha256);
 CREATE INDEX tasks_recoveries_idx ON tasks (recoveries);

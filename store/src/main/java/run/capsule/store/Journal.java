@@ -39,6 +39,7 @@ public final class Journal implements AutoCloseable {
     private final ModuleStore modules;
     private final NodeRegistry nodes;
     private final ReadOnlySql readOnlySql;
+    private final TaskPruning pruning;
 
     private Journal(JournalConfig config, HikariDataSource dataSource, DSLContext dsl) {
         this.config = config;
@@ -49,6 +50,7 @@ public final class Journal implements AutoCloseable {
         this.modules = new ModuleStore(dsl);
         this.nodes = new NodeRegistry(dsl);
         this.readOnlySql = new ReadOnlySql(config, dataSource);
+        this.pruning = new TaskPruning(dsl);
     }
 
     /**
@@ -159,6 +161,11 @@ public final class Journal implements AutoCloseable {
     /** The pool's data source, for components that share the journal's database (Quartz's job store). */
     public DataSource dataSource() {
         return dataSource;
+    }
+
+    /** Deleting finished task trees (capsule prune). */
+    public TaskPruning pruning() {
+        return pruning;
     }
 
     public ReadOnlySql readOnlySql() {
