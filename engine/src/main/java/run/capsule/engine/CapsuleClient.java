@@ -2,6 +2,9 @@ package run.capsule.engine;
 
 import run.capsule.engine.pool.RunnerLauncher;
 import run.capsule.engine.pool.RunnerPool;
+import run.capsule.engine.retention.PruneRequest;
+import run.capsule.engine.retention.Retention;
+import run.capsule.store.PruneReport;
 import run.capsule.store.AttemptRow;
 import run.capsule.store.CancelOutcome;
 import run.capsule.store.EventRow;
@@ -18,6 +21,8 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.Map;
 import java.util.Optional;
 
@@ -261,6 +266,20 @@ public class CapsuleClient implements AutoCloseable {
 
     public List<EventRow> events(String taskId) {
         return journal.tasks().events(taskId);
+    }
+
+    /** Deletes finished task trees by the request (docs/sql.md, "Retention"); one {@code prune_runs} row records the run. */
+    public PruneReport prune(PruneRequest request) {
+        return prune(request, () -> false);
+    }
+
+    /** The same, stopping between two batches once {@code stop} says so (the report's outcome is then INTERRUPTED). */
+    public PruneReport prune(PruneRequest request, BooleanSupplier stop) {
+        Set<String> scheduled;
+        try (RetryTimers timers = RetryTimers.client(journal, options.nodeId())) {
+            scheduled = timers.scheduledModules();
+        }
+        return new Retention(journal, options.nodeId()).prune(request, scheduled, stop);
     }
 
     /** A read-only SQL query over the journal tables. */

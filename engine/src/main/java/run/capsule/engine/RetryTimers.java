@@ -204,6 +204,19 @@ final class RetryTimers implements AutoCloseable {
         return out;
     }
 
+    /** The modules recurring schedules run: a prune keeps them although no task may use them yet. */
+    Set<String> scheduledModules() {
+        Set<String> modules = new java.util.HashSet<>();
+        try {
+            for (JobKey key : scheduler.getJobKeys(GroupMatcher.jobGroupEquals(SCHEDULE_GROUP))) {
+                modules.add(scheduler.getJobDetail(key).getJobDataMap().getString("moduleSha256"));
+            }
+        } catch (SchedulerException e) {
+            throw new IllegalStateException("cannot read schedules: " + e.getMessage(), e);
+        }
+        return modules;
+    }
+
     boolean deleteSchedule(String name) {
         try {
             return scheduler.deleteJob(JobKey.jobKey(name, SCHEDULE_GROUP));
