@@ -287,6 +287,11 @@ public class CapsuleClient implements AutoCloseable {
         return journal.readOnlySql().query(sql, maxRows);
     }
 
+    /** The same, cancelled once it has run {@code timeout} (a {@code JournalException} says so). */
+    public QueryResult query(String sql, int maxRows, Duration timeout) {
+        return journal.readOnlySql().query(sql, maxRows, timeout);
+    }
+
     public CapsuleOptions options() {
         return options;
     }
