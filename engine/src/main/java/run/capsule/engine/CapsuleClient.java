@@ -5,6 +5,7 @@ import run.capsule.engine.pool.RunnerPool;
 import run.capsule.engine.retention.PruneRequest;
 import run.capsule.engine.retention.Retention;
 import run.capsule.store.PruneReport;
+import run.capsule.store.ExportedTree;
 import run.capsule.store.AttemptRow;
 import run.capsule.store.CancelOutcome;
 import run.capsule.store.EventRow;
@@ -23,6 +24,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.Map;
 import java.util.Optional;
 
@@ -280,6 +282,20 @@ public class CapsuleClient implements AutoCloseable {
             scheduled = timers.scheduledModules();
         }
         return new Retention(journal, options.nodeId()).prune(request, scheduled, stop);
+    }
+
+    /**
+     * Hands each task tree whose root was created in [since, until) (null: open) to {@code sink}, oldest first, with
+     * its attempts, events, steps, host requests and modules (their bytes when {@code withModuleBytes}); docs/sql.md, "Export".
+     */
+    public long exportTrees(Instant since, Instant until, boolean withModuleBytes, Consumer<ExportedTree> sink) {
+        return journal.export().export(since == null ? null : since.atOffset(ZoneOffset.UTC), until == null ? null : until.atOffset(ZoneOffset.UTC),
+                withModuleBytes, sink);
+    }
+
+    /** The database's clock, which journal times use. */
+    public Instant databaseNow() {
+        return journal.nodes().databaseNow().toInstant();
     }
 
     /** A read-only SQL query over the journal tables. */

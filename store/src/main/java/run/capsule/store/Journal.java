@@ -40,6 +40,7 @@ public final class Journal implements AutoCloseable {
     private final NodeRegistry nodes;
     private final ReadOnlySql readOnlySql;
     private final TaskPruning pruning;
+    private final TreeExport export;
 
     private Journal(JournalConfig config, HikariDataSource dataSource, DSLContext dsl) {
         this.config = config;
@@ -51,6 +52,7 @@ public final class Journal implements AutoCloseable {
         this.nodes = new NodeRegistry(dsl);
         this.readOnlySql = new ReadOnlySql(config, dataSource);
         this.pruning = new TaskPruning(dsl);
+        this.export = new TreeExport(dsl);
     }
 
     /**
@@ -166,6 +168,11 @@ public final class Journal implements AutoCloseable {
     /** Deleting finished task trees (capsule prune). */
     public TaskPruning pruning() {
         return pruning;
+    }
+
+    /** Reading whole task trees (capsule export). */
+    public TreeExport export() {
+        return export;
     }
 
     public ReadOnlySql readOnlySql() {
