@@ -5,7 +5,9 @@ import org.jooq.Record3;
 
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 
@@ -59,31 +61,56 @@ final class PrunableTrees {
         return query.orderBy(TASKS.UPDATED_AT, TASKS.ID).limit(limit).fetch();
     }
 
-    /** The root's whole tree when all of it may be pruned, else null. */
-    Tree tree(String rootId, String rootModule) {
-        List<List<String>> levels = new ArrayList<>();
-        Set<String> modules = new HashSet<>(List.of(rootModule));
-        Set<String> seen = new HashSet<>(List.of(rootId));
-        List<String> level = List.of(rootId);
+    /**
+     * The whole tree of each root, in the roots' order, or null for a root whose tree may not be pruned. The trees are
+     * walked together, one query per level and 500 parents, not one per root.
+     */
+    List<Tree> trees(List<Record3<String, OffsetDateTime, String>> roots) {
+        Map<String, Integer> treeOf = new HashMap<>();
+        Map<String, Integer> depthOf = new HashMap<>();
+        List<List<List<String>>> levels = new ArrayList<>();
+        List<Set<String>> modules = new ArrayList<>();
+        boolean[] refused = new boolean[roots.size()];
+        List<String> level = new ArrayList<>();
+        for (int i = 0; i < roots.size(); i++) {
+            String id = roots.get(i).value1();
+            treeOf.put(id, i);
+            depthOf.put(id, 0);
+            levels.add(new ArrayList<>(List.of(new ArrayList<>(List.of(id)))));
+            modules.add(new HashSet<>(List.of(roots.get(i).value3())));
+            level.add(id);
+        }
         while (!level.isEmpty()) {
-            levels.add(level);
             List<String> next = new ArrayList<>();
             for (int from = 0; from < level.size(); from += IN_LIST) {
-                var children = dsl.select(TASKS.ID, TASKS.STATUS, TASKS.UPDATED_AT, TASKS.MODULE_SHA256).from(TASKS)
+                var children = dsl.select(TASKS.ID, TASKS.STATUS, TASKS.UPDATED_AT, TASKS.MODULE_SHA256, TASKS.PARENT_ID).from(TASKS)
                         .where(TASKS.PARENT_ID.in(level.subList(from, Math.min(level.size(), from + IN_LIST))))
                         .fetch();
                 for (var child : children) {
+                    int tree = treeOf.get(child.value5());
+                    if (treeOf.putIfAbsent(child.value1(), tree) != null) {
+                        continue;
+                    }
                     if (!statuses().contains(child.value2()) || !child.value3().isBefore(criteria.finishedBefore())) {
-                        return null;
+                        refused[tree] = true;
                     }
-                    if (seen.add(child.value1())) {
-                        next.add(child.value1());
-                        modules.add(child.value4());
+                    List<List<String>> treeLevels = levels.get(tree);
+                    int depth = depthOf.get(child.value5()) + 1;
+                    depthOf.put(child.value1(), depth);
+                    if (treeLevels.size() == depth) {
+                        treeLevels.add(new ArrayList<>());
                     }
+                    treeLevels.get(depth).add(child.value1());
+                    modules.get(tree).add(child.value4());
+                    next.add(child.value1());
                 }
             }
             level = next;
         }
-        return new Tree(levels, modules);
+        List<Tree> trees = new ArrayList<>();
+        for (int i = 0; i < roots.size(); i++) {
+            trees.add(refused[i] ? null : new Tree(levels.get(i), modules.get(i)));
+        }
+        return trees;
     }
 }

@@ -77,9 +77,9 @@ public final class TaskPruning {
                 if (roots.isEmpty()) {
                     return true;
                 }
-                for (var root : roots) {
-                    cursor = new PrunableTrees.Cursor(root.value2(), root.value1());
-                    PrunableTrees.Tree tree = trees.tree(root.value1(), root.value3());
+                var last = roots.get(roots.size() - 1);
+                cursor = new PrunableTrees.Cursor(last.value2(), last.value1());
+                for (PrunableTrees.Tree tree : trees.trees(roots)) {
                     if (tree == null) {
                         skipped++;
                         continue;
