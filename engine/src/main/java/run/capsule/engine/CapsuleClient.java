@@ -3,6 +3,10 @@ package run.capsule.engine;
 import run.capsule.engine.spec.Cancellation;
 import run.capsule.engine.pool.RunnerLauncher;
 import run.capsule.engine.pool.RunnerPool;
+import run.capsule.engine.retention.PruneRequest;
+import run.capsule.engine.retention.Retention;
+import run.capsule.store.PruneReport;
+import run.capsule.store.ExportedTree;
 import run.capsule.store.AttemptRow;
 import run.capsule.store.CancelOutcome;
 import run.capsule.store.EventRow;
@@ -19,6 +23,9 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.Map;
 import java.util.Optional;
 import run.capsule.engine.calls.Cancellations;
@@ -332,9 +339,42 @@ public class CapsuleClient implements AutoCloseable {
         }
     }
 
+    /** Deletes finished task trees by the request (docs/sql.md, "Retention"); one {@code prune_runs} row records the run. */
+    public PruneReport prune(PruneRequest request) {
+        return prune(request, () -> false);
+    }
+
+    /** The same, stopping between two batches once {@code stop} says so (the report's outcome is then INTERRUPTED). */
+    public PruneReport prune(PruneRequest request, BooleanSupplier stop) {
+        Set<String> scheduled;
+        try (RetryTimers timers = RetryTimers.client(journal, options.nodeId())) {
+            scheduled = timers.scheduledModules();
+        }
+        return new Retention(journal, options.nodeId()).prune(request, scheduled, stop);
+    }
+
+    /**
+     * Hands each task tree whose root was created in [since, until) (null: open) to {@code sink}, oldest first, with
+     * its attempts, events, steps, host requests and modules (their bytes when {@code withModuleBytes}); docs/sql.md, "Export".
+     */
+    public long exportTrees(Instant since, Instant until, boolean withModuleBytes, Consumer<ExportedTree> sink) {
+        return journal.export().export(since == null ? null : since.atOffset(ZoneOffset.UTC), until == null ? null : until.atOffset(ZoneOffset.UTC),
+                withModuleBytes, sink);
+    }
+
+    /** The database's clock, which journal times use. */
+    public Instant databaseNow() {
+        return journal.nodes().databaseNow().toInstant();
+    }
+
     /** A read-only SQL query over the journal tables. */
     public QueryResult query(String sql, int maxRows) {
         return journal.readOnlySql().query(sql, maxRows);
+    }
+
+    /** The same, cancelled once it has run {@code timeout} (a {@code JournalException} says so). */
+    public QueryResult query(String sql, int maxRows, Duration timeout) {
+        return journal.readOnlySql().query(sql, maxRows, timeout);
     }
 
     public CapsuleOptions options() {

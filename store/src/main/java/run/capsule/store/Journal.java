@@ -43,6 +43,8 @@ public final class Journal implements AutoCloseable {
     private final EventFeed eventFeed;
     private final JournalStats stats;
     private final AttemptOutputs outputs;
+    private final TaskPruning pruning;
+    private final TreeExport export;
 
     private Journal(JournalConfig config, HikariDataSource dataSource, DSLContext dsl) {
         this.config = config;
@@ -57,6 +59,8 @@ public final class Journal implements AutoCloseable {
         this.eventFeed = new EventFeed(dsl);
         this.stats = new JournalStats(dsl);
         this.outputs = new AttemptOutputs(dsl);
+        this.pruning = new TaskPruning(dsl);
+        this.export = new TreeExport(dsl);
     }
 
     /**
@@ -64,7 +68,7 @@ public final class Journal implements AutoCloseable {
      * starting Flyway (about 0.4 s of a short command's start); any other is migrated. JournalSchemaTest keeps it in
      * step with the migrations.
      */
-    public static final int SCHEMA_VERSION = 10;
+    public static final int SCHEMA_VERSION = 12;
 
     static Flyway flyway(DataSource dataSource) throws SQLException {
         return Flyway.configure().dataSource(dataSource).locations("classpath:db/migration", "classpath:db/vendor/" + vendor(dataSource)).load();
@@ -186,6 +190,16 @@ public final class Journal implements AutoCloseable {
     /** The pool's data source, for components that share the journal's database (Quartz's job store). */
     public DataSource dataSource() {
         return dataSource;
+    }
+
+    /** Deleting finished task trees (capsule prune). */
+    public TaskPruning pruning() {
+        return pruning;
+    }
+
+    /** Reading whole task trees (capsule export). */
+    public TreeExport export() {
+        return export;
     }
 
     public ReadOnlySql readOnlySql() {

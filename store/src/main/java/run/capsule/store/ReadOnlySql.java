@@ -10,6 +10,7 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -27,7 +28,8 @@ public final class ReadOnlySql {
     static final String H2_READER = "capsule_reader";
     private static final String H2_READER_PASSWORD = "capsule-journal-reader";
     private static final Set<String> QUERY_KEYWORDS = Set.of("select", "with", "values", "table", "explain", "show");
-    private static final List<String> JOURNAL_TABLES = List.of("tasks", "attempts", "task_events", "modules", "nodes", "host_requests", "crashed_modules", "steps");
+    private static final List<String> JOURNAL_TABLES = List.of("tasks", "attempts", "task_events", "modules", "nodes", "host_requests", "crashed_modules", "steps", "prune_runs", "attempts_named", "usage_daily",
+            "failures_daily", "host_requests_named");
 
     private final JournalConfig config;
     private final DataSource dataSource;
@@ -63,8 +65,20 @@ public final class ReadOnlySql {
         }
     }
 
+    /** The limit of a query's run time when none is given. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+
     /** Runs the query and returns at most {@code maxRows} rows; a write or a malformed query is a {@link JournalException}. */
     public QueryResult query(String sql, int maxRows) {
+        return query(sql, maxRows, DEFAULT_TIMEOUT);
+    }
+
+    /**
+     * The same, cancelled once it has run {@code timeout} (reading its rows included): on PostgreSQL by the transaction's
+     * {@code statement_timeout}, on both by cancelling the statement; a cancelled query is a {@link JournalException}
+     * that says so.
+     */
+    public QueryResult query(String sql, int maxRows, Duration timeout) {
         String statement = singleStatement(sql);
         try (Connection c = config.isH2()
                 ? DriverManager.getConnection(readerUrl(config.jdbcUrl()), H2_READER, readerPassword(config))
@@ -74,12 +88,18 @@ public final class ReadOnlySql {
             if (!config.isH2()) {
                 try (Statement s = c.createStatement()) {
                     s.execute("SET TRANSACTION READ ONLY");
+                    s.execute("SET LOCAL statement_timeout = " + Math.max(1, timeout.toMillis()));
                 }
             }
-            try (Statement s = c.createStatement()) {
+            try (Statement s = c.createStatement(); QueryWatchdog watchdog = QueryWatchdog.start(s, timeout)) {
                 s.setMaxRows(maxRows + 1);
                 try (ResultSet rs = s.executeQuery(statement)) {
                     return read(rs, maxRows);
+                } catch (SQLException e) {
+                    if (watchdog.fired() || "57014".equals(e.getSQLState())) {
+                        throw new JournalException("query cancelled: it ran longer than " + timeout.toMillis() + " ms (the query time limit)", e);
+                    }
+                    throw e;
                 }
             } finally {
                 c.rollback();

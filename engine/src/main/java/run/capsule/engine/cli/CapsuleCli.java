@@ -18,7 +18,7 @@ import java.util.ServiceLoader;
 @Command(name = "capsule", mixinStandardHelpOptions = true, version = "capsule 0.1.0",
         description = "Runs untrusted WebAssembly in sandboxed runner processes and journals every task in SQL.",
         subcommands = {RunCommand.class, BuildCommand.class, SubmitCommand.class, WorkerCommand.class, StatusCommand.class, WaitCommand.class,
-                CancelCommand.class, ScheduleCommand.class, HistoryCommand.class, SqlCommand.class})
+                CancelCommand.class, ScheduleCommand.class, HistoryCommand.class, SqlCommand.class, PruneCommand.class, ExportCommand.class})
 public final class CapsuleCli implements Runnable {
     public static final int OK = 0;
     public static final int FAILED = 1;

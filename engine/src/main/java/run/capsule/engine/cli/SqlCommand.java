@@ -1,24 +1,20 @@
 package run.capsule.engine.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
-import run.capsule.engine.Capsule;
 import run.capsule.engine.CapsuleClient;
+import run.capsule.engine.spec.Durations;
+import run.capsule.engine.spec.InvalidInputException;
 import run.capsule.store.JournalException;
 import run.capsule.store.QueryResult;
 
-import java.time.OffsetDateTime;
-import java.time.temporal.TemporalAccessor;
-import java.util.ArrayList;
-import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 
 @Command(name = "sql", mixinStandardHelpOptions = true, description = {"Runs one read-only SQL query over the journal (tables: tasks, attempts, task_events).",
-        "Writes are refused. See docs/sql.md."})
+        "Writes are refused; a query running longer than --timeout is cancelled. See docs/sql.md."})
 final class SqlCommand implements Callable<Integer> {
     @ParentCommand
     CapsuleCli cli;
@@ -26,93 +22,53 @@ final class SqlCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "QUERY")
     String query;
 
-    @Option(names = "--json", description = "Print a JSON array of row objects")
+    @Option(names = "--format", paramLabel = "FORMAT", description = "table (default), json (an array of row objects), jsonl (one object per line) or csv")
+    String format = "table";
+
+    @Option(names = "--json", description = "The same as --format json")
     boolean json;
 
-    @Option(names = "--max-rows", paramLabel = "N", description = "Stop after N rows (default 1000)")
+    @Option(names = "--max-rows", paramLabel = "N", description = "Stop after N rows (default 1000); a note on stderr says when rows were cut")
     int maxRows = 1000;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", description = "Cancel the query after this long (default 30s)")
+    String timeout = "30s";
+
+    @Option(names = {"-v", "--verbose"}, description = "Print the row count and the query's time on stderr")
+    boolean verbose;
 
     @Override
     public Integer call() {
-        if (maxRows < 1) {
-            cli.err.println("capsule: --max-rows must be at least 1");
+        QueryOutput.Format outputFormat;
+        Duration limit;
+        try {
+            if (maxRows < 1) {
+                throw new InvalidInputException("--max-rows must be at least 1");
+            }
+            outputFormat = json ? QueryOutput.Format.JSON : QueryOutput.Format.parse(format);
+            limit = Durations.parse("--timeout", timeout);
+        } catch (InvalidInputException e) {
+            cli.err.println("capsule: " + TerminalText.line(e.getMessage()));
             return CapsuleCli.USAGE;
         }
         try (CapsuleClient capsule = cli.openClient()) {
             QueryResult result;
+            long started = System.nanoTime();
             try {
-                result = capsule.query(query, maxRows);
+                result = capsule.query(query, maxRows, limit);
             } catch (JournalException e) {
                 cli.err.println("capsule: " + TerminalText.line(e.getMessage()));
                 return CapsuleCli.FAILED;
             }
-            if (json) {
-                ArrayNode rows = Json.MAPPER.createArrayNode();
-                for (List<Object> row : result.rows()) {
-                    ObjectNode o = rows.addObject();
-                    for (int i = 0; i < result.columns().size(); i++) {
-                        o.set(result.columns().get(i), Json.MAPPER.valueToTree(plain(row.get(i))));
-                    }
-                }
-                cli.out.println(Json.write(rows));
-            } else {
-                printTable(result);
-            }
+            long elapsedMs = (System.nanoTime() - started) / 1_000_000;
+            new QueryOutput(cli.out).print(result, outputFormat);
             if (result.truncated()) {
-                cli.err.println("capsule: output stopped at " + maxRows + " rows (--max-rows)");
+                cli.err.println("capsule: output stopped at " + maxRows + " rows (--max-rows); the query has more");
+            }
+            if (verbose) {
+                cli.err.println("capsule: " + result.rows().size() + (result.rows().size() == 1 ? " row" : " rows") + " in " + elapsedMs + " ms");
             }
             return CapsuleCli.OK;
         }
-    }
-
-    private static Object plain(Object value) {
-        if (value instanceof OffsetDateTime t) {
-            return t.toInstant().toString();
-        }
-        if (value instanceof TemporalAccessor || value instanceof java.util.Date) {
-            return value.toString();
-        }
-        if (value instanceof byte[] bytes) {
-            return "<" + bytes.length + " bytes>";
-        }
-        if (value instanceof java.sql.Clob || value instanceof java.sql.Blob) {
-            return value.toString();
-        }
-        return value;
-    }
-
-    private void printTable(QueryResult result) {
-        List<String> columns = result.columns();
-        List<List<String>> cells = new ArrayList<>();
-        int[] widths = new int[columns.size()];
-        for (int i = 0; i < columns.size(); i++) {
-            widths[i] = TerminalText.line(columns.get(i)).length();
-        }
-        for (List<Object> row : result.rows()) {
-            List<String> line = new ArrayList<>();
-            for (int i = 0; i < columns.size(); i++) {
-                Object v = plain(row.get(i));
-                String s = v == null ? "NULL" : TerminalText.line(v.toString().replace('\n', ' '));
-                if (s.length() > 80) {
-                    s = s.substring(0, 77) + "...";
-                }
-                widths[i] = Math.max(widths[i], s.length());
-                line.add(s);
-            }
-            cells.add(line);
-        }
-        StringBuilder header = new StringBuilder();
-        for (int i = 0; i < columns.size(); i++) {
-            header.append(i == 0 ? "" : "  ").append(String.format("%-" + widths[i] + "s", TerminalText.line(columns.get(i))));
-        }
-        cli.out.println(header.toString().stripTrailing());
-        for (List<String> line : cells) {
-            StringBuilder sb = new StringBuilder();
-            for (int i = 0; i < line.size(); i++) {
-                sb.append(i == 0 ? "" : "  ").append(String.format("%-" + widths[i] + "s", line.get(i)));
-            }
-            cli.out.println(sb.toString().stripTrailing());
-        }
-        cli.out.println("(" + result.rows().size() + (result.rows().size() == 1 ? " row)" : " rows)"));
     }
 }

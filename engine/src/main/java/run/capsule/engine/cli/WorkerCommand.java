@@ -10,6 +10,10 @@ import run.capsule.engine.spec.InvalidInputException;
 import run.capsule.engine.queue.Worker;
 import run.capsule.engine.queue.WorkerOptions;
 
+import run.capsule.engine.retention.PeriodicPrune;
+import run.capsule.engine.retention.PruneRequest;
+
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -38,10 +42,22 @@ final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--suspend-after", paramLabel = "DURATION", description = "A capsule.sleep longer than this suspends the task and frees its runner (default 30s)")
     String suspendAfter = "30s";
 
+    @Option(names = "--prune-finished-before", paramLabel = "AGE",
+            description = "Also prune, every --prune-every, the task trees finished longer ago than AGE (e.g. 30d); see capsule prune")
+    String pruneFinishedBefore;
+
+    @Option(names = "--prune-keep-failed", description = "The periodic prune keeps trees that hold a FAILED task")
+    boolean pruneKeepFailed;
+
+    @Option(names = "--prune-every", paramLabel = "DURATION", description = "Interval of the periodic prune (default 1h)")
+    String pruneEvery = "1h";
+
     @Override
     public Integer call() throws InterruptedException {
         CapsuleOptions options;
         WorkerOptions workerOptions;
+        PruneRequest pruneRequest = null;
+        Duration pruneInterval = null;
         try {
             CapsuleOptions.Builder builder = CapsuleOptions.builder()
                     .journal(cli.journalConfig())
@@ -59,6 +75,11 @@ final class WorkerCommand implements Callable<Integer> {
             }
             options = builder.build();
             workerOptions = WorkerOptions.DEFAULT.withDrainTimeout(Durations.parse("--drain-timeout", drainTimeout));
+            if (pruneFinishedBefore != null) {
+                pruneRequest = PruneRequest.olderThan(Durations.parse("--prune-finished-before", pruneFinishedBefore))
+                        .withKeepFailed(pruneKeepFailed);
+                pruneInterval = Durations.parse("--prune-every", pruneEvery);
+            }
         } catch (InvalidInputException e) {
             cli.err.println("capsule: " + TerminalText.line(e.getMessage()));
             return CapsuleCli.USAGE;
@@ -66,10 +87,15 @@ final class WorkerCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Capsule capsule = Capsule.open(options);
         Worker worker = capsule.startWorker(workerOptions);
-        cli.err.println("capsule worker " + options.nodeId() + " started with " + options.runners() + " runner(s)");
+        PeriodicPrune prune = pruneRequest == null ? null : PeriodicPrune.start(pruneRequest, pruneInterval, capsule::prune);
+        cli.err.println("capsule worker " + options.nodeId() + " started with " + options.runners() + " runner(s)"
+                + (prune == null ? "" : "; pruning trees finished more than " + pruneFinishedBefore + " ago every " + pruneEvery));
         StopSignals.install(() -> {
             cli.err.println("capsule worker " + options.nodeId() + " stopping");
             try {
+                if (prune != null) {
+                    prune.close();
+                }
                 worker.close();
                 capsule.close();
             } finally {

@@ -226,6 +226,19 @@ public final class RetryTimers implements AutoCloseable {
         }
     }
 
+    /** The modules recurring schedules run: a prune keeps them although no task may use them yet. */
+    public Set<String> scheduledModules() {
+        Set<String> modules = new java.util.HashSet<>();
+        try {
+            for (JobKey key : scheduler.getJobKeys(GroupMatcher.jobGroupEquals(SCHEDULE_GROUP))) {
+                modules.add(scheduler.getJobDetail(key).getJobDataMap().getString("moduleSha256"));
+            }
+        } catch (SchedulerException e) {
+            throw new IllegalStateException("cannot read schedules: " + e.getMessage(), e);
+        }
+        return modules;
+    }
+
     public boolean deleteSchedule(String name) {
         try {
             return scheduler.deleteJob(JobKey.jobKey(name, SCHEDULE_GROUP));

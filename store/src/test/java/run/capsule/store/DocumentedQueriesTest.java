@@ -1,0 +1,83 @@
+package run.capsule.store;
+
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static run.capsule.store.jooq.Tables.ATTEMPTS;
+
+/**
+ * Issue 17 item 4: every query of docs/sql.md's "Questions answered in SQL" runs, as written there, through the
+ * read-only path of capsule sql, on H2 and on PostgreSQL, over a journal that holds an answer to each.
+ */
+class DocumentedQueriesTest {
+    private static final Pattern SQL_BLOCK = Pattern.compile("```sql\\n-- ([^\\n]+)\\n(.*?)```", Pattern.DOTALL);
+
+    @TempDir
+    Path dir;
+
+    static Map<String, String> documentedQueries() throws IOException {
+        String doc = Files.readString(Path.of("..", "docs", "sql.md"));
+        int from = doc.indexOf("## Questions answered in SQL");
+        String section = doc.substring(from, doc.indexOf("\n## ", from + 10));
+        Map<String, String> queries = new LinkedHashMap<>();
+        Matcher m = SQL_BLOCK.matcher(section);
+        while (m.find()) {
+            queries.put(m.group(1), m.group(2).strip());
+        }
+        return queries;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void eachDocumentedQueryRunsAndFindsItsAnswer(String database) throws IOException {
+        try (Journal journal = Journal.open(database.equals("h2") ? JournalDatabases.h2(dir) : JournalDatabases.postgres())) {
+            JournalTrees trees = new JournalTrees(journal);
+            String parent = trees.root("agent", JournalTrees.MODULE);
+            trees.start(parent);
+            String child = trees.child(parent, "fetch", 1);
+            trees.succeed(child, "api.example.org:8443");
+            trees.succeedStarted(parent, "llm.example.com");
+            String timedOut = trees.root("summarize", JournalTrees.MODULE);
+            trees.fail(timedOut, "timeout");
+            String retried = trees.root("flaky", JournalTrees.MODULE);
+            journal.tasks().finishAttempt(retried, trees.start(retried), AttemptOutcome.failed(3, 5L, 1L, 1, "task_error", "boom"),
+                    OffsetDateTime.now().minusSeconds(1), "retry");
+            trees.succeed(retried, null);
+            String recovered = trees.root("long-haul", JournalTrees.MODULE);
+            journal.tasks().startAttempt(recovered, "node-x");
+            journal.tasks().recoverNode("node-x", "node node-x lost (no heartbeat for 10000 ms)", 3);
+            trees.succeed(recovered, null);
+
+            Map<String, String> queries = documentedQueries();
+            assertThat(queries).hasSizeGreaterThanOrEqualTo(7);
+            Map<String, List<List<Object>>> answers = new LinkedHashMap<>();
+            queries.forEach((title, sql) -> answers.put(title, journal.readOnlySql().query(sql, 100).rows()));
+
+            assertThat(answers.get("failures since yesterday by error type, with their messages"))
+                    .extracting(r -> r.get(0)).contains("timeout", "task_error");
+            List<List<Object>> fuel = answers.get("the ten most fuel-hungry task names this week");
+            assertThat(fuel.get(0).get(0)).as("1000 fuel per successful attempt, two attempts").isIn("agent", "fetch", "flaky", "long-haul");
+            assertThat(fuel.get(0).get(1)).isEqualTo("wasm");
+            assertThat(answers.get("hosts called per task name this week, with request counts and bytes"))
+                    .extracting(r -> r.get(0) + " " + r.get(1)).containsExactlyInAnyOrder("fetch api.example.org:8443", "agent llm.example.com");
+            assertThat(answers.get("tasks recovered after a node loss, with each recovery")).extracting(r -> r.get(0)).containsExactly(recovered);
+            assertThat(answers.get("retries that finally succeeded this week, per task name")).extracting(r -> r.get(0)).containsExactly("flaky");
+            assertThat(answers.get("daily usage per task name this week")).extracting(r -> r.get(1))
+                    .contains("agent", "fetch", "summarize", "flaky", "long-haul");
+            assertThat(answers.get("failures per day and error type this week")).extracting(r -> r.get(2)).contains("timeout", "task_error");
+            assertThat(journal.dsl().fetchCount(ATTEMPTS)).as("one attempt each, two for the retried and the recovered task").isEqualTo(7);
+        }
+    }
+}
