@@ -104,7 +104,8 @@ class ClockPollTest {
         OptionalInt errno = poll(new ClockPoll(started, started + 100 * MS, () -> true), 2);
 
         assertThat(errno).hasValue(ClockPoll.SUCCESS);
-        assertThat(System.nanoTime() - started).isLessThan(100 * MS);
+        // at once: far below the 20 s and 30 s timeouts the clocks ask for (a loaded machine may take a while anyway)
+        assertThat(System.nanoTime() - started).isLessThan(5_000 * MS);
         assertThat(memory.getInt(2048)).isEqualTo(2);
         assertThat(memory.getLong(1024)).isEqualTo(1);
         assertThat(memory.getLong(1024 + 32)).isEqualTo(2);
