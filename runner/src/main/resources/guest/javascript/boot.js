@@ -2,10 +2,16 @@
 // tasks or runs one, and reports the outcome through the "result" op. The runner drains QuickJS's job queue and
 // calls globalThis.__capsule_step() whenever nothing is left to run, until it answers 0.
 import { _runtime } from "capsule";
+import process from "node:process";
+import { Buffer } from "node:buffer";
 
 const channel = globalThis.__capsule_host;
 const write = globalThis.__capsule_write;
 const sleep = globalThis.__capsule_sleep;
+process.stdout.write = (text) => write(1, String(text));
+process.stderr.write = (text) => write(2, String(text));
+globalThis.process = process;
+globalThis.Buffer = Buffer;
 delete globalThis.__capsule_write;
 delete globalThis.__capsule_sleep;
 

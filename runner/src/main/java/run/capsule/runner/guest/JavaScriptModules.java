@@ -9,9 +9,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeSet;
 
 /**
- * What a JavaScript task may import: {@code "capsule"} (the guest library, a runner resource), its own source
+ * What a JavaScript task may import: {@code "capsule"} (the guest library, a runner resource), Node's built-ins
+ * {@code fs}, {@code fs/promises}, {@code path}, {@code os}, {@code process} and {@code buffer} (also with the
+ * {@code node:} prefix; runner resources written on the guest library's host calls), its own source
  * file, which the guest sees as {@code /app/FILE}, and the {@code .js}/{@code .mjs} files beside it in the source
  * directory (by relative or {@code /app/} paths; the engine lays out there only the local modules journaled with
  * the source). Nothing else is loadable. The boot module that drives the task is a resource too; it is evaluated
@@ -28,6 +32,14 @@ public final class JavaScriptModules {
     private static final String BOOT_RESOURCE = "/guest/javascript/boot.js";
     private static final byte[] LIBRARY_SOURCE = resource(LIBRARY_RESOURCE);
     private static final byte[] BOOT_SOURCE = resource(BOOT_RESOURCE);
+    /** Node's built-ins the guest library provides, by their module name (importable with or without "node:"). */
+    private static final Map<String, byte[]> NODE_BUILTINS = Map.of(
+            "node:fs", resource("/guest/javascript/node/fs.js"),
+            "node:fs/promises", resource("/guest/javascript/node/fs-promises.js"),
+            "node:path", resource("/guest/javascript/node/path.js"),
+            "node:os", resource("/guest/javascript/node/os.js"),
+            "node:process", resource("/guest/javascript/node/process.js"),
+            "node:buffer", resource("/guest/javascript/node/buffer.js"));
 
     private final String userModule;
     private final Path sourceFile;
@@ -72,6 +84,10 @@ public final class JavaScriptModules {
         if (specifier.equals(LIBRARY) || specifier.equals(SDK_PACKAGE)) {
             return LIBRARY;
         }
+        String builtin = specifier.startsWith("node:") ? specifier : "node:" + specifier;
+        if (NODE_BUILTINS.containsKey(builtin)) {
+            return builtin;
+        }
         if (specifier.startsWith("/") || specifier.startsWith("./") || specifier.startsWith("../")) {
             String from = base.startsWith("/") ? base.substring(0, base.lastIndexOf('/') + 1) : APP_DIR + "/";
             String resolved = specifier.startsWith("/") ? specifier : from + specifier;
@@ -81,7 +97,8 @@ public final class JavaScriptModules {
             }
         }
         throw new Refused("cannot import \"" + specifier + "\": a JavaScript task can import only \"" + LIBRARY
-                + "\", its own file (" + userModule.substring(APP_DIR.length() + 1) + ") and the .js or .mjs files beside it");
+                + "\", Node's built-ins (" + String.join(", ", new TreeSet<>(NODE_BUILTINS.keySet()).stream()
+                .map(n -> n.substring("node:".length())).toList()) + "), its own file (" + userModule.substring(APP_DIR.length() + 1) + ") and the .js or .mjs files beside it");
     }
 
     /** The host file of guest module {@code name} ({@code /app/...}) when it is a .js/.mjs file inside the source directory. */
@@ -105,6 +122,9 @@ public final class JavaScriptModules {
     public byte[] load(String name) throws Refused {
         if (name.equals(LIBRARY)) {
             return LIBRARY_SOURCE.clone();
+        }
+        if (NODE_BUILTINS.containsKey(name)) {
+            return NODE_BUILTINS.get(name).clone();
         }
         Path file = name.equals(userModule) ? sourceFile : localModule(name);
         if (file == null) {
