@@ -84,6 +84,9 @@ public final class JavaScriptModules {
         if (specifier.equals(LIBRARY) || specifier.equals(SDK_PACKAGE)) {
             return LIBRARY;
         }
+        if (specifier.equals(SourceFacts.MODULE) || specifier.equals(SourceFacts.TEXT_MODULE)) {
+            return specifier;
+        }
         String builtin = specifier.startsWith("node:") ? specifier : "node:" + specifier;
         if (NODE_BUILTINS.containsKey(builtin)) {
             return builtin;
@@ -125,6 +128,12 @@ public final class JavaScriptModules {
         }
         if (NODE_BUILTINS.containsKey(name)) {
             return NODE_BUILTINS.get(name).clone();
+        }
+        if (name.equals(SourceFacts.MODULE)) {
+            return SourceFacts.of(load(userModule)).module();
+        }
+        if (name.equals(SourceFacts.TEXT_MODULE)) {
+            return SourceFacts.of(load(userModule)).textModule();
         }
         Path file = name.equals(userModule) ? sourceFile : localModule(name);
         if (file == null) {
