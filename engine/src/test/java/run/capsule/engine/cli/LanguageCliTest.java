@@ -82,4 +82,22 @@ class LanguageCliTest {
         assertThat(build.err()).contains("numpy");
         assertThat(history.out()).contains("no tasks yet");
     }
+
+    /** Issue #18 item 1: build and run accept a TypeScript source; build reports the transpile, then that it is cached. */
+    @Test
+    void aTypeScriptSourceIsBuiltAndRunAndTheBuildReportsTheTranspile() throws Exception {
+        Files.writeString(workDir.resolve("typed.ts"), "import { task } from \"capsule\";\n"
+                + "export const main = task({ name: \"main\" }, (who: string): string => `hello ${who as string}`);\n");
+
+        CliOutcome first = capsule(Map.of(), "build", "typed.ts", "--json");
+        CliOutcome second = capsule(Map.of(), "build", "typed.ts");
+        CliOutcome run = capsule(Map.of(), "run", "typed.ts", "ts");
+
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        assertThat(first.json().get("language").asText()).isEqualTo("javascript");
+        assertThat(first.json().at("/typescript/stripper").asText()).isEqualTo("sucrase@3.35.1");
+        assertThat(second.out()).contains("is already built").contains("TypeScript types stripped by sucrase@3.35.1 (cached)");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out().strip()).isEqualTo("hello ts");
+    }
 }
