@@ -26,7 +26,7 @@ import run.capsule.engine.spec.InvalidInputException;
  * an import that leads out is left for the runner to refuse.
  */
 public final class LocalModules {
-    static final int MAX_FILES = 256;
+    static final int MAX_FILES = 2048;
     private static final Pattern PY_IMPORT = Pattern.compile("^\\s*import\\s+([\\w.]+(?:\\s+as\\s+\\w+)?(?:\\s*,\\s*[\\w.]+(?:\\s+as\\s+\\w+)?)*)",
             Pattern.MULTILINE);
     private static final Pattern PY_FROM = Pattern.compile("^\\s*from\\s+([\\w.]+)\\s+import\\b", Pattern.MULTILINE);
@@ -47,6 +47,9 @@ public final class LocalModules {
         while (!toRead.isEmpty()) {
             String current = toRead.pop();
             String text = text(root.resolve(current));
+            if (current.endsWith("package.json")) {
+                continue;
+            }
             List<String> imported = "python".equals(language) ? python(root, text) : javaScript(root, current, text);
             for (String module : imported) {
                 if (!module.equals(entry) && found.add(module)) {
@@ -113,6 +116,9 @@ public final class LocalModules {
 
     private static List<String> javaScript(Path root, String current, String text) {
         TreeSet<String> files = new TreeSet<>();
+        if (current.endsWith(".json")) {
+            return List.of();
+        }
         Path dir = root.resolve(current).getParent();
         Matcher m = JS_SPECIFIER.matcher(text);
         while (m.find()) {
@@ -122,11 +128,12 @@ public final class LocalModules {
                 files.add(root.relativize(target).toString());
             }
         }
+        files.addAll(NpmImports.of(root, current, text));
         return List.copyOf(files);
     }
 
     /** Whether {@code file} is a regular file, not a symlink, whose real path is inside {@code root} (a real path). */
-    private static boolean inside(Path root, Path file) {
+    static boolean inside(Path root, Path file) {
         try {
             return Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && file.toRealPath().startsWith(root);
         } catch (IOException e) {

@@ -9,8 +9,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
 
 /**
  * What a JavaScript task may import: {@code "capsule"} (the guest library, a runner resource), Node's built-ins
@@ -44,6 +47,7 @@ public final class JavaScriptModules {
     private final String userModule;
     private final Path sourceFile;
     private final Path sourceDir;
+    private NodePackages packages;
 
     /** A module name or source the guest may not have; the message is for the task's author. */
     public static final class Refused extends Exception {
@@ -91,6 +95,28 @@ public final class JavaScriptModules {
         if (NODE_BUILTINS.containsKey(builtin)) {
             return builtin;
         }
+        String inPackage = base.startsWith(APP_DIR + "/") ? NodePackages.packageOf(base) : null;
+        if (NodePackages.builtin(specifier) != null) {
+            throw new Refused("cannot import \"" + specifier + "\"" + (inPackage != null ? " (imported by package \"" + inPackage + "\")" : "")
+                    + ": the sandbox has no Node \"" + NodePackages.builtin(specifier) + "\" module; it provides "
+                    + String.join(", ", new TreeSet<>(NodePackages.PROVIDED)));
+        }
+        if (NodePackages.isBare(specifier) || inPackage != null) {
+            String importer = base.startsWith(APP_DIR + "/") ? base.substring(APP_DIR.length() + 1) : userModule.substring(APP_DIR.length() + 1);
+            Optional<String> file;
+            try {
+                file = packages().resolve(importer, specifier, false);
+            } catch (NodePackages.Refused e) {
+                throw new Refused("cannot import \"" + specifier + "\": " + e.getMessage());
+            }
+            if (file.isPresent() && localModule(APP_DIR + "/" + file.get()) != null) {
+                return APP_DIR + "/" + file.get();
+            }
+            if (NodePackages.isBare(specifier)) {
+                throw new Refused("cannot import \"" + specifier + "\": no such package in node_modules beside the source"
+                        + (inPackage != null ? " (imported by package \"" + inPackage + "\")" : ""));
+            }
+        }
         if (specifier.startsWith("/") || specifier.startsWith("./") || specifier.startsWith("../")) {
             String from = base.startsWith("/") ? base.substring(0, base.lastIndexOf('/') + 1) : APP_DIR + "/";
             String resolved = specifier.startsWith("/") ? specifier : from + specifier;
@@ -106,7 +132,9 @@ public final class JavaScriptModules {
 
     /** The host file of guest module {@code name} ({@code /app/...}) when it is a .js/.mjs file inside the source directory. */
     private Path localModule(String name) {
-        if (!name.startsWith(APP_DIR + "/") || !(name.endsWith(".js") || name.endsWith(".mjs"))) {
+        boolean packaged = name.contains("/node_modules/");
+        if (!name.startsWith(APP_DIR + "/") || !(name.endsWith(".js") || name.endsWith(".mjs")
+                || packaged && (name.endsWith(".cjs") || name.endsWith(".json")))) {
             return null;
         }
         Path file = sourceDir.resolve(name.substring(APP_DIR.length() + 1)).normalize();
@@ -143,10 +171,54 @@ public final class JavaScriptModules {
             if (Files.size(file) > MAX_SOURCE_BYTES) {
                 throw new Refused(name + " is larger than " + MAX_SOURCE_BYTES / (1024 * 1024) + " MiB");
             }
-            return Files.readAllBytes(file);
+            byte[] bytes = Files.readAllBytes(file);
+            String relative = name.substring(APP_DIR.length() + 1);
+            if (!name.contains("/node_modules/") || packages().isEsm(relative)) {
+                return bytes;
+            }
+            String text = new String(bytes, StandardCharsets.UTF_8);
+            if (name.endsWith(".json")) {
+                return CommonJsModule.json(text).getBytes(StandardCharsets.UTF_8);
+            }
+            return CommonJsModule.wrap(name, text, requires(relative, text)).getBytes(StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new Refused("cannot read " + name + ": " + e.getMessage());
         }
+    }
+
+    /** What each {@code require("...")} of a CommonJS file loads as; one that resolves to nothing fails when it runs. */
+    private Map<String, String> requires(String relative, String text) {
+        Map<String, String> resolved = new LinkedHashMap<>();
+        Matcher m = CommonJsModule.REQUIRE.matcher(text);
+        while (m.find()) {
+            String specifier = m.group(2);
+            String builtin = NodePackages.builtin(specifier);
+            if (builtin != null) {
+                if (NodePackages.PROVIDED.contains(builtin)) {
+                    resolved.put(specifier, "node:" + builtin);
+                }
+                continue;
+            }
+            try {
+                packages().resolve(relative, specifier, true)
+                        .filter(file -> localModule(APP_DIR + "/" + file) != null)
+                        .ifPresent(file -> resolved.put(specifier, APP_DIR + "/" + file));
+            } catch (NodePackages.Refused e) {
+                // the require fails when it runs, with the generic message
+            }
+        }
+        return resolved;
+    }
+
+    private NodePackages packages() {
+        if (packages == null) {
+            try {
+                packages = new NodePackages(sourceDir.toRealPath());
+            } catch (IOException e) {
+                packages = new NodePackages(sourceDir);
+            }
+        }
+        return packages;
     }
 
     private static byte[] resource(String name) {
