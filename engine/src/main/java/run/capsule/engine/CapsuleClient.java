@@ -118,7 +118,12 @@ public class CapsuleClient implements AutoCloseable {
 
     /** Prepares a Python or JavaScript source ahead of its first run: interpreter fetched, source described, module compiled. */
     public Build build(Path source) throws InterruptedException {
-        Programs.Described described = programs.describe(source);
+        return build(source, List.of());
+    }
+
+    /** As {@link #build(Path)}, with the directories of pure-Python packages the source may import. */
+    public Build build(Path source, List<Path> pythonPath) throws InterruptedException {
+        Programs.Described described = programs.describe(source, pythonPath);
         if (!described.cached()) {
             programs.compileForTasks(source, described);
         }

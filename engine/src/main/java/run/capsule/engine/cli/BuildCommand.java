@@ -26,6 +26,9 @@ final class BuildCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the report as one JSON object")
     boolean json;
 
+    @Option(names = "--python-path", paramLabel = "DIR", description = "A directory of pure-Python packages a Python source may import (repeatable)")
+    java.util.List<String> pythonPath = new java.util.ArrayList<>();
+
     @Override
     public Integer call() throws InterruptedException {
         int status = CapsuleCli.OK;
@@ -44,7 +47,7 @@ final class BuildCommand implements Callable<Integer> {
         Capsule.Build build;
         long started = System.nanoTime();
         try {
-            build = capsule.build(source);
+            build = capsule.build(source, TaskFlags.pythonPathDirs(pythonPath, ProjectConfig.load(cli.workingDir), cli.workingDir));
         } catch (InvalidInputException e) {
             cli.err.println("capsule: " + TerminalText.line(e.getMessage()));
             if (json) {

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -63,6 +64,33 @@ public final class LocalModules {
         return List.copyOf(found);
     }
 
+    /** The top-level names a Python text imports (the guest library's excepted). */
+    static Set<String> pythonImports(String text) {
+        TreeSet<String> tops = new TreeSet<>();
+        for (String name : importedNames(text)) {
+            String top = name.split("\\.")[0];
+            if (!top.isEmpty() && !top.equals(LIBRARY)) {
+                tops.add(top);
+            }
+        }
+        return tops;
+    }
+
+    private static Set<String> importedNames(String text) {
+        TreeSet<String> names = new TreeSet<>();
+        Matcher from = PY_FROM.matcher(text);
+        while (from.find()) {
+            names.add(from.group(1));
+        }
+        Matcher imports = PY_IMPORT.matcher(text);
+        while (imports.find()) {
+            for (String part : imports.group(1).split(",")) {
+                names.add(part.trim().split("\\s+")[0]);
+            }
+        }
+        return names;
+    }
+
     private static List<String> python(Path root, String text) {
         TreeSet<String> names = new TreeSet<>();
         Matcher from = PY_FROM.matcher(text);
@@ -92,7 +120,7 @@ public final class LocalModules {
         return List.copyOf(files);
     }
 
-    private static List<String> packageFiles(Path root, Path pkg) {
+    static List<String> packageFiles(Path root, Path pkg) {
         try (Stream<Path> walk = Files.walk(pkg)) {
             return walk.filter(p -> p.getFileName().toString().endsWith(".py") && inside(root, p))
                     .filter(p -> !hidden(root.relativize(p)))
@@ -149,7 +177,7 @@ public final class LocalModules {
         }
     }
 
-    private static String text(Path file) {
+    static String text(Path file) {
         try {
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (MalformedInputException e) {

@@ -22,6 +22,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import run.capsule.engine.execution.AttemptRunner;
@@ -50,11 +51,13 @@ public final class Programs {
     private final Path cacheDir;
     private final AttemptRunner runner;
     private final TypeScriptSources typeScript;
+    private final PythonPackages pythonPackages;
 
     public Programs(Path cacheDir, AttemptRunner runner) {
         this.cacheDir = cacheDir;
         this.runner = runner;
         this.typeScript = new TypeScriptSources(cacheDir, runner, () -> interpreter(Interpreter.JAVASCRIPT));
+        this.pythonPackages = new PythonPackages(cacheDir);
     }
 
     /**
@@ -77,7 +80,7 @@ public final class Programs {
         if (spec.program() != null && !spec.program().tasks().isEmpty()) {
             return spec;
         }
-        Described described = describe(spec.module(), spec.limits());
+        Described described = describe(spec.module(), spec.limits(), spec.pythonPath());
         String language = TaskProgram.languageOf(spec.module());
         String entry = spec.program() != null ? spec.program().task() : TaskProgram.ENTRY;
         Map<String, TaskOptions> tasks = described.tasks();
@@ -130,14 +133,19 @@ public final class Programs {
 
     /** Lists the tasks of a source file (cached by the digests of source, interpreter and guest library). */
     public Described describe(Path source) throws InterruptedException {
-        return describe(source, DESCRIBE_LIMITS);
+        return describe(source, DESCRIBE_LIMITS, List.of());
+    }
+
+    /** As {@link #describe(Path)}, with the directories of pure-Python packages the source may import. */
+    public Described describe(Path source, List<Path> pythonPath) throws InterruptedException {
+        return describe(source, DESCRIBE_LIMITS, pythonPath);
     }
 
     /**
      * Lists the tasks of a source file; loading it gets no more time, memory or fuel than the run itself would (nor more
      * than the describing limits), so top-level code cannot use more than the operator allowed.
      */
-    public Described describe(Path source, Limits run) throws InterruptedException {
+    public Described describe(Path source, Limits run, List<Path> pythonPath) throws InterruptedException {
         String language = TaskProgram.languageOf(source);
         if (language == null) {
             throw new InvalidInputException(source + " is not a Python (.py), JavaScript (.js, .mjs) or TypeScript (.ts, .mts) source");
@@ -149,6 +157,13 @@ public final class Programs {
             read(source);
             transpiled = typeScript.transpile(source, files);
             source = transpiled.file();
+        }
+        if ("python".equals(language) && !pythonPath.isEmpty()) {
+            Optional<Path> withPackages = pythonPackages.layOut(source, files, pythonPath);
+            if (withPackages.isPresent()) {
+                source = withPackages.get();
+                files = LocalModules.of(source, language);
+            }
         }
         byte[] bytes = sourceBytes(source, files);
         String sha = ModuleStore.sha256(bytes);
