@@ -74,6 +74,26 @@ class TaskApiTest {
     }
 
     @Test
+    void aTypeScriptSourceRunsWithItsTypesStripped() throws Exception {
+        ObjectNode body = Api.JSON.createObjectNode().put("file", "greet.ts").put("source", """
+                import { task } from "capsule";
+
+                interface Greeting { text: string; length: number }
+
+                export const main = task({ name: "main" }, (who: string): Greeting => {
+                  const text = `Hello, ${who as string}!`;
+                  return { text, length: text.length };
+                });
+                """);
+        body.putArray("args").add("Ada");
+
+        JsonNode envelope = node.api().result(node.api().submit(body));
+
+        assertThat(envelope.path("success").asBoolean()).as(envelope.toString()).isTrue();
+        assertThat(envelope.path("result").path("text").asText()).isEqualTo("Hello, Ada!");
+    }
+
+    @Test
     void aWebAssemblyModuleRunsFromBase64AndItsOutputIsJournaled() throws Exception {
         ObjectNode body = Api.JSON.createObjectNode().put("wasm_base64",
                 Base64.getEncoder().encodeToString(Files.readAllBytes(TestModules.sample("hello/hello.wasm"))));

@@ -173,7 +173,7 @@ public final class TaskRequests {
         if (language == null) {
             language = file != null ? TaskProgram.languageOf(Path.of(file.replace('/', '_'))) : "python";
             if (language == null) {
-                throw ApiError.invalid("file: '" + file + "' must end in .py, .js or .mjs (or give language)");
+                throw ApiError.invalid("file: '" + file + "' must end in .py, .js, .mjs, .ts or .mts (or give language)");
             }
         }
         if (language.equals("wasm")) {
@@ -198,7 +198,7 @@ public final class TaskRequests {
         String file = f.text("file") != null ? f.text("file") : language.equals("python") ? "main.py" : "main.js";
         String fileLanguage = TaskProgram.languageOf(Path.of(file.replace('/', '_')));
         if (!language.equals(fileLanguage)) {
-            throw ApiError.invalid("file: '" + file + "' is not a " + language + " file name (" + (language.equals("python") ? ".py" : ".js or .mjs") + ")");
+            throw ApiError.invalid("file: '" + file + "' is not a " + language + " file name (" + (language.equals("python") ? ".py" : ".js, .mjs, .ts or .mts") + ")");
         }
         if (file.contains("/")) {
             throw ApiError.invalid("file: the entry file is a plain name such as main.py; local modules go in modules");
