@@ -442,9 +442,7 @@ class DurableStepsTest {
                 """);
         engine.reset();
         engine.timersFirst = true;
-        long firstStarted = System.nanoTime();
         AttemptResult first = run(dir, live());
-        long firstMs = (System.nanoTime() - firstStarted) / 1_000_000;
         assertThat(first.succeeded()).as(why(first)).isTrue();
         JsonNode value = JSON.readTree(first.value());
         assertThat(value.get(0).asText()).isEqualTo("timeout");
@@ -459,8 +457,9 @@ class DurableStepsTest {
         AttemptResult replay = run(dir, new Durability(journal, true, 0));
         assertThat(replay.succeeded()).as(why(replay)).isTrue();
         assertThat(JSON.readTree(replay.value())).isEqualTo(value);
-        // the live run waited out the 5 s timeout; the replay, the same start-up without the wait, must be seconds shorter
-        assertThat((System.nanoTime() - started) / 1_000_000).as("the replay does not wait out the timeout").isLessThan(firstMs - 2_500);
+        // a replay that waited out the 5 s timeout would take 5 s plus the interpreter's start-up; one that does not
+        // takes the start-up alone (1-4 s on a busy 2-core machine)
+        assertThat((System.nanoTime() - started) / 1_000_000).as("the replay does not wait out the timeout").isLessThan(5_000);
     }
 
     @Test
