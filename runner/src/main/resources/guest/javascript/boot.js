@@ -2,10 +2,16 @@
 // tasks or runs one, and reports the outcome through the "result" op. The runner drains QuickJS's job queue and
 // calls globalThis.__capsule_step() whenever nothing is left to run, until it answers 0.
 import { _runtime } from "capsule";
+import process from "node:process";
+import { Buffer } from "node:buffer";
 
 const channel = globalThis.__capsule_host;
 const write = globalThis.__capsule_write;
 const sleep = globalThis.__capsule_sleep;
+process.stdout.write = (text) => write(1, String(text));
+process.stderr.write = (text) => write(2, String(text));
+globalThis.process = process;
+globalThis.Buffer = Buffer;
 delete globalThis.__capsule_write;
 delete globalThis.__capsule_sleep;
 
@@ -233,9 +239,49 @@ function rotl(x, k) {
 
 Object.defineProperty(globalThis, "__capsule_step", { value: step, writable: false, enumerable: false, configurable: false });
 
+// A source that declares no task is a snippet: its top-level code is the implicit task "main" (docs/languages.md, A
+// source without main). Describing it does not run it. Run, a plain script is evaluated as one and its result is its
+// variable `result` if it declares one, else its completion value (the last expression statement); a module's result
+// is its export `result`, else its default export, else null.
+async function runSnippet(invocation, file, source) {
+  if (invocation.mode === "describe") {
+    reportValueJson('{"tasks":{"main":{"name":"main"}}}', "the tasks' options");
+    return;
+  }
+  if (String(invocation.task) !== "main") {
+    reportFailure({ type: "UnknownTask", message: `${file} declares no tasks; its only task is the implicit "main"`, traceback: "" });
+    return;
+  }
+  try {
+    _runtime.hostCall("begin", {});
+    begun = invocation.durable === true;
+    let value;
+    if (source.isScript) {
+      // A var statement leaves the completion value as it was, and sees the script's own `let result`.
+      const text = (await import("capsule:source-text")).default;
+      const completion = (0, eval)(`${text}\n;var __capsule_result__ = typeof result === "undefined" ? undefined : [result];`);
+      const declared = globalThis.__capsule_result__;
+      delete globalThis.__capsule_result__;
+      value = declared !== undefined ? declared[0] : completion;
+    } else {
+      const namespace = await import("./" + file);
+      value = "result" in namespace ? namespace.result : namespace.default;
+    }
+    value = await value;
+    reportValueJson(resultJson(value, "main"), 'the result of task "main"');
+  } catch (e) {
+    reportError(e, file);
+  }
+}
+
 async function main() {
   const invocation = _runtime.invocation();
   const file = String(invocation.file);
+  const source = await import("capsule:source");
+  if (!source.declaresTasks) {
+    await runSnippet(invocation, file, source);
+    return;
+  }
   try {
     await import("./" + file);
   } catch (e) {

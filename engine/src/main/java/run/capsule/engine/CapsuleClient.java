@@ -111,18 +111,25 @@ public class CapsuleClient implements AutoCloseable {
     }
 
     /** What {@code capsule build} reports for a source: its tasks, and whether describing it was served from the cache. */
+    /** {@code transpiled}: a TypeScript source whose types were stripped ({@code transpileMs} 0 when from the cache). */
     public record Build(String file, String language, String sourceSha256, List<String> tasks, boolean cached, long describeMs,
-                        List<String> localModules) {
+                        List<String> localModules, boolean transpiled, long transpileMs) {
     }
 
     /** Prepares a Python or JavaScript source ahead of its first run: interpreter fetched, source described, module compiled. */
     public Build build(Path source) throws InterruptedException {
-        Programs.Described described = programs.describe(source);
+        return build(source, List.of());
+    }
+
+    /** As {@link #build(Path)}, with the directories of pure-Python packages the source may import. */
+    public Build build(Path source, List<Path> pythonPath) throws InterruptedException {
+        Programs.Described described = programs.describe(source, pythonPath);
         if (!described.cached()) {
             programs.compileForTasks(source, described);
         }
         return new Build(source.getFileName().toString(), TaskProgram.languageOf(source), described.sourceSha256(),
-                described.tasks().keySet().stream().sorted().toList(), described.cached(), described.describeMs(), described.files());
+                described.tasks().keySet().stream().sorted().toList(), described.cached(), described.describeMs(), described.files(),
+                described.transpiled(), described.transpileMs());
     }
 
     Path file(TaskSpec spec, String sha, byte[] bytes) {

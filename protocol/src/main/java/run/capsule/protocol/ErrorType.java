@@ -21,7 +21,7 @@ public enum ErrorType {
     SUSPENDED,
     // host-call replies only
     BAD_REQUEST, UNKNOWN_OP, UNKNOWN_TASK, UNSUPPORTED, NOT_ALLOWED, NOT_FOUND, IS_A_DIRECTORY, NOT_A_DIRECTORY, IO_ERROR,
-    TOO_LARGE, TOO_MANY_REDIRECTS, NETWORK_ERROR, ADDRESS_REFUSED,
+    TOO_LARGE, TOO_MANY_REDIRECTS, NETWORK_ERROR, ADDRESS_REFUSED, READ_ONLY, ALREADY_EXISTS, NOT_EMPTY, CROSS_GRANT,
     /** Engine to runner only: the attempt should stop and be resumed later (docs/protocol.md). */
     SUSPEND,
     // HTTP API replies only (docs/api.md); INVALID_INPUT, NOT_FOUND, TOO_LARGE and INTERNAL_ERROR serve there too

@@ -29,26 +29,73 @@ class Failure(Exception):
         self.message = message
 
 
-def load(file):
-    path = APP + '/' + file
+def read_source(file):
+    try:
+        return read(APP + '/' + file)
+    except OSError as e:
+        raise Failure('FileNotFoundError', 'cannot read %s: %s' % (file, e.strerror or e)) from None
+
+
+def new_module(file):
     name = file.rsplit('/', 1)[-1]
     if name.endswith('.py'):
         name = name[:-3]
     if name in sys.modules:
         raise Failure('ImportError', 'the file name %s clashes with the module %s, which is already loaded; rename the file'
                       % (file, name))
-    try:
-        source = read(path)
-    except OSError as e:
-        raise Failure('FileNotFoundError', 'cannot read %s: %s' % (file, e.strerror or e)) from None
+    module = type(sys)(name)
+    module.__file__ = APP + '/' + file
+    sys.modules[name] = module
+    return module
+
+
+def load(file, source):
+    path = APP + '/' + file
     code = cached_code(path, source)
     if code is None:
         code = compile(source, path, 'exec')
-    module = type(sys)(name)
-    module.__file__ = path
-    sys.modules[name] = module
+    module = new_module(file)
     exec(code, module.__dict__)
     return module
+
+
+def declares_tasks(source):
+    """Whether the source uses ``task`` (as a decorator or a call); one that does not is a snippet (docs/languages.md)."""
+    if b'task' not in source:
+        return False
+    import ast
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return True
+    return any(isinstance(node, ast.Name) and node.id == 'task' or isinstance(node, ast.Attribute) and node.attr == 'task'
+               for node in ast.walk(tree))
+
+
+def run_snippet(file, source, name, args, durable):
+    """The implicit task "main" of a source that declares no task: its top-level code, whose result is its variable
+    ``result`` if it sets one, else the value of its last statement when that is an expression, else None. Top-level
+    ``await`` is allowed."""
+    if name != 'main':
+        raise Failure('UnknownTask', '%s declares no tasks; its only task is the implicit "main"' % file)
+    import ast
+    path = APP + '/' + file
+    tree = ast.parse(source, path)
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = tree.body[-1]
+        tree.body[-1] = ast.copy_location(ast.Assign(targets=[ast.Name('__capsule_last__', ast.Store())], value=last.value), last)
+        ast.fix_missing_locations(tree)
+    code = compile(tree, path, 'exec', flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+    module = new_module(file)
+    capsule._entry_args[:] = args
+    _host.call({'op': 'begin'})
+    if durable:
+        reseed_random()
+    pending = eval(code, module.__dict__)
+    if type(pending).__name__ == 'coroutine':
+        import asyncio
+        asyncio.run(pending)
+    return module.__dict__['result'] if 'result' in module.__dict__ else module.__dict__.get('__capsule_last__')
 
 
 def read(path):
@@ -81,7 +128,8 @@ def cached_code(path, source):
 
 def no_main(file):
     return Failure('NoMainTask', '%s declares no task named "main", the entry point: decorate the function to run with '
-                                 '@task(name="main") (from capsule import task)' % file)
+                                 '@task(name="main") (from capsule import task); it declares: %s'
+                   % (file, ', '.join(sorted(capsule._tasks)) or 'none'))
 
 
 def describe():
@@ -258,7 +306,14 @@ def main():
     durable = bool(invocation.get('durable')) and invocation.get('mode') != 'describe'
     try:
         watch_imports(durable)
-        load(file)
+        source = read_source(file)
+        if not declares_tasks(source):
+            if invocation.get('mode') == 'describe':
+                report_value('the tasks\' options', {'tasks': {'main': {'name': 'main'}}})
+            else:
+                report_value('the result of task main', run_snippet(file, source, task, invocation.get('args') or [], durable))
+            return 0
+        load(file, source)
         if 'main' not in capsule._tasks:
             raise no_main(file)
         if invocation.get('mode') == 'describe':

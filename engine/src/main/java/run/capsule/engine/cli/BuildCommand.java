@@ -9,10 +9,11 @@ import run.capsule.engine.CapsuleClient;
 import run.capsule.engine.spec.InvalidInputException;
 
 import java.nio.file.Path;
+import run.capsule.runner.guest.TypeScriptTool;
 import java.util.concurrent.Callable;
 
 @Command(name = "build", mixinStandardHelpOptions = true, description = {
-        "Prepares a Python (.py) or JavaScript (.js) source ahead of its first run: fetches and checks the interpreter,",
+        "Prepares a Python (.py), JavaScript (.js) or TypeScript (.ts) source ahead of its first run: fetches and checks the interpreter,",
         "loads the source in a sandbox to list its tasks (reporting syntax errors and missing modules), and fills the",
         "rewrite and compile caches, so that a later 'capsule run' of the same file does no compile work."})
 final class BuildCommand implements Callable<Integer> {
@@ -24,6 +25,9 @@ final class BuildCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print the report as one JSON object")
     boolean json;
+
+    @Option(names = "--python-path", paramLabel = "DIR", description = "A directory of pure-Python packages a Python source may import (repeatable)")
+    java.util.List<String> pythonPath = new java.util.ArrayList<>();
 
     @Override
     public Integer call() throws InterruptedException {
@@ -43,7 +47,7 @@ final class BuildCommand implements Callable<Integer> {
         Capsule.Build build;
         long started = System.nanoTime();
         try {
-            build = capsule.build(source);
+            build = capsule.build(source, TaskFlags.pythonPathDirs(pythonPath, ProjectConfig.load(cli.workingDir), cli.workingDir));
         } catch (InvalidInputException e) {
             cli.err.println("capsule: " + TerminalText.line(e.getMessage()));
             if (json) {
@@ -56,19 +60,31 @@ final class BuildCommand implements Callable<Integer> {
             var report = Json.object().put("success", true).put("file", build.file()).put("language", build.language())
                     .put("source_sha256", build.sourceSha256()).put("cached", build.cached()).put("describe_ms", build.describeMs());
             build.tasks().forEach(report.putArray("tasks")::add);
+            if (build.transpiled()) {
+                report.putObject("typescript").put("stripper", TypeScriptTool.NPM_PACKAGE + "@" + TypeScriptTool.VERSION)
+                        .put("transpile_ms", build.transpileMs());
+            }
             if (!build.localModules().isEmpty()) {
                 build.localModules().forEach(report.putArray("local_modules")::add);
             }
             cli.out.println(Json.write(report));
         } else if (build.cached()) {
             cli.out.println("✓ " + build.file() + " (" + build.language() + ") is already built: tasks " + TerminalText.line(String.join(", ", build.tasks()))
-                    + modules(build) + "; nothing to do (" + ms + " ms)");
+                    + modules(build) + transpile(build) + "; nothing to do (" + ms + " ms)");
         } else {
             cli.out.println("✓ built " + build.file() + " (" + build.language() + "): interpreter ready, source loaded and checked in "
                     + build.describeMs() + " ms, module rewritten and compiled into the cache; tasks " + TerminalText.line(String.join(", ", build.tasks()))
-                    + modules(build));
+                    + modules(build) + transpile(build));
         }
         return CapsuleCli.OK;
+    }
+
+    private static String transpile(Capsule.Build build) {
+        if (!build.transpiled()) {
+            return "";
+        }
+        return "; TypeScript types stripped by " + TypeScriptTool.NPM_PACKAGE + "@" + TypeScriptTool.VERSION
+                + (build.transpileMs() > 0 ? " in " + build.transpileMs() + " ms" : " (cached)");
     }
 
     private static String modules(Capsule.Build build) {

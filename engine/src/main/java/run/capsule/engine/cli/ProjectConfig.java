@@ -21,19 +21,21 @@ import java.util.function.Consumer;
  * Project defaults from {@code capsule.toml} in the working directory (the same keys as Capsule's):
  * {@code [workflow]} name, version, entrypoint; {@code [tasks]} default_compute, default_ram, default_timeout,
  * default_max_retries, default_allowed_files, default_allowed_hosts, default_env_variables; and the operator's ceilings
- * {@code [tasks]} max_compute, max_ram, max_timeout, max_depth, max_children, trust_declared, write_quota (docs/security.md).
+ * {@code [tasks]} max_compute, max_ram, max_timeout, max_depth, max_children, trust_declared, write_quota (docs/security.md);
+ * {@code [tasks]} python_path, directories of pure-Python packages (a string or an array; docs/languages.md).
  * Flags override it.
  */
 record ProjectConfig(String name, String version, String entrypoint, String compute, String ram, String timeout,
                      String maxRetries, List<String> allowedFiles, List<String> allowedHosts, List<String> envVariables,
-                     Ceilings ceilings) {
+                     Ceilings ceilings, List<String> pythonPath) {
     static final String FILE_NAME = "capsule.toml";
-    static final ProjectConfig NONE = new ProjectConfig(null, null, null, null, null, null, null, List.of(), List.of(), List.of(), Ceilings.NONE);
+    static final ProjectConfig NONE = new ProjectConfig(null, null, null, null, null, null, null, List.of(), List.of(), List.of(), Ceilings.NONE, List.of());
     private static final Map<String, Set<String>> KEYS = Map.of(
             "workflow", Set.of("name", "version", "entrypoint"),
             "tasks", Set.of("default_compute", "default_ram", "default_timeout", "default_max_retries",
                     "default_allowed_files", "default_allowed_hosts", "default_env_variables",
-                    "max_compute", "max_ram", "max_timeout", "max_depth", "max_children", "trust_declared", "write_quota"),
+                    "max_compute", "max_ram", "max_timeout", "max_depth", "max_children", "trust_declared", "write_quota",
+                    "python_path"),
             // read by capsule serve (docs/cli.md); checked here only by name
             "serve", Set.of("bind", "port", "runners", "token_file", "max_body", "allowed_hosts", "allowed_origins", "grant_dirs",
                     "grant_env", "grant_hosts", "max_compute", "max_ram", "max_timeout", "max_retries", "max_depth", "max_children",
@@ -83,7 +85,8 @@ record ProjectConfig(String name, String version, String entrypoint, String comp
                 strings(tasks, "tasks", "default_env_variables"),
                 new Ceilings(text(tasks, "tasks", "max_compute"), text(tasks, "tasks", "max_ram"), text(tasks, "tasks", "max_timeout"),
                         integer(tasks, "tasks", "max_depth"), integer(tasks, "tasks", "max_children"), bool(tasks, "tasks", "trust_declared"),
-                        text(tasks, "tasks", "write_quota")));
+                        text(tasks, "tasks", "write_quota")),
+                tasks.path("python_path").isTextual() ? List.of(tasks.get("python_path").asText()) : strings(tasks, "tasks", "python_path"));
         config.checkValues();
         return config;
     }

@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "run", mixinStandardHelpOptions = true, description = {
-        "Runs a WASI command module, or the main task of a Python (.py) or JavaScript (.js) source, in a sandbox and waits for its result.",
+        "Runs a WASI command module, or the main task of a Python (.py), JavaScript (.js) or TypeScript (.ts) source, in a sandbox and waits for its result.",
         "A module's result is its stdout: its JSON value when stdout is JSON, else the text. A source's result is what main returns.",
         "Put guest arguments that start with '-' after '--'."})
 final class RunCommand implements Callable<Integer> {

@@ -60,6 +60,10 @@ final class TaskFlags {
             description = "Error types never retried (default invalid_input,cancelled)")
     List<String> noRetryOn = new ArrayList<>(List.of(ErrorType.INVALID_INPUT.wireName(), ErrorType.CANCELLED.wireName()));
 
+    @Option(names = "--python-path", paramLabel = "DIR", description = "A directory of pure-Python packages a Python source may import"
+            + " (repeatable); what it imports is journaled with it")
+    List<String> pythonPath = new ArrayList<>();
+
     @Option(names = "--mount", paramLabel = "HOST[::GUEST][:ro|:rw]", description = "Grant a directory (repeatable; default guest path /NAME, default mode rw)")
     List<String> mounts = new ArrayList<>();
 
@@ -125,6 +129,7 @@ final class TaskFlags {
                 .withJitter(number("--retry-jitter", retryJitter))
                 .withNeverRetry(errorTypes()));
         (mounts.isEmpty() ? project.allowedFiles() : mounts).forEach(m -> builder.mount(MountSpec.parse(m, workingDir)));
+        builder.pythonPath(pythonPathDirs(pythonPath, project, workingDir));
         (allowHosts.isEmpty() ? project.allowedHosts() : allowHosts).forEach(h -> builder.allowHost(HostPattern.parse(h)));
         List<String> envNames = envs.isEmpty() ? project.envVariables() : envs;
         if (!envNames.isEmpty()) {
@@ -163,6 +168,11 @@ final class TaskFlags {
         policy.maxDepth(count("--max-depth", first(maxDepth, ceilings.maxDepth(), Integer.toString(JobPolicy.DEFAULT_MAX_DEPTH))));
         policy.maxChildren(count("--max-children", first(maxChildren, ceilings.maxChildren(), Integer.toString(JobPolicy.DEFAULT_MAX_CHILDREN))));
         return policy.build();
+    }
+
+    /** The flags' directories, else capsule.toml's {@code [tasks] python_path}, relative to the working directory. */
+    static List<Path> pythonPathDirs(List<String> flags, ProjectConfig project, Path workingDir) {
+        return (flags.isEmpty() ? project.pythonPath() : flags).stream().map(workingDir::resolve).toList();
     }
 
     static long quota(String text) {

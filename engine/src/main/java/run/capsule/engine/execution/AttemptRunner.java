@@ -148,6 +148,21 @@ public final class AttemptRunner {
      * Failures come back as the runner's result, never as an exception.
      */
     public AttemptResult describe(Interpreter interpreter, Path interpreterPath, Path sourceFile, Limits limits) throws InterruptedException {
+        return once(interpreter, interpreterPath, sourceFile, Program.DESCRIBE, null, null, List.of(), limits);
+    }
+
+    /**
+     * Runs the task {@code main} of a source of the runner's own (a tool such as the TypeScript stripper) once on a
+     * pooled runner, with {@code mounts} and arguments {@code inputJson}, unjournaled. Failures come back as the
+     * runner's result, never as an exception.
+     */
+    public AttemptResult runTool(Interpreter interpreter, Path interpreterPath, Path sourceFile, String inputJson, List<Mount> mounts,
+                                 Limits limits) throws InterruptedException {
+        return once(interpreter, interpreterPath, sourceFile, Program.RUN, "main", inputJson, mounts, limits);
+    }
+
+    private AttemptResult once(Interpreter interpreter, Path interpreterPath, Path sourceFile, String mode, String task, String inputJson,
+                               List<Mount> mounts, Limits limits) throws InterruptedException {
         RunnerProcess runner;
         try {
             runner = pool.acquire();
@@ -157,9 +172,9 @@ public final class AttemptRunner {
         }
         try {
             Program program = new Program(interpreter.language(), sourceFile.getParent().toString(), sourceFile.getFileName().toString(),
-                    Program.DESCRIBE, null, null);
-            RunAttempt request = new RunAttempt("describe-" + TaskIds.next(), interpreter.moduleSha256(), interpreterPath.toString(),
-                    interpreter.language(), List.of(), Map.of(), List.of(), limits.timeout().toMillis(), limits.outputBytes(), false,
+                    mode, task, inputJson);
+            RunAttempt request = new RunAttempt(mode + "-" + TaskIds.next(), interpreter.moduleSha256(), interpreterPath.toString(),
+                    interpreter.language(), List.of(), Map.of(), mounts, limits.timeout().toMillis(), limits.outputBytes(), false,
                     limits.compute().fuel(), RunAttempt.pagesFor(limits.ramBytes()), List.of(), program);
             return runner.execute(request, text -> { }, SETUP_LIMIT, limits.timeout().plus(killGrace));
         } catch (RunnerCrashedException e) {

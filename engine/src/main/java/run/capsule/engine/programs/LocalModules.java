@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,7 +27,7 @@ import run.capsule.engine.spec.InvalidInputException;
  * an import that leads out is left for the runner to refuse.
  */
 public final class LocalModules {
-    static final int MAX_FILES = 256;
+    static final int MAX_FILES = 2048;
     private static final Pattern PY_IMPORT = Pattern.compile("^\\s*import\\s+([\\w.]+(?:\\s+as\\s+\\w+)?(?:\\s*,\\s*[\\w.]+(?:\\s+as\\s+\\w+)?)*)",
             Pattern.MULTILINE);
     private static final Pattern PY_FROM = Pattern.compile("^\\s*from\\s+([\\w.]+)\\s+import\\b", Pattern.MULTILINE);
@@ -47,6 +48,9 @@ public final class LocalModules {
         while (!toRead.isEmpty()) {
             String current = toRead.pop();
             String text = text(root.resolve(current));
+            if (current.endsWith("package.json")) {
+                continue;
+            }
             List<String> imported = "python".equals(language) ? python(root, text) : javaScript(root, current, text);
             for (String module : imported) {
                 if (!module.equals(entry) && found.add(module)) {
@@ -58,6 +62,33 @@ public final class LocalModules {
             }
         }
         return List.copyOf(found);
+    }
+
+    /** The top-level names a Python text imports (the guest library's excepted). */
+    static Set<String> pythonImports(String text) {
+        TreeSet<String> tops = new TreeSet<>();
+        for (String name : importedNames(text)) {
+            String top = name.split("\\.")[0];
+            if (!top.isEmpty() && !top.equals(LIBRARY)) {
+                tops.add(top);
+            }
+        }
+        return tops;
+    }
+
+    private static Set<String> importedNames(String text) {
+        TreeSet<String> names = new TreeSet<>();
+        Matcher from = PY_FROM.matcher(text);
+        while (from.find()) {
+            names.add(from.group(1));
+        }
+        Matcher imports = PY_IMPORT.matcher(text);
+        while (imports.find()) {
+            for (String part : imports.group(1).split(",")) {
+                names.add(part.trim().split("\\s+")[0]);
+            }
+        }
+        return names;
     }
 
     private static List<String> python(Path root, String text) {
@@ -89,7 +120,7 @@ public final class LocalModules {
         return List.copyOf(files);
     }
 
-    private static List<String> packageFiles(Path root, Path pkg) {
+    static List<String> packageFiles(Path root, Path pkg) {
         try (Stream<Path> walk = Files.walk(pkg)) {
             return walk.filter(p -> p.getFileName().toString().endsWith(".py") && inside(root, p))
                     .filter(p -> !hidden(root.relativize(p)))
@@ -113,6 +144,9 @@ public final class LocalModules {
 
     private static List<String> javaScript(Path root, String current, String text) {
         TreeSet<String> files = new TreeSet<>();
+        if (current.endsWith(".json")) {
+            return List.of();
+        }
         Path dir = root.resolve(current).getParent();
         Matcher m = JS_SPECIFIER.matcher(text);
         while (m.find()) {
@@ -122,11 +156,12 @@ public final class LocalModules {
                 files.add(root.relativize(target).toString());
             }
         }
+        files.addAll(NpmImports.of(root, current, text));
         return List.copyOf(files);
     }
 
     /** Whether {@code file} is a regular file, not a symlink, whose real path is inside {@code root} (a real path). */
-    private static boolean inside(Path root, Path file) {
+    static boolean inside(Path root, Path file) {
         try {
             return Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && file.toRealPath().startsWith(root);
         } catch (IOException e) {
@@ -142,7 +177,7 @@ public final class LocalModules {
         }
     }
 
-    private static String text(Path file) {
+    static String text(Path file) {
         try {
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (MalformedInputException e) {

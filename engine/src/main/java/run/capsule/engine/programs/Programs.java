@@ -22,6 +22,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import run.capsule.engine.execution.AttemptRunner;
@@ -49,14 +50,23 @@ public final class Programs {
 
     private final Path cacheDir;
     private final AttemptRunner runner;
+    private final TypeScriptSources typeScript;
+    private final PythonPackages pythonPackages;
 
     public Programs(Path cacheDir, AttemptRunner runner) {
         this.cacheDir = cacheDir;
         this.runner = runner;
+        this.typeScript = new TypeScriptSources(cacheDir, runner, () -> interpreter(Interpreter.JAVASCRIPT));
+        this.pythonPackages = new PythonPackages(cacheDir);
     }
 
-    /** What {@link #describe} found, and whether it came from the cache. */
-    public record Described(Map<String, TaskOptions> tasks, boolean cached, String sourceSha256, long describeMs, List<String> files) {
+    /**
+     * What {@link #describe} found, and whether it came from the cache. {@code source} is the file journaled and run in
+     * the described one's place: itself, or for TypeScript the JavaScript its types were stripped to ({@code transpiled};
+     * {@code transpileMs} is 0 when that came from the cache).
+     */
+    public record Described(Map<String, TaskOptions> tasks, boolean cached, String sourceSha256, long describeMs, List<String> files,
+                            Path source, boolean transpiled, long transpileMs) {
     }
 
     /**
@@ -70,7 +80,7 @@ public final class Programs {
         if (spec.program() != null && !spec.program().tasks().isEmpty()) {
             return spec;
         }
-        Described described = describe(spec.module(), spec.limits());
+        Described described = describe(spec.module(), spec.limits(), spec.pythonPath());
         String language = TaskProgram.languageOf(spec.module());
         String entry = spec.program() != null ? spec.program().task() : TaskProgram.ENTRY;
         Map<String, TaskOptions> tasks = described.tasks();
@@ -84,7 +94,7 @@ public final class Programs {
         approval.check(file, tasks);
         String input = spec.program() != null && spec.program().inputJson() != null ? spec.program().inputJson() : TaskProgram.argsInput(spec.args());
         TaskProgram program = new TaskProgram(language, file, entry, input, tasks, described.files()).withApproval(approval);
-        TaskSpec.Builder builder = TaskSpec.builder(spec.module()).name(spec.name()).args(spec.args()).policy(spec.policy())
+        TaskSpec.Builder builder = TaskSpec.builder(described.source()).name(spec.name()).args(spec.args()).policy(spec.policy())
                 .program(program).retryPolicy(options.maxRetries() != null ? spec.retryPolicy().withMaxRetries(options.maxRetries())
                         : spec.retryPolicy());
         approval.applyTo(builder, options, true, spec.limits());
@@ -123,19 +133,38 @@ public final class Programs {
 
     /** Lists the tasks of a source file (cached by the digests of source, interpreter and guest library). */
     public Described describe(Path source) throws InterruptedException {
-        return describe(source, DESCRIBE_LIMITS);
+        return describe(source, DESCRIBE_LIMITS, List.of());
+    }
+
+    /** As {@link #describe(Path)}, with the directories of pure-Python packages the source may import. */
+    public Described describe(Path source, List<Path> pythonPath) throws InterruptedException {
+        return describe(source, DESCRIBE_LIMITS, pythonPath);
     }
 
     /**
      * Lists the tasks of a source file; loading it gets no more time, memory or fuel than the run itself would (nor more
      * than the describing limits), so top-level code cannot use more than the operator allowed.
      */
-    public Described describe(Path source, Limits run) throws InterruptedException {
+    public Described describe(Path source, Limits run, List<Path> pythonPath) throws InterruptedException {
         String language = TaskProgram.languageOf(source);
         if (language == null) {
-            throw new InvalidInputException(source + " is not a Python (.py) or JavaScript (.js, .mjs) source");
+            throw new InvalidInputException(source + " is not a Python (.py), JavaScript (.js, .mjs) or TypeScript (.ts, .mts) source");
         }
         List<String> files = LocalModules.of(source, language);
+        Path sourceDir = source.toAbsolutePath().normalize().getParent();
+        TypeScriptSources.Transpiled transpiled = null;
+        if (TypeScriptSources.is(source)) {
+            read(source);
+            transpiled = typeScript.transpile(source, files);
+            source = transpiled.file();
+        }
+        if ("python".equals(language) && !pythonPath.isEmpty()) {
+            Optional<Path> withPackages = pythonPackages.layOut(source, files, pythonPath);
+            if (withPackages.isPresent()) {
+                source = withPackages.get();
+                files = LocalModules.of(source, language);
+            }
+        }
         byte[] bytes = sourceBytes(source, files);
         String sha = ModuleStore.sha256(bytes);
         String file = source.getFileName().toString();
@@ -144,10 +173,10 @@ public final class Programs {
         String key = ModuleStore.sha256((language + "\n" + interpreter.moduleSha256() + "\n" + GuestFingerprint.value() + "\n" + sha + "\n" + file)
                 .getBytes(StandardCharsets.UTF_8));
         Path cached = cacheDir.resolve("described").resolve(key + ".json");
-        Path sourceDir = source.toAbsolutePath().normalize().getParent();
         if (Files.isRegularFile(cached)) {
             try {
-                return new Described(resolveFiles(parseTasks(JSON.readTree(cached.toFile())), sourceDir), true, sha, 0, files);
+                return new Described(resolveFiles(parseTasks(JSON.readTree(cached.toFile())), sourceDir), true, sha, 0, files, source,
+                        transpiled != null, transpiled != null ? transpiled.transpileMs() : 0);
             } catch (IOException | RuntimeException e) {
                 // a damaged cache entry: describe again
             }
@@ -181,7 +210,8 @@ public final class Programs {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + cached, e);
         }
-        return new Described(resolveFiles(tasks, sourceDir), false, sha, describeMs, files);
+        return new Described(resolveFiles(tasks, sourceDir), false, sha, describeMs, files, source, transpiled != null,
+                transpiled != null ? transpiled.transpileMs() : 0);
     }
 
     /**
@@ -192,7 +222,7 @@ public final class Programs {
     public void compileForTasks(Path source, Described described) throws InterruptedException {
         String language = TaskProgram.languageOf(source);
         Interpreter interpreter = Interpreter.forLanguage(language);
-        Path sourceFile = sourceFile(described.sourceSha256(), source.getFileName().toString(), sourceBytes(source, described.files()),
+        Path sourceFile = sourceFile(described.sourceSha256(), source.getFileName().toString(), sourceBytes(described.source(), described.files()),
                 described.files());
         Set<Long> caps = new TreeSet<>();
         for (TaskOptions options : described.tasks().values()) {

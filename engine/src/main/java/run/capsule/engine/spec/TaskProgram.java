@@ -53,7 +53,7 @@ public record TaskProgram(String language, String file, String task, String inpu
         if (name.endsWith(".py")) {
             return "python";
         }
-        if (name.endsWith(".js") || name.endsWith(".mjs")) {
+        if (name.endsWith(".js") || name.endsWith(".mjs") || name.endsWith(".ts") && !name.endsWith(".d.ts") || name.endsWith(".mts")) {
             return "javascript";
         }
         return null;

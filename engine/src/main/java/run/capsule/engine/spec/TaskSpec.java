@@ -20,11 +20,12 @@ public record TaskSpec(
         List<HostPattern> allowedHosts,
         List<EnvGrant> env,
         TaskProgram program,
-        JobPolicy policy) {
+        JobPolicy policy,
+        List<Path> pythonPath) {
 
     public TaskSpec(String name, Path module, List<String> args, Limits limits, RetryPolicy retryPolicy, List<MountSpec> mounts,
                     List<HostPattern> allowedHosts, List<EnvGrant> env) {
-        this(name, module, args, limits, retryPolicy, mounts, allowedHosts, env, null, JobPolicy.ceilingsAt(limits));
+        this(name, module, args, limits, retryPolicy, mounts, allowedHosts, env, null, JobPolicy.ceilingsAt(limits), List.of());
     }
 
     public TaskSpec {
@@ -37,6 +38,7 @@ public record TaskSpec(
         allowedHosts = List.copyOf(allowedHosts);
         env = List.copyOf(env);
         Objects.requireNonNull(policy, "policy");
+        pythonPath = List.copyOf(pythonPath);
         if (name.isBlank() || name.length() > 200) {
             throw new InvalidInputException("task name must be 1-200 characters");
         }
@@ -57,7 +59,8 @@ public record TaskSpec(
     }
 
     private Builder builderFor(Path module) {
-        Builder builder = new Builder(module).name(name).args(args).limits(limits).retryPolicy(retryPolicy).program(program).policy(policy);
+        Builder builder = new Builder(module).name(name).args(args).limits(limits).retryPolicy(retryPolicy).program(program).policy(policy)
+                .pythonPath(pythonPath);
         mounts.forEach(builder::mount);
         allowedHosts.forEach(builder::allowHost);
         env.forEach(builder::env);
@@ -80,6 +83,7 @@ public record TaskSpec(
         private final List<EnvGrant> env = new ArrayList<>();
         private TaskProgram program;
         private JobPolicy policy;
+        private final List<Path> pythonPath = new ArrayList<>();
         private boolean limitsNamed;
 
         private Builder(Path module) {
@@ -145,10 +149,19 @@ public record TaskSpec(
             return this;
         }
 
+        /**
+         * Directories of pure-Python packages a Python source may import (docs/languages.md, Python packages); what it
+         * imports from them is journaled with it.
+         */
+        public Builder pythonPath(List<Path> dirs) {
+            this.pythonPath.addAll(dirs);
+            return this;
+        }
+
         public TaskSpec build() {
             String taskName = name != null ? name : defaultName(module);
             JobPolicy jobPolicy = policy != null ? policy : limitsNamed ? JobPolicy.ceilingsAt(limits) : JobPolicy.DEFAULT;
-            return new TaskSpec(taskName, module, args, limits, retryPolicy, mounts, allowedHosts, env, program, jobPolicy);
+            return new TaskSpec(taskName, module, args, limits, retryPolicy, mounts, allowedHosts, env, program, jobPolicy, pythonPath);
         }
 
         private static String defaultName(Path module) {

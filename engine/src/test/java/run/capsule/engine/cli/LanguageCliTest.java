@@ -82,4 +82,45 @@ class LanguageCliTest {
         assertThat(build.err()).contains("numpy");
         assertThat(history.out()).contains("no tasks yet");
     }
+
+    /** Issue #18 item 1: build and run accept a TypeScript source; build reports the transpile, then that it is cached. */
+    @Test
+    void aTypeScriptSourceIsBuiltAndRunAndTheBuildReportsTheTranspile() throws Exception {
+        Files.writeString(workDir.resolve("typed.ts"), "import { task } from \"capsule\";\n"
+                + "export const main = task({ name: \"main\" }, (who: string): string => `hello ${who as string}`);\n");
+
+        CliOutcome first = capsule(Map.of(), "build", "typed.ts", "--json");
+        CliOutcome second = capsule(Map.of(), "build", "typed.ts");
+        CliOutcome run = capsule(Map.of(), "run", "typed.ts", "ts");
+
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        assertThat(first.json().get("language").asText()).isEqualTo("javascript");
+        assertThat(first.json().at("/typescript/stripper").asText()).isEqualTo("sucrase@3.35.1");
+        assertThat(second.out()).contains("is already built").contains("TypeScript types stripped by sucrase@3.35.1 (cached)");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out().strip()).isEqualTo("hello ts");
+    }
+
+    /** Issue #18 item 3: --python-path and capsule.toml's [tasks] python_path name directories of pure-Python packages. */
+    @Test
+    void pythonPackagesComeFromTheFlagOrTheProjectKey() throws Exception {
+        Files.createDirectories(workDir.resolve("vendor/shapes"));
+        Files.writeString(workDir.resolve("vendor/shapes/__init__.py"), "def area(w, h):\n    return int(w) * int(h)\n");
+        Files.writeString(workDir.resolve("area.py"), "from capsule import task\nimport shapes\n\n"
+                + "@task(name='main')\ndef main(w, h):\n    return shapes.area(w, h)\n");
+
+        CliOutcome flag = capsule(Map.of(), "run", "--python-path", "vendor", "area.py", "3", "4");
+        CliOutcome missing = capsule(Map.of(), "run", "area.py", "3", "4");
+        Files.writeString(workDir.resolve("capsule.toml"), "[tasks]\npython_path = \"vendor\"\n");
+        CliOutcome build = capsule(Map.of(), "build", "area.py");
+        CliOutcome project = capsule(Map.of(), "run", "area.py", "5", "6");
+        Files.delete(workDir.resolve("capsule.toml"));
+
+        assertThat(flag.exitCode()).as(flag.err()).isZero();
+        assertThat(flag.out().strip()).isEqualTo("12");
+        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(build.exitCode()).as(build.err()).isZero();
+        assertThat(project.exitCode()).as(project.err()).isZero();
+        assertThat(project.out().strip()).isEqualTo("30");
+    }
 }

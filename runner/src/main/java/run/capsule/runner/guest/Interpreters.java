@@ -48,8 +48,7 @@ public final class Interpreters {
         if (Files.isRegularFile(target)) {
             return target;
         }
-        String registry = System.getenv().getOrDefault("CAPSULE_NPM_REGISTRY", DEFAULT_REGISTRY).replaceAll("/+$", "");
-        URI uri = URI.create(registry + "/" + interpreter.tarballPath());
+        URI uri = URI.create(registry() + "/" + interpreter.tarballPath());
         byte[] tarball = download(uri);
         String tarDigest = sha256(tarball);
         if (!tarDigest.equals(interpreter.tarballSha256())) {
@@ -65,7 +64,12 @@ public final class Interpreters {
         return target;
     }
 
-    private static byte[] download(URI uri) throws IOException {
+    /** The npm registry to fetch from: {@code $CAPSULE_NPM_REGISTRY}, else npm's. */
+    static String registry() {
+        return System.getenv().getOrDefault("CAPSULE_NPM_REGISTRY", DEFAULT_REGISTRY).replaceAll("/+$", "");
+    }
+
+    static byte[] download(URI uri) throws IOException {
         HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(20)).build();
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(5)).GET().build();
         try {
@@ -110,6 +114,36 @@ public final class Interpreters {
             }
         }
         throw new IOException("the tarball holds no " + entry);
+    }
+
+    /** Every regular file of a gzipped tar whose path starts with {@code prefix}, by its path after the prefix. */
+    static java.util.Map<String, byte[]> extractAll(byte[] tgz, String prefix) throws IOException {
+        java.util.Map<String, byte[]> files = new java.util.TreeMap<>();
+        try (InputStream in = new BufferedInputStream(new GZIPInputStream(new ByteArrayInputStream(tgz)))) {
+            byte[] header = new byte[512];
+            while (in.readNBytes(header, 0, 512) == 512) {
+                String name = field(header, 0, 100);
+                if (name.isEmpty()) {
+                    break;
+                }
+                String tarPrefix = field(header, 345, 155);
+                String full = tarPrefix.isEmpty() ? name : tarPrefix + "/" + name;
+                String octalSize = field(header, 124, 12).trim();
+                long size = octalSize.isEmpty() ? 0 : Long.parseLong(octalSize, 8);
+                char type = (char) header[156];
+                if (full.startsWith(prefix) && (type == '0' || type == 0)) {
+                    byte[] data = in.readNBytes((int) size);
+                    if (data.length != size) {
+                        throw new IOException("tarball ends inside " + full);
+                    }
+                    files.put(full.substring(prefix.length()), data);
+                    in.skipNBytes((size + 511) / 512 * 512 - size);
+                } else {
+                    in.skipNBytes((size + 511) / 512 * 512);
+                }
+            }
+        }
+        return files;
     }
 
     private static String field(byte[] header, int offset, int length) {

@@ -9,9 +9,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
 
 /**
- * What a JavaScript task may import: {@code "capsule"} (the guest library, a runner resource), its own source
+ * What a JavaScript task may import: {@code "capsule"} (the guest library, a runner resource), Node's built-ins
+ * {@code fs}, {@code fs/promises}, {@code path}, {@code os}, {@code process} and {@code buffer} (also with the
+ * {@code node:} prefix; runner resources written on the guest library's host calls), its own source
  * file, which the guest sees as {@code /app/FILE}, and the {@code .js}/{@code .mjs} files beside it in the source
  * directory (by relative or {@code /app/} paths; the engine lays out there only the local modules journaled with
  * the source). Nothing else is loadable. The boot module that drives the task is a resource too; it is evaluated
@@ -28,10 +35,19 @@ public final class JavaScriptModules {
     private static final String BOOT_RESOURCE = "/guest/javascript/boot.js";
     private static final byte[] LIBRARY_SOURCE = resource(LIBRARY_RESOURCE);
     private static final byte[] BOOT_SOURCE = resource(BOOT_RESOURCE);
+    /** Node's built-ins the guest library provides, by their module name (importable with or without "node:"). */
+    private static final Map<String, byte[]> NODE_BUILTINS = Map.of(
+            "node:fs", resource("/guest/javascript/node/fs.js"),
+            "node:fs/promises", resource("/guest/javascript/node/fs-promises.js"),
+            "node:path", resource("/guest/javascript/node/path.js"),
+            "node:os", resource("/guest/javascript/node/os.js"),
+            "node:process", resource("/guest/javascript/node/process.js"),
+            "node:buffer", resource("/guest/javascript/node/buffer.js"));
 
     private final String userModule;
     private final Path sourceFile;
     private final Path sourceDir;
+    private NodePackages packages;
 
     /** A module name or source the guest may not have; the message is for the task's author. */
     public static final class Refused extends Exception {
@@ -72,6 +88,35 @@ public final class JavaScriptModules {
         if (specifier.equals(LIBRARY) || specifier.equals(SDK_PACKAGE)) {
             return LIBRARY;
         }
+        if (specifier.equals(SourceFacts.MODULE) || specifier.equals(SourceFacts.TEXT_MODULE)) {
+            return specifier;
+        }
+        String builtin = specifier.startsWith("node:") ? specifier : "node:" + specifier;
+        if (NODE_BUILTINS.containsKey(builtin)) {
+            return builtin;
+        }
+        String inPackage = base.startsWith(APP_DIR + "/") ? NodePackages.packageOf(base) : null;
+        if (NodePackages.builtin(specifier) != null) {
+            throw new Refused("cannot import \"" + specifier + "\"" + (inPackage != null ? " (imported by package \"" + inPackage + "\")" : "")
+                    + ": the sandbox has no Node \"" + NodePackages.builtin(specifier) + "\" module; it provides "
+                    + String.join(", ", new TreeSet<>(NodePackages.PROVIDED)));
+        }
+        if (NodePackages.isBare(specifier) || inPackage != null) {
+            String importer = base.startsWith(APP_DIR + "/") ? base.substring(APP_DIR.length() + 1) : userModule.substring(APP_DIR.length() + 1);
+            Optional<String> file;
+            try {
+                file = packages().resolve(importer, specifier, false);
+            } catch (NodePackages.Refused e) {
+                throw new Refused("cannot import \"" + specifier + "\": " + e.getMessage());
+            }
+            if (file.isPresent() && localModule(APP_DIR + "/" + file.get()) != null) {
+                return APP_DIR + "/" + file.get();
+            }
+            if (NodePackages.isBare(specifier)) {
+                throw new Refused("cannot import \"" + specifier + "\": no such package in node_modules beside the source"
+                        + (inPackage != null ? " (imported by package \"" + inPackage + "\")" : ""));
+            }
+        }
         if (specifier.startsWith("/") || specifier.startsWith("./") || specifier.startsWith("../")) {
             String from = base.startsWith("/") ? base.substring(0, base.lastIndexOf('/') + 1) : APP_DIR + "/";
             String resolved = specifier.startsWith("/") ? specifier : from + specifier;
@@ -81,12 +126,15 @@ public final class JavaScriptModules {
             }
         }
         throw new Refused("cannot import \"" + specifier + "\": a JavaScript task can import only \"" + LIBRARY
-                + "\", its own file (" + userModule.substring(APP_DIR.length() + 1) + ") and the .js or .mjs files beside it");
+                + "\", Node's built-ins (" + String.join(", ", new TreeSet<>(NODE_BUILTINS.keySet()).stream()
+                .map(n -> n.substring("node:".length())).toList()) + "), its own file (" + userModule.substring(APP_DIR.length() + 1) + ") and the .js or .mjs files beside it");
     }
 
     /** The host file of guest module {@code name} ({@code /app/...}) when it is a .js/.mjs file inside the source directory. */
     private Path localModule(String name) {
-        if (!name.startsWith(APP_DIR + "/") || !(name.endsWith(".js") || name.endsWith(".mjs"))) {
+        boolean packaged = name.contains("/node_modules/");
+        if (!name.startsWith(APP_DIR + "/") || !(name.endsWith(".js") || name.endsWith(".mjs")
+                || packaged && (name.endsWith(".cjs") || name.endsWith(".json")))) {
             return null;
         }
         Path file = sourceDir.resolve(name.substring(APP_DIR.length() + 1)).normalize();
@@ -106,6 +154,15 @@ public final class JavaScriptModules {
         if (name.equals(LIBRARY)) {
             return LIBRARY_SOURCE.clone();
         }
+        if (NODE_BUILTINS.containsKey(name)) {
+            return NODE_BUILTINS.get(name).clone();
+        }
+        if (name.equals(SourceFacts.MODULE)) {
+            return SourceFacts.of(load(userModule)).module();
+        }
+        if (name.equals(SourceFacts.TEXT_MODULE)) {
+            return SourceFacts.of(load(userModule)).textModule();
+        }
         Path file = name.equals(userModule) ? sourceFile : localModule(name);
         if (file == null) {
             throw new Refused("cannot load module \"" + name + "\"");
@@ -114,10 +171,54 @@ public final class JavaScriptModules {
             if (Files.size(file) > MAX_SOURCE_BYTES) {
                 throw new Refused(name + " is larger than " + MAX_SOURCE_BYTES / (1024 * 1024) + " MiB");
             }
-            return Files.readAllBytes(file);
+            byte[] bytes = Files.readAllBytes(file);
+            String relative = name.substring(APP_DIR.length() + 1);
+            if (!name.contains("/node_modules/") || packages().isEsm(relative)) {
+                return bytes;
+            }
+            String text = new String(bytes, StandardCharsets.UTF_8);
+            if (name.endsWith(".json")) {
+                return CommonJsModule.json(text).getBytes(StandardCharsets.UTF_8);
+            }
+            return CommonJsModule.wrap(name, text, requires(relative, text)).getBytes(StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new Refused("cannot read " + name + ": " + e.getMessage());
         }
+    }
+
+    /** What each {@code require("...")} of a CommonJS file loads as; one that resolves to nothing fails when it runs. */
+    private Map<String, String> requires(String relative, String text) {
+        Map<String, String> resolved = new LinkedHashMap<>();
+        Matcher m = CommonJsModule.REQUIRE.matcher(text);
+        while (m.find()) {
+            String specifier = m.group(2);
+            String builtin = NodePackages.builtin(specifier);
+            if (builtin != null) {
+                if (NodePackages.PROVIDED.contains(builtin)) {
+                    resolved.put(specifier, "node:" + builtin);
+                }
+                continue;
+            }
+            try {
+                packages().resolve(relative, specifier, true)
+                        .filter(file -> localModule(APP_DIR + "/" + file) != null)
+                        .ifPresent(file -> resolved.put(specifier, APP_DIR + "/" + file));
+            } catch (NodePackages.Refused e) {
+                // the require fails when it runs, with the generic message
+            }
+        }
+        return resolved;
+    }
+
+    private NodePackages packages() {
+        if (packages == null) {
+            try {
+                packages = new NodePackages(sourceDir.toRealPath());
+            } catch (IOException e) {
+                packages = new NodePackages(sourceDir);
+            }
+        }
+        return packages;
     }
 
     private static byte[] resource(String name) {

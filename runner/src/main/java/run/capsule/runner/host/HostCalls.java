@@ -53,6 +53,11 @@ public interface HostCalls {
         operations.put("file.read", files.read());
         operations.put("file.write", files.write());
         operations.put("file.list", files.list());
+        FileChanges changes = new FileChanges(files.paths());
+        operations.put("file.stat", changes.stat());
+        operations.put("file.mkdir", changes.mkdir());
+        operations.put("file.remove", changes.remove());
+        operations.put("file.rename", changes.rename());
         return operations;
     }
 }

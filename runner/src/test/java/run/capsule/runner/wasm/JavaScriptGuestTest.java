@@ -270,7 +270,7 @@ class JavaScriptGuestTest {
                 task({ name: "main" }, async () => {
                   const out = [];
                   for (const name of ["./other.js", "./lib/util.mjs", "/app/other.js", "./missing.js", "./link.js", "./data.txt",
-                                      "../etc/passwd", "/etc/passwd", "os", "./imports.js"]) {
+                                      "../etc/passwd", "/etc/passwd", "child_process", "./imports.js"]) {
                     try { const m = await import(name); out.push("loaded " + name + (m.x === undefined ? "" : " x=" + m.x)); }
                     catch (e) { out.push(e.message); }
                   }
@@ -287,9 +287,9 @@ class JavaScriptGuestTest {
 
         assertThat(result.succeeded()).as(result.message()).isTrue();
         assertThat(result.value()).contains("loaded ./other.js x=1", "loaded ./lib/util.mjs x=2", "loaded /app/other.js x=1", "loaded ./imports.js")
-                .contains("cannot import \\\"./missing.js\\\": a JavaScript task can import only \\\"capsule\\\", its own file (imports.js) and the .js or .mjs files beside it")
+                .contains("cannot import \\\"./missing.js\\\": a JavaScript task can import only \\\"capsule\\\", Node's built-ins (buffer, fs, fs/promises, os, path, process), its own file (imports.js) and the .js or .mjs files beside it")
                 .contains("cannot import \\\"./link.js\\\"").contains("cannot import \\\"./data.txt\\\"")
-                .contains("cannot import \\\"os\\\"").contains("cannot import \\\"/etc/passwd\\\"").contains("cannot import \\\"../etc/passwd\\\"");
+                .contains("cannot import \\\"child_process\\\"").contains("cannot import \\\"/etc/passwd\\\"").contains("cannot import \\\"../etc/passwd\\\"");
     }
 
     @Test
@@ -380,7 +380,7 @@ class JavaScriptGuestTest {
         JsonNode value = new ObjectMapper().readTree(result.value());
         assertThat(value.get("read").asText()).isEqualTo("from the host");
         assertThat(value.get("list").toString()).isEqualTo("[\"in.txt\",\"link\"]");
-        assertThat(value.get("readOnlyWrite").asText()).isEqualTo("HostError not_allowed: /ro/new.txt is in /ro, which is granted read-only");
+        assertThat(value.get("readOnlyWrite").asText()).isEqualTo("HostError read_only: /ro/new.txt is in /ro, which is granted read-only");
         assertThat(value.get("write").asText()).isEqualTo("written");
         assertThat(value.get("dotDot").asText()).startsWith("HostError not_allowed: /ro/../outside/secret.txt is outside the directories granted");
         assertThat(value.get("symlink").asText())
