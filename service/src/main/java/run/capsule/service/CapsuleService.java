@@ -83,7 +83,8 @@ public final class CapsuleService implements AutoCloseable {
             var routes = ServiceRoutes.build(new TaskRoutes(capsule, requests), new TaskList(capsule),
                     new ScheduleRoutes(capsule, requests), new StatsRoutes(capsule), new EventStream(hub), metrics,
                     new Health(capsule, worker::started, guard), new StaticFiles());
-            mcp = new McpHttp(capsule, settings.bounds(), workingDir, env, scratch, (int) Math.min(Integer.MAX_VALUE, settings.maxBodyBytes()));
+            mcp = new McpHttp(capsule, settings.bounds(), workingDir, env, scratch, (int) Math.min(Integer.MAX_VALUE, settings.maxBodyBytes()),
+                    worker::wake);
             http = HttpServer.start(settings.bind(), settings.port(), routes, guard, settings.maxBodyBytes(),
                     new HttpServer.GuardedServlet(McpHttp.PATH, mcp.servlet(), new GuardedMcpFilter(guard)));
             worker.begin();

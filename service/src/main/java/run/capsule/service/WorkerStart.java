@@ -45,6 +45,14 @@ public final class WorkerStart {
         }
     }
 
+    /** Lets the worker claim at once (a task was just submitted on this node); nothing before it has started. */
+    public void wake() {
+        Worker w = worker;
+        if (w != null) {
+            w.wake();
+        }
+    }
+
     /** Whether the runners were started and the worker is claiming tasks. */
     public boolean started() {
         return worker != null;

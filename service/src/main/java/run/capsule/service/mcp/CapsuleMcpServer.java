@@ -36,9 +36,11 @@ public final class CapsuleMcpServer {
 
     /** The parts behind the tools, on {@code client}; {@code scratch} holds a submission's files until it is journaled. */
     public record Parts(TaskTools tools, TaskResources resources) {
-        public static Parts of(CapsuleClient client, GrantBounds bounds, Path workingDir, Map<String, String> env, Path scratch) {
+        /** {@code submitted}: called after each submit (wakes this node's worker, so a run does not wait for its next poll). */
+        public static Parts of(CapsuleClient client, GrantBounds bounds, Path workingDir, Map<String, String> env, Path scratch,
+                               Runnable submitted) {
             TaskRoutes tasks = new TaskRoutes(client, new TaskRequests(bounds, workingDir, env, scratch));
-            return new Parts(new TaskTools(client, tasks, new TaskList(client), bounds), new TaskResources(tasks));
+            return new Parts(new TaskTools(client, tasks, new TaskList(client), bounds, submitted), new TaskResources(tasks));
         }
     }
 

@@ -106,7 +106,7 @@ public final class McpCommand implements Callable<Integer> {
             Capsule capsule = Capsule.open(options);
             WorkerStart worker = new WorkerStart(capsule, workerOptions);
             worker.begin();
-            return new McpStdio(capsule, worker, scratch, CapsuleMcpServer.Parts.of(capsule, bounds, workingDir, env, scratch));
+            return new McpStdio(capsule, worker, scratch, CapsuleMcpServer.Parts.of(capsule, bounds, workingDir, env, scratch, worker::wake));
         }
 
         @Override

@@ -20,10 +20,11 @@ public final class McpHttp implements AutoCloseable {
     private final HttpServletStreamableServerTransportProvider transport;
     private final McpSyncServer server;
 
-    public McpHttp(CapsuleClient client, GrantBounds serveBounds, Path workingDir, Map<String, String> env, Path scratch, int maxBodyBytes) {
+    public McpHttp(CapsuleClient client, GrantBounds serveBounds, Path workingDir, Map<String, String> env, Path scratch, int maxBodyBytes,
+                   Runnable submitted) {
         this.transport = HttpServletStreamableServerTransportProvider.builder().jsonMapper(CapsuleMcpServer.jsonMapper())
                 .mcpEndpoint(PATH).keepAliveInterval(Duration.ofSeconds(30)).maxRequestSize(maxBodyBytes).build();
-        this.server = CapsuleMcpServer.http(transport, CapsuleMcpServer.Parts.of(client, McpBounds.capped(serveBounds), workingDir, env, scratch));
+        this.server = CapsuleMcpServer.http(transport, CapsuleMcpServer.Parts.of(client, McpBounds.capped(serveBounds), workingDir, env, scratch, submitted));
     }
 
     public HttpServlet servlet() {

@@ -37,8 +37,10 @@ final class TaskTools {
     private final TaskRoutes tasks;
     private final TaskList list;
     private final Duration runWait;
+    private final Runnable submitted;
 
-    TaskTools(CapsuleClient client, TaskRoutes tasks, TaskList list, GrantBounds bounds) {
+    TaskTools(CapsuleClient client, TaskRoutes tasks, TaskList list, GrantBounds bounds, Runnable submitted) {
+        this.submitted = submitted;
         this.client = client;
         this.tasks = tasks;
         this.list = list;
@@ -72,6 +74,7 @@ final class TaskTools {
         return guarded(() -> {
             ToolArguments a = new ToolArguments(request.arguments(), SubmitBodies.RUN_ARGUMENTS);
             String id = tasks.submit(SubmitBodies.run(a, language)).taskId();
+            submitted.run();
             Optional<TaskResult> result = awaitWithProgress(exchange, request.progressToken(), id, runWait);
             if (result.isEmpty()) {
                 return ToolResults.json(stillRunning(id, "call wait_task with this id"));
@@ -86,6 +89,7 @@ final class TaskTools {
         return guarded(() -> {
             ToolArguments a = new ToolArguments(request.arguments(), SubmitBodies.SUBMIT_ARGUMENTS);
             CapsuleClient.SubmitResult submitted = tasks.submit(SubmitBodies.submit(a));
+            this.submitted.run();
             return ToolResults.json(Json.object().put("id", submitted.taskId()).put("created", submitted.created())
                     .put("status", client.task(submitted.taskId()).map(t -> t.status().name()).orElse("PENDING")));
         });
