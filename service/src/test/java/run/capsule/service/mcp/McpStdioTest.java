@@ -194,4 +194,26 @@ class McpStdioTest {
         assertThat(structured(result)).as(text(result)).containsEntry("success", true);
         assertThat(progress).anySatisfy(p -> assertThat(p.progressToken()).isEqualTo("p-1"));
     }
+
+    @Test
+    void aTaskSurvivesTheRestartOfCapsuleMcp(@TempDir Path dir) throws Exception {
+        McpSyncClient first = start(dir, "--drain-timeout", "1s");
+        String id;
+        try {
+            id = (String) structured(first.callTool(new CallToolRequest("submit_task", Map.of("language", "python",
+                    "code", "import time\ntime.sleep(5)\nresult = 'survived'\n")))).get("id");
+            Thread.sleep(1500);
+        } finally {
+            first.closeGracefully();
+        }
+        McpSyncClient second = start(dir);
+        try {
+            Map<String, Object> waited = structured(second.callTool(new CallToolRequest("wait_task", Map.of("id", id, "timeout", 60))));
+            assertThat(waited).containsEntry("success", true).containsEntry("result", "survived");
+            Map<String, Object> task = structured(second.callTool(new CallToolRequest("get_task", Map.of("id", id))));
+            assertThat(task.get("events").toString()).as("handed back by the first server, run by the second").contains("stopping");
+        } finally {
+            second.closeGracefully();
+        }
+    }
 }
