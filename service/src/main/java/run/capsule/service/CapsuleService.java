@@ -18,6 +18,8 @@ import run.capsule.service.events.EventHub;
 import run.capsule.service.events.EventStream;
 import run.capsule.service.http.HttpServer;
 import run.capsule.service.http.Route;
+import run.capsule.service.mcp.GuardedMcpFilter;
+import run.capsule.service.mcp.McpHttp;
 import run.capsule.service.metrics.ServiceMetrics;
 
 import java.io.IOException;
@@ -41,8 +43,11 @@ public final class CapsuleService implements AutoCloseable {
     private final Path scratch;
     private final String url;
     private final List<Route> routes;
+    private final McpHttp mcp;
 
-    private CapsuleService(Capsule capsule, WorkerStart worker, EventHub hub, HttpServer http, Path scratch, String url, List<Route> routes) {
+    private CapsuleService(Capsule capsule, WorkerStart worker, EventHub hub, HttpServer http, Path scratch, String url, List<Route> routes,
+                           McpHttp mcp) {
+        this.mcp = mcp;
         this.capsule = capsule;
         this.worker = worker;
         this.hub = hub;
@@ -67,6 +72,7 @@ public final class CapsuleService implements AutoCloseable {
         Capsule capsule = Capsule.open(options);
         EventHub hub = null;
         HttpServer http = null;
+        McpHttp mcp = null;
         try {
             hub = new EventHub(capsule.eventFeed());
             ServiceMetrics metrics = new ServiceMetrics(capsule);
@@ -74,16 +80,22 @@ public final class CapsuleService implements AutoCloseable {
             RequestGuard guard = new RequestGuard(tokens, settings.allowedHosts(), settings.allowedOrigins());
             WorkerStart worker = new WorkerStart(capsule, workerOptions);
             TaskRequests requests = new TaskRequests(settings.bounds(), workingDir, env, scratch);
-            var routes = ServiceRoutes.build(new TaskRoutes(capsule, requests), new TaskList(capsule),
+            var routes = ServiceRoutes.build(new TaskRoutes(capsule, requests, worker::wake), new TaskList(capsule),
                     new ScheduleRoutes(capsule, requests), new StatsRoutes(capsule), new EventStream(hub), metrics,
                     new Health(capsule, worker::started, guard), new StaticFiles());
-            http = HttpServer.start(settings.bind(), settings.port(), routes, guard, settings.maxBodyBytes());
+            mcp = new McpHttp(capsule, settings.bounds(), workingDir, env, scratch, (int) Math.min(Integer.MAX_VALUE, settings.maxBodyBytes()),
+                    worker::wake);
+            http = HttpServer.start(settings.bind(), settings.port(), routes, guard, settings.maxBodyBytes(),
+                    new HttpServer.GuardedServlet(McpHttp.PATH, mcp.servlet(), new GuardedMcpFilter(guard)));
             worker.begin();
             String host = settings.bind().contains(":") ? "[" + settings.bind() + "]" : settings.bind();
-            return new CapsuleService(capsule, worker, hub, http, scratch, "http://" + host + ":" + http.port(), routes.all());
+            return new CapsuleService(capsule, worker, hub, http, scratch, "http://" + host + ":" + http.port(), routes.all(), mcp);
         } catch (Exception | Error e) {
             if (http != null) {
                 http.close();
+            }
+            if (mcp != null) {
+                mcp.close();
             }
             if (hub != null) {
                 hub.close();
@@ -123,6 +135,7 @@ public final class CapsuleService implements AutoCloseable {
     @Override
     public void close() {
         try {
+            mcp.close();
             http.close();
             hub.close();
             worker.close();

@@ -8,6 +8,6 @@ import java.util.List;
 public final class ServiceCommands implements CliCommands {
     @Override
     public List<Object> commands() {
-        return List.of(new ServeCommand());
+        return List.of(new ServeCommand(), new run.capsule.service.mcp.McpCommand());
     }
 }

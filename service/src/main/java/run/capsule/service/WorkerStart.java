@@ -11,7 +11,7 @@ import run.capsule.engine.queue.WorkerOptions;
  * says 503 until then). Warming the runners up before the worker claims anything keeps the warm-up from competing
  * with the first attempts and their child tasks for the pool's slots.
  */
-final class WorkerStart {
+public final class WorkerStart {
     private static final Logger log = LoggerFactory.getLogger(WorkerStart.class);
     private final Capsule capsule;
     private final WorkerOptions options;
@@ -19,14 +19,14 @@ final class WorkerStart {
     private volatile Worker worker;
     private volatile boolean closed;
 
-    WorkerStart(Capsule capsule, WorkerOptions options) {
+    public WorkerStart(Capsule capsule, WorkerOptions options) {
         this.capsule = capsule;
         this.options = options;
         this.thread = new Thread(this::run, "capsule-serve-start");
         this.thread.setDaemon(true);
     }
 
-    void begin() {
+    public void begin() {
         thread.start();
     }
 
@@ -45,13 +45,21 @@ final class WorkerStart {
         }
     }
 
+    /** Lets the worker claim at once (a task was just submitted on this node); nothing before it has started. */
+    public void wake() {
+        Worker w = worker;
+        if (w != null) {
+            w.wake();
+        }
+    }
+
     /** Whether the runners were started and the worker is claiming tasks. */
-    boolean started() {
+    public boolean started() {
         return worker != null;
     }
 
     /** Stops the start if it is still under way, else the worker (which drains). */
-    void close() {
+    public void close() {
         synchronized (this) {
             closed = true;
         }

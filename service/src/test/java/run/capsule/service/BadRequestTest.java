@@ -64,8 +64,11 @@ class BadRequestTest {
     }
 
     @Test
-    void aSourceThatDoesNotLoadIs400AndJournalsNothing() throws Exception {
-        assertRefused(Api.python("def main(:\n    pass\n"), 400, "invalid_input", "");
+    void aSourceWithTasksButNoMainIs400AndASyntaxErrorIsTheSnippetsTaskError() throws Exception {
+        // since issue #18's snippet rule (merged from compat), a source that does not parse declares no task: it is a
+        // snippet, journaled, and its syntax error is the task's (task_error), not a refused request
+        String id = node.api().submit(Api.python("def main(:\n    pass\n"));
+        assertThat(node.api().result(id).path("error").path("error_type").asText()).isEqualTo("task_error");
         assertRefused(Api.python("from capsule import task\n\n@task(name='other')\ndef other():\n    return 1\n"), 400, "invalid_input",
                 "declares no task named \"main\"");
     }

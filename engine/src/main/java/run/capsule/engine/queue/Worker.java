@@ -41,7 +41,8 @@ public final class Worker implements AutoCloseable {
         this.dispatcher.start();
     }
 
-    void wake() {
+    /** Claims now rather than at the next poll: for a node that has just submitted a task itself (capsule mcp's run tools). */
+    public void wake() {
         wakeUps.release();
     }
 

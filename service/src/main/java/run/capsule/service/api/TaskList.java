@@ -15,7 +15,9 @@ import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 
 /** {@code GET /api/v1/tasks}: the query's filters and cursor turned into a {@link TaskFilter}, the page as JSON. */
 public final class TaskList {
@@ -35,32 +37,37 @@ public final class TaskList {
                 throw ApiError.invalid("unknown query parameter '" + name + "' (known: " + String.join(", ", PARAMETERS.stream().sorted().toList()) + ")");
             }
         }
-        TaskListing.Page page = client.listing().page(filter(exchange));
+        exchange.json(200, page(exchange::query, exchange::queryAll));
+    }
+
+    /** A page of tasks for the filters of docs/api.md: {@code query} gives one parameter's value or null, {@code queryAll} a repeated one's. */
+    public ObjectNode page(Function<String, String> query, Function<String, List<String>> queryAll) {
+        TaskListing.Page page = client.listing().page(filter(query, queryAll));
         ObjectNode body = Json.object();
         body.set("tasks", TaskJson.rows(page.tasks()));
         body.put("next_cursor", page.next() == null ? null : cursor(page.next()));
-        exchange.json(200, body);
+        return body;
     }
 
-    static TaskFilter filter(Exchange exchange) {
-        String status = exchange.query("status");
+    static TaskFilter filter(Function<String, String> query, Function<String, List<String>> queryAll) {
+        String status = query.apply("status");
         if (status != null) {
             status = status.toUpperCase(java.util.Locale.ROOT);
             if (!status.equals(TaskFilter.RETRYING)) {
                 try {
                     TaskStatus.valueOf(status);
                 } catch (IllegalArgumentException e) {
-                    throw ApiError.invalid("status: unknown status '" + exchange.query("status")
+                    throw ApiError.invalid("status: unknown status '" + query.apply("status")
                             + "' (PENDING, RUNNING, RETRY_WAIT, RETRYING, SUCCEEDED, FAILED, CANCELLED)");
                 }
             }
         }
-        String language = exchange.query("language");
+        String language = query.apply("language");
         if (language != null && !Set.of("python", "javascript", "wasm").contains(language)) {
             throw ApiError.invalid("language: unknown language '" + language + "' (python, javascript or wasm)");
         }
         Map<String, String> labels = new LinkedHashMap<>();
-        for (String label : exchange.queryAll("label")) {
+        for (String label : queryAll.apply("label")) {
             int eq = label.indexOf('=');
             String name = eq < 0 ? label : label.substring(0, eq);
             if (!name.matches("[A-Za-z0-9_.-]{1,64}")) {
@@ -68,14 +75,14 @@ public final class TaskList {
             }
             labels.put(name, eq < 0 ? null : label.substring(eq + 1));
         }
-        String rootsOnly = exchange.query("roots_only");
+        String rootsOnly = query.apply("roots_only");
         if (rootsOnly != null && !rootsOnly.equals("true") && !rootsOnly.equals("false")) {
             throw ApiError.invalid("roots_only: true or false");
         }
         int limit = DEFAULT_LIMIT;
-        if (exchange.query("limit") != null) {
+        if (query.apply("limit") != null) {
             try {
-                limit = Integer.parseInt(exchange.query("limit"));
+                limit = Integer.parseInt(query.apply("limit"));
             } catch (NumberFormatException e) {
                 limit = -1;
             }
@@ -83,13 +90,13 @@ public final class TaskList {
                 throw ApiError.invalid("limit: a whole number from 1 to " + MAX_LIMIT);
             }
         }
-        String q = exchange.query("q");
+        String q = query.apply("q");
         if (q != null && (q.isEmpty() || q.length() > 200)) {
             throw ApiError.invalid("q: 1-200 characters");
         }
-        return new TaskFilter(status, exchange.query("name"), language, labels, exchange.query("parent"), "true".equals(rootsOnly),
-                time("since", exchange.query("since")), time("until", exchange.query("until")), q, limit,
-                exchange.query("cursor") == null ? null : parseCursor(exchange.query("cursor")));
+        return new TaskFilter(status, query.apply("name"), language, labels, query.apply("parent"), "true".equals(rootsOnly),
+                time("since", query.apply("since")), time("until", query.apply("until")), q, limit,
+                query.apply("cursor") == null ? null : parseCursor(query.apply("cursor")));
     }
 
     private static OffsetDateTime time(String field, String text) {

@@ -27,18 +27,32 @@ public final class TaskRoutes {
     static final Duration MAX_WAIT = Duration.ofSeconds(60);
     private final CapsuleClient client;
     private final TaskRequests requests;
+    private final Runnable wakeWorker;
 
     public TaskRoutes(CapsuleClient client, TaskRequests requests) {
+        this(client, requests, () -> { });
+    }
+
+    /** {@code wakeWorker}: tells this node's worker that a task was queued, so it claims it now, not at its next poll. */
+    public TaskRoutes(CapsuleClient client, TaskRequests requests, Runnable wakeWorker) {
         this.client = client;
         this.requests = requests;
+        this.wakeWorker = wakeWorker;
     }
 
     public void submit(Exchange exchange) throws Exception {
-        JsonNode body = exchange.jsonBody();
+        CapsuleClient.SubmitResult result = submit(exchange.jsonBody());
+        if (result.created()) {
+            wakeWorker.run();
+        }
+        exchange.json(result.created() ? 201 : 200, submitted(result));
+    }
+
+    /** A submit body of docs/api.md checked against the operator's bounds and submitted (also the MCP tools' way in). */
+    public CapsuleClient.SubmitResult submit(JsonNode body) throws InterruptedException {
         try (TaskRequests.Submission submission = requests.read(body, Set.of())) {
             var spec = client.resolve(submission.spec(), requests.grantableEnv());
-            CapsuleClient.SubmitResult result = client.submit(spec, submission.options(), submission.labels());
-            exchange.json(result.created() ? 201 : 200, submitted(result));
+            return client.submit(spec, submission.options(), submission.labels());
         }
     }
 
@@ -47,7 +61,11 @@ public final class TaskRoutes {
     }
 
     public void detail(Exchange exchange) throws Exception {
-        String id = exchange.param("id");
+        exchange.json(200, detail(exchange.param("id")));
+    }
+
+    /** The task of GET /api/v1/tasks/{id}; 404 {@link ApiError} when there is none. */
+    public ObjectNode detail(String id) {
         TaskSummary summary = client.listing().summary(id).orElseThrow(() -> noTask(id));
         TaskRow task = client.task(id).orElseThrow(() -> noTask(id));
         ObjectNode node = TaskJson.row(summary);
@@ -65,7 +83,7 @@ public final class TaskRoutes {
         ArrayNode steps = node.putArray("steps");
         client.steps(id).forEach(s -> steps.add(TaskJson.step(s)));
         node.set("children", TaskJson.rows(client.listing().children(id)));
-        exchange.json(200, node);
+        return node;
     }
 
     private static ObjectNode usage(JsonNode config, TaskRow task, List<AttemptRow> attempts) {
@@ -144,7 +162,11 @@ public final class TaskRoutes {
     }
 
     public void output(Exchange exchange) throws Exception {
-        String id = exchange.param("id");
+        exchange.json(200, output(exchange.param("id")));
+    }
+
+    /** The output of GET /api/v1/tasks/{id}/output: stdout and stderr of each attempt. */
+    public ObjectNode output(String id) {
         client.task(id).orElseThrow(() -> noTask(id));
         ObjectNode node = Json.object().put("id", id);
         ArrayNode attempts = node.putArray("attempts");
@@ -153,10 +175,10 @@ public final class TaskRoutes {
                     .put("stdout", row.output().stdout()).put("stdout_truncated", row.output().stdoutTruncated())
                     .put("stderr", row.output().stderr()).put("stderr_truncated", row.output().stderrTruncated());
         }
-        exchange.json(200, node);
+        return node;
     }
 
-    static ApiError noTask(String id) {
+    public static ApiError noTask(String id) {
         return ApiError.notFound("no task " + (id.length() > 100 ? id.substring(0, 100) + "..." : id));
     }
 }
