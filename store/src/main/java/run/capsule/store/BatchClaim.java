@@ -1,0 +1,81 @@
+package run.capsule.store;
+
+import org.jooq.DSLContext;
+import org.jooq.Record4;
+import org.jooq.Row3;
+import org.jooq.impl.DSL;
+import run.capsule.store.jooq.tables.records.TasksRecord;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static run.capsule.store.jooq.Tables.ATTEMPTS;
+import static run.capsule.store.jooq.Tables.TASKS;
+import static run.capsule.store.jooq.Tables.TASK_EVENTS;
+
+/**
+ * Claims up to n due tasks in one transaction: one locking select of the oldest due rows ({@code FOR UPDATE SKIP LOCKED},
+ * so two nodes claiming at once take different rows and neither waits), one fenced update of all of them on (id, status,
+ * attempts), then their {@code task_events} and {@code attempts} rows as one insert each. Every claim is still a
+ * {@link Transition} with its event; only the number of statements and commits changes.
+ */
+final class BatchClaim {
+    private BatchClaim() {
+    }
+
+    static List<Claim> claim(DSLContext dsl, String nodeId, int max) {
+        return dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            List<Record4<String, String, Integer, Boolean>> due = tx
+                    .select(TASKS.ID, TASKS.STATUS, TASKS.ATTEMPTS, TASKS.CANCEL_REQUESTED).from(TASKS)
+                    .where(TASKS.STATUS.in(TaskStatus.PENDING.name(), TaskStatus.RETRY_WAIT.name()))
+                    .and(TASKS.RUN_AT.le(DSL.currentOffsetDateTime()))
+                    .orderBy(TASKS.RUN_AT, TASKS.ID)
+                    .limit(max)
+                    .forUpdate().skipLocked()
+                    .fetch();
+            List<Transition> claims = new ArrayList<>();
+            for (Record4<String, String, Integer, Boolean> row : due) {
+                TaskStatus from = TaskStatus.valueOf(row.value2());
+                if (Boolean.TRUE.equals(row.value4())) {
+                    TasksRecord task = tx.selectFrom(TASKS).where(TASKS.ID.eq(row.value1())).fetchOne();
+                    TaskJournal.cancelQueued(tx, task, from, "cancelled by request before it ran again");
+                } else {
+                    claims.add(new Transition(row.value1(), from, row.value3(), TaskStatus.RUNNING));
+                }
+            }
+            if (claims.isEmpty()) {
+                return List.<Claim>of();
+            }
+            List<Row3<String, String, Integer>> fences = claims.stream()
+                    .map(c -> DSL.row(c.taskId(), c.from().name(), c.attempts())).toList();
+            int changed = tx.update(TASKS)
+                    .set(TASKS.STATUS, TaskStatus.RUNNING.name())
+                    .set(TASKS.ATTEMPTS, TASKS.ATTEMPTS.plus(1))
+                    .set(TASKS.CLAIMED_BY, nodeId)
+                    .set(TASKS.UPDATED_AT, DSL.currentOffsetDateTime())
+                    .where(DSL.row(TASKS.ID, TASKS.STATUS, TASKS.ATTEMPTS).in(fences))
+                    .execute();
+            if (changed != claims.size()) {
+                // rows locked above cannot change; should a database not honour the lock, claim nothing rather than guess
+                throw new StaleTransitionException("due tasks changed while being claimed (" + changed + " of " + claims.size() + ")");
+            }
+            var events = tx.insertInto(TASK_EVENTS, TASK_EVENTS.TASK_ID, TASK_EVENTS.ATTEMPT_NO, TASK_EVENTS.AT,
+                    TASK_EVENTS.FROM_STATUS, TASK_EVENTS.TO_STATUS, TASK_EVENTS.REASON);
+            var attempts = tx.insertInto(ATTEMPTS, ATTEMPTS.TASK_ID, ATTEMPTS.ATTEMPT_NO, ATTEMPTS.NODE_ID, ATTEMPTS.STATUS,
+                    ATTEMPTS.STARTED_AT);
+            List<Claim> claimed = new ArrayList<>();
+            for (Transition c : claims) {
+                int attemptNo = c.attempts() + 1;
+                events = events.values(DSL.val(c.taskId()), DSL.val(attemptNo), DSL.currentOffsetDateTime(), DSL.val(c.from().name()),
+                        DSL.val(c.to().name()), DSL.val("claimed by " + nodeId + ": attempt " + attemptNo + " started"));
+                attempts = attempts.values(DSL.val(c.taskId()), DSL.val(attemptNo), DSL.val(nodeId),
+                        DSL.val(AttemptStatus.RUNNING.name()), DSL.currentOffsetDateTime());
+                claimed.add(new Claim(c.taskId(), attemptNo));
+            }
+            events.execute();
+            attempts.execute();
+            return claimed;
+        });
+    }
+}
