@@ -1,21 +1,24 @@
 package run.capsule.store;
 
 import org.jooq.DSLContext;
+import org.jooq.Record3;
 import org.jooq.Record4;
+import org.jooq.SQLDialect;
 import org.jooq.Row3;
 import org.jooq.impl.DSL;
 import run.capsule.store.jooq.tables.records.TasksRecord;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static run.capsule.store.jooq.Tables.ATTEMPTS;
 import static run.capsule.store.jooq.Tables.TASKS;
 import static run.capsule.store.jooq.Tables.TASK_EVENTS;
 
 /**
- * Claims up to n due tasks in one transaction: one locking select of the oldest due rows ({@code FOR UPDATE SKIP LOCKED},
- * so two nodes claiming at once take different rows and neither waits), one fenced update of all of them on (id, status,
+ * Claims up to n due tasks in one transaction: one select of the oldest due rows (on PostgreSQL {@code FOR UPDATE SKIP
+ * LOCKED}, so two nodes claiming at once take different rows and neither waits), one fenced update of all of them on (id, status,
  * attempts), then their {@code task_events} and {@code attempts} rows as one insert each. Every claim is still a
  * {@link Transition} with its event; only the number of statements and commits changes.
  */
@@ -26,14 +29,14 @@ final class BatchClaim {
     static List<Claim> claim(DSLContext dsl, String nodeId, int max) {
         return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
-            List<Record4<String, String, Integer, Boolean>> due = tx
+            var candidates = tx
                     .select(TASKS.ID, TASKS.STATUS, TASKS.ATTEMPTS, TASKS.CANCEL_REQUESTED).from(TASKS)
                     .where(TASKS.STATUS.in(TaskStatus.PENDING.name(), TaskStatus.RETRY_WAIT.name()))
                     .and(TASKS.RUN_AT.le(DSL.currentOffsetDateTime()))
                     .orderBy(TASKS.RUN_AT, TASKS.ID)
-                    .limit(max)
-                    .forUpdate().skipLocked()
-                    .fetch();
+                    .limit(max);
+            boolean postgres = tx.dialect().family() == SQLDialect.POSTGRES;
+            List<Record4<String, String, Integer, Boolean>> due = postgres ? candidates.forUpdate().skipLocked().fetch() : candidates.fetch();
             List<Transition> claims = new ArrayList<>();
             for (Record4<String, String, Integer, Boolean> row : due) {
                 TaskStatus from = TaskStatus.valueOf(row.value2());
@@ -57,14 +60,20 @@ final class BatchClaim {
                     .where(DSL.row(TASKS.ID, TASKS.STATUS, TASKS.ATTEMPTS).in(fences))
                     .execute();
             if (changed != claims.size()) {
-                // rows locked above cannot change; should a database not honour the lock, claim nothing rather than guess
-                throw new StaleTransitionException("due tasks changed while being claimed (" + changed + " of " + claims.size() + ")");
+                if (postgres) {
+                    // rows locked above cannot change; should the lock not hold, claim nothing rather than guess
+                    throw new StaleTransitionException("due tasks changed while being claimed (" + changed + " of " + claims.size() + ")");
+                }
+                claims = ours(tx, claims, nodeId);
             }
             var events = tx.insertInto(TASK_EVENTS, TASK_EVENTS.TASK_ID, TASK_EVENTS.ATTEMPT_NO, TASK_EVENTS.AT,
                     TASK_EVENTS.FROM_STATUS, TASK_EVENTS.TO_STATUS, TASK_EVENTS.REASON);
             var attempts = tx.insertInto(ATTEMPTS, ATTEMPTS.TASK_ID, ATTEMPTS.ATTEMPT_NO, ATTEMPTS.NODE_ID, ATTEMPTS.STATUS,
                     ATTEMPTS.STARTED_AT);
             List<Claim> claimed = new ArrayList<>();
+            if (claims.isEmpty()) {
+                return claimed;
+            }
             for (Transition c : claims) {
                 int attemptNo = c.attempts() + 1;
                 events = events.values(DSL.val(c.taskId()), DSL.val(attemptNo), DSL.currentOffsetDateTime(), DSL.val(c.from().name()),
@@ -77,5 +86,20 @@ final class BatchClaim {
             attempts.execute();
             return claimed;
         });
+    }
+
+    /**
+     * The candidates this transaction's fenced update changed, when another node took some first (H2: its candidates are
+     * read without locks, because H2 locks every row an ordered FOR UPDATE select reads, not only the ones it returns).
+     */
+    private static List<Transition> ours(DSLContext tx, List<Transition> candidates, String nodeId) {
+        Map<String, Record3<String, Integer, String>> now = tx.select(TASKS.ID, TASKS.ATTEMPTS, TASKS.CLAIMED_BY).from(TASKS)
+                .where(TASKS.ID.in(candidates.stream().map(Transition::taskId).toList()))
+                .and(TASKS.STATUS.eq(TaskStatus.RUNNING.name()))
+                .fetchMap(TASKS.ID);
+        return candidates.stream().filter(c -> {
+            Record3<String, Integer, String> row = now.get(c.taskId());
+            return row != null && row.value2() == c.attempts() + 1 && nodeId.equals(row.value3());
+        }).toList();
     }
 }
