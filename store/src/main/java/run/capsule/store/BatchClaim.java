@@ -2,13 +2,17 @@ package run.capsule.store;
 
 import org.jooq.DSLContext;
 import org.jooq.Record3;
-import org.jooq.Record4;
+import org.jooq.Condition;
+import org.jooq.Record5;
+import org.jooq.SelectConditionStep;
 import org.jooq.SQLDialect;
 import org.jooq.Row3;
 import org.jooq.impl.DSL;
 import run.capsule.store.jooq.tables.records.TasksRecord;
 
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -17,7 +21,7 @@ import static run.capsule.store.jooq.Tables.TASKS;
 import static run.capsule.store.jooq.Tables.TASK_EVENTS;
 
 /**
- * Claims up to n due tasks in one transaction: one select of the oldest due rows (on PostgreSQL {@code FOR UPDATE SKIP
+ * Claims up to n due tasks in one transaction: a select of the oldest due rows of each runnable status (on PostgreSQL {@code FOR UPDATE SKIP
  * LOCKED}, so two nodes claiming at once take different rows and neither waits), one fenced update of all of them on (id, status,
  * attempts), then their {@code task_events} and {@code attempts} rows as one insert each. Every claim is still a
  * {@link Transition} with its event; only the number of statements and commits changes.
@@ -29,22 +33,16 @@ final class BatchClaim {
     static List<Claim> claim(DSLContext dsl, String nodeId, int max) {
         return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
-            var candidates = tx
-                    .select(TASKS.ID, TASKS.STATUS, TASKS.ATTEMPTS, TASKS.CANCEL_REQUESTED).from(TASKS)
-                    .where(TASKS.STATUS.in(TaskStatus.PENDING.name(), TaskStatus.RETRY_WAIT.name()))
-                    .and(TASKS.RUN_AT.le(DSL.currentOffsetDateTime()))
-                    .orderBy(TASKS.RUN_AT, TASKS.ID)
-                    .limit(max);
             boolean postgres = tx.dialect().family() == SQLDialect.POSTGRES;
-            List<Record4<String, String, Integer, Boolean>> due = postgres ? candidates.forUpdate().skipLocked().fetch() : candidates.fetch();
+            List<Due> due = postgres ? lockOldest(tx, max) : oldestOfEachStatus(tx, max);
             List<Transition> claims = new ArrayList<>();
-            for (Record4<String, String, Integer, Boolean> row : due) {
-                TaskStatus from = TaskStatus.valueOf(row.value2());
-                if (Boolean.TRUE.equals(row.value4())) {
-                    TasksRecord task = tx.selectFrom(TASKS).where(TASKS.ID.eq(row.value1())).fetchOne();
+            for (Due row : due) {
+                TaskStatus from = TaskStatus.valueOf(row.status());
+                if (Boolean.TRUE.equals(row.cancelRequested())) {
+                    TasksRecord task = tx.selectFrom(TASKS).where(TASKS.ID.eq(row.id())).fetchOne();
                     TaskJournal.cancelQueued(tx, task, from, "cancelled by request before it ran again");
                 } else {
-                    claims.add(new Transition(row.value1(), from, row.value3(), TaskStatus.RUNNING));
+                    claims.add(new Transition(row.id(), from, row.attempts(), TaskStatus.RUNNING));
                 }
             }
             if (claims.isEmpty()) {
@@ -86,6 +84,38 @@ final class BatchClaim {
             attempts.execute();
             return claimed;
         });
+    }
+
+    /** A due task as the claim read it. */
+    private record Due(String id, String status, int attempts, Boolean cancelRequested, OffsetDateTime runAt) {
+    }
+
+    private static SelectConditionStep<Record5<String, String, Integer, Boolean, OffsetDateTime>> due(DSLContext tx, Condition status) {
+        return tx.select(TASKS.ID, TASKS.STATUS, TASKS.ATTEMPTS, TASKS.CANCEL_REQUESTED, TASKS.RUN_AT).from(TASKS)
+                .where(status).and(TASKS.RUN_AT.le(DSL.currentOffsetDateTime()));
+    }
+
+    private static Due toDue(Record5<String, String, Integer, Boolean, OffsetDateTime> r) {
+        return new Due(r.value1(), r.value2(), r.value3(), r.value4(), r.value5());
+    }
+
+    /** PostgreSQL: the oldest due rows, locked, skipping rows another node's claim holds (V12's partial index serves the order). */
+    private static List<Due> lockOldest(DSLContext tx, int max) {
+        return due(tx, TASKS.STATUS.in(TaskStatus.PENDING.name(), TaskStatus.RETRY_WAIT.name()))
+                .orderBy(TASKS.RUN_AT, TASKS.ID).limit(max).forUpdate().skipLocked().fetch(BatchClaim::toDue);
+    }
+
+    /**
+     * H2: the oldest due rows of each runnable status, merged. Ordered by (status, run_at, id) so that H2 reads V13's index in
+     * order and stops at the limit; ordered by (run_at, id) across both statuses it read and sorted the whole queue.
+     */
+    private static List<Due> oldestOfEachStatus(DSLContext tx, int max) {
+        List<Due> due = new ArrayList<>();
+        for (TaskStatus status : List.of(TaskStatus.PENDING, TaskStatus.RETRY_WAIT)) {
+            due.addAll(due(tx, TASKS.STATUS.eq(status.name())).orderBy(TASKS.STATUS, TASKS.RUN_AT, TASKS.ID).limit(max).fetch(BatchClaim::toDue));
+        }
+        due.sort(Comparator.comparing(Due::runAt).thenComparing(Due::id));
+        return due.size() > max ? due.subList(0, max) : due;
     }
 
     /**

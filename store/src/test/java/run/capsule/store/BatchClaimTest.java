@@ -66,6 +66,25 @@ class BatchClaimTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void claimsTheOldestDueFirstAcrossPendingAndRetryWait(String database) {
+        try (Journal journal = Journal.open(database.equals("h2") ? JournalDatabases.h2(dir) : JournalDatabases.postgres())) {
+            TaskJournal tasks = journal.tasks();
+            String retried = create(tasks, OffsetDateTime.now().minusMinutes(10));
+            String oldPending = create(tasks, OffsetDateTime.now().minusMinutes(5));
+            String newPending = create(tasks, null);
+            int first = tasks.claim(retried, "node-a", true).orElseThrow();
+            tasks.finishAttempt(retried, first, AttemptOutcome.failed(1, null, null, 1, "task_error", "boom"),
+                    OffsetDateTime.now().minusMinutes(20), "retry, due already");
+
+            assertThat(tasks.claimDue("node-b", 2)).containsExactly(new Claim(retried, 2), new Claim(oldPending, 1));
+            assertThat(tasks.claimDue("node-b", 2)).containsExactly(new Claim(newPending, 1));
+            assertThat(tasks.events(retried)).extracting(e -> e.fromStatus() + ">" + e.toStatus())
+                    .endsWith("RUNNING>RETRY_WAIT", "RETRY_WAIT>RUNNING");
+        }
+    }
+
     private static Callable<Void> drain(TaskJournal tasks, String node, List<Claim> claimed) {
         return () -> {
             int empty = 0;
