@@ -4,6 +4,7 @@ import org.jooq.DSLContext;
 import org.jooq.Record3;
 import org.jooq.Condition;
 import org.jooq.Record5;
+import org.jooq.Select;
 import org.jooq.SelectConditionStep;
 import org.jooq.SQLDialect;
 import org.jooq.Row3;
@@ -109,10 +110,14 @@ final class BatchClaim {
      * H2: the oldest due rows of each runnable status, merged. Ordered by (status, run_at, id) so that H2 reads V13's index in
      * order and stops at the limit; ordered by (run_at, id) across both statuses it read and sorted the whole queue.
      */
+    static Select<Record5<String, String, Integer, Boolean, OffsetDateTime>> oldestOfStatus(DSLContext tx, TaskStatus status, int max) {
+        return due(tx, TASKS.STATUS.eq(status.name())).orderBy(TASKS.STATUS, TASKS.RUN_AT, TASKS.ID).limit(max);
+    }
+
     private static List<Due> oldestOfEachStatus(DSLContext tx, int max) {
         List<Due> due = new ArrayList<>();
         for (TaskStatus status : List.of(TaskStatus.PENDING, TaskStatus.RETRY_WAIT)) {
-            due.addAll(due(tx, TASKS.STATUS.eq(status.name())).orderBy(TASKS.STATUS, TASKS.RUN_AT, TASKS.ID).limit(max).fetch(BatchClaim::toDue));
+            due.addAll(oldestOfStatus(tx, status, max).fetch(BatchClaim::toDue));
         }
         due.sort(Comparator.comparing(Due::runAt).thenComparing(Due::id));
         return due.size() > max ? due.subList(0, max) : due;
@@ -120,7 +125,7 @@ final class BatchClaim {
 
     /**
      * The candidates this transaction's fenced update changed, when another node took some first (H2: its candidates are
-     * read without locks, because H2 locks every row an ordered FOR UPDATE select reads, not only the ones it returns).
+     * read without locks; with FOR UPDATE on H2 the drain halved, docs/performance.md).
      */
     private static List<Transition> ours(DSLContext tx, List<Transition> candidates, String nodeId) {
         Map<String, Record3<String, Integer, String>> now = tx.select(TASKS.ID, TASKS.ATTEMPTS, TASKS.CLAIMED_BY).from(TASKS)

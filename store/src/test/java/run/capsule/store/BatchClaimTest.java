@@ -85,6 +85,22 @@ class BatchClaimTest {
         }
     }
 
+    /** The claim's candidate select on H2 reads the due queue in index order and stops at the limit; the select before issue 15 read and sorted every due row. */
+    @org.junit.jupiter.api.Test
+    void h2ReadsTheDueQueueInIndexOrder() {
+        try (Journal journal = Journal.open(JournalDatabases.h2(dir))) {
+            for (int i = 0; i < 300; i++) {
+                create(journal.tasks(), null);
+            }
+            String plan = String.valueOf(journal.dsl().fetchValue("EXPLAIN ANALYZE " + BatchClaim.oldestOfStatus(journal.dsl(), TaskStatus.PENDING, 2)
+                    .getSQL(org.jooq.conf.ParamType.INLINED)));
+            assertThat(plan).contains("index sorted").containsPattern("scanCount: [1-3] ");
+            String old = String.valueOf(journal.dsl().fetchValue("EXPLAIN ANALYZE SELECT id FROM tasks WHERE status IN ('PENDING', 'RETRY_WAIT')"
+                    + " AND run_at <= CURRENT_TIMESTAMP ORDER BY run_at, id LIMIT 2"));
+            assertThat(old).as("the candidate select before issue 15").doesNotContain("index sorted").contains("scanCount: 301");
+        }
+    }
+
     private static Callable<Void> drain(TaskJournal tasks, String node, List<Claim> claimed) {
         return () -> {
             int empty = 0;
