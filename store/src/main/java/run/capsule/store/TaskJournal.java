@@ -183,20 +183,7 @@ public final class TaskJournal extends TaskQueries {
         if (max <= 0) {
             return List.of();
         }
-        List<String> candidates = dsl.select(TASKS.ID).from(TASKS)
-                .where(TASKS.STATUS.in(TaskStatus.PENDING.name(), TaskStatus.RETRY_WAIT.name()))
-                .and(TASKS.RUN_AT.le(DSL.currentOffsetDateTime()))
-                .orderBy(TASKS.RUN_AT, TASKS.ID)
-                .limit(max * 2)
-                .fetch(TASKS.ID);
-        List<Claim> claimed = new ArrayList<>();
-        for (String id : candidates) {
-            if (claimed.size() == max) {
-                break;
-            }
-            claim(id, nodeId, true).ifPresent(n -> claimed.add(new Claim(id, n)));
-        }
-        return claimed;
+        return BatchClaim.claim(dsl, nodeId, max);
     }
 
     /** RETRY_WAIT to PENDING: the retry is due. False when the task was not waiting (already due, cancelled...). */
@@ -319,7 +306,7 @@ public final class TaskJournal extends TaskQueries {
     }
 
     /** A queued task that was asked to cancel (its last attempt was abandoned): CANCELLED instead of claimed. */
-    private static void cancelQueued(DSLContext tx, TasksRecord task, TaskStatus from, String reason) {
+    static void cancelQueued(DSLContext tx, TasksRecord task, TaskStatus from, String reason) {
         new Transition(task.getId(), from, task.getAttempts(), TaskStatus.CANCELLED).apply(tx,
                 Map.of(TASKS.ERROR_TYPE, ErrorType.CANCELLED.wireName(), TASKS.ERROR_MESSAGE, reason), task.getAttempts() == 0 ? null : task.getAttempts(), reason);
     }

@@ -1,0 +1,103 @@
+package run.capsule.bench;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import run.capsule.engine.Capsule;
+import run.capsule.engine.CapsuleClient;
+import run.capsule.engine.CapsuleOptions;
+import run.capsule.engine.queue.Worker;
+import run.capsule.engine.queue.WorkerOptions;
+import run.capsule.engine.spec.SubmitOptions;
+import run.capsule.engine.spec.TaskResult;
+import run.capsule.engine.spec.TaskSpec;
+import run.capsule.store.JournalConfig;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * One invocation, one machine state: the raw sandbox rate with the same parallelism as the engine's runners, the
+ * engine's drain of N queued hello tasks (H2 file, then the embedded PostgreSQL with fsync and synchronous_commit
+ * on), the submit rate from one thread, and closed-loop {@code Capsule.run} latency with one client. Must be started
+ * with {@code -Djava.library.path=<cache>/native/0.19.0-linux-x86_64} (bench/side-by-side.sh does).
+ * Usage: SideBySide MODULE [tasks] [runners] [latencyRuns] [h2|postgres|both]
+ */
+public final class SideBySide {
+    public static void main(String[] args) throws Exception {
+        Path module = Path.of(args[0]).toAbsolutePath();
+        int tasks = args.length > 1 ? Integer.parseInt(args[1]) : 3000;
+        int runners = args.length > 2 ? Integer.parseInt(args[2]) : 2;
+        int latencyRuns = args.length > 3 ? Integer.parseInt(args[3]) : 500;
+        String databases = args.length > 4 ? args[4] : "both";
+        Path work = Files.createTempDirectory("capsule-side-by-side");
+
+        double raw = ParallelSandboxRate.measure(module, runners, 2000);
+        System.out.printf("raw sandbox, %d threads (one sandbox each): %.0f runs/s%n", runners, raw);
+
+        if (!databases.equals("postgres")) {
+            JournalConfig h2 = JournalConfig.embedded(work.resolve("h2")).withPoolSize(runners + 4);
+            report("H2 file", drainAndLatency(module, h2, tasks, runners, latencyRuns), raw);
+        }
+        if (!databases.equals("h2")) {
+            try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().setDataDirectory(work.resolve("pg")).setCleanDataDirectory(true)
+                    .setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on").start()) {
+                JournalConfig pg = JournalConfig.of(postgres.getJdbcUrl("postgres", "postgres"))
+                        .withCredentials("postgres", "postgres").withPoolSize(runners + 4);
+                report("PostgreSQL (fsync=on, synchronous_commit=on)", drainAndLatency(module, pg, tasks, runners, latencyRuns), raw);
+            }
+        }
+    }
+
+    record Figures(int tasks, double submitsPerSecond, double drainPerSecond, Percentiles latency) {
+    }
+
+    private static void report(String journal, Figures f, double raw) {
+        System.out.printf("%s: submit from one thread %.0f tasks/s; drain of %d queued tasks %.0f tasks/s (%.2f x raw);"
+                + " Capsule.run one client %s%n", journal, f.submitsPerSecond(), f.tasks(), f.drainPerSecond(), f.drainPerSecond() / raw,
+                f.latency().describeMillis());
+    }
+
+    private static Figures drainAndLatency(Path module, JournalConfig journal, int tasks, int runners, int latencyRuns) throws Exception {
+        CapsuleOptions.Builder options = CapsuleOptions.builder().journal(journal).runners(runners);
+        TaskSpec hello = TaskSpec.builder(module).arg("bench").build();
+        double submits;
+        try (CapsuleClient client = Capsule.openClient(options.nodeId("bench-client").build())) {
+            client.submit(hello, SubmitOptions.NOW);
+            long t0 = System.nanoTime();
+            for (int i = 1; i < tasks; i++) {
+                client.submit(hello, SubmitOptions.NOW);
+            }
+            submits = (tasks - 1) / ((System.nanoTime() - t0) / 1e9);
+        }
+        try (Capsule capsule = Capsule.open(options.nodeId("bench-node").build())) {
+            capsule.warmUp(runners);
+            long start = System.nanoTime();
+            double drain;
+            try (Worker worker = capsule.startWorker(WorkerOptions.DEFAULT)) {
+                while (count(capsule, "select count(*) from tasks where status = 'SUCCEEDED'") < tasks) {
+                    Thread.sleep(20);
+                }
+                drain = tasks / ((System.nanoTime() - start) / 1e9);
+            }
+            for (int i = 0; i < Math.max(50, latencyRuns / 5); i++) {
+                check(capsule.run(hello));
+            }
+            long[] latencies = new long[latencyRuns];
+            for (int i = 0; i < latencyRuns; i++) {
+                long t0 = System.nanoTime();
+                check(capsule.run(hello));
+                latencies[i] = (System.nanoTime() - t0) / 1000;
+            }
+            return new Figures(tasks, submits, drain, Percentiles.of(latencies));
+        }
+    }
+
+    private static void check(TaskResult result) {
+        if (!result.success()) {
+            throw new IllegalStateException("hello failed: " + result.error().errorType() + ": " + result.error().message());
+        }
+    }
+
+    private static long count(Capsule capsule, String sql) {
+        return ((Number) capsule.query(sql, 1).rows().get(0).get(0)).longValue();
+    }
+}
