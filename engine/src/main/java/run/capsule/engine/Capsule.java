@@ -31,6 +31,7 @@ import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import run.capsule.engine.calls.ChildDrivers;
 import run.capsule.engine.calls.ChildTasks;
 import run.capsule.engine.execution.AttemptExecutor;
@@ -64,6 +65,7 @@ public final class Capsule extends CapsuleClient {
     private final AttemptExecutor executor;
     private final NodeMaintenance maintenance;
     private final ChildDrivers childDrivers;
+    private final List<Worker> workers = new CopyOnWriteArrayList<>();
 
     private Capsule(CapsuleOptions options, Journal journal, RunnerPool pool) {
         super(options, journal, pool);
@@ -186,7 +188,16 @@ public final class Capsule extends CapsuleClient {
 
     /** Starts consuming the queue on this node until the returned worker is closed. */
     public Worker startWorker(WorkerOptions workerOptions) {
-        return new Worker(new WorkerNode(), workerOptions);
+        Worker worker = new Worker(new WorkerNode(), workerOptions);
+        workers.add(worker);
+        return worker;
+    }
+
+    /** A task submitted on this node is claimed at once by its workers, not at their next poll. */
+    @Override
+    void queued() {
+        workers.removeIf(Worker::isClosed);
+        workers.forEach(Worker::wake);
     }
 
     /** Runs a claimed attempt of a journaled task; schedules its retry timer when it fails and will be retried. */

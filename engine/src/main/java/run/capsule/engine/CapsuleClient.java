@@ -154,10 +154,18 @@ public class CapsuleClient implements AutoCloseable {
         PreparedTask prepared = prepare(resolveNow(spec));
         NewTask task = newTask(prepared, submit).withLabels(labels, null);
         String id = journal.tasks().create(task, prepared.moduleBytes());
-        return new SubmitResult(id, id.equals(task.id()));
+        SubmitResult result = new SubmitResult(id, id.equals(task.id()));
+        if (result.created() && submit.runAt() == null) {
+            queued();
+        }
+        return result;
     }
 
     public record SubmitResult(String taskId, boolean created) {
+    }
+
+    /** A task due now was queued from this process: a client runs nothing, a node wakes its workers. */
+    void queued() {
     }
 
     /** Checks a resolved spec and reads its module; refuses grants of the journal, the cache or Capsule's own code. */

@@ -197,6 +197,17 @@ class QueueTest {
     }
 
     @Test
+    void aTaskSubmittedOnTheNodeIsClaimedWithoutWaitingForThePoll() throws Exception {
+        // the worker polls the queue once a minute: only the wake-up on submit can start the task within the wait
+        try (Capsule capsule = Capsule.open(node(JournalConfig.embedded(dir), "node-a").build());
+             Worker worker = capsule.startWorker(WorkerOptions.DEFAULT.withPollInterval(Duration.ofSeconds(60)))) {
+            Thread.sleep(500); // past the worker's first look at the empty queue
+            String id = capsule.submit(hello("now"), SubmitOptions.NOW).taskId();
+            assertThat(capsule.await(id, Duration.ofSeconds(20))).as("ended well before the next poll").isPresent();
+        }
+    }
+
+    @Test
     void aTaskAbandonedTooOftenFailsAsLost() {
         JournalConfig journal = JournalConfig.embedded(dir);
         try (Capsule capsule = Capsule.open(node(journal, "survivor").maxRecoveries(2).build())) {

@@ -83,6 +83,11 @@ public final class Worker implements AutoCloseable {
         }
     }
 
+    /** Whether {@link #close} was called. */
+    public boolean isClosed() {
+        return !running;
+    }
+
     /** Attempts running on this worker right now. */
     public int running() {
         return inFlight.get();
