@@ -35,6 +35,25 @@ class ClientTest(unittest.TestCase):
         self.assertEqual("js ok", self.capsule.wait(task_id)["result"])
         self.assertIn("from js", self.capsule.output(task_id)["attempts"][0]["stdout"])
 
+    def test_capsules_host_side_run_of_a_task_file(self):
+        # a program written for Capsule's Python package: from capsule import run; await run(file=..., args=[...])
+        import asyncio
+        import tempfile
+        import capsule
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "sandbox.py")
+            with open(path, "w") as f:
+                f.write("from capsule import task\n\n@task(name='main')\ndef main(who):\n    return 'Hello, ' + who\n")
+            envelope = asyncio.run(capsule.run(file=path, args=["Ada"], url=self.serve.url, token=TOKEN))
+            self.assertTrue(envelope["success"], envelope)
+            self.assertEqual("Hello, Ada", envelope["result"])
+            os.environ["CAPSULE_URL"], os.environ["CAPSULE_TOKEN"] = self.serve.url, TOKEN
+            try:
+                again = asyncio.run(capsule.run_with_worker(file=path, args=["Bo"]))
+            finally:
+                del os.environ["CAPSULE_URL"], os.environ["CAPSULE_TOKEN"]
+            self.assertEqual("Hello, Bo", again["result"])
+
     def test_a_failing_task_is_an_envelope_not_an_exception(self):
         envelope = self.capsule.run("raise ValueError('broken 3')")
         self.assertFalse(envelope["success"])

@@ -4,6 +4,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { BadRequest, Capsule, Forbidden, NotFound, Unauthorized, WaitTimeout } from "../index.js";
 import { Serve, TOKEN } from "./serve.js";
+import { run, runWithWorker } from "../host.js";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const SLOW = (s) => `import time\ntime.sleep(${s})\nresult = 'slept'\n`;
 
@@ -26,6 +30,24 @@ describe("Capsule client", () => {
     const id = await capsule.submit("console.log('from js'); let result = 'js ok';", { language: "javascript" });
     assert.equal((await capsule.wait(id)).result, "js ok");
     assert.match((await capsule.output(id)).attempts[0].stdout, /from js/);
+  });
+
+  test("Capsule's host-side run of a task file", async () => {
+    // a program written for Capsule's JavaScript package: run({ file, args })
+    const dir = await mkdtemp(join(tmpdir(), "capsule-host-run-"));
+    const file = join(dir, "sandbox.ts");
+    await writeFile(file, 'import { task } from "capsule";\n\nexport const main = task({ name: "main" }, (who: string): string => `Hello, ${who}`);\n');
+    const envelope = await run({ file, args: ["Ada"], url: serve.url, token: TOKEN });
+    assert.equal(envelope.success, true, JSON.stringify(envelope));
+    assert.equal(envelope.result, "Hello, Ada");
+    process.env.CAPSULE_URL = serve.url;
+    process.env.CAPSULE_TOKEN = TOKEN;
+    try {
+      assert.equal((await runWithWorker({ file, args: ["Bo"] })).result, "Hello, Bo");
+    } finally {
+      delete process.env.CAPSULE_URL;
+      delete process.env.CAPSULE_TOKEN;
+    }
   });
 
   test("a failing task is an envelope, not an exception", async () => {
