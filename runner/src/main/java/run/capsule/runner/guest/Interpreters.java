@@ -18,6 +18,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -90,35 +92,16 @@ public final class Interpreters {
 
     /** One regular file from a gzipped tar (ustar; long names are not needed for npm's {@code package/} paths). */
     static byte[] extract(byte[] tgz, String entry) throws IOException {
-        try (InputStream in = new BufferedInputStream(new GZIPInputStream(new ByteArrayInputStream(tgz)))) {
-            byte[] header = new byte[512];
-            while (in.readNBytes(header, 0, 512) == 512) {
-                String name = field(header, 0, 100);
-                if (name.isEmpty()) {
-                    break;
-                }
-                String prefix = field(header, 345, 155);
-                String full = prefix.isEmpty() ? name : prefix + "/" + name;
-                String octalSize = field(header, 124, 12).trim();
-                long size = octalSize.isEmpty() ? 0 : Long.parseLong(octalSize, 8);
-                char type = (char) header[156];
-                if (full.equals(entry) && (type == '0' || type == 0)) {
-                    byte[] data = in.readNBytes((int) size);
-                    if (data.length != size) {
-                        throw new IOException("tarball ends inside " + entry);
-                    }
-                    return data;
-                }
-                long skip = (size + 511) / 512 * 512;
-                in.skipNBytes(skip);
-            }
+        byte[] data = extractAll(tgz, entry).get("");
+        if (data == null) {
+            throw new IOException("the tarball holds no " + entry);
         }
-        throw new IOException("the tarball holds no " + entry);
+        return data;
     }
 
     /** Every regular file of a gzipped tar whose path starts with {@code prefix}, by its path after the prefix. */
-    static java.util.Map<String, byte[]> extractAll(byte[] tgz, String prefix) throws IOException {
-        java.util.Map<String, byte[]> files = new java.util.TreeMap<>();
+    static Map<String, byte[]> extractAll(byte[] tgz, String prefix) throws IOException {
+        Map<String, byte[]> files = new TreeMap<>();
         try (InputStream in = new BufferedInputStream(new GZIPInputStream(new ByteArrayInputStream(tgz)))) {
             byte[] header = new byte[512];
             while (in.readNBytes(header, 0, 512) == 512) {
