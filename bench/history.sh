@@ -5,7 +5,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-mvn -q -B -pl bench -am compile dependency:build-classpath -Dmdep.outputFile="$root/bench/target/history-classpath.txt" -Dmdep.includeScope=runtime
+mvn -q -B -pl bench -am test-compile dependency:build-classpath -Dmdep.outputFile="$root/bench/target/history-classpath.txt" -Dmdep.includeScope=runtime
 cp="$root/bench/target/classes:$(cat "$root/bench/target/history-classpath.txt")"
 work="${3:-$(mktemp -d -t capsule-history-XXXX)}"
 java -Xmx3g -Dorg.jooq.no-logo=true -cp "$cp" run.capsule.bench.HistoryAtScale "$1" "${2:-1000000}" "$work" "$root/docs/sql.md"

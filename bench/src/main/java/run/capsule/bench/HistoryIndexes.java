@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Switches a journal between the indexes before issue 17 (V1 and V2 only) and after (V11, and V12 on PostgreSQL), so
+ * Switches a journal between the indexes before issue 17 (V1 and V2 only) and after (V11 and V17, and V12 on PostgreSQL), so
  * the benchmark measures the same rows both ways.
  */
 final class HistoryIndexes {
@@ -24,6 +24,8 @@ final class HistoryIndexes {
             "CREATE INDEX tasks_module_idx ON tasks (module_sha256)",
             "CREATE INDEX tasks_recoveries_idx ON tasks (recoveries)",
             "CREATE INDEX attempts_started_idx ON attempts (started_at)",
+            "CREATE INDEX attempts_started_on_idx ON attempts (started_on)",
+            "CREATE INDEX attempts_finished_idx ON attempts (finished_at)",
             "CREATE INDEX host_requests_at_idx ON host_requests (at)");
     private static final List<String> NEW_POSTGRES = List.of(
             "CREATE INDEX tasks_id_prefix_idx ON tasks (id varchar_pattern_ops)",

@@ -81,4 +81,21 @@ class DocumentedQueriesTest {
             assertThat(journal.dsl().fetchCount(ATTEMPTS)).as("one attempt each, two for the retried and the recovered task").isEqualTo(7);
         }
     }
+
+    /** V17: an attempt's started_on is its start's day in UTC on both databases, whatever the session's time zone. */
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void attemptsStoreTheirUtcStartDay(String database) {
+        try (Journal journal = Journal.open(database.equals("h2") ? JournalDatabases.h2(dir) : JournalDatabases.postgres())) {
+            JournalTrees trees = new JournalTrees(journal);
+            String late = trees.root("late", JournalTrees.MODULE);
+            trees.succeed(late, null);
+            journal.dsl().update(ATTEMPTS).set(ATTEMPTS.STARTED_AT, OffsetDateTime.parse("2026-12-05T23:30:00-05:00"))
+                    .where(ATTEMPTS.TASK_ID.eq(late)).execute();
+            Object day = journal.dsl().fetchValue("SELECT CAST(started_on AS VARCHAR(10)) FROM attempts WHERE task_id = ?", late);
+            assertThat(day).isEqualTo("2026-12-06");
+            assertThat(journal.readOnlySql().query("SELECT name FROM usage_daily WHERE started_on = DATE '2026-12-06'", 10).rows())
+                    .containsExactly(List.of("late"));
+        }
+    }
 }
