@@ -80,7 +80,9 @@ public final class HistoryAtScale {
         try (Journal journal = Journal.open(config)) {
             List<String> ids = sampleIds(journal, 200);
             Map<String, String> queries = documentedQueries(doc);
-            for (boolean after : new boolean[] {false, true}) {
+            // -Dhistory.afterOnly=true measures only the indexes of now, -Dhistory.skipPrune=true keeps the journal (both for reruns)
+            boolean[] phases = Boolean.getBoolean("history.afterOnly") ? new boolean[] {true} : new boolean[] {false, true};
+            for (boolean after : phases) {
                 long t = System.nanoTime();
                 if (after) {
                     HistoryIndexes.after(journal);
@@ -92,7 +94,9 @@ public final class HistoryAtScale {
                 measure(journal, ids, queries, after ? 30 : 5);
             }
             cli(config, cliUrl, work, ids.get(0));
-            prune(journal);
+            if (!Boolean.getBoolean("history.skipPrune")) {
+                prune(journal);
+            }
         } finally {
             if (postgres != null) {
                 postgres.close();
