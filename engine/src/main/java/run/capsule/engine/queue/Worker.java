@@ -93,8 +93,12 @@ public final class Worker implements AutoCloseable {
         return inFlight.get();
     }
 
+    /** Stops claiming, drains and hands back; a second call (a drain, then the node's stop) does nothing. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (!running) {
+            return;
+        }
         running = false;
         wake();
         try {
