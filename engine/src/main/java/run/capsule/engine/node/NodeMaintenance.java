@@ -144,11 +144,18 @@ public final class NodeMaintenance implements AutoCloseable {
     }
 
     @Override
+    /**
+     * Lets a heartbeat in progress finish rather than interrupting it: an interrupt during an H2 file write closes the
+     * file channel and with it the embedded journal, and the node's close then could not hand back or mark itself STOPPED.
+     */
     public void close() {
-        executor.shutdownNow();
+        executor.shutdown();
         try {
-            executor.awaitTermination(5, TimeUnit.SECONDS);
+            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+                executor.shutdownNow();
+            }
         } catch (InterruptedException e) {
+            executor.shutdownNow();
             Thread.currentThread().interrupt();
         }
     }
