@@ -324,6 +324,11 @@ public final class Capsule extends CapsuleClient {
         public void stopAttempt(String taskId) {
             Capsule.this.stopAttempt(taskId);
         }
+
+        @Override
+        public boolean holdsLease() {
+            return maintenance.holdsLease();
+        }
     }
 
     @Override

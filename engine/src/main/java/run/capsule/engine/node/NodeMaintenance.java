@@ -34,6 +34,8 @@ public final class NodeMaintenance implements AutoCloseable {
     private final ActiveAttempts active;
     private final Runnable drainRequested;
     private boolean drainSeen;
+    /** When (System.nanoTime) the last heartbeat that renewed this node's lease was sent. */
+    private volatile long renewedAt = System.nanoTime();
     private final ScheduledExecutorService executor = Executors.newScheduledThreadPool(1, r -> {
         Thread t = new Thread(r, "capsule-node-maintenance");
         t.setDaemon(true);
@@ -67,10 +69,13 @@ public final class NodeMaintenance implements AutoCloseable {
 
     private void beat() {
         try {
+            long sent = System.nanoTime();
             Optional<NodeStatus> status = journal.nodes().heartbeat(nodeId, active.size());
             if (status.isEmpty() || !status.get().isLive()) {
                 comeBack(status.orElse(null));
-            } else if (status.get() == NodeStatus.DRAINING && !drainSeen) {
+            }
+            renewedAt = sent;
+            if (status.isPresent() && status.get() == NodeStatus.DRAINING && !drainSeen) {
                 drainSeen = true;
                 log.info("node {} asked to drain (capsule drain): it stops claiming", nodeId);
                 drainRequested.run();
@@ -98,6 +103,15 @@ public final class NodeMaintenance implements AutoCloseable {
         if (status != NodeStatus.LOST || !journal.nodes().rejoin(nodeId)) {
             journal.nodes().register(registration);
         }
+    }
+
+    /**
+     * Whether this node's lease is still its own: its last renewal was sent less than a lease ago. A node that could not
+     * heartbeat for that long (paused, cut off from the database) may have been declared lost by now, so it claims
+     * nothing until a heartbeat has told it where it stands (and it has stopped the attempts it lost).
+     */
+    public boolean holdsLease() {
+        return System.nanoTime() - renewedAt < lease.toNanos();
     }
 
     /** Abandons the attempts of every node whose lease lapsed; returns how many tasks were requeued or failed. */

@@ -50,7 +50,7 @@ public final class Worker implements AutoCloseable {
         while (running) {
             int free = slots - inFlight.get();
             List<Claim> claims = List.of();
-            if (free > 0) {
+            if (free > 0 && capsule.holdsLease()) {
                 try {
                     claims = capsule.journal().tasks().claimDue(capsule.nodeId(), free);
                 } catch (RuntimeException e) {
