@@ -35,6 +35,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import run.capsule.engine.calls.ChildDrivers;
 import run.capsule.engine.calls.ChildTasks;
 import run.capsule.engine.execution.AttemptExecutor;
+import run.capsule.engine.node.NodeIdentity;
 import run.capsule.engine.node.NodeMaintenance;
 import run.capsule.engine.node.RetryTimers;
 import run.capsule.engine.programs.PreparedTask;
@@ -66,6 +67,7 @@ public final class Capsule extends CapsuleClient {
     private final NodeMaintenance maintenance;
     private final ChildDrivers childDrivers;
     private final List<Worker> workers = new CopyOnWriteArrayList<>();
+    private final List<Runnable> drainListeners = new CopyOnWriteArrayList<>();
 
     private Capsule(CapsuleOptions options, Journal journal, RunnerPool pool) {
         super(options, journal, pool);
@@ -73,7 +75,8 @@ public final class Capsule extends CapsuleClient {
                 options.stepLimits());
         this.childDrivers = new ChildDrivers(journal, options.nodeId(), options.runners(), claim -> executeClaim(claim, TaskListener.NONE, null));
         this.executor.serveChildren(new ChildTasks(journal, programs, pool, childDrivers, results, secrets, options.journalSteps()));
-        this.maintenance = new NodeMaintenance(journal, options.nodeId(), options.heartbeatInterval(), options.lease(), options.maxRecoveries(), active);
+        this.maintenance = new NodeMaintenance(journal, NodeIdentity.of(options.nodeId(), options.runners()), options.heartbeatInterval(),
+                options.lease(), options.maxRecoveries(), active, this::drainRequested);
     }
 
     /** Opens the journal (migrating it if needed) and registers this node. Runners start on first use. */
@@ -95,7 +98,7 @@ public final class Capsule extends CapsuleClient {
             if (recovered > 0) {
                 log.info("recovered {} task(s) this node was running before it restarted", recovered);
             }
-            journal.nodes().register(options.nodeId(), options.runners());
+            journal.nodes().register(NodeIdentity.of(options.nodeId(), options.runners()));
             Capsule capsule = new Capsule(options, journal, pool);
             capsule.maintenance.start();
             return capsule;
@@ -184,6 +187,25 @@ public final class Capsule extends CapsuleClient {
                 Thread.sleep(POLL_MS);
             }
         }
+    }
+
+    /**
+     * Runs {@code listener} once this node has been asked to drain ({@code capsule drain}, {@link CapsuleClient#drain}) and
+     * its workers have stopped claiming and finished or handed back their attempts: the place to close the node and exit.
+     */
+    public void onDrained(Runnable listener) {
+        drainListeners.add(listener);
+    }
+
+    /** The node's heartbeat found it DRAINING: its workers stop claiming and drain, off the maintenance thread. */
+    private void drainRequested() {
+        Thread drain = new Thread(() -> {
+            workers.forEach(Worker::close);
+            log.info("node {} drained: no more claims, running attempts finished or handed back", options.nodeId());
+            drainListeners.forEach(Runnable::run);
+        }, "capsule-drain");
+        drain.setDaemon(true);
+        drain.start();
     }
 
     /** Starts consuming the queue on this node until the returned worker is closed. */
@@ -301,6 +323,11 @@ public final class Capsule extends CapsuleClient {
         @Override
         public void stopAttempt(String taskId) {
             Capsule.this.stopAttempt(taskId);
+        }
+
+        @Override
+        public boolean holdsLease() {
+            return maintenance.holdsLease();
         }
     }
 

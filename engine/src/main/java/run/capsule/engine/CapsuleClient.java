@@ -11,7 +11,9 @@ import run.capsule.store.AttemptRow;
 import run.capsule.store.CancelOutcome;
 import run.capsule.store.EventRow;
 import run.capsule.protocol.HostRequest;
+import run.capsule.store.DrainOutcome;
 import run.capsule.store.Journal;
+import run.capsule.store.NodeRow;
 import run.capsule.store.NewTask;
 import run.capsule.store.QueryResult;
 import run.capsule.store.StepRow;
@@ -375,6 +377,23 @@ public class CapsuleClient implements AutoCloseable {
     public long exportTrees(Instant since, Instant until, boolean withModuleBytes, Consumer<ExportedTree> sink) {
         return journal.export().export(since == null ? null : since.atOffset(ZoneOffset.UTC), until == null ? null : until.atOffset(ZoneOffset.UTC),
                 withModuleBytes, sink);
+    }
+
+    /** The engine nodes registered in the journal, live ones first (docs/operations.md, {@code capsule nodes}). */
+    public List<NodeRow> nodes() {
+        return journal.nodes().list();
+    }
+
+    public Optional<NodeRow> node(String nodeId) {
+        return journal.nodes().find(nodeId);
+    }
+
+    /**
+     * Asks a node to drain, through the journal (so from any machine): on its next heartbeat it stops claiming, lets its
+     * running attempts finish within its drain timeout, hands back the rest and stops ({@code capsule drain}).
+     */
+    public DrainOutcome drain(String nodeId) {
+        return journal.nodes().requestDrain(nodeId);
     }
 
     /** The database's clock, which journal times use. */

@@ -1,11 +1,9 @@
 package run.capsule.engine;
 
 import run.capsule.runner.NativeLibrary;
+import run.capsule.engine.node.NodeIdentity;
 import run.capsule.store.JournalConfig;
 
-import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -146,12 +144,6 @@ public record CapsuleOptions(JournalConfig journal, int runners, Path cacheDir, 
     }
 
     private static String defaultNodeId() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            host = "localhost";
-        }
-        return host + "/" + ManagementFactory.getRuntimeMXBean().getPid();
+        return NodeIdentity.host() + "/" + NodeIdentity.pid();
     }
 }

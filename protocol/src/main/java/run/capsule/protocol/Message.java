@@ -18,7 +18,9 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = Shutdown.class, name = "shutdown"),
         @JsonSubTypes.Type(value = EngineCall.class, name = "call"),
         @JsonSubTypes.Type(value = EngineReply.class, name = "reply"),
+        @JsonSubTypes.Type(value = Ping.class, name = "ping"),
+        @JsonSubTypes.Type(value = Pong.class, name = "pong"),
 })
-public sealed interface Message permits Hello, RunAttempt, Compiling, Started, GuestOutput, AttemptResult, Shutdown, EngineCall, EngineReply {
-    int PROTOCOL_VERSION = 5;
+public sealed interface Message permits Hello, RunAttempt, Compiling, Started, GuestOutput, AttemptResult, Shutdown, EngineCall, EngineReply, Ping, Pong {
+    int PROTOCOL_VERSION = 6;
 }

@@ -11,6 +11,8 @@ import run.capsule.protocol.GuestOutput;
 import run.capsule.protocol.Hello;
 import run.capsule.protocol.Message;
 import run.capsule.protocol.RunAttempt;
+import run.capsule.protocol.Ping;
+import run.capsule.protocol.Pong;
 import run.capsule.protocol.Shutdown;
 import run.capsule.protocol.Started;
 import run.capsule.runner.host.HostCalls;
@@ -129,6 +131,8 @@ public final class RunnerMain {
                 }
             } else if (message instanceof EngineReply reply) {
                 engineCalls.answer(reply);
+            } else if (message instanceof Ping ping) {
+                send(new Pong(ping.id()));
             } else if (message instanceof Shutdown) {
                 work.put(new RunAttempt(null, null, null, null, null, null, null, 0, 0, false, 0, 0));
                 executor.join();

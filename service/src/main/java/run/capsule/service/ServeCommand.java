@@ -131,7 +131,7 @@ final class ServeCommand implements Callable<Integer> {
         cli.err().println("capsule serve " + options.nodeId() + " listening on " + service.url() + " with " + options.runners() + " runner(s); "
                 + (settings.tokenFile() == null ? "no token (loopback only)" : "tokens in " + settings.tokenFile().toAbsolutePath()));
         CountDownLatch stopped = new CountDownLatch(1);
-        StopSignals.install(() -> {
+        Runnable stop = StopSignals.install(() -> {
             cli.err().println("capsule serve " + options.nodeId() + " stopping");
             try {
                 service.close();
@@ -139,6 +139,10 @@ final class ServeCommand implements Callable<Integer> {
                 stopped.countDown();
             }
         }, "capsule-serve-stop");
+        service.capsule().onDrained(() -> {
+            cli.err().println("capsule serve " + options.nodeId() + " drained on request (capsule drain); exiting");
+            stop.run();
+        });
         stopped.await();
         return CapsuleCli.OK;
     }

@@ -65,8 +65,9 @@ public final class Journal implements AutoCloseable {
 
     /**
      * The version of the newest migration in {@code migrations/}. A journal already at this version is opened without
-     * starting Flyway (about 0.4 s of a short command's start); any other is migrated. JournalSchemaTest keeps it in
-     * step with the migrations.
+     * starting Flyway (about 0.4 s of a short command's start); a new one is migrated, an older one too when its
+     * {@link JournalConfig#autoMigrate()} says so (else it is refused until {@code capsule migrate}), a newer one is
+     * refused (docs/operations.md). JournalSchemaTest keeps it in step with the migrations.
      */
     public static final int SCHEMA_VERSION = 17;
 
@@ -83,25 +84,8 @@ public final class Journal implements AutoCloseable {
 
     /** The newest successfully applied migration's version, or -1 (no history yet, or a failed migration). */
     static int appliedSchemaVersion(DSLContext dsl) {
-        Table<?> history = DSL.table(DSL.name("flyway_schema_history"));
-        Field<String> version = DSL.field(DSL.name("version"), String.class);
-        Field<Boolean> success = DSL.field(DSL.name("success"), Boolean.class);
-        try {
-            if (dsl.fetchExists(dsl.selectOne().from(history).where(success.isFalse()))) {
-                return -1;
-            }
-            return dsl.select(version).from(history).where(success.isTrue()).and(version.isNotNull()).fetch(version).stream()
-                    .mapToInt(v -> {
-                        try {
-                            return Integer.parseInt(v);
-                        } catch (NumberFormatException e) {
-                            return -1;
-                        }
-                    })
-                    .max().orElse(-1);
-        } catch (DataAccessException e) {
-            return -1;
-        }
+        SchemaState state = SchemaState.read(dsl);
+        return state.failed() ? -1 : state.applied();
     }
 
     public static Journal open(JournalConfig config) {
@@ -111,32 +95,15 @@ public final class Journal implements AutoCloseable {
     }
 
     private static Journal openPool(JournalConfig config) {
-        HikariConfig hikari = new HikariConfig();
-        hikari.setJdbcUrl(config.jdbcUrl());
-        if (config.user() != null) {
-            hikari.setUsername(config.user());
-        }
-        if (config.password() != null) {
-            hikari.setPassword(config.password());
-        }
-        hikari.setMaximumPoolSize(config.poolSize());
-        hikari.setMinimumIdle(1);
-        hikari.setPoolName("capsule-journal");
-        hikari.setInitializationFailTimeout(10_000);
-        HikariDataSource dataSource;
+        HikariDataSource dataSource = dataSource(config);
         try {
-            dataSource = new HikariDataSource(hikari);
-        } catch (RuntimeException e) {
-            throw new JournalException("cannot open journal database " + config.redactedUrl() + ": " + rootMessage(e), e);
-        }
-        try {
-            SQLDialect dialect = config.isH2() ? SQLDialect.H2 : SQLDialect.POSTGRES;
-            Settings settings = new Settings()
-                    .withRenderQuotedNames(RenderQuotedNames.NEVER)
-                    .withRenderSchema(false)
-                    .withExecuteLogging(false);
-            DSLContext dsl = DSL.using(dataSource, dialect, settings);
-            if (appliedSchemaVersion(dsl) != SCHEMA_VERSION) {
+            DSLContext dsl = dsl(dataSource, config);
+            SchemaState schema = SchemaState.read(dsl);
+            String refusal = schema.refusal(config.autoMigrate(), config.redactedUrl());
+            if (refusal != null) {
+                throw new JournalException(refusal);
+            }
+            if (!schema.current()) {
                 flyway(dataSource).migrate();
             }
             if (config.isH2()) {
@@ -149,6 +116,36 @@ public final class Journal implements AutoCloseable {
         } catch (RuntimeException e) {
             dataSource.close();
             throw e;
+        }
+    }
+
+    static DSLContext dsl(DataSource dataSource, JournalConfig config) {
+        SQLDialect dialect = config.isH2() ? SQLDialect.H2 : SQLDialect.POSTGRES;
+        Settings settings = new Settings()
+                .withRenderQuotedNames(RenderQuotedNames.NEVER)
+                .withRenderSchema(false)
+                .withExecuteLogging(false);
+        return DSL.using(dataSource, dialect, settings);
+    }
+
+    /** The journal's connection pool (HikariCP): {@code poolSize} connections at most, see docs/operations.md. */
+    static HikariDataSource dataSource(JournalConfig config) {
+        HikariConfig hikari = new HikariConfig();
+        hikari.setJdbcUrl(config.jdbcUrl());
+        if (config.user() != null) {
+            hikari.setUsername(config.user());
+        }
+        if (config.password() != null) {
+            hikari.setPassword(config.password());
+        }
+        hikari.setMaximumPoolSize(config.poolSize());
+        hikari.setMinimumIdle(1);
+        hikari.setPoolName("capsule-journal");
+        hikari.setInitializationFailTimeout(10_000);
+        try {
+            return new HikariDataSource(hikari);
+        } catch (RuntimeException e) {
+            throw new JournalException("cannot open journal database " + config.redactedUrl() + ": " + rootMessage(e), e);
         }
     }
 

@@ -6,7 +6,12 @@ import java.util.Objects;
 import java.util.Optional;
 
 /** Where the journal lives. The embedded default is an H2 file under a directory (normally {@code ./.capsule}). */
-public record JournalConfig(String jdbcUrl, String user, String password, int poolSize) {
+/**
+ * {@code autoMigrate}: whether opening an existing journal of an older schema migrates it, or refuses until
+ * {@code capsule migrate} is run (docs/operations.md). A new, empty database is always migrated. The default: yes for
+ * H2 (one machine's journal), no for PostgreSQL (a cluster's, where the operator decides when the schema changes).
+ */
+public record JournalConfig(String jdbcUrl, String user, String password, int poolSize, boolean autoMigrate) {
     /**
      * Lower-case identifiers as on PostgreSQL; AUTO_SERVER lets every Capsule process share the file at once
      * (the first one serves it over loopback TCP); WRITE_DELAY=0 writes each commit before it returns.
@@ -18,6 +23,10 @@ public record JournalConfig(String jdbcUrl, String user, String password, int po
         if (System.getProperty("h2.bindAddress") == null) {
             System.setProperty("h2.bindAddress", "127.0.0.1");
         }
+    }
+
+    public JournalConfig(String jdbcUrl, String user, String password, int poolSize) {
+        this(jdbcUrl, user, password, poolSize, jdbcUrl != null && jdbcUrl.startsWith("jdbc:h2:"));
     }
 
     public JournalConfig {
@@ -88,11 +97,16 @@ public record JournalConfig(String jdbcUrl, String user, String password, int po
     }
 
     public JournalConfig withCredentials(String user, String password) {
-        return new JournalConfig(jdbcUrl, user, password, poolSize);
+        return new JournalConfig(jdbcUrl, user, password, poolSize, autoMigrate);
     }
 
     public JournalConfig withPoolSize(int size) {
-        return new JournalConfig(jdbcUrl, user, password, size);
+        return new JournalConfig(jdbcUrl, user, password, size, autoMigrate);
+    }
+
+    /** Whether an older existing journal is migrated on open ({@code true}) or refused until {@code capsule migrate}. */
+    public JournalConfig withAutoMigrate(boolean migrate) {
+        return new JournalConfig(jdbcUrl, user, password, poolSize, migrate);
     }
 
     public boolean isH2() {

@@ -77,11 +77,19 @@ public final class StepJournal {
         return steps;
     }
 
+    /**
+     * Journals steps of a running attempt; refused with {@link StaleTransitionException} when the attempt is no longer
+     * its task's current one (its node lost it).
+     */
     public void record(String taskId, int attemptNo, List<StepRecord> steps) {
         if (steps.isEmpty()) {
             return;
         }
-        dsl.transaction(cfg -> insert(DSL.using(cfg), taskId, attemptNo, steps));
+        dsl.transaction(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            AttemptFence.require(tx, taskId, attemptNo);
+            insert(tx, taskId, attemptNo, steps);
+        });
     }
 
     static void insert(DSLContext tx, String taskId, int attemptNo, List<StepRecord> steps) {

@@ -63,12 +63,16 @@ public final class TaskJournal extends TaskQueries {
 
     /**
      * Journals a child task and, in the same transaction, its parent's steps up to and including the step that started
-     * it (docs/steps.md). A step already journaled is left as it is.
+     * it (docs/steps.md). A step already journaled is left as it is. Refused with {@link StaleTransitionException}
+     * (nothing written) when {@code parentAttemptNo} is no longer the parent's current attempt.
      */
     public void createChild(NewTask child, byte[] moduleBytes, int parentAttemptNo, List<StepRecord> parentSteps) {
         for (int attempt = 1; ; attempt++) {
             try {
-                createOnce(child, moduleBytes, tx -> StepJournal.insert(tx, child.parentId(), parentAttemptNo, parentSteps));
+                createOnce(child, moduleBytes, tx -> {
+                    AttemptFence.require(tx, child.parentId(), parentAttemptNo);
+                    StepJournal.insert(tx, child.parentId(), parentAttemptNo, parentSteps);
+                });
                 return;
             } catch (IntegrityConstraintViolationException e) {
                 if (attempt >= 3 || !ModuleStore.contains(dsl, child.moduleSha256())) {

@@ -104,6 +104,14 @@ public class TaskQueries {
                 .fetch(r -> new Claim(r.value1(), r.value2()));
     }
 
+    /** The attempts the journal says {@code nodeId} runs now: its RUNNING tasks' current attempts. */
+    public List<Claim> runningClaims(String nodeId) {
+        return dsl.select(TASKS.ID, TASKS.ATTEMPTS).from(TASKS)
+                .where(TASKS.CLAIMED_BY.eq(nodeId))
+                .and(TASKS.STATUS.eq(TaskStatus.RUNNING.name()))
+                .fetch(r -> new Claim(r.value1(), r.value2()));
+    }
+
     public boolean isCancelRequested(String taskId) {
         return dsl.fetchExists(TASKS, TASKS.ID.eq(taskId).and(TASKS.CANCEL_REQUESTED.isTrue()));
     }

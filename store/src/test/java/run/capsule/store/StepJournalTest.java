@@ -29,6 +29,7 @@ class StepJournalTest {
         byte[] module = "\0asm-steps".getBytes(StandardCharsets.UTF_8);
         String id = UUID.randomUUID().toString();
         journal.tasks().create(new NewTask(id, "main", null, ModuleStore.sha256(module), 0, "{\"args\":[]}"), module);
+        journal.tasks().startAttempt(id, "node-a"); // steps are journaled by a running attempt (AttemptFence)
         return id;
     }
 

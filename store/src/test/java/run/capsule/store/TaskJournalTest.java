@@ -147,7 +147,7 @@ class TaskJournalTest {
             nodes.register("a", 2);
             nodes.register("b", 2);
             Thread.sleep(300);
-            nodes.heartbeat("b");
+            nodes.heartbeat("b", 0);
             assertThat(nodes.lapsed("b", java.time.Duration.ofMillis(200))).containsExactly("a");
             assertThat(nodes.markLost("a", java.time.Duration.ofMillis(200))).isTrue();
             assertThat(nodes.markLost("a", java.time.Duration.ofMillis(200))).isFalse();

@@ -11,6 +11,7 @@ import run.capsule.store.Journal;
 import run.capsule.protocol.StepRecord;
 import run.capsule.store.NewTask;
 import run.capsule.store.TaskRow;
+import run.capsule.store.StaleTransitionException;
 import run.capsule.store.TaskStatus;
 
 import java.util.ArrayList;
@@ -126,6 +127,9 @@ public final class ChildTasks implements AttemptCalls {
                     return JSON.createObjectNode();
                 }
                 return error(ErrorType.UNKNOWN_OP, "unknown op \"" + request.op() + "\"");
+            } catch (StaleTransitionException e) {
+                // this node lost the attempt (docs/operations.md): nothing it asks for is journaled any more
+                return error(ErrorType.LOST, e.getMessage());
             } catch (LimitExceededException e) {
                 return error(ErrorType.LIMIT_EXCEEDED, e.getMessage());
             } catch (InvalidInputException e) {
@@ -163,7 +167,7 @@ public final class ChildTasks implements AttemptCalls {
                     JSON.createObjectNode().put("id", id).toString(), id, 0));
             journal.tasks().createChild(task, prepared.moduleBytes(), attemptNo, steps);
         } else {
-            journal.tasks().create(task, prepared.moduleBytes());
+            journal.tasks().createChild(task, prepared.moduleBytes(), attemptNo, List.of());
         }
         if (journal.tasks().isCancelRequested(parentId)) {
             // the parent's cancellation raced this start and may have listed its descendants before this child existed

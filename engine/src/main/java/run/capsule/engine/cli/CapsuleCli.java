@@ -6,6 +6,7 @@ import picocli.CommandLine.Option;
 import run.capsule.engine.Capsule;
 import run.capsule.engine.CapsuleClient;
 import run.capsule.engine.CapsuleOptions;
+import run.capsule.engine.node.NodeIdentity;
 import run.capsule.store.JournalConfig;
 
 import java.io.PrintStream;
@@ -15,10 +16,11 @@ import java.util.Map;
 import java.util.ServiceLoader;
 
 /** The {@code capsule} command line. Exit codes: 0 success, 1 task or command failed, 2 usage error. */
-@Command(name = "capsule", mixinStandardHelpOptions = true, version = "capsule 0.1.0",
+@Command(name = "capsule", mixinStandardHelpOptions = true, version = "capsule " + NodeIdentity.VERSION,
         description = "Runs untrusted WebAssembly in sandboxed runner processes and journals every task in SQL.",
         subcommands = {RunCommand.class, BuildCommand.class, SubmitCommand.class, WorkerCommand.class, StatusCommand.class, WaitCommand.class,
-                CancelCommand.class, ScheduleCommand.class, HistoryCommand.class, SqlCommand.class, PruneCommand.class, ExportCommand.class})
+                CancelCommand.class, ScheduleCommand.class, HistoryCommand.class, SqlCommand.class, PruneCommand.class, ExportCommand.class,
+                NodesCommand.class, DrainCommand.class, MigrateCommand.class})
 public final class CapsuleCli implements Runnable {
     public static final int OK = 0;
     public static final int FAILED = 1;

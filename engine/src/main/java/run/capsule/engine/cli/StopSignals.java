@@ -14,8 +14,11 @@ public final class StopSignals {
     private StopSignals() {
     }
 
-    /** {@code stop} runs once: on SIGTERM or SIGINT, or from a shutdown hook when the JVM exits another way. */
-    public static void install(Runnable stop, String threadName) {
+    /**
+     * {@code stop} runs once: on SIGTERM or SIGINT, or from a shutdown hook when the JVM exits another way, or when the
+     * returned runnable is run (a drain).
+     */
+    public static Runnable install(Runnable stop, String threadName) {
         AtomicBoolean stopped = new AtomicBoolean();
         Runnable once = () -> {
             if (stopped.compareAndSet(false, true)) {
@@ -30,5 +33,6 @@ public final class StopSignals {
             }
         }
         Runtime.getRuntime().addShutdownHook(new Thread(once, threadName));
+        return once;
     }
 }

@@ -19,7 +19,7 @@ import java.util.concurrent.CountDownLatch;
 
 @Command(name = "worker", mixinStandardHelpOptions = true, description = {
         "Runs queued tasks until stopped. On SIGTERM (or Ctrl-C) it stops claiming, lets running attempts finish",
-        "within --drain-timeout, hands the rest back to the queue and exits."})
+        "within --drain-timeout, hands the rest back to the queue and exits; `capsule drain NODE` does the same from anywhere."})
 final class WorkerCommand implements Callable<Integer> {
     @ParentCommand
     CapsuleCli cli;
@@ -90,7 +90,7 @@ final class WorkerCommand implements Callable<Integer> {
         PeriodicPrune prune = pruneRequest == null ? null : PeriodicPrune.start(pruneRequest, pruneInterval, capsule::prune);
         cli.err.println("capsule worker " + options.nodeId() + " started with " + options.runners() + " runner(s)"
                 + (prune == null ? "" : "; pruning trees finished more than " + pruneFinishedBefore + " ago every " + pruneEvery));
-        StopSignals.install(() -> {
+        Runnable stop = StopSignals.install(() -> {
             cli.err.println("capsule worker " + options.nodeId() + " stopping");
             try {
                 if (prune != null) {
@@ -102,6 +102,10 @@ final class WorkerCommand implements Callable<Integer> {
                 stopped.countDown();
             }
         }, "capsule-worker-stop");
+        capsule.onDrained(() -> {
+            cli.err.println("capsule worker " + options.nodeId() + " drained on request (capsule drain); exiting");
+            stop.run();
+        });
         stopped.await();
         return CapsuleCli.OK;
     }

@@ -42,6 +42,14 @@ public final class ActiveAttempts {
         }
     }
 
+    /** Kills the runner of the task's attempt {@code attemptNo} only: a later attempt of the same task here is left alone. */
+    public void stop(String taskId, int attemptNo) {
+        Integer running = attempts.get(taskId);
+        if (running != null && running == attemptNo) {
+            stop(taskId);
+        }
+    }
+
     boolean isStopping(String taskId) {
         return stopping.contains(taskId);
     }

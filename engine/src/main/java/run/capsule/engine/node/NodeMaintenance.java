@@ -5,9 +5,12 @@ import org.slf4j.LoggerFactory;
 import run.capsule.store.CancelOutcome;
 import run.capsule.store.Claim;
 import run.capsule.store.Journal;
+import run.capsule.store.NodeRegistration;
+import run.capsule.store.NodeStatus;
 import run.capsule.store.StaleTransitionException;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -23,11 +26,16 @@ public final class NodeMaintenance implements AutoCloseable {
     private static final Duration KEEP_GONE_NODES = Duration.ofDays(7);
     private int beats;
     private final Journal journal;
+    private final NodeRegistration registration;
     private final String nodeId;
     private final Duration heartbeatInterval;
     private final Duration lease;
     private final int maxRecoveries;
     private final ActiveAttempts active;
+    private final Runnable drainRequested;
+    private boolean drainSeen;
+    /** When (System.nanoTime) the last heartbeat that renewed this node's lease was sent. */
+    private volatile long renewedAt = System.nanoTime();
     private final ScheduledExecutorService executor = Executors.newScheduledThreadPool(1, r -> {
         Thread t = new Thread(r, "capsule-node-maintenance");
         t.setDaemon(true);
@@ -36,14 +44,21 @@ public final class NodeMaintenance implements AutoCloseable {
 
     private static final int ORPHANS_PER_BEAT = 500;
 
-    /** {@code lease}: how long a silent node keeps its attempts; {@code maxRecoveries}: how often one attempt is recovered before it fails. */
-    public NodeMaintenance(Journal journal, String nodeId, Duration heartbeatInterval, Duration lease, int maxRecoveries, ActiveAttempts active) {
+    /**
+     * {@code lease}: how long a silent node keeps its attempts; {@code maxRecoveries}: how often one attempt is recovered
+     * before it fails; {@code drainRequested}: run once (on this node's maintenance thread: it must not block) when a
+     * heartbeat finds the node DRAINING ({@code capsule drain}).
+     */
+    public NodeMaintenance(Journal journal, NodeRegistration registration, Duration heartbeatInterval, Duration lease, int maxRecoveries,
+                           ActiveAttempts active, Runnable drainRequested) {
         this.journal = journal;
-        this.nodeId = nodeId;
+        this.registration = registration;
+        this.nodeId = registration.nodeId();
         this.heartbeatInterval = heartbeatInterval;
         this.lease = lease;
         this.maxRecoveries = maxRecoveries;
         this.active = active;
+        this.drainRequested = drainRequested;
     }
 
     public void start() {
@@ -54,7 +69,17 @@ public final class NodeMaintenance implements AutoCloseable {
 
     private void beat() {
         try {
-            journal.nodes().heartbeat(nodeId);
+            long sent = System.nanoTime();
+            Optional<NodeStatus> status = journal.nodes().heartbeat(nodeId, active.size());
+            if (status.isEmpty() || !status.get().isLive()) {
+                comeBack(status.orElse(null));
+            }
+            renewedAt = sent;
+            if (status.isPresent() && status.get() == NodeStatus.DRAINING && !drainSeen) {
+                drainSeen = true;
+                log.info("node {} asked to drain (capsule drain): it stops claiming", nodeId);
+                drainRequested.run();
+            }
             recoverLapsedNodes();
             journal.tasks().forgetFinishedSecrets();
             cancelOrphans();
@@ -64,6 +89,29 @@ public final class NodeMaintenance implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("heartbeat failed: {}", e.getMessage());
         }
+    }
+
+    /**
+     * The heartbeat found this node LOST (its lease lapsed, as when the process was paused, and another node recovered
+     * its attempts), STOPPED or gone from the table: it stops the attempts that are no longer its own, then takes its
+     * place again.
+     */
+    private void comeBack(NodeStatus status) {
+        int stopped = DisownedAttempts.stop(journal, nodeId, active);
+        log.warn("node {} was declared {} by the journal (its heartbeat had lapsed); stopped {} attempt(s) it no longer owns, kept {}; rejoining",
+                nodeId, status == null ? "gone" : status.name(), stopped, active.size() - stopped);
+        if (status != NodeStatus.LOST || !journal.nodes().rejoin(nodeId)) {
+            journal.nodes().register(registration);
+        }
+    }
+
+    /**
+     * Whether this node's lease is still its own: its last renewal was sent less than a lease ago. A node that could not
+     * heartbeat for that long (paused, cut off from the database) may have been declared lost by now, so it claims
+     * nothing until a heartbeat has told it where it stands (and it has stopped the attempts it lost).
+     */
+    public boolean holdsLease() {
+        return System.nanoTime() - renewedAt < lease.toNanos();
     }
 
     /** Abandons the attempts of every node whose lease lapsed; returns how many tasks were requeued or failed. */
@@ -110,11 +158,18 @@ public final class NodeMaintenance implements AutoCloseable {
     }
 
     @Override
+    /**
+     * Lets a heartbeat in progress finish rather than interrupting it: an interrupt during an H2 file write closes the
+     * file channel and with it the embedded journal, and the node's close then could not hand back or mark itself STOPPED.
+     */
     public void close() {
-        executor.shutdownNow();
+        executor.shutdown();
         try {
-            executor.awaitTermination(5, TimeUnit.SECONDS);
+            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+                executor.shutdownNow();
+            }
         } catch (InterruptedException e) {
+            executor.shutdownNow();
             Thread.currentThread().interrupt();
         }
     }

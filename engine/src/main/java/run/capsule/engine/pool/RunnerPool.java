@@ -17,6 +17,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class RunnerPool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RunnerPool.class);
+    /**
+     * A runner idle in the pool at least this long must answer a ping before it gets an attempt (docs/operations.md, hung
+     * runners): one that is alive but stopped or stuck is killed and replaced instead of swallowing the attempt. Runners
+     * busy back to back skip the round trip.
+     */
+    static final Duration PING_WHEN_IDLE_FOR = Duration.ofSeconds(1);
+    static final Duration PING_TIMEOUT = Duration.ofSeconds(2);
     private final RunnerLauncher launcher;
     private final int size;
     private final Duration startTimeout;
@@ -73,8 +80,12 @@ public final class RunnerPool implements AutoCloseable {
         try {
             RunnerProcess runner;
             while ((runner = idle.pollFirst()) != null) {
-                if (runner.isAlive()) {
+                if (runner.isAlive() && (runner.idleFor().compareTo(PING_WHEN_IDLE_FOR) < 0 || runner.answersPing(PING_TIMEOUT))) {
                     return runner;
+                }
+                if (runner.isAlive()) {
+                    log.warn("runner {} is alive but did not answer a ping within {} ms: killed and replaced", runner.pid(), PING_TIMEOUT.toMillis());
+                    runner.kill();
                 }
                 replaced.incrementAndGet();
                 forget(runner);
@@ -94,6 +105,7 @@ public final class RunnerPool implements AutoCloseable {
     /** Returns a runner after an attempt; a dead one is dropped and its slot freed for a fresh runner. */
     public void release(RunnerProcess runner) {
         if (runner.isAlive() && !closed) {
+            runner.idle();
             idle.addFirst(runner);
         } else {
             if (!closed) {

@@ -15,6 +15,8 @@ import run.capsule.protocol.FrameCodec;
 import run.capsule.protocol.GuestOutput;
 import run.capsule.protocol.Hello;
 import run.capsule.protocol.Message;
+import run.capsule.protocol.Ping;
+import run.capsule.protocol.Pong;
 import run.capsule.protocol.RunAttempt;
 import run.capsule.protocol.Shutdown;
 import run.capsule.protocol.Started;
@@ -53,6 +55,8 @@ public final class RunnerProcess {
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private volatile Pending current;
+    private volatile CompletableFuture<Long> pong = new CompletableFuture<>();
+    private volatile long idleSince = System.nanoTime();
     private volatile boolean dead;
     private volatile String moduleCompilingAtDeath;
     private volatile boolean stoppedByEngine;
@@ -205,6 +209,43 @@ public final class RunnerProcess {
         }
     }
 
+    /**
+     * Whether the runner answers a {@code ping} within {@code timeout}: a runner that is alive but stopped or stuck (it
+     * cannot take an attempt) does not. Only for a runner that holds no attempt.
+     */
+    public boolean answersPing(Duration timeout) {
+        if (dead) {
+            return false;
+        }
+        CompletableFuture<Long> answer = new CompletableFuture<>();
+        pong = answer;
+        long id = System.nanoTime();
+        try {
+            FrameCodec.write(toRunner, new Ping(id));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (answer.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS) != id) {
+                answer = new CompletableFuture<>();
+                pong = answer;
+            }
+            return true;
+        } catch (TimeoutException | ExecutionException | IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** The runner was handed back to the pool, idle from now. */
+    void idle() {
+        idleSince = System.nanoTime();
+    }
+
+    /** How long the runner has been idle in the pool. */
+    Duration idleFor() {
+        return Duration.ofNanos(System.nanoTime() - idleSince);
+    }
+
     /** The digest of the module this runner was compiling when it died or was killed, or null. */
     public String moduleCompilingAtDeath() {
         return moduleCompilingAtDeath;
@@ -262,6 +303,8 @@ public final class RunnerProcess {
                 Pending pending = current;
                 if (message instanceof Hello h) {
                     hello.complete(h);
+                } else if (message instanceof Pong p) {
+                    pong.complete(p.id());
                 } else if (message instanceof Compiling c && pending != null && pending.attemptId.equals(c.attemptId())) {
                     pending.compiling = c.moduleSha256();
                 } else if (message instanceof Started st && pending != null && pending.attemptId.equals(st.attemptId())) {

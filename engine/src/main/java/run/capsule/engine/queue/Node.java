@@ -23,4 +23,9 @@ public interface Node {
     Map<String, Integer> activeAttempts();
 
     void stopAttempt(String taskId);
+
+    /** Whether the node's lease is current, so it may claim (false after it could not heartbeat for a lease). */
+    default boolean holdsLease() {
+        return true;
+    }
 }

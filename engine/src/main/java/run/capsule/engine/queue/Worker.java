@@ -50,7 +50,7 @@ public final class Worker implements AutoCloseable {
         while (running) {
             int free = slots - inFlight.get();
             List<Claim> claims = List.of();
-            if (free > 0) {
+            if (free > 0 && capsule.holdsLease()) {
                 try {
                     claims = capsule.journal().tasks().claimDue(capsule.nodeId(), free);
                 } catch (RuntimeException e) {
@@ -93,8 +93,12 @@ public final class Worker implements AutoCloseable {
         return inFlight.get();
     }
 
+    /** Stops claiming, drains and hands back; a second call (a drain, then the node's stop) does nothing. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (!running) {
+            return;
+        }
         running = false;
         wake();
         try {

@@ -6,6 +6,7 @@ import run.capsule.engine.CapsuleClient;
 import run.capsule.service.http.Exchange;
 import run.capsule.service.http.Json;
 import run.capsule.store.JournalStats;
+import run.capsule.store.NodeStatus;
 
 /** {@code GET /api/v1/stats}: counts by status, throughput over the last hour, queue depth, nodes and their runners. */
 public final class StatsRoutes {
@@ -31,7 +32,7 @@ public final class StatsRoutes {
             nodes.addObject().put("id", n.id()).put("status", n.status()).put("runners", n.runners()).put("busy", n.busy())
                     .put("idle", Math.max(0, n.runners() - n.busy())).put("started_at", Json.time(n.startedAt()))
                     .put("heartbeat_at", Json.time(n.heartbeatAt()));
-            if (n.status().equals("ALIVE")) {
+            if (NodeStatus.valueOf(n.status()).isLive()) {
                 live++;
             }
         }

@@ -1,0 +1,102 @@
+package run.capsule.store;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Issue 16, item 3: nodes of different versions on one journal. A journal migrated by a newer Capsule is refused; an
+ * older PostgreSQL journal is refused until `capsule migrate` ({@link JournalMigration}); a new database and an older
+ * H2 file journal are migrated on open.
+ */
+class SchemaVersionCheckTest {
+    @TempDir
+    Path dir;
+
+    private static void sql(JournalConfig config, String statement) throws Exception {
+        try (Connection c = DriverManager.getConnection(config.jdbcUrl(), config.user(), config.password()); Statement s = c.createStatement()) {
+            s.execute(statement);
+        }
+    }
+
+    private static String newerRow(int version) {
+        return "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, checksum, installed_by,"
+                + " installed_on, execution_time, success) VALUES (" + (version + 100) + ", '" + version + "', 'from the future', 'SQL', 'V"
+                + version + "__future.sql', 0, 'test', CURRENT_TIMESTAMP, 1, TRUE)";
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void aJournalMigratedByANewerCapsuleIsRefusedWithOneLine(String database) throws Exception {
+        JournalConfig config = database.equals("h2") ? JournalDatabases.h2(dir) : JournalDatabases.postgres();
+        Journal.open(config).close();
+        int newer = Journal.SCHEMA_VERSION + 1;
+        sql(config, newerRow(newer));
+
+        String expected = "at schema version " + newer + " was migrated by a newer Capsule; this Capsule knows up to "
+                + Journal.SCHEMA_VERSION + "; upgrade this node";
+        assertThatThrownBy(() -> Journal.open(config)).isInstanceOf(JournalException.class)
+                .hasMessageContaining(expected).satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+        assertThatThrownBy(() -> Journal.open(config.withAutoMigrate(true))).hasMessageContaining(expected);
+        assertThatThrownBy(() -> JournalMigration.migrate(config, false)).hasMessageContaining(expected);
+    }
+
+    @Test
+    void anOlderPostgresJournalIsRefusedUntilMigratedOnCommand() throws Exception {
+        JournalConfig config = JournalDatabases.postgres();
+        assertThat(config.autoMigrate()).isFalse();
+        Journal.open(config).close();
+        rollBackTheNewestMigration(config);
+
+        assertThatThrownBy(() -> Journal.open(config)).isInstanceOf(JournalException.class)
+                .hasMessageContaining("is at schema version " + (Journal.SCHEMA_VERSION - 1) + ", this Capsule needs " + Journal.SCHEMA_VERSION)
+                .hasMessageContaining("run 'capsule migrate'");
+
+        JournalMigration.Report dry = JournalMigration.migrate(config, true);
+        assertThat(dry.from()).isEqualTo(Journal.SCHEMA_VERSION - 1);
+        assertThat(dry.to()).isEqualTo(Journal.SCHEMA_VERSION);
+        assertThat(dry.applied()).singleElement().asString().startsWith("V" + Journal.SCHEMA_VERSION + " ");
+        assertThatThrownBy(() -> Journal.open(config)).hasMessageContaining("run 'capsule migrate'");
+
+        JournalMigration.Report done = JournalMigration.migrate(config, false);
+        assertThat(done.changed()).isTrue();
+        try (Journal journal = Journal.open(config)) {
+            journal.nodes().register(new NodeRegistration("upgraded", 1, "h", 1, "v"));
+            assertThat(journal.nodes().find("upgraded").orElseThrow().host()).isEqualTo("h");
+        }
+        assertThat(JournalMigration.migrate(config, false).changed()).isFalse();
+    }
+
+    @Test
+    void anOlderH2FileJournalIsMigratedOnOpenAndANewPostgresDatabaseToo() throws Exception {
+        JournalConfig h2 = JournalDatabases.h2(dir);
+        assertThat(h2.autoMigrate()).isTrue();
+        Journal.open(h2).close();
+        rollBackTheNewestMigration(h2);
+        try (Journal journal = Journal.open(h2)) {
+            assertThat(Journal.appliedSchemaVersion(journal.dsl())).isEqualTo(Journal.SCHEMA_VERSION);
+        }
+        try (Journal fresh = Journal.open(JournalDatabases.postgres())) {
+            assertThat(Journal.appliedSchemaVersion(fresh.dsl())).isEqualTo(Journal.SCHEMA_VERSION);
+        }
+    }
+
+    /** Undoes V14 by hand (it only adds to {@code nodes}), so the journal is as version 13 left it. */
+    private static void rollBackTheNewestMigration(JournalConfig config) throws Exception {
+        sql(config, "ALTER TABLE nodes DROP CONSTRAINT nodes_status_check");
+        sql(config, "ALTER TABLE nodes ADD CONSTRAINT nodes_status_check CHECK (status IN ('ALIVE', 'STOPPED', 'LOST'))");
+        for (String column : new String[]{"host", "pid", "version", "runners_busy", "drain_requested_at"}) {
+            sql(config, "ALTER TABLE nodes DROP COLUMN " + column);
+        }
+        sql(config, "DELETE FROM flyway_schema_history WHERE version = '" + Journal.SCHEMA_VERSION + "'");
+    }
+}
