@@ -55,14 +55,15 @@ class SchemaVersionCheckTest {
         JournalConfig config = JournalDatabases.postgres();
         assertThat(config.autoMigrate()).isFalse();
         Journal.open(config).close();
-        rollBackTheNewestMigration(config);
+        int previous = rollBackTheNewestMigration(config);
+        assertThat(previous).isLessThan(Journal.SCHEMA_VERSION).isGreaterThanOrEqualTo(14);
 
         assertThatThrownBy(() -> Journal.open(config)).isInstanceOf(JournalException.class)
-                .hasMessageContaining("is at schema version " + (Journal.SCHEMA_VERSION - 1) + ", this Capsule needs " + Journal.SCHEMA_VERSION)
+                .hasMessageContaining("is at schema version " + previous + ", this Capsule needs " + Journal.SCHEMA_VERSION)
                 .hasMessageContaining("run 'capsule migrate'");
 
         JournalMigration.Report dry = JournalMigration.migrate(config, true);
-        assertThat(dry.from()).isEqualTo(Journal.SCHEMA_VERSION - 1);
+        assertThat(dry.from()).isEqualTo(previous);
         assertThat(dry.to()).isEqualTo(Journal.SCHEMA_VERSION);
         assertThat(dry.applied()).singleElement().asString().startsWith("V" + Journal.SCHEMA_VERSION + " ");
         assertThatThrownBy(() -> Journal.open(config)).hasMessageContaining("run 'capsule migrate'");
@@ -72,6 +73,7 @@ class SchemaVersionCheckTest {
         try (Journal journal = Journal.open(config)) {
             journal.nodes().register(new NodeRegistration("upgraded", 1, "h", 1, "v"));
             assertThat(journal.nodes().find("upgraded").orElseThrow().host()).isEqualTo("h");
+            assertThat(journal.dsl().fetchCount(journal.dsl().selectFrom("usage_daily"))).isZero();
         }
         assertThat(JournalMigration.migrate(config, false).changed()).isFalse();
     }
@@ -90,13 +92,23 @@ class SchemaVersionCheckTest {
         }
     }
 
-    /** Undoes V14 by hand (it only adds to {@code nodes}), so the journal is as version 13 left it. */
-    private static void rollBackTheNewestMigration(JournalConfig config) throws Exception {
-        sql(config, "ALTER TABLE nodes DROP CONSTRAINT nodes_status_check");
-        sql(config, "ALTER TABLE nodes ADD CONSTRAINT nodes_status_check CHECK (status IN ('ALIVE', 'STOPPED', 'LOST'))");
-        for (String column : new String[]{"host", "pid", "version", "runners_busy", "drain_requested_at"}) {
-            sql(config, "ALTER TABLE nodes DROP COLUMN " + column);
-        }
+    /**
+     * Undoes the newest migration (V17) by hand, so the journal is as the version before left it, less the two daily
+     * views (V17 recreates them); returns that version.
+     */
+    private static int rollBackTheNewestMigration(JournalConfig config) throws Exception {
+        sql(config, "DROP VIEW usage_daily");
+        sql(config, "DROP VIEW failures_daily");
+        sql(config, "DROP INDEX attempts_started_on_idx");
+        sql(config, "DROP INDEX attempts_finished_idx");
+        sql(config, "ALTER TABLE attempts DROP COLUMN started_on");
         sql(config, "DELETE FROM flyway_schema_history WHERE version = '" + Journal.SCHEMA_VERSION + "'");
+        try (Journal journal = Journal.open(config.withAutoMigrate(false))) {
+            throw new AssertionError("an older journal opened without migrating");
+        } catch (JournalException e) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("is at schema version (\\d+)").matcher(e.getMessage());
+            assertThat(m.find()).as(e.getMessage()).isTrue();
+            return Integer.parseInt(m.group(1));
+        }
     }
 }
