@@ -92,14 +92,17 @@ final class ChaosMonkey implements Runnable {
                 nodes.resume(victim);
             }
             case KILL_RUNNER -> {
-                for (String node : shuffled(nodes.liveIds())) {
-                    List<ProcessHandle> runners = nodes.runners(node, RUNNER_MIN_AGE);
-                    if (!runners.isEmpty()) {
-                        ProcessHandle runner = runners.get(random.nextInt(runners.size()));
-                        runner.destroyForcibly();
-                        record(event, "SIGKILL runner " + runner.pid() + " of " + node);
-                        return;
+                for (int look = 0; look < 30; look++) {
+                    for (String node : shuffled(nodes.liveIds())) {
+                        List<ProcessHandle> runners = nodes.runners(node, RUNNER_MIN_AGE);
+                        if (!runners.isEmpty()) {
+                            ProcessHandle runner = runners.get(random.nextInt(runners.size()));
+                            runner.destroyForcibly();
+                            record(event, "SIGKILL runner " + runner.pid() + " of " + node);
+                            return;
+                        }
                     }
+                    Thread.sleep(1000); // no runner old enough yet
                 }
                 done.add(new Done(Instant.now(), event, "no runner to kill (skipped)"));
             }
