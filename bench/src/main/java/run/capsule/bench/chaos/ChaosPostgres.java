@@ -34,6 +34,7 @@ final class ChaosPostgres implements AutoCloseable {
         return EmbeddedPostgres.builder().setDataDirectory(dataDir).setCleanDataDirectory(false).setPort(port)
                 .setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on")
                 .setServerConfig("max_connections", "200")
+                .setServerConfig("shared_preload_libraries", "pg_stat_statements")
                 .start();
     }
 
