@@ -28,11 +28,6 @@ public final class JournalOutage {
         return ConnectionLoss.is(e);
     }
 
-    /** Whether the journal is out of reach as far as this node last saw. */
-    public boolean down() {
-        return downSinceNanos.get() != 0;
-    }
-
     /** Records a failed journal call: logs the outage once, when it starts. */
     public void failed(RuntimeException e) {
         if (downSinceNanos.compareAndSet(0, System.nanoTime())) {
