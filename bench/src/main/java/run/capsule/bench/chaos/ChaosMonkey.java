@@ -98,6 +98,7 @@ final class ChaosMonkey implements Runnable {
                         if (!runners.isEmpty()) {
                             ProcessHandle runner = runners.get(random.nextInt(runners.size()));
                             runner.destroyForcibly();
+                            runner.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS); // not picked again while it dies
                             record(event, "SIGKILL runner " + runner.pid() + " of " + node);
                             return;
                         }

@@ -99,7 +99,7 @@ public final class ChaosRun {
         totals.put("attempts failed runner_crashed", checks.count("select count(*) from attempts where error_type = 'runner_crashed'"));
         totals.put("attempts SUSPENDED (durable sleeps, waits)", checks.count("select count(*) from attempts where status = 'SUSPENDED'"));
         totals.put("child steps", checks.count("select count(*) from steps where kind = 'child'"));
-        totals.put("nodes judged lost, ALIVE again at the end", checks.count("""
+        totals.put("nodes that lost attempts to recovery, ALIVE at the end", checks.count("""
                 select count(*) from nodes n where n.status = 'ALIVE'
                 and exists (select 1 from task_events e where e.reason like 'node ' || n.id || ' lost%')
                 """));
