@@ -101,7 +101,7 @@ public final class ChaosRun {
         totals.put("child steps", checks.count("select count(*) from steps where kind = 'child'"));
         totals.put("nodes that lost attempts to recovery, ALIVE at the end", checks.count("""
                 select count(*) from nodes n where n.status = 'ALIVE'
-                and exists (select 1 from task_events e where e.reason like 'node ' || n.id || ' lost%')
+                and exists (select 1 from attempts a where a.status = 'ABANDONED' and a.error_message like 'node ' || n.id || ' lost%')
                 """));
         totals.put("modules refused as crashing the compiler", checks.count("select count(*) from crashed_modules where crashes > 1"));
         return totals;
