@@ -36,6 +36,7 @@ import run.capsule.engine.calls.ChildDrivers;
 import run.capsule.engine.calls.ChildTasks;
 import run.capsule.engine.execution.AttemptExecutor;
 import run.capsule.engine.node.NodeIdentity;
+import run.capsule.engine.execution.AttemptHandBack;
 import run.capsule.engine.node.NodeMaintenance;
 import run.capsule.engine.node.RetryTimers;
 import run.capsule.engine.programs.PreparedTask;
@@ -66,6 +67,7 @@ public final class Capsule extends CapsuleClient {
     private final AttemptExecutor executor;
     private final NodeMaintenance maintenance;
     private final ChildDrivers childDrivers;
+    private final AttemptHandBack handBack;
     private final List<Worker> workers = new CopyOnWriteArrayList<>();
     private final List<Runnable> drainListeners = new CopyOnWriteArrayList<>();
 
@@ -75,6 +77,7 @@ public final class Capsule extends CapsuleClient {
                 options.stepLimits());
         this.childDrivers = new ChildDrivers(journal, options.nodeId(), options.runners(), claim -> executeClaim(claim, TaskListener.NONE, null));
         this.executor.serveChildren(new ChildTasks(journal, programs, pool, childDrivers, results, secrets, options.journalSteps()));
+        this.handBack = new AttemptHandBack(journal, options.nodeId());
         this.maintenance = new NodeMaintenance(journal, NodeIdentity.of(options.nodeId(), options.runners()), options.heartbeatInterval(),
                 options.lease(), options.maxRecoveries(), active, this::drainRequested);
     }
@@ -222,8 +225,20 @@ public final class Capsule extends CapsuleClient {
         workers.forEach(Worker::wake);
     }
 
-    /** Runs a claimed attempt of a journaled task; schedules its retry timer when it fails and will be retried. */
+    /**
+     * Runs a claimed attempt of a journaled task; schedules its retry timer when it fails and will be retried. An engine
+     * failure hands the attempt back to the queue before it is thrown on.
+     */
     void executeClaim(Claim claim, TaskListener listener, RetryTimers timers) throws InterruptedException {
+        try {
+            runClaim(claim, listener, timers);
+        } catch (RuntimeException e) {
+            handBack.afterEngineFailure(claim, e);
+            throw e;
+        }
+    }
+
+    private void runClaim(Claim claim, TaskListener listener, RetryTimers timers) throws InterruptedException {
         TaskRow task = journal.tasks().find(claim.taskId()).orElseThrow();
         Optional<byte[]> bytes = journal.modules().get(task.moduleSha256());
         if (bytes.isEmpty()) {

@@ -56,6 +56,24 @@ class CompilerCrashTest {
         }
     }
 
+    /**
+     * The chaos harness's runner kills (bench ChaosCluster, seed 42): a runner killed from outside while it compiled the
+     * Python interpreter made the journaled record fail on its foreign key (the interpreter is no journaled module), the
+     * attempt failed in the engine and stayed RUNNING; had it been recorded, two such kills would refuse every Python task.
+     */
+    @Test
+    void aRunnerKilledWhileCompilingAnInterpreterRefusesNothing(@org.junit.jupiter.api.io.TempDir Path dir) {
+        String interpreter = run.capsule.runner.guest.Interpreter.forLanguage("python").moduleSha256();
+        try (run.capsule.store.Journal journal = run.capsule.store.Journal.open(run.capsule.store.JournalConfig.embedded(dir))) {
+            CrashedModules crashed = CrashedModules.journaled(journal.modules());
+            for (int i = 0; i < 3; i++) {
+                assertThat(crashed.crashed(interpreter, "runner process killed")).isFalse();
+            }
+            assertThat(crashed.refused(interpreter)).isFalse();
+            assertThat(journal.modules().compilerCrashes(interpreter)).isZero();
+        }
+    }
+
     @Test
     void theCrashIsRememberedInTheJournalForEveryNodeAndRestart(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path module = TestModules.wasm("trap.wasm");

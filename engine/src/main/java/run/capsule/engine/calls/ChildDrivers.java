@@ -2,6 +2,7 @@ package run.capsule.engine.calls;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import run.capsule.engine.execution.JournalOutage;
 import run.capsule.store.Claim;
 import run.capsule.store.Journal;
 import run.capsule.store.TaskRow;
@@ -86,6 +87,10 @@ public final class ChildDrivers implements ChildTasks.Driver, AutoCloseable {
             Thread.currentThread().interrupt();
             ended.complete(null);
         } catch (RuntimeException e) {
+            if (JournalOutage.isConnectionLoss(e)) {
+                schedule(taskId, ended, JournalOutage.MAX_BACKOFF.toMillis()); // look again once the journal may be back
+                return;
+            }
             log.error("child task {} failed in the engine: {}", taskId, e.toString());
             ended.completeExceptionally(e);
         }

@@ -1,8 +1,6 @@
 package run.capsule.engine.execution;
 
 import run.capsule.protocol.ErrorType;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import run.capsule.engine.pool.RunnerProcess;
 import run.capsule.protocol.Durability;
 import run.capsule.protocol.StepRecord;
@@ -10,7 +8,6 @@ import run.capsule.store.AttemptOutcome;
 import run.capsule.store.AttemptStatus;
 import run.capsule.store.Claim;
 import run.capsule.store.Journal;
-import run.capsule.store.StaleTransitionException;
 import run.capsule.store.TaskStatus;
 
 import java.nio.file.Path;
@@ -28,7 +25,6 @@ import run.capsule.engine.spec.TaskSpec;
  * policy, or cancellation. The final write is fenced: a node that lost its claim meanwhile changes nothing.
  */
 public final class AttemptExecutor {
-    private static final Logger log = LoggerFactory.getLogger(AttemptExecutor.class);
     private final Journal journal;
     private final AttemptRunner runner;
     private final ActiveAttempts active;
@@ -37,6 +33,8 @@ public final class AttemptExecutor {
     private final boolean journalSteps;
     private final Duration suspendAfter;
     private final StepLimits stepLimits;
+    private final JournalOutage outage = new JournalOutage("attempt results");
+    private final OutcomeWrite outcomes;
 
     public AttemptExecutor(Journal journal, AttemptRunner runner, ActiveAttempts active) {
         this(journal, runner, active, true, Duration.ofSeconds(30), StepLimits.DEFAULTS);
@@ -50,6 +48,7 @@ public final class AttemptExecutor {
         this.journal = journal;
         this.runner = runner;
         this.active = active;
+        this.outcomes = new OutcomeWrite(journal, outage);
     }
 
     public void serveChildren(AttemptCalls children) {
@@ -74,7 +73,8 @@ public final class AttemptExecutor {
                     durability(taskId, spec));
             outcome = ran.outcome();
             resumeAt = ran.resumeAtEpochMs();
-            if (outcome.status() != AttemptStatus.SUCCEEDED && (active.isStopping(taskId) || journal.tasks().isCancelRequested(taskId))) {
+            if (outcome.status() != AttemptStatus.SUCCEEDED
+                    && (active.isStopping(taskId) || outage.untilReachable(() -> journal.tasks().isCancelRequested(taskId)))) {
                 outcome = outcome.withStatus(AttemptStatus.CANCELLED, ErrorType.CANCELLED.wireName(), "cancelled by request");
                 resumeAt = null;
             }
@@ -102,12 +102,13 @@ public final class AttemptExecutor {
     }
 
     /** Journals the end of an attempt that could not even be dispatched (unreadable configuration, missing module). */
-    public Finished fail(Claim claim, ErrorType type, String message) {
+    public Finished fail(Claim claim, ErrorType type, String message) throws InterruptedException {
         AttemptOutcome outcome = AttemptOutcome.failed(0, null, null, null, type.wireName(), message);
         return record(claim, outcome, null, "failed: " + type.wireName() + ": " + message);
     }
 
-    private Finished finish(Claim claim, TaskSpec spec, AttemptOutcome outcome, Long resumeAt, TaskListener listener) {
+    private Finished finish(Claim claim, TaskSpec spec, AttemptOutcome outcome, Long resumeAt, TaskListener listener)
+            throws InterruptedException {
         OffsetDateTime retryAt = null;
         Duration delay = Duration.ZERO;
         String reason;
@@ -115,16 +116,16 @@ public final class AttemptExecutor {
             reason = "succeeded";
         } else if (outcome.status() == AttemptStatus.SUSPENDED) {
             retryAt = Instant.ofEpochMilli(resumeAt).atOffset(ZoneOffset.UTC);
-            delay = Duration.between(journal.nodes().databaseNow(), retryAt);
+            delay = Duration.between(outage.untilReachable(journal.nodes()::databaseNow), retryAt);
             reason = "suspended: " + outcome.errorMessage();
         } else if (outcome.status() == AttemptStatus.CANCELLED) {
             reason = "cancelled: attempt stopped";
         } else {
-            int failures = journal.tasks().failedAttempts(claim.taskId()) + 1;
+            int failures = outage.untilReachable(() -> journal.tasks().failedAttempts(claim.taskId())) + 1;
             ErrorType type = ErrorType.fromWire(outcome.errorType());
             if (spec.retryPolicy().retries(type, failures)) {
                 delay = spec.retryPolicy().delayBefore(failures);
-                retryAt = journal.nodes().databaseNow().plus(delay);
+                retryAt = outage.untilReachable(journal.nodes()::databaseNow).plus(delay);
                 reason = "failed: " + outcome.errorType() + ": " + outcome.errorMessage() + "; retry " + failures + " of "
                         + spec.retryPolicy().maxRetries() + " scheduled at " + retryAt.toInstant();
             } else {
@@ -144,13 +145,8 @@ public final class AttemptExecutor {
         return finished;
     }
 
-    private Finished record(Claim claim, AttemptOutcome outcome, OffsetDateTime retryAt, String reason) {
-        try {
-            TaskStatus status = journal.tasks().finishAttempt(claim.taskId(), claim.attemptNo(), outcome, retryAt, reason);
-            return new Finished(outcome, status, retryAt);
-        } catch (StaleTransitionException e) {
-            log.warn("result of attempt {} of task {} discarded: {}", claim.attemptNo(), claim.taskId(), e.getMessage());
-            return new Finished(outcome, null, null);
-        }
+    private Finished record(Claim claim, AttemptOutcome outcome, OffsetDateTime retryAt, String reason) throws InterruptedException {
+        TaskStatus status = outcomes.write(claim, outcome, retryAt, reason);
+        return status == null ? new Finished(outcome, null, null) : new Finished(outcome, status, retryAt);
     }
 }

@@ -67,6 +67,11 @@ public interface CrashedModules {
             @Override
             public boolean crashed(String sha256, String reason) {
                 clearUntil.remove(sha256);
+                if (!modules.contains(sha256)) {
+                    // a language's interpreter (Capsule's own, not journaled): a runner killed from outside while it
+                    // compiled is no reason to refuse every Python or JavaScript task; the attempt fails as runner_crashed
+                    return false;
+                }
                 boolean refused = modules.recordCompilerCrash(sha256, reason) >= CRASHES_TO_REFUSE;
                 if (refused) {
                     known.add(sha256);

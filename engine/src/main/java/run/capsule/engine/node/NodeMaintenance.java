@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import run.capsule.engine.execution.ActiveAttempts;
+import run.capsule.engine.execution.JournalOutage;
 
 /**
  * The background duties of every engine node: heartbeat, recovery of the running attempts of nodes whose
@@ -36,6 +37,14 @@ public final class NodeMaintenance implements AutoCloseable {
     private boolean drainSeen;
     /** When (System.nanoTime) the last heartbeat that renewed this node's lease was sent. */
     private volatile long renewedAt = System.nanoTime();
+    private final JournalOutage outage;
+    /**
+     * When this node went a lease without a heartbeat getting through (the database restarting, a pool waiting for a
+     * connection, this process paused), the others most likely could not beat either: none is judged lost until a
+     * lease after its own heartbeat got through again.
+     */
+    private long judgeOthersAfterNanos = System.nanoTime();
+    private long lastBeatNanos = System.nanoTime();
     private final ScheduledExecutorService executor = Executors.newScheduledThreadPool(1, r -> {
         Thread t = new Thread(r, "capsule-node-maintenance");
         t.setDaemon(true);
@@ -59,6 +68,7 @@ public final class NodeMaintenance implements AutoCloseable {
         this.maxRecoveries = maxRecoveries;
         this.active = active;
         this.drainRequested = drainRequested;
+        this.outage = new JournalOutage("node " + nodeId);
     }
 
     public void start() {
@@ -80,14 +90,26 @@ public final class NodeMaintenance implements AutoCloseable {
                 log.info("node {} asked to drain (capsule drain): it stops claiming", nodeId);
                 drainRequested.run();
             }
-            recoverLapsedNodes();
+            long now = System.nanoTime();
+            if (now - lastBeatNanos > lease.toNanos()) {
+                judgeOthersAfterNanos = now + lease.toNanos();
+            }
+            lastBeatNanos = now;
+            outage.reached();
+            if (now - judgeOthersAfterNanos >= 0) {
+                recoverLapsedNodes();
+            }
             journal.tasks().forgetFinishedSecrets();
             cancelOrphans();
             if (beats++ % 1000 == 0) {
                 journal.nodes().pruneGone(KEEP_GONE_NODES);
             }
         } catch (RuntimeException e) {
-            log.warn("heartbeat failed: {}", e.getMessage());
+            if (JournalOutage.isConnectionLoss(e)) {
+                outage.failed(e);
+            } else {
+                log.warn("heartbeat failed: {}", e.getMessage());
+            }
         }
     }
 
@@ -153,7 +175,11 @@ public final class NodeMaintenance implements AutoCloseable {
                 active.stop(claim.taskId());
             }
         } catch (RuntimeException e) {
-            log.warn("cancel check failed: {}", e.getMessage());
+            if (JournalOutage.isConnectionLoss(e)) {
+                outage.failed(e);
+            } else {
+                log.warn("cancel check failed: {}", e.getMessage());
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package run.capsule.engine.pool;
 
 import run.capsule.protocol.ErrorType;
+import run.capsule.store.ConnectionLoss;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -350,6 +351,14 @@ public final class RunnerProcess {
         try {
             reply = pending.calls.handle(call.request());
         } catch (RuntimeException e) {
+            if (ConnectionLoss.is(e)) {
+                // An error reply would be journaled as the step's outcome (a child call refused for good, replayed so on
+                // every retry). Without a reply the attempt ends as runner_crashed, and its retry replays the journal as
+                // it stands: a child whose creation did commit is adopted, one that did not is created then.
+                log.warn("engine call {} lost the journal ({}); stopping the attempt's runner", call.request().op(), e.getMessage());
+                kill();
+                return;
+            }
             log.warn("engine call {} failed: {}", call.request().op(), e.toString());
             ObjectNode error = JsonNodeFactory.instance.objectNode();
             error.putObject("error").put("type", ErrorType.INTERNAL_ERROR.wireName()).put("message", "the engine failed serving the call: " + e.getMessage());

@@ -11,6 +11,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import run.capsule.engine.execution.JournalOutage;
 import run.capsule.engine.node.RetryTimers;
 import run.capsule.engine.spec.TaskListener;
 
@@ -30,12 +31,15 @@ public final class Worker implements AutoCloseable {
     private final Thread dispatcher;
     private final RetryTimers timers;
     private volatile boolean running = true;
+    private final JournalOutage outage;
+    private int claimFailures;
 
     public Worker(Node capsule, WorkerOptions options) {
         this.capsule = capsule;
         this.options = options;
         this.slots = capsule.runners();
         this.attempts = Executors.newFixedThreadPool(slots, r -> new Thread(r, "capsule-attempt"));
+        this.outage = new JournalOutage("node " + capsule.nodeId() + " claiming");
         this.timers = RetryTimers.start(capsule.journal(), capsule.nodeId(), this::wake);
         this.dispatcher = new Thread(this::dispatch, "capsule-dispatcher");
         this.dispatcher.start();
@@ -53,8 +57,15 @@ public final class Worker implements AutoCloseable {
             if (free > 0 && capsule.holdsLease()) {
                 try {
                     claims = capsule.journal().tasks().claimDue(capsule.nodeId(), free);
+                    outage.reached();
+                    claimFailures = 0;
                 } catch (RuntimeException e) {
-                    log.warn("claiming failed: {}", e.getMessage());
+                    if (JournalOutage.isConnectionLoss(e)) {
+                        outage.failed(e); // logged once per outage; polls back off meanwhile
+                        claimFailures++;
+                    } else {
+                        log.warn("claiming failed: {}", e.getMessage());
+                    }
                 }
             }
             for (Claim claim : claims) {
@@ -74,7 +85,11 @@ public final class Worker implements AutoCloseable {
             }
             if (claims.size() < Math.max(1, free)) {
                 try {
-                    wakeUps.tryAcquire(options.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+                    long waitMs = options.pollInterval().toMillis();
+                    if (claimFailures > 0) {
+                        waitMs = Math.max(waitMs, JournalOutage.backoff(claimFailures).toMillis());
+                    }
+                    wakeUps.tryAcquire(waitMs, TimeUnit.MILLISECONDS);
                     wakeUps.drainPermits();
                 } catch (InterruptedException e) {
                     return;
