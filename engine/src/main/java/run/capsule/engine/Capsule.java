@@ -202,17 +202,22 @@ public final class Capsule extends CapsuleClient {
 
     /** Runs a claimed attempt of a journaled task; schedules its retry timer when it fails and will be retried. */
     void executeClaim(Claim claim, TaskListener listener, RetryTimers timers) throws InterruptedException {
-        TaskRow task = journal.tasks().find(claim.taskId()).orElseThrow();
-        Optional<byte[]> bytes = journal.modules().get(task.moduleSha256());
-        if (bytes.isEmpty()) {
-            executor.fail(claim, ErrorType.INTERNAL_ERROR, "module " + task.moduleSha256() + " is missing from the journal");
-            return;
-        }
+        TaskRow task = claim.task() != null ? claim.task() : journal.tasks().find(claim.taskId()).orElseThrow();
         TaskConfigReader.SourceLayout source = TaskConfigReader.sourceLayout(task);
         Path moduleFile;
         try {
-            moduleFile = source != null ? programs.sourceFile(task.moduleSha256(), source.file(), bytes.get(), source.files())
-                    : moduleFiles.ensure(task.moduleSha256(), bytes.get());
+            Optional<Path> laidOut = source == null ? moduleFiles.known(task.moduleSha256()) : Optional.empty();
+            if (laidOut.isPresent()) {
+                moduleFile = laidOut.get();
+            } else {
+                Optional<byte[]> bytes = journal.modules().get(task.moduleSha256());
+                if (bytes.isEmpty()) {
+                    executor.fail(claim, ErrorType.INTERNAL_ERROR, "module " + task.moduleSha256() + " is missing from the journal");
+                    return;
+                }
+                moduleFile = source != null ? programs.sourceFile(task.moduleSha256(), source.file(), bytes.get(), source.files())
+                        : moduleFiles.ensure(task.moduleSha256(), bytes.get());
+            }
         } catch (UncheckedIOException e) {
             executor.fail(claim, ErrorType.INTERNAL_ERROR, "cannot lay out module " + task.moduleSha256() + ": " + e.getMessage());
             return;
@@ -310,6 +315,7 @@ public final class Capsule extends CapsuleClient {
             maintenance.close();
             childDrivers.close();
             pool.close();
+            executor.close();
             journal.tasks().handBackAll(options.nodeId(), "node " + options.nodeId() + " closed");
             journal.tasks().forgetFinishedSecrets();
             journal.nodes().stopped(options.nodeId());
