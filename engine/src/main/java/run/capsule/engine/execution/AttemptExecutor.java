@@ -6,6 +6,7 @@ import org.slf4j.LoggerFactory;
 import run.capsule.engine.pool.RunnerProcess;
 import run.capsule.protocol.Durability;
 import run.capsule.protocol.StepRecord;
+import run.capsule.store.AttemptEnd;
 import run.capsule.store.AttemptOutcome;
 import run.capsule.store.AttemptStatus;
 import run.capsule.store.Claim;
@@ -27,11 +28,12 @@ import run.capsule.engine.spec.TaskSpec;
  * Runs a claimed attempt and journals how it ended: success, failure, a retry scheduled per the task's
  * policy, or cancellation. The final write is fenced: a node that lost its claim meanwhile changes nothing.
  */
-public final class AttemptExecutor {
+public final class AttemptExecutor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AttemptExecutor.class);
     private final Journal journal;
     private final AttemptRunner runner;
     private final ActiveAttempts active;
+    private final GroupCommit ends;
 
     private volatile AttemptCalls children;
     private final boolean journalSteps;
@@ -50,6 +52,7 @@ public final class AttemptExecutor {
         this.journal = journal;
         this.runner = runner;
         this.active = active;
+        this.ends = new GroupCommit(journal.tasks());
     }
 
     public void serveChildren(AttemptCalls children) {
@@ -146,11 +149,17 @@ public final class AttemptExecutor {
 
     private Finished record(Claim claim, AttemptOutcome outcome, OffsetDateTime retryAt, String reason) {
         try {
-            TaskStatus status = journal.tasks().finishAttempt(claim.taskId(), claim.attemptNo(), outcome, retryAt, reason);
+            TaskStatus status = ends.finish(new AttemptEnd(claim.taskId(), claim.attemptNo(), outcome, retryAt, reason));
             return new Finished(outcome, status, retryAt);
         } catch (StaleTransitionException e) {
             log.warn("result of attempt {} of task {} discarded: {}", claim.attemptNo(), claim.taskId(), e.getMessage());
             return new Finished(outcome, null, null);
         }
+    }
+
+    /** Writes the attempt ends still queued for the group commit; later ones are written one transaction each. */
+    @Override
+    public void close() {
+        ends.close();
     }
 }
