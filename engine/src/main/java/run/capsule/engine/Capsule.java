@@ -35,6 +35,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import run.capsule.engine.calls.ChildDrivers;
 import run.capsule.engine.calls.ChildTasks;
 import run.capsule.engine.execution.AttemptExecutor;
+import run.capsule.engine.execution.NextClaims;
 import run.capsule.engine.node.NodeMaintenance;
 import run.capsule.engine.node.RetryTimers;
 import run.capsule.engine.programs.PreparedTask;
@@ -70,7 +71,7 @@ public final class Capsule extends CapsuleClient {
     private Capsule(CapsuleOptions options, Journal journal, RunnerPool pool) {
         super(options, journal, pool);
         this.executor = new AttemptExecutor(journal, attemptRunner, active, options.journalSteps(), options.suspendAfter(),
-                options.stepLimits());
+                options.stepLimits(), finishNotices);
         this.childDrivers = new ChildDrivers(journal, options.nodeId(), options.runners(), claim -> executeClaim(claim, TaskListener.NONE, null));
         this.executor.serveChildren(new ChildTasks(journal, programs, pool, childDrivers, results, secrets, options.journalSteps()));
         this.maintenance = new NodeMaintenance(journal, options.nodeId(), options.heartbeatInterval(), options.lease(), options.maxRecoveries(), active);
@@ -306,6 +307,11 @@ public final class Capsule extends CapsuleClient {
         @Override
         public void stopAttempt(String taskId) {
             Capsule.this.stopAttempt(taskId);
+        }
+
+        @Override
+        public void claimWithEnds(NextClaims claims) {
+            executor.claimWithEnds(claims);
         }
     }
 

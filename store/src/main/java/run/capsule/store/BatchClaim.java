@@ -32,60 +32,62 @@ final class BatchClaim {
     }
 
     static List<Claim> claim(DSLContext dsl, String nodeId, int max) {
-        return dsl.transactionResult(cfg -> {
-            DSLContext tx = DSL.using(cfg);
-            boolean postgres = tx.dialect().family() == SQLDialect.POSTGRES;
-            List<Due> due = postgres ? lockOldest(tx, max) : oldestOfEachStatus(tx, max);
-            List<Transition> claims = new ArrayList<>();
-            Map<String, TasksRecord> read = new HashMap<>();
-            for (Due row : due) {
-                TaskStatus from = TaskStatus.valueOf(row.status());
-                if (Boolean.TRUE.equals(row.cancelRequested())) {
-                    TaskJournal.cancelQueued(tx, row.task(), from, "cancelled by request before it ran again");
-                } else {
-                    claims.add(new Transition(row.id(), from, row.attempts(), TaskStatus.RUNNING));
-                    read.put(row.id(), row.task());
-                }
+        return dsl.transactionResult(cfg -> claimIn(DSL.using(cfg), nodeId, max));
+    }
+
+    /** The claim, in a transaction of the caller's (the group commit's, which claims the next tasks with the ends it writes). */
+    static List<Claim> claimIn(DSLContext tx, String nodeId, int max) {
+        boolean postgres = tx.dialect().family() == SQLDialect.POSTGRES;
+        List<Due> due = postgres ? lockOldest(tx, max) : oldestOfEachStatus(tx, max);
+        List<Transition> claims = new ArrayList<>();
+        Map<String, TasksRecord> read = new HashMap<>();
+        for (Due row : due) {
+            TaskStatus from = TaskStatus.valueOf(row.status());
+            if (Boolean.TRUE.equals(row.cancelRequested())) {
+                TaskJournal.cancelQueued(tx, row.task(), from, "cancelled by request before it ran again");
+            } else {
+                claims.add(new Transition(row.id(), from, row.attempts(), TaskStatus.RUNNING));
+                read.put(row.id(), row.task());
             }
-            if (claims.isEmpty()) {
-                return List.<Claim>of();
+        }
+        if (claims.isEmpty()) {
+            return List.<Claim>of();
+        }
+        List<Row3<String, String, Integer>> fences = claims.stream()
+                .map(c -> DSL.row(c.taskId(), c.from().name(), c.attempts())).toList();
+        int changed = tx.update(TASKS)
+                .set(TASKS.STATUS, TaskStatus.RUNNING.name())
+                .set(TASKS.ATTEMPTS, TASKS.ATTEMPTS.plus(1))
+                .set(TASKS.CLAIMED_BY, nodeId)
+                .set(TASKS.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(DSL.row(TASKS.ID, TASKS.STATUS, TASKS.ATTEMPTS).in(fences))
+                .execute();
+        if (changed != claims.size()) {
+            if (postgres) {
+                // rows locked above cannot change; should the lock not hold, claim nothing rather than guess
+                throw new StaleTransitionException("due tasks changed while being claimed (" + changed + " of " + claims.size() + ")");
             }
-            List<Row3<String, String, Integer>> fences = claims.stream()
-                    .map(c -> DSL.row(c.taskId(), c.from().name(), c.attempts())).toList();
-            int changed = tx.update(TASKS)
-                    .set(TASKS.STATUS, TaskStatus.RUNNING.name())
-                    .set(TASKS.ATTEMPTS, TASKS.ATTEMPTS.plus(1))
-                    .set(TASKS.CLAIMED_BY, nodeId)
-                    .set(TASKS.UPDATED_AT, DSL.currentOffsetDateTime())
-                    .where(DSL.row(TASKS.ID, TASKS.STATUS, TASKS.ATTEMPTS).in(fences))
-                    .execute();
-            if (changed != claims.size()) {
-                if (postgres) {
-                    // rows locked above cannot change; should the lock not hold, claim nothing rather than guess
-                    throw new StaleTransitionException("due tasks changed while being claimed (" + changed + " of " + claims.size() + ")");
-                }
-                claims = ours(tx, claims, nodeId);
-            }
-            var events = tx.insertInto(TASK_EVENTS, TASK_EVENTS.TASK_ID, TASK_EVENTS.ATTEMPT_NO, TASK_EVENTS.AT,
-                    TASK_EVENTS.FROM_STATUS, TASK_EVENTS.TO_STATUS, TASK_EVENTS.REASON);
-            var attempts = tx.insertInto(ATTEMPTS, ATTEMPTS.TASK_ID, ATTEMPTS.ATTEMPT_NO, ATTEMPTS.NODE_ID, ATTEMPTS.STATUS,
-                    ATTEMPTS.STARTED_AT);
-            List<Claim> claimed = new ArrayList<>();
-            if (claims.isEmpty()) {
-                return claimed;
-            }
-            for (Transition c : claims) {
-                int attemptNo = c.attempts() + 1;
-                events = events.values(DSL.val(c.taskId()), DSL.val(attemptNo), DSL.currentOffsetDateTime(), DSL.val(c.from().name()),
-                        DSL.val(c.to().name()), DSL.val("claimed by " + nodeId + ": attempt " + attemptNo + " started"));
-                attempts = attempts.values(DSL.val(c.taskId()), DSL.val(attemptNo), DSL.val(nodeId),
-                        DSL.val(AttemptStatus.RUNNING.name()), DSL.currentOffsetDateTime());
-                claimed.add(new Claim(c.taskId(), attemptNo, asClaimed(read.get(c.taskId()), attemptNo, nodeId)));
-            }
-            events.execute();
-            attempts.execute();
+            claims = ours(tx, claims, nodeId);
+        }
+        var events = tx.insertInto(TASK_EVENTS, TASK_EVENTS.TASK_ID, TASK_EVENTS.ATTEMPT_NO, TASK_EVENTS.AT,
+                TASK_EVENTS.FROM_STATUS, TASK_EVENTS.TO_STATUS, TASK_EVENTS.REASON);
+        var attempts = tx.insertInto(ATTEMPTS, ATTEMPTS.TASK_ID, ATTEMPTS.ATTEMPT_NO, ATTEMPTS.NODE_ID, ATTEMPTS.STATUS,
+                ATTEMPTS.STARTED_AT);
+        List<Claim> claimed = new ArrayList<>();
+        if (claims.isEmpty()) {
             return claimed;
-        });
+        }
+        for (Transition c : claims) {
+            int attemptNo = c.attempts() + 1;
+            events = events.values(DSL.val(c.taskId()), DSL.val(attemptNo), DSL.currentOffsetDateTime(), DSL.val(c.from().name()),
+                    DSL.val(c.to().name()), DSL.val("claimed by " + nodeId + ": attempt " + attemptNo + " started"));
+            attempts = attempts.values(DSL.val(c.taskId()), DSL.val(attemptNo), DSL.val(nodeId),
+                    DSL.val(AttemptStatus.RUNNING.name()), DSL.currentOffsetDateTime());
+            claimed.add(new Claim(c.taskId(), attemptNo, asClaimed(read.get(c.taskId()), attemptNo, nodeId)));
+        }
+        events.execute();
+        attempts.execute();
+        return claimed;
     }
 
     /** A due task as the claim read it: its whole row, which the claim hands on so that the node need not read it back. */

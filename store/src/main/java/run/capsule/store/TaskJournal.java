@@ -62,6 +62,14 @@ public final class TaskJournal extends TaskQueries {
     }
 
     /**
+     * Journals new PENDING tasks in one transaction (one commit for all; multi-row inserts): {@code modules} holds the
+     * bytes of each digest they name. No task may carry an idempotency key. Nothing is journaled when any insert fails.
+     */
+    public void createAll(List<NewTask> tasks, Map<String, byte[]> modules) {
+        BatchSubmit.create(dsl, tasks, modules);
+    }
+
+    /**
      * Journals a child task and, in the same transaction, its parent's steps up to and including the step that started
      * it (docs/steps.md). A step already journaled is left as it is.
      */
@@ -79,7 +87,11 @@ public final class TaskJournal extends TaskQueries {
     }
 
     private void createOnce(NewTask task, byte[] moduleBytes) {
-        createOnce(task, moduleBytes, tx -> { });
+        createOnce(task, moduleBytes, tx -> {
+            if (task.runAt() == null) {
+                QueueSignals.queued(tx);
+            }
+        });
     }
 
     private void createOnce(NewTask task, byte[] moduleBytes, Consumer<DSLContext> alsoWrite) {
@@ -340,10 +352,12 @@ public final class TaskJournal extends TaskQueries {
 
     /**
      * Journals the ends of several attempts in one transaction (one commit: the engine's group commit), each as
-     * {@link #finishAttempt(String, int, AttemptOutcome, OffsetDateTime, String)} would; returns their task statuses in
-     * order. Should any of them be refused (or the transaction fail), nothing is written and the exception is thrown.
+     * {@link #finishAttempt(String, int, AttemptOutcome, OffsetDateTime, String)} would, and in the same transaction claims
+     * up to {@code claimMax} due tasks for {@code nodeId} as {@link #claimDue} would (none when 0). Returns the ends' task
+     * statuses in order, and the claims. Should any end be refused (or the transaction fail), nothing is written and the
+     * exception is thrown.
      */
-    public List<TaskStatus> finishAttempts(List<AttemptEnd> ends) {
+    public EndsAndClaims finishAttempts(List<AttemptEnd> ends, String nodeId, int claimMax) {
         return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
             List<TaskStatus> statuses = new ArrayList<>(ends.size());
@@ -351,8 +365,12 @@ public final class TaskJournal extends TaskQueries {
                 statuses.add(finishIn(tx, end.taskId(), end.attemptNo(), end.outcome(),
                         end.retryAt() == null ? null : DSL.val(end.retryAt()), end.reason()));
             }
-            return statuses;
+            return new EndsAndClaims(statuses, claimMax > 0 ? BatchClaim.claimIn(tx, nodeId, claimMax) : List.of());
         });
+    }
+
+    /** What {@link #finishAttempts} wrote: the task status each end produced, in order, and the tasks it claimed. */
+    public record EndsAndClaims(List<TaskStatus> statuses, List<Claim> claims) {
     }
 
     private static TaskStatus finishIn(DSLContext tx, String taskId, int attemptNo, AttemptOutcome outcome, Field<OffsetDateTime> retryAt,

@@ -34,6 +34,7 @@ public final class AttemptExecutor implements AutoCloseable {
     private final AttemptRunner runner;
     private final ActiveAttempts active;
     private final GroupCommit ends;
+    private final FinishNotices notices;
 
     private volatile AttemptCalls children;
     private final boolean journalSteps;
@@ -41,11 +42,12 @@ public final class AttemptExecutor implements AutoCloseable {
     private final StepLimits stepLimits;
 
     public AttemptExecutor(Journal journal, AttemptRunner runner, ActiveAttempts active) {
-        this(journal, runner, active, true, Duration.ofSeconds(30), StepLimits.DEFAULTS);
+        this(journal, runner, active, true, Duration.ofSeconds(30), StepLimits.DEFAULTS, new FinishNotices());
     }
 
     public AttemptExecutor(Journal journal, AttemptRunner runner, ActiveAttempts active, boolean journalSteps, Duration suspendAfter,
-                    StepLimits stepLimits) {
+                    StepLimits stepLimits, FinishNotices notices) {
+        this.notices = notices;
         this.journalSteps = journalSteps;
         this.suspendAfter = suspendAfter;
         this.stepLimits = stepLimits;
@@ -150,11 +152,19 @@ public final class AttemptExecutor implements AutoCloseable {
     private Finished record(Claim claim, AttemptOutcome outcome, OffsetDateTime retryAt, String reason) {
         try {
             TaskStatus status = ends.finish(new AttemptEnd(claim.taskId(), claim.attemptNo(), outcome, retryAt, reason));
+            if (status.isFinal()) {
+                notices.ended(claim.taskId());
+            }
             return new Finished(outcome, status, retryAt);
         } catch (StaleTransitionException e) {
             log.warn("result of attempt {} of task {} discarded: {}", claim.attemptNo(), claim.taskId(), e.getMessage());
             return new Finished(outcome, null, null);
         }
+    }
+
+    /** Has the group commit claim due tasks for {@code claims} with the ends it writes; null: for nobody. */
+    public void claimWithEnds(NextClaims claims) {
+        ends.claimNextWith(claims);
     }
 
     /** Writes the attempt ends still queued for the group commit; later ones are written one transaction each. */

@@ -3,6 +3,7 @@ package run.capsule.engine.execution;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import run.capsule.store.AttemptEnd;
+import run.capsule.store.Claim;
 import run.capsule.store.StaleTransitionException;
 import run.capsule.store.TaskJournal;
 import run.capsule.store.TaskStatus;
@@ -13,7 +14,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.function.Function;
 
 /**
  * Journals the ends of attempts that finish close together in one transaction, written by one writer thread: whatever
@@ -22,6 +22,8 @@ import java.util.function.Function;
  * notice) hears of an outcome before it is on disk (docs/durability.md, "Group commit").
  * Should a group's transaction fail (one end refused as stale, a database error), nothing of it is written and its ends
  * are written again one transaction each, so each caller gets exactly the answer it would have had alone.
+ * With a {@link NextClaims} (a worker), each group also claims the due tasks the worker has room for in the same
+ * transaction, so the attempts that end free their runners for the next tasks with no claim commit of their own.
  */
 public final class GroupCommit implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
@@ -29,26 +31,46 @@ public final class GroupCommit implements AutoCloseable {
     static final int MAX_GROUP = 64;
     private static final Pending STOP = new Pending(null, null);
 
-    private final Function<List<AttemptEnd>, List<TaskStatus>> writeGroup;
-    private final Function<AttemptEnd, TaskStatus> writeOne;
+    private final Writes writes;
+    private volatile NextClaims next;
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private boolean open = true;
 
     public GroupCommit(TaskJournal tasks) {
-        this(tasks::finishAttempts, end -> tasks.finishAttempt(end.taskId(), end.attemptNo(), end.outcome(), end.retryAt(), end.reason()));
+        this(new Writes() {
+            @Override
+            public TaskJournal.EndsAndClaims group(List<AttemptEnd> ends, String nodeId, int claims) {
+                return tasks.finishAttempts(ends, nodeId, claims);
+            }
+
+            @Override
+            public TaskStatus one(AttemptEnd end) {
+                return tasks.finishAttempt(end.taskId(), end.attemptNo(), end.outcome(), end.retryAt(), end.reason());
+            }
+        });
     }
 
-    /** With the writes given: for a test that holds a group's commit. */
-    GroupCommit(Function<List<AttemptEnd>, List<TaskStatus>> writeGroup, Function<AttemptEnd, TaskStatus> writeOne) {
-        this.writeGroup = writeGroup;
-        this.writeOne = writeOne;
+    /** The journal writes; given by a test that holds a group's commit. */
+    interface Writes {
+        TaskJournal.EndsAndClaims group(List<AttemptEnd> ends, String nodeId, int claims);
+
+        TaskStatus one(AttemptEnd end);
+    }
+
+    GroupCommit(Writes writes) {
+        this.writes = writes;
         this.writer = new Thread(this::write, "capsule-group-commit");
         this.writer.setDaemon(true);
         this.writer.start();
     }
 
     private record Pending(AttemptEnd end, CompletableFuture<TaskStatus> committed) {
+    }
+
+    /** From now on each group also claims the due tasks {@code claims} wants, in its transaction (null: no claims). */
+    public void claimNextWith(NextClaims claims) {
+        next = claims;
     }
 
     /**
@@ -63,7 +85,7 @@ public final class GroupCommit implements AutoCloseable {
             queued = open && queue.add(pending);
         }
         if (!queued) {
-            return writeOne.apply(end);
+            return writes.one(end);
         }
         boolean interrupted = false;
         try {
@@ -97,7 +119,11 @@ public final class GroupCommit implements AutoCloseable {
             queue.drainTo(group, MAX_GROUP - 1);
             boolean stop = group.remove(STOP);
             if (!group.isEmpty()) {
-                commit(group);
+                try {
+                    commit(group);
+                } catch (RuntimeException e) {
+                    group.forEach(pending -> pending.committed().completeExceptionally(e));
+                }
             }
             group.clear();
             if (stop) {
@@ -107,23 +133,39 @@ public final class GroupCommit implements AutoCloseable {
     }
 
     private void commit(List<Pending> group) {
-        if (group.size() > 1) {
+        NextClaims claimer = next;
+        int wanted = claimer == null || group.isEmpty() ? 0 : claimer.wanted(group.size());
+        if (group.size() > 1 || wanted > 0) {
+            TaskJournal.EndsAndClaims written = null;
             try {
-                List<TaskStatus> statuses = writeGroup.apply(group.stream().map(Pending::end).toList());
-                for (int i = 0; i < group.size(); i++) {
-                    group.get(i).committed().complete(statuses.get(i));
-                }
-                return;
+                written = writes.group(group.stream().map(Pending::end).toList(), claimer == null ? null : claimer.nodeId(), wanted);
             } catch (RuntimeException e) {
                 log.debug("group of {} attempt ends not written together ({}); writing each alone", group.size(), e.toString());
+            }
+            if (written != null) {
+                if (!written.claims().isEmpty()) {
+                    handOn(claimer, written.claims());
+                }
+                for (int i = 0; i < group.size(); i++) {
+                    group.get(i).committed().complete(written.statuses().get(i));
+                }
+                return;
             }
         }
         for (Pending pending : group) {
             try {
-                pending.committed().complete(writeOne.apply(pending.end()));
+                pending.committed().complete(writes.one(pending.end()));
             } catch (RuntimeException e) {
                 pending.committed().completeExceptionally(e);
             }
+        }
+    }
+
+    private static void handOn(NextClaims claimer, List<Claim> claims) {
+        try {
+            claimer.claimed(claims);
+        } catch (RuntimeException e) {
+            log.error("{} claimed task(s) not handed to the worker (recovered with the node): {}", claims.size(), e.toString());
         }
     }
 

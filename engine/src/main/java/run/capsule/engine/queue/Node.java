@@ -4,6 +4,7 @@ import run.capsule.store.Claim;
 import run.capsule.store.Journal;
 
 import java.util.Map;
+import run.capsule.engine.execution.NextClaims;
 import run.capsule.engine.node.RetryTimers;
 import run.capsule.engine.spec.TaskListener;
 
@@ -23,4 +24,7 @@ public interface Node {
     Map<String, Integer> activeAttempts();
 
     void stopAttempt(String taskId);
+
+    /** Has the node's group commit claim due tasks for {@code claims} with the attempt ends it writes (null: stop). */
+    void claimWithEnds(NextClaims claims);
 }

@@ -3,14 +3,17 @@ package run.capsule.engine.queue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import run.capsule.store.Claim;
+import run.capsule.store.QueueSignals;
 
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import run.capsule.engine.execution.NextClaims;
 import run.capsule.engine.node.RetryTimers;
 import run.capsule.engine.spec.TaskListener;
 
@@ -29,6 +32,7 @@ public final class Worker implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Thread dispatcher;
     private final RetryTimers timers;
+    private final QueueSignals.Listener queued;
     private volatile boolean running = true;
 
     public Worker(Node capsule, WorkerOptions options) {
@@ -37,6 +41,8 @@ public final class Worker implements AutoCloseable {
         this.slots = capsule.runners();
         this.attempts = Executors.newFixedThreadPool(slots, r -> new Thread(r, "capsule-attempt"));
         this.timers = RetryTimers.start(capsule.journal(), capsule.nodeId(), this::wake);
+        this.queued = capsule.journal().queueSignals().listen(this::wake);
+        capsule.claimWithEnds(new ClaimsWithEnds());
         this.dispatcher = new Thread(this::dispatch, "capsule-dispatcher");
         this.dispatcher.start();
     }
@@ -57,8 +63,22 @@ public final class Worker implements AutoCloseable {
                     log.warn("claiming failed: {}", e.getMessage());
                 }
             }
-            for (Claim claim : claims) {
-                inFlight.incrementAndGet();
+            start(claims);
+            if (claims.size() < Math.max(1, free)) {
+                try {
+                    wakeUps.tryAcquire(options.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+                    wakeUps.drainPermits();
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void start(List<Claim> claims) {
+        for (Claim claim : claims) {
+            inFlight.incrementAndGet();
+            try {
                 attempts.execute(() -> {
                     try {
                         capsule.executeClaim(claim, TaskListener.NONE, timers);
@@ -71,15 +91,32 @@ public final class Worker implements AutoCloseable {
                         wake();
                     }
                 });
+            } catch (RejectedExecutionException e) {
+                inFlight.decrementAndGet();
+                capsule.journal().tasks().handBack(claim.taskId(), claim.attemptNo(), "node " + capsule.nodeId() + " stopping");
             }
-            if (claims.size() < Math.max(1, free)) {
-                try {
-                    wakeUps.tryAcquire(options.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
-                    wakeUps.drainPermits();
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
+        }
+    }
+
+    /**
+     * The claims the node's group commit makes with the attempt ends it writes: as many as the runners those ends free (so
+     * up to the ends of that group more than the runners, when some of them were not this worker's; the extra ones wait
+     * for a runner, claimed).
+     */
+    private final class ClaimsWithEnds implements NextClaims {
+        @Override
+        public String nodeId() {
+            return capsule.nodeId();
+        }
+
+        @Override
+        public int wanted(int ending) {
+            return running ? Math.max(0, Math.min(slots, slots - inFlight.get() + ending)) : 0;
+        }
+
+        @Override
+        public void claimed(List<Claim> claims) {
+            start(claims);
         }
     }
 
@@ -96,6 +133,7 @@ public final class Worker implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        capsule.claimWithEnds(null);
         wake();
         try {
             dispatcher.join(5000);
@@ -113,6 +151,7 @@ public final class Worker implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            queued.close();
             timers.close();
         }
     }

@@ -24,6 +24,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -42,15 +43,15 @@ class GroupCommitTest {
             List<String> ids = claimed(tasks, 8);
             CountDownLatch held = new CountDownLatch(1);
             CountDownLatch writing = new CountDownLatch(1);
-            GroupCommit commit = new GroupCommit(group -> {
+            GroupCommit commit = new GroupCommit(writes(group -> {
                 writing.countDown();
                 await(held);
-                return tasks.finishAttempts(group);
+                return tasks.finishAttempts(group, null, 0).statuses();
             }, end -> {
                 writing.countDown();
                 await(held);
                 return tasks.finishAttempt(end.taskId(), end.attemptNo(), end.outcome(), end.retryAt(), end.reason());
-            });
+            }));
             ExecutorService callers = Executors.newFixedThreadPool(ids.size());
             try {
                 List<Future<TaskStatus>> answers = new ArrayList<>();
@@ -81,8 +82,8 @@ class GroupCommitTest {
             TaskJournal tasks = journal.tasks();
             ConcurrentLinkedQueue<String> committed = new ConcurrentLinkedQueue<>();
             AtomicLong groups = new AtomicLong();
-            GroupCommit commit = new GroupCommit(group -> {
-                List<TaskStatus> statuses = tasks.finishAttempts(group);
+            GroupCommit commit = new GroupCommit(writes(group -> {
+                List<TaskStatus> statuses = tasks.finishAttempts(group, null, 0).statuses();
                 groups.incrementAndGet();
                 group.forEach(end -> committed.add(end.taskId()));
                 return statuses;
@@ -90,7 +91,7 @@ class GroupCommitTest {
                 TaskStatus status = tasks.finishAttempt(end.taskId(), end.attemptNo(), end.outcome(), end.retryAt(), end.reason());
                 committed.add(end.taskId());
                 return status;
-            });
+            }));
             ExecutorService callers = Executors.newFixedThreadPool(4);
             try {
                 for (int round = 0; round < 30; round++) {
@@ -122,7 +123,7 @@ class GroupCommitTest {
             tasks.handBack(ids.get(1), 1, "taken away for the test");
             CountDownLatch held = new CountDownLatch(1);
             CountDownLatch queued = new CountDownLatch(1);
-            GroupCommit commit = new GroupCommit(tasks::finishAttempts,
+            GroupCommit commit = new GroupCommit(writes(group -> tasks.finishAttempts(group, null, 0).statuses(),
                     end -> {
                         if (end.taskId().equals("first")) {
                             queued.countDown();
@@ -130,7 +131,7 @@ class GroupCommitTest {
                             return TaskStatus.SUCCEEDED;
                         }
                         return tasks.finishAttempt(end.taskId(), end.attemptNo(), end.outcome(), end.retryAt(), end.reason());
-                    });
+                    }));
             ExecutorService callers = Executors.newFixedThreadPool(4);
             try {
                 // a first end holds the writer, so that the three below queue and are written as one group
@@ -153,6 +154,70 @@ class GroupCommitTest {
                 commit.close();
             }
         }
+    }
+
+    /** A worker's next tasks are claimed in the transaction of the ends that free its runners, and handed on before any answer. */
+    @Test
+    void aGroupClaimsTheNextTasksForTheWorkerBeforeAnsweringItsCallers() throws Exception {
+        try (Journal journal = Journal.open(JournalConfig.embedded(dir))) {
+            TaskJournal tasks = journal.tasks();
+            List<String> running = claimed(tasks, 2);
+            List<String> queued = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                queued.add(UUID.randomUUID().toString());
+                tasks.create(new NewTask(queued.get(i), "t", null, ModuleStore.sha256(MODULE), 0, "{\"args\":[]}", null, null, null), MODULE);
+            }
+            List<String> order = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<run.capsule.store.Claim> handed = java.util.Collections.synchronizedList(new ArrayList<>());
+            try (GroupCommit commit = new GroupCommit(tasks)) {
+                commit.claimNextWith(new NextClaims() {
+                    @Override
+                    public String nodeId() {
+                        return "node-b";
+                    }
+
+                    @Override
+                    public int wanted(int ending) {
+                        return ending;
+                    }
+
+                    @Override
+                    public void claimed(List<run.capsule.store.Claim> claims) {
+                        order.add("claimed " + claims.size());
+                        handed.addAll(claims);
+                    }
+                });
+                for (String id : running) {
+                    assertThat(commit.finish(succeeded(id))).isEqualTo(TaskStatus.SUCCEEDED);
+                    order.add("answered");
+                }
+            }
+            assertThat(order).containsExactly("claimed 1", "answered", "claimed 1", "answered");
+            assertThat(handed).extracting(run.capsule.store.Claim::taskId).hasSize(2).doesNotHaveDuplicates().isSubsetOf(queued);
+            for (run.capsule.store.Claim claim : handed) {
+                assertThat(tasks.find(claim.taskId()).orElseThrow()).satisfies(t -> {
+                    assertThat(t.status()).isEqualTo(TaskStatus.RUNNING);
+                    assertThat(t.claimedBy()).isEqualTo("node-b");
+                });
+                assertThat(claim.task().claimedBy()).isEqualTo("node-b");
+                assertThat(tasks.attempts(claim.taskId())).singleElement().satisfies(a -> assertThat(a.status().name()).isEqualTo("RUNNING"));
+            }
+        }
+    }
+
+    /** The journal's writes with a test's hold around them; no claims. */
+    private static GroupCommit.Writes writes(Function<List<AttemptEnd>, List<TaskStatus>> group, Function<AttemptEnd, TaskStatus> one) {
+        return new GroupCommit.Writes() {
+            @Override
+            public TaskJournal.EndsAndClaims group(List<AttemptEnd> ends, String nodeId, int claims) {
+                return new TaskJournal.EndsAndClaims(group.apply(ends), List.of());
+            }
+
+            @Override
+            public TaskStatus one(AttemptEnd end) {
+                return one.apply(end);
+            }
+        };
     }
 
     private static AttemptEnd succeeded(String id) {
