@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 import static run.capsule.store.jooq.Tables.ATTEMPTS;
@@ -31,6 +32,12 @@ import static run.capsule.store.jooq.Tables.TASK_SECRETS;
  * {@link StaleTransitionException} and writes nothing.
  */
 public final class TaskJournal extends TaskQueries {
+    /**
+     * One batch claim at a time in this process: the worker's own claim and the group commit's claim would otherwise read
+     * the same candidates (H2 reads them without locks), and both pass the re-read of {@link BatchClaim} as this node's.
+     */
+    private final ReentrantLock claiming = new ReentrantLock();
+
     TaskJournal(DSLContext dsl) {
         super(dsl);
     }
@@ -195,7 +202,12 @@ public final class TaskJournal extends TaskQueries {
         if (max <= 0) {
             return List.of();
         }
-        return BatchClaim.claim(dsl, nodeId, max);
+        claiming.lock();
+        try {
+            return BatchClaim.claim(dsl, nodeId, max);
+        } finally {
+            claiming.unlock();
+        }
     }
 
     /** RETRY_WAIT to PENDING: the retry is due. False when the task was not waiting (already due, cancelled...). */
@@ -358,6 +370,18 @@ public final class TaskJournal extends TaskQueries {
      * exception is thrown.
      */
     public EndsAndClaims finishAttempts(List<AttemptEnd> ends, String nodeId, int claimMax) {
+        if (claimMax <= 0) {
+            return finishAndClaim(ends, nodeId, 0);
+        }
+        claiming.lock();
+        try {
+            return finishAndClaim(ends, nodeId, claimMax);
+        } finally {
+            claiming.unlock();
+        }
+    }
+
+    private EndsAndClaims finishAndClaim(List<AttemptEnd> ends, String nodeId, int claimMax) {
         return dsl.transactionResult(cfg -> {
             DSLContext tx = DSL.using(cfg);
             List<TaskStatus> statuses = new ArrayList<>(ends.size());
