@@ -313,6 +313,11 @@ public final class Capsule extends CapsuleClient {
         public void claimWithEnds(NextClaims claims) {
             executor.claimWithEnds(claims);
         }
+
+        @Override
+        public void stopClaimingWithEnds(NextClaims claims) {
+            executor.stopClaimingWithEnds(claims);
+        }
     }
 
     @Override

@@ -162,9 +162,14 @@ public final class AttemptExecutor implements AutoCloseable {
         }
     }
 
-    /** Has the group commit claim due tasks for {@code claims} with the ends it writes; null: for nobody. */
+    /** Has the group commit claim due tasks for {@code claims} with the ends it writes. */
     public void claimWithEnds(NextClaims claims) {
         ends.claimNextWith(claims);
+    }
+
+    /** Stops claiming for {@code claims} (its worker closes). */
+    public void stopClaimingWithEnds(NextClaims claims) {
+        ends.stopClaimingFor(claims);
     }
 
     /** Writes the attempt ends still queued for the group commit; later ones are written one transaction each. */

@@ -68,9 +68,16 @@ public final class GroupCommit implements AutoCloseable {
     private record Pending(AttemptEnd end, CompletableFuture<TaskStatus> committed) {
     }
 
-    /** From now on each group also claims the due tasks {@code claims} wants, in its transaction (null: no claims). */
-    public void claimNextWith(NextClaims claims) {
+    /** From now on each group also claims the due tasks {@code claims} wants, in its transaction. */
+    public synchronized void claimNextWith(NextClaims claims) {
         next = claims;
+    }
+
+    /** No more claims for {@code claims} (its worker stops); another worker's registration stays. */
+    public synchronized void stopClaimingFor(NextClaims claims) {
+        if (next == claims) {
+            next = null;
+        }
     }
 
     /**

@@ -25,6 +25,9 @@ public interface Node {
 
     void stopAttempt(String taskId);
 
-    /** Has the node's group commit claim due tasks for {@code claims} with the attempt ends it writes (null: stop). */
+    /** Has the node's group commit claim due tasks for {@code claims} with the attempt ends it writes. */
     void claimWithEnds(NextClaims claims);
+
+    /** Stops that, if {@code claims} is still the one it claims for. */
+    void stopClaimingWithEnds(NextClaims claims);
 }

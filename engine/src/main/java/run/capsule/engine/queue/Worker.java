@@ -33,6 +33,7 @@ public final class Worker implements AutoCloseable {
     private final Thread dispatcher;
     private final RetryTimers timers;
     private final QueueSignals.Listener queued;
+    private final NextClaims claimsWithEnds = new ClaimsWithEnds();
     private volatile boolean running = true;
 
     public Worker(Node capsule, WorkerOptions options) {
@@ -42,7 +43,7 @@ public final class Worker implements AutoCloseable {
         this.attempts = Executors.newFixedThreadPool(slots, r -> new Thread(r, "capsule-attempt"));
         this.timers = RetryTimers.start(capsule.journal(), capsule.nodeId(), this::wake);
         this.queued = capsule.journal().queueSignals().listen(this::wake);
-        capsule.claimWithEnds(new ClaimsWithEnds());
+        capsule.claimWithEnds(claimsWithEnds);
         this.dispatcher = new Thread(this::dispatch, "capsule-dispatcher");
         this.dispatcher.start();
     }
@@ -133,7 +134,7 @@ public final class Worker implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        capsule.claimWithEnds(null);
+        capsule.stopClaimingWithEnds(claimsWithEnds);
         wake();
         try {
             dispatcher.join(5000);
