@@ -47,13 +47,17 @@ public final class SideBySide {
         }
     }
 
-    record Figures(int tasks, double submitsPerSecond, double drainPerSecond, Percentiles latency) {
+    /** {@code engineCpuMsPerTask}: this JVM's CPU time (the engine node's) per drained task; less sensitive to a loaded machine than rates. */
+    record Figures(int tasks, double submitsPerSecond, double drainPerSecond, double engineCpuMsPerTask, double runnerCpuMsPerTask,
+                   Percentiles latency, Percentiles wakeUp, double idleCpuPercent) {
     }
 
     private static void report(String journal, Figures f, double raw) {
-        System.out.printf("%s: submit from one thread %.0f tasks/s; drain of %d queued tasks %.0f tasks/s (%.2f x raw);"
-                + " Capsule.run one client %s%n", journal, f.submitsPerSecond(), f.tasks(), f.drainPerSecond(), f.drainPerSecond() / raw,
-                f.latency().describeMillis());
+        System.out.printf("%s: submit from one thread %.0f tasks/s; drain of %d queued tasks %.0f tasks/s (%.2f x raw),"
+                + " CPU per task: engine %.2f ms, runners %.2f ms; Capsule.run one client %s;"
+                + " submit by another client to attempt start %s; idle worker %.2f%% of a core%n", journal, f.submitsPerSecond(), f.tasks(),
+                f.drainPerSecond(), f.drainPerSecond() / raw, f.engineCpuMsPerTask(), f.runnerCpuMsPerTask(), f.latency().describeMillis(),
+                f.wakeUp().describeMillis(), f.idleCpuPercent());
     }
 
     private static Figures drainAndLatency(Path module, JournalConfig journal, int tasks, int runners, int latencyRuns) throws Exception {
@@ -71,12 +75,18 @@ public final class SideBySide {
         try (Capsule capsule = Capsule.open(options.nodeId("bench-node").build())) {
             capsule.warmUp(runners);
             long start = System.nanoTime();
+            long engineCpu = processCpuNanos();
+            long runnerCpu = runnersCpuNanos(capsule);
             double drain;
+            double engineMs;
+            double runnerMs;
             try (Worker worker = capsule.startWorker(WorkerOptions.DEFAULT)) {
                 while (count(capsule, "select count(*) from tasks where status = 'SUCCEEDED'") < tasks) {
                     Thread.sleep(20);
                 }
                 drain = tasks / ((System.nanoTime() - start) / 1e9);
+                engineMs = (processCpuNanos() - engineCpu) / 1e6 / tasks;
+                runnerMs = (runnersCpuNanos(capsule) - runnerCpu) / 1e6 / tasks;
             }
             for (int i = 0; i < Math.max(50, latencyRuns / 5); i++) {
                 check(capsule.run(hello));
@@ -87,8 +97,47 @@ public final class SideBySide {
                 check(capsule.run(hello));
                 latencies[i] = (System.nanoTime() - t0) / 1000;
             }
-            return new Figures(tasks, submits, drain, Percentiles.of(latencies));
+            long idleStart = System.nanoTime();
+            long idleCpu = processCpuNanos();
+            try (Worker idle = capsule.startWorker(WorkerOptions.DEFAULT)) {
+                Thread.sleep(5000);
+            }
+            double idlePercent = 100.0 * (processCpuNanos() - idleCpu) / (System.nanoTime() - idleStart);
+            System.out.printf("RSS, idle after the runs: this JVM (harness + engine node) %d MiB; runners %s MiB%n",
+                    IdleMemory.rssMiB(ProcessHandle.current().pid()), capsule.runnerPids().stream().map(IdleMemory::rssMiB).toList());
+            return new Figures(tasks, submits, drain, engineMs, runnerMs, Percentiles.of(latencies),
+                    wakeUps(capsule, options, hello, Math.max(20, latencyRuns / 10)), idlePercent);
         }
+    }
+
+    /**
+     * A task submitted by a client that is not the worker's node (as {@code capsule submit} beside {@code capsule worker}):
+     * from its commit to its attempt's start, by the journal's clock, one at a time at random moments.
+     */
+    private static Percentiles wakeUps(Capsule node, CapsuleOptions.Builder options, TaskSpec hello, int runs) throws Exception {
+        long[] waits = new long[runs];
+        java.util.Random random = new java.util.Random(15);
+        try (Worker worker = node.startWorker(WorkerOptions.DEFAULT);
+             CapsuleClient client = Capsule.openClient(options.nodeId("bench-other-client").build())) {
+            for (int i = 0; i < runs; i++) {
+                Thread.sleep(50 + random.nextInt(500));
+                String id = client.submit(hello, SubmitOptions.NOW).taskId();
+                check(client.await(id, java.time.Duration.ofMinutes(1)).orElseThrow());
+                waits[i] = java.time.Duration.between(client.task(id).orElseThrow().createdAt(), client.attempts(id).get(0).startedAt())
+                        .toNanos() / 1000;
+            }
+        }
+        return Percentiles.of(waits);
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    private static long runnersCpuNanos(Capsule capsule) {
+        return capsule.runnerPids().stream().map(ProcessHandle::of).flatMap(java.util.Optional::stream)
+                .mapToLong(p -> p.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L)).sum();
     }
 
     private static void check(TaskResult result) {

@@ -37,6 +37,7 @@ import run.capsule.engine.calls.ChildTasks;
 import run.capsule.engine.execution.AttemptExecutor;
 import run.capsule.engine.node.NodeIdentity;
 import run.capsule.engine.execution.AttemptHandBack;
+import run.capsule.engine.execution.NextClaims;
 import run.capsule.engine.node.NodeMaintenance;
 import run.capsule.engine.node.RetryTimers;
 import run.capsule.engine.programs.PreparedTask;
@@ -74,7 +75,7 @@ public final class Capsule extends CapsuleClient {
     private Capsule(CapsuleOptions options, Journal journal, RunnerPool pool) {
         super(options, journal, pool);
         this.executor = new AttemptExecutor(journal, attemptRunner, active, options.journalSteps(), options.suspendAfter(),
-                options.stepLimits());
+                options.stepLimits(), finishNotices);
         this.childDrivers = new ChildDrivers(journal, options.nodeId(), options.runners(), claim -> executeClaim(claim, TaskListener.NONE, null));
         this.executor.serveChildren(new ChildTasks(journal, programs, pool, childDrivers, results, secrets, options.journalSteps()));
         this.handBack = new AttemptHandBack(journal, options.nodeId());
@@ -239,17 +240,22 @@ public final class Capsule extends CapsuleClient {
     }
 
     private void runClaim(Claim claim, TaskListener listener, RetryTimers timers) throws InterruptedException {
-        TaskRow task = journal.tasks().find(claim.taskId()).orElseThrow();
-        Optional<byte[]> bytes = journal.modules().get(task.moduleSha256());
-        if (bytes.isEmpty()) {
-            executor.fail(claim, ErrorType.INTERNAL_ERROR, "module " + task.moduleSha256() + " is missing from the journal");
-            return;
-        }
+        TaskRow task = claim.task() != null ? claim.task() : journal.tasks().find(claim.taskId()).orElseThrow();
         TaskConfigReader.SourceLayout source = TaskConfigReader.sourceLayout(task);
         Path moduleFile;
         try {
-            moduleFile = source != null ? programs.sourceFile(task.moduleSha256(), source.file(), bytes.get(), source.files())
-                    : moduleFiles.ensure(task.moduleSha256(), bytes.get());
+            Optional<Path> laidOut = source == null ? moduleFiles.known(task.moduleSha256()) : Optional.empty();
+            if (laidOut.isPresent()) {
+                moduleFile = laidOut.get();
+            } else {
+                Optional<byte[]> bytes = journal.modules().get(task.moduleSha256());
+                if (bytes.isEmpty()) {
+                    executor.fail(claim, ErrorType.INTERNAL_ERROR, "module " + task.moduleSha256() + " is missing from the journal");
+                    return;
+                }
+                moduleFile = source != null ? programs.sourceFile(task.moduleSha256(), source.file(), bytes.get(), source.files())
+                        : moduleFiles.ensure(task.moduleSha256(), bytes.get());
+            }
         } catch (UncheckedIOException e) {
             executor.fail(claim, ErrorType.INTERNAL_ERROR, "cannot lay out module " + task.moduleSha256() + ": " + e.getMessage());
             return;
@@ -344,6 +350,16 @@ public final class Capsule extends CapsuleClient {
         public boolean holdsLease() {
             return maintenance.holdsLease();
         }
+
+        @Override
+        public void claimWithEnds(NextClaims claims) {
+            executor.claimWithEnds(claims);
+        }
+
+        @Override
+        public void stopClaimingWithEnds(NextClaims claims) {
+            executor.stopClaimingWithEnds(claims);
+        }
     }
 
     @Override
@@ -352,6 +368,7 @@ public final class Capsule extends CapsuleClient {
             maintenance.close();
             childDrivers.close();
             pool.close();
+            executor.close();
             journal.tasks().handBackAll(options.nodeId(), "node " + options.nodeId() + " closed");
             journal.tasks().forgetFinishedSecrets();
             journal.nodes().stopped(options.nodeId());

@@ -24,6 +24,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
@@ -34,6 +36,7 @@ import run.capsule.engine.calls.Cancellations;
 import run.capsule.engine.execution.ActiveAttempts;
 import run.capsule.engine.execution.AttemptRunner;
 import run.capsule.engine.execution.CrashedModules;
+import run.capsule.engine.execution.FinishNotices;
 import run.capsule.engine.execution.TaskResults;
 import run.capsule.engine.guards.ProtectedPaths;
 import run.capsule.engine.node.RetryTimers;
@@ -66,6 +69,7 @@ public class CapsuleClient implements AutoCloseable {
     final RunnerPool pool;
     final ModuleFiles moduleFiles;
     final ActiveAttempts active = new ActiveAttempts();
+    final FinishNotices finishNotices = new FinishNotices();
     final AttemptRunner attemptRunner;
     final Programs programs;
     final SecretBox secrets;
@@ -166,6 +170,30 @@ public class CapsuleClient implements AutoCloseable {
     public record SubmitResult(String taskId, boolean created) {
     }
 
+    /**
+     * Queues many tasks in one transaction (one commit, multi-row inserts) and returns their ids in order: all are
+     * journaled or, on any error, none. A spec that appears more than once is read and checked once. Refuses an
+     * idempotency key (it names one task).
+     */
+    public List<String> submitAll(List<TaskSpec> specs, SubmitOptions submit) {
+        if (submit.idempotencyKey() != null) {
+            throw new InvalidInputException("submitAll takes no idempotency key: submit each task on its own to use one");
+        }
+        Map<TaskSpec, PreparedTask> prepared = new HashMap<>();
+        Map<String, byte[]> modules = new HashMap<>();
+        List<NewTask> tasks = new ArrayList<>(specs.size());
+        for (TaskSpec spec : specs) {
+            PreparedTask task = prepared.computeIfAbsent(spec, s -> prepare(resolveNow(s)));
+            modules.putIfAbsent(task.moduleSha256(), task.moduleBytes());
+            tasks.add(newTask(task, submit));
+        }
+        journal.tasks().createAll(tasks, modules);
+        if (!tasks.isEmpty() && submit.runAt() == null) {
+            queued();
+        }
+        return tasks.stream().map(NewTask::id).toList();
+    }
+
     /** A task due now was queued from this process: a client runs nothing, a node wakes its workers. */
     void queued() {
     }
@@ -226,21 +254,30 @@ public class CapsuleClient implements AutoCloseable {
         }
     }
 
-    /** Waits until the task ends and returns its envelope, or empty when {@code timeout} passes first. */
+    /**
+     * Waits until the task ends and returns its envelope, or empty when {@code timeout} passes first. A task ended by this
+     * node is answered as soon as its end is committed; others when the journal is next looked at (every 100 ms).
+     */
     public Optional<TaskResult> await(String taskId, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            Optional<TaskResult> result = result(taskId);
-            if (result.isPresent()) {
-                return result;
+            FinishNotices.Expected notice = finishNotices.expect(taskId);
+            try {
+                Optional<TaskResult> result = result(taskId);
+                if (result.isPresent()) {
+                    return result;
+                }
+                if (journal.tasks().find(taskId).isEmpty()) {
+                    throw new InvalidInputException("no task " + taskId);
+                }
+                long left = deadline - System.nanoTime();
+                if (left < 0) {
+                    return Optional.empty();
+                }
+                notice.await(Math.min(POLL_MS, Math.max(1, left / 1_000_000)));
+            } finally {
+                finishNotices.forget(taskId, notice);
             }
-            if (journal.tasks().find(taskId).isEmpty()) {
-                throw new InvalidInputException("no task " + taskId);
-            }
-            if (System.nanoTime() > deadline) {
-                return Optional.empty();
-            }
-            Thread.sleep(POLL_MS);
         }
     }
 

@@ -85,6 +85,58 @@ class WorkerKillTest {
         }
     }
 
+    /**
+     * Issue 15's group commit: quick tasks end all the time, so the worker's group-commit writer is mid-transaction most of
+     * the time; the worker is SIGKILLed three times during the drain. A task seen SUCCEEDED before a kill stays so with its
+     * one attempt; none is completed twice; every task ends SUCCEEDED.
+     */
+    @Test
+    void sigkillsDuringGroupCommitsLoseNoAcknowledgedEndAndCompleteNoneTwice() throws Exception {
+        int tasks = 300;
+        JournalConfig journal = JournalConfig.embedded(dir.resolve(".capsule"));
+        try (CapsuleClient client = Capsule.openClient(CapsuleOptions.builder().journal(journal).build())) {
+            List<String> ids = client.submitAll(java.util.Collections.nCopies(tasks,
+                    TaskSpec.builder(TestModules.sample("hello/hello.wasm")).arg("kill").build()), SubmitOptions.NOW);
+            assertThat(ids).hasSize(tasks).doesNotHaveDuplicates();
+            java.util.Map<String, Long> acknowledged = new java.util.HashMap<>();
+            for (int kill = 1; kill <= 3; kill++) {
+                Process worker = startWorker(journal, "worker-group-" + kill);
+                List<ProcessHandle> runners;
+                long target = count(client, "select count(*) from tasks where status = 'SUCCEEDED'") + tasks / 6;
+                try {
+                    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(2))
+                            .until(() -> count(client, "select count(*) from tasks where status = 'SUCCEEDED'") >= target);
+                    runners = worker.descendants().toList();
+                    worker.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                } finally {
+                    worker.destroyForcibly();
+                }
+                await().atMost(Duration.ofSeconds(15)).until(() -> runners.stream().noneMatch(ProcessHandle::isAlive));
+                for (var row : client.query("select id, attempts from tasks where status = 'SUCCEEDED'", tasks).rows()) {
+                    acknowledged.putIfAbsent((String) row.get(0), ((Number) row.get(1)).longValue());
+                }
+            }
+            Process last = startWorker(journal, "worker-group-last");
+            try {
+                await().atMost(Duration.ofSeconds(180)).until(() ->
+                        count(client, "select count(*) from tasks where status = 'SUCCEEDED'") == tasks);
+            } finally {
+                last.destroy();
+                last.waitFor(30, TimeUnit.SECONDS);
+                last.destroyForcibly();
+            }
+            assertThat(acknowledged).isNotEmpty();
+            for (var entry : acknowledged.entrySet()) {
+                assertThat(client.task(entry.getKey()).orElseThrow().attempts()).as("attempts of %s", entry.getKey())
+                        .isEqualTo(entry.getValue().intValue());
+            }
+            assertThat(count(client, "select count(*) from (select task_id from attempts where status = 'SUCCEEDED' group by task_id having count(*) <> 1) x")).isZero();
+            assertThat(count(client, "select count(*) from task_events where to_status = 'SUCCEEDED'")).isEqualTo(tasks);
+            assertThat(count(client, "select count(*) from attempts where status = 'RUNNING'")).isZero();
+            assertThat(count(client, "select count(*) from attempts where status not in ('SUCCEEDED', 'ABANDONED')")).isZero();
+        }
+    }
+
     @Test
     void sigtermHandsBackWhatCannotFinishAndExits() throws Exception {
         JournalConfig journal = JournalConfig.embedded(dir.resolve(".capsule"));

@@ -3,7 +3,6 @@ package run.capsule.store;
 import org.jooq.DSLContext;
 import org.jooq.Record3;
 import org.jooq.Condition;
-import org.jooq.Record5;
 import org.jooq.Select;
 import org.jooq.SelectConditionStep;
 import org.jooq.SQLDialect;
@@ -14,6 +13,7 @@ import run.capsule.store.jooq.tables.records.TasksRecord;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -32,92 +32,117 @@ final class BatchClaim {
     }
 
     static List<Claim> claim(DSLContext dsl, String nodeId, int max) {
-        return dsl.transactionResult(cfg -> {
-            DSLContext tx = DSL.using(cfg);
-            boolean postgres = tx.dialect().family() == SQLDialect.POSTGRES;
-            List<Due> due = postgres ? lockOldest(tx, max) : oldestOfEachStatus(tx, max);
-            List<Transition> claims = new ArrayList<>();
-            for (Due row : due) {
-                TaskStatus from = TaskStatus.valueOf(row.status());
-                if (Boolean.TRUE.equals(row.cancelRequested())) {
-                    TasksRecord task = tx.selectFrom(TASKS).where(TASKS.ID.eq(row.id())).fetchOne();
-                    TaskJournal.cancelQueued(tx, task, from, "cancelled by request before it ran again");
-                } else {
-                    claims.add(new Transition(row.id(), from, row.attempts(), TaskStatus.RUNNING));
-                }
+        return dsl.transactionResult(cfg -> claimIn(DSL.using(cfg), nodeId, max));
+    }
+
+    /** The claim, in a transaction of the caller's (the group commit's, which claims the next tasks with the ends it writes). */
+    static List<Claim> claimIn(DSLContext tx, String nodeId, int max) {
+        boolean postgres = tx.dialect().family() == SQLDialect.POSTGRES;
+        List<Due> due = postgres ? lockOldest(tx, max) : oldestOfEachStatus(tx, max);
+        List<Transition> claims = new ArrayList<>();
+        Map<String, TasksRecord> read = new HashMap<>();
+        for (Due row : due) {
+            TaskStatus from = TaskStatus.valueOf(row.status());
+            if (Boolean.TRUE.equals(row.cancelRequested())) {
+                TaskJournal.cancelQueued(tx, row.task(), from, "cancelled by request before it ran again");
+            } else {
+                claims.add(new Transition(row.id(), from, row.attempts(), TaskStatus.RUNNING));
+                read.put(row.id(), row.task());
             }
-            if (claims.isEmpty()) {
-                return List.<Claim>of();
+        }
+        if (claims.isEmpty()) {
+            return List.<Claim>of();
+        }
+        List<Row3<String, String, Integer>> fences = claims.stream()
+                .map(c -> DSL.row(c.taskId(), c.from().name(), c.attempts())).toList();
+        int changed = tx.update(TASKS)
+                .set(TASKS.STATUS, TaskStatus.RUNNING.name())
+                .set(TASKS.ATTEMPTS, TASKS.ATTEMPTS.plus(1))
+                .set(TASKS.CLAIMED_BY, nodeId)
+                .set(TASKS.UPDATED_AT, DSL.currentOffsetDateTime())
+                .where(DSL.row(TASKS.ID, TASKS.STATUS, TASKS.ATTEMPTS).in(fences))
+                .execute();
+        if (changed != claims.size()) {
+            if (postgres) {
+                // rows locked above cannot change; should the lock not hold, claim nothing rather than guess
+                throw new StaleTransitionException("due tasks changed while being claimed (" + changed + " of " + claims.size() + ")");
             }
-            List<Row3<String, String, Integer>> fences = claims.stream()
-                    .map(c -> DSL.row(c.taskId(), c.from().name(), c.attempts())).toList();
-            int changed = tx.update(TASKS)
-                    .set(TASKS.STATUS, TaskStatus.RUNNING.name())
-                    .set(TASKS.ATTEMPTS, TASKS.ATTEMPTS.plus(1))
-                    .set(TASKS.CLAIMED_BY, nodeId)
-                    .set(TASKS.UPDATED_AT, DSL.currentOffsetDateTime())
-                    .where(DSL.row(TASKS.ID, TASKS.STATUS, TASKS.ATTEMPTS).in(fences))
-                    .execute();
-            if (changed != claims.size()) {
-                if (postgres) {
-                    // rows locked above cannot change; should the lock not hold, claim nothing rather than guess
-                    throw new StaleTransitionException("due tasks changed while being claimed (" + changed + " of " + claims.size() + ")");
-                }
-                claims = ours(tx, claims, nodeId);
-            }
-            var events = tx.insertInto(TASK_EVENTS, TASK_EVENTS.TASK_ID, TASK_EVENTS.ATTEMPT_NO, TASK_EVENTS.AT,
-                    TASK_EVENTS.FROM_STATUS, TASK_EVENTS.TO_STATUS, TASK_EVENTS.REASON);
-            var attempts = tx.insertInto(ATTEMPTS, ATTEMPTS.TASK_ID, ATTEMPTS.ATTEMPT_NO, ATTEMPTS.NODE_ID, ATTEMPTS.STATUS,
-                    ATTEMPTS.STARTED_AT);
-            List<Claim> claimed = new ArrayList<>();
-            if (claims.isEmpty()) {
-                return claimed;
-            }
-            for (Transition c : claims) {
-                int attemptNo = c.attempts() + 1;
-                events = events.values(DSL.val(c.taskId()), DSL.val(attemptNo), DSL.currentOffsetDateTime(), DSL.val(c.from().name()),
-                        DSL.val(c.to().name()), DSL.val("claimed by " + nodeId + ": attempt " + attemptNo + " started"));
-                attempts = attempts.values(DSL.val(c.taskId()), DSL.val(attemptNo), DSL.val(nodeId),
-                        DSL.val(AttemptStatus.RUNNING.name()), DSL.currentOffsetDateTime());
-                claimed.add(new Claim(c.taskId(), attemptNo));
-            }
-            events.execute();
-            attempts.execute();
+            claims = ours(tx, claims, nodeId);
+        }
+        var events = tx.insertInto(TASK_EVENTS, TASK_EVENTS.TASK_ID, TASK_EVENTS.ATTEMPT_NO, TASK_EVENTS.AT,
+                TASK_EVENTS.FROM_STATUS, TASK_EVENTS.TO_STATUS, TASK_EVENTS.REASON);
+        var attempts = tx.insertInto(ATTEMPTS, ATTEMPTS.TASK_ID, ATTEMPTS.ATTEMPT_NO, ATTEMPTS.NODE_ID, ATTEMPTS.STATUS,
+                ATTEMPTS.STARTED_AT);
+        List<Claim> claimed = new ArrayList<>();
+        if (claims.isEmpty()) {
             return claimed;
-        });
+        }
+        for (Transition c : claims) {
+            int attemptNo = c.attempts() + 1;
+            events = events.values(DSL.val(c.taskId()), DSL.val(attemptNo), DSL.currentOffsetDateTime(), DSL.val(c.from().name()),
+                    DSL.val(c.to().name()), DSL.val("claimed by " + nodeId + ": attempt " + attemptNo + " started"));
+            attempts = attempts.values(DSL.val(c.taskId()), DSL.val(attemptNo), DSL.val(nodeId),
+                    DSL.val(AttemptStatus.RUNNING.name()), DSL.currentOffsetDateTime());
+            claimed.add(new Claim(c.taskId(), attemptNo, asClaimed(read.get(c.taskId()), attemptNo, nodeId)));
+        }
+        events.execute();
+        attempts.execute();
+        return claimed;
     }
 
-    /** A due task as the claim read it. */
-    private record Due(String id, String status, int attempts, Boolean cancelRequested, OffsetDateTime runAt) {
+    /** A due task as the claim read it: its whole row, which the claim hands on so that the node need not read it back. */
+    private record Due(TasksRecord task) {
+        String id() {
+            return task.getId();
+        }
+
+        String status() {
+            return task.getStatus();
+        }
+
+        int attempts() {
+            return task.getAttempts();
+        }
+
+        Boolean cancelRequested() {
+            return task.getCancelRequested();
+        }
+
+        OffsetDateTime runAt() {
+            return task.getRunAt();
+        }
     }
 
-    private static SelectConditionStep<Record5<String, String, Integer, Boolean, OffsetDateTime>> due(DSLContext tx, Condition status) {
-        return tx.select(TASKS.ID, TASKS.STATUS, TASKS.ATTEMPTS, TASKS.CANCEL_REQUESTED, TASKS.RUN_AT).from(TASKS)
-                .where(status).and(TASKS.RUN_AT.le(DSL.currentOffsetDateTime()));
+    private static SelectConditionStep<TasksRecord> due(DSLContext tx, Condition status) {
+        return tx.selectFrom(TASKS).where(status).and(TASKS.RUN_AT.le(DSL.currentOffsetDateTime()));
     }
 
-    private static Due toDue(Record5<String, String, Integer, Boolean, OffsetDateTime> r) {
-        return new Due(r.value1(), r.value2(), r.value3(), r.value4(), r.value5());
+    /** The row as the fenced update left it (in memory: the update changed exactly these columns). */
+    private static TaskRow asClaimed(TasksRecord read, int attemptNo, String nodeId) {
+        read.setStatus(TaskStatus.RUNNING.name());
+        read.setAttempts(attemptNo);
+        read.setClaimedBy(nodeId);
+        return TaskQueries.toTask(read);
     }
 
     /** PostgreSQL: the oldest due rows, locked, skipping rows another node's claim holds (V12's partial index serves the order). */
     private static List<Due> lockOldest(DSLContext tx, int max) {
         return due(tx, TASKS.STATUS.in(TaskStatus.PENDING.name(), TaskStatus.RETRY_WAIT.name()))
-                .orderBy(TASKS.RUN_AT, TASKS.ID).limit(max).forUpdate().skipLocked().fetch(BatchClaim::toDue);
+                .orderBy(TASKS.RUN_AT, TASKS.ID).limit(max).forUpdate().skipLocked().fetch(Due::new);
     }
 
     /**
      * H2: the oldest due rows of each runnable status, merged. Ordered by (status, run_at, id) so that H2 reads V13's index in
      * order and stops at the limit; ordered by (run_at, id) across both statuses it read and sorted the whole queue.
      */
-    static Select<Record5<String, String, Integer, Boolean, OffsetDateTime>> oldestOfStatus(DSLContext tx, TaskStatus status, int max) {
+    static Select<TasksRecord> oldestOfStatus(DSLContext tx, TaskStatus status, int max) {
         return due(tx, TASKS.STATUS.eq(status.name())).orderBy(TASKS.STATUS, TASKS.RUN_AT, TASKS.ID).limit(max);
     }
 
     private static List<Due> oldestOfEachStatus(DSLContext tx, int max) {
         List<Due> due = new ArrayList<>();
         for (TaskStatus status : List.of(TaskStatus.PENDING, TaskStatus.RETRY_WAIT)) {
-            due.addAll(oldestOfStatus(tx, status, max).fetch(BatchClaim::toDue));
+            due.addAll(oldestOfStatus(tx, status, max).fetch(Due::new));
         }
         due.sort(Comparator.comparing(Due::runAt).thenComparing(Due::id));
         return due.size() > max ? due.subList(0, max) : due;

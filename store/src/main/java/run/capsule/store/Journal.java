@@ -207,6 +207,11 @@ public final class Journal implements AutoCloseable {
         return config;
     }
 
+    /** Wake-ups of workers when another process queues a task (PostgreSQL's LISTEN/NOTIFY; nothing on H2). */
+    public QueueSignals queueSignals() {
+        return new QueueSignals(config);
+    }
+
     /** For vendor-specific administration in tests and tools; application code goes through the typed APIs. */
     public DSLContext dsl() {
         return dsl;

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 import static run.capsule.store.jooq.Tables.ATTEMPTS;
@@ -31,6 +32,12 @@ import static run.capsule.store.jooq.Tables.TASK_SECRETS;
  * {@link StaleTransitionException} and writes nothing.
  */
 public final class TaskJournal extends TaskQueries {
+    /**
+     * One batch claim at a time in this process: the worker's own claim and the group commit's claim would otherwise read
+     * the same candidates (H2 reads them without locks), and both pass the re-read of {@link BatchClaim} as this node's.
+     */
+    private final ReentrantLock claiming = new ReentrantLock();
+
     TaskJournal(DSLContext dsl) {
         super(dsl);
     }
@@ -62,6 +69,14 @@ public final class TaskJournal extends TaskQueries {
     }
 
     /**
+     * Journals new PENDING tasks in one transaction (one commit for all; multi-row inserts): {@code modules} holds the
+     * bytes of each digest they name. No task may carry an idempotency key. Nothing is journaled when any insert fails.
+     */
+    public void createAll(List<NewTask> tasks, Map<String, byte[]> modules) {
+        BatchSubmit.create(dsl, tasks, modules);
+    }
+
+    /**
      * Journals a child task and, in the same transaction, its parent's steps up to and including the step that started
      * it (docs/steps.md). A step already journaled is left as it is. Refused with {@link StaleTransitionException}
      * (nothing written) when {@code parentAttemptNo} is no longer the parent's current attempt.
@@ -83,7 +98,11 @@ public final class TaskJournal extends TaskQueries {
     }
 
     private void createOnce(NewTask task, byte[] moduleBytes) {
-        createOnce(task, moduleBytes, tx -> { });
+        createOnce(task, moduleBytes, tx -> {
+            if (task.runAt() == null) {
+                QueueSignals.queued(tx);
+            }
+        });
     }
 
     private void createOnce(NewTask task, byte[] moduleBytes, Consumer<DSLContext> alsoWrite) {
@@ -187,7 +206,12 @@ public final class TaskJournal extends TaskQueries {
         if (max <= 0) {
             return List.of();
         }
-        return BatchClaim.claim(dsl, nodeId, max);
+        claiming.lock();
+        try {
+            return BatchClaim.claim(dsl, nodeId, max);
+        } finally {
+            claiming.unlock();
+        }
     }
 
     /** RETRY_WAIT to PENDING: the retry is due. False when the task was not waiting (already due, cancelled...). */
@@ -339,6 +363,46 @@ public final class TaskJournal extends TaskQueries {
     }
 
     private TaskStatus finishAttempt(String taskId, int attemptNo, AttemptOutcome outcome, Field<OffsetDateTime> retryAt, String reason) {
+        return dsl.transactionResult(cfg -> finishIn(DSL.using(cfg), taskId, attemptNo, outcome, retryAt, reason));
+    }
+
+    /**
+     * Journals the ends of several attempts in one transaction (one commit: the engine's group commit), each as
+     * {@link #finishAttempt(String, int, AttemptOutcome, OffsetDateTime, String)} would, and in the same transaction claims
+     * up to {@code claimMax} due tasks for {@code nodeId} as {@link #claimDue} would (none when 0). Returns the ends' task
+     * statuses in order, and the claims. Should any end be refused (or the transaction fail), nothing is written and the
+     * exception is thrown.
+     */
+    public EndsAndClaims finishAttempts(List<AttemptEnd> ends, String nodeId, int claimMax) {
+        if (claimMax <= 0) {
+            return finishAndClaim(ends, nodeId, 0);
+        }
+        claiming.lock();
+        try {
+            return finishAndClaim(ends, nodeId, claimMax);
+        } finally {
+            claiming.unlock();
+        }
+    }
+
+    private EndsAndClaims finishAndClaim(List<AttemptEnd> ends, String nodeId, int claimMax) {
+        return dsl.transactionResult(cfg -> {
+            DSLContext tx = DSL.using(cfg);
+            List<TaskStatus> statuses = new ArrayList<>(ends.size());
+            for (AttemptEnd end : ends) {
+                statuses.add(finishIn(tx, end.taskId(), end.attemptNo(), end.outcome(),
+                        end.retryAt() == null ? null : DSL.val(end.retryAt()), end.reason()));
+            }
+            return new EndsAndClaims(statuses, claimMax > 0 ? BatchClaim.claimIn(tx, nodeId, claimMax) : List.of());
+        });
+    }
+
+    /** What {@link #finishAttempts} wrote: the task status each end produced, in order, and the tasks it claimed. */
+    public record EndsAndClaims(List<TaskStatus> statuses, List<Claim> claims) {
+    }
+
+    private static TaskStatus finishIn(DSLContext tx, String taskId, int attemptNo, AttemptOutcome outcome, Field<OffsetDateTime> retryAt,
+                                       String reason) {
         boolean retry = retryAt != null;
         TaskStatus planned = switch (outcome.status()) {
             case SUCCEEDED -> TaskStatus.SUCCEEDED;
@@ -352,65 +416,62 @@ public final class TaskJournal extends TaskQueries {
             case FAILED, ABANDONED -> retry ? TaskStatus.RETRY_WAIT : TaskStatus.FAILED;
             case RUNNING -> throw new IllegalArgumentException("an outcome cannot be RUNNING");
         };
-        return dsl.transactionResult(cfg -> {
-            DSLContext tx = DSL.using(cfg);
-            TaskStatus to = planned;
-            Map<Field<?>, Object> columns = new HashMap<>();
-            columns.put(TASKS.RESULT, outcome.resultJson());
-            columns.put(TASKS.ERROR_TYPE, outcome.errorType());
-            columns.put(TASKS.ERROR_MESSAGE, outcome.errorMessage());
-            if (retry) {
-                columns.put(TASKS.RUN_AT, retryAt);
-            }
-            if (planned == TaskStatus.RETRY_WAIT && Boolean.TRUE.equals(tx.select(TASKS.CANCEL_REQUESTED).from(TASKS)
-                    .where(TASKS.ID.eq(taskId)).fetchOne(TASKS.CANCEL_REQUESTED))) {
-                // asked to cancel while this attempt ran: it is not retried or resumed
-                to = TaskStatus.CANCELLED;
-                columns.remove(TASKS.RUN_AT);
-                columns.put(TASKS.ERROR_TYPE, ErrorType.CANCELLED.wireName());
-                columns.put(TASKS.ERROR_MESSAGE, "cancelled by request; its last attempt: "
-                        + (outcome.errorMessage() == null ? outcome.status().name().toLowerCase(java.util.Locale.ROOT) : outcome.errorMessage()));
-            }
-            new Transition(taskId, TaskStatus.RUNNING, attemptNo, to).applyOrRefuse(tx, columns, attemptNo, reason,
-                    "attempt " + attemptNo + " of task " + taskId + " is no longer current");
-            int attemptsChanged = tx.update(ATTEMPTS)
-                    .set(ATTEMPTS.STATUS, outcome.status().name())
-                    .set(ATTEMPTS.FINISHED_AT, DSL.currentOffsetDateTime())
-                    .set(ATTEMPTS.DURATION_MS, outcome.durationMs())
-                    .set(ATTEMPTS.FUEL_CONSUMED, outcome.fuelConsumed())
-                    .set(ATTEMPTS.RAM_USED, outcome.ramUsed())
-                    .set(ATTEMPTS.EXIT_CODE, outcome.exitCode())
-                    .set(ATTEMPTS.ERROR_TYPE, outcome.errorType())
-                    .set(ATTEMPTS.ERROR_MESSAGE, outcome.errorMessage())
-                    .set(ATTEMPTS.ERROR_DETAIL, outcome.errorDetail())
-                    .where(ATTEMPTS.TASK_ID.eq(taskId))
-                    .and(ATTEMPTS.ATTEMPT_NO.eq(attemptNo))
-                    .and(ATTEMPTS.STATUS.eq(AttemptStatus.RUNNING.name()))
+        TaskStatus to = planned;
+        Map<Field<?>, Object> columns = new HashMap<>();
+        columns.put(TASKS.RESULT, outcome.resultJson());
+        columns.put(TASKS.ERROR_TYPE, outcome.errorType());
+        columns.put(TASKS.ERROR_MESSAGE, outcome.errorMessage());
+        if (retry) {
+            columns.put(TASKS.RUN_AT, retryAt);
+        }
+        if (planned == TaskStatus.RETRY_WAIT && Boolean.TRUE.equals(tx.select(TASKS.CANCEL_REQUESTED).from(TASKS)
+                .where(TASKS.ID.eq(taskId)).fetchOne(TASKS.CANCEL_REQUESTED))) {
+            // asked to cancel while this attempt ran: it is not retried or resumed
+            to = TaskStatus.CANCELLED;
+            columns.remove(TASKS.RUN_AT);
+            columns.put(TASKS.ERROR_TYPE, ErrorType.CANCELLED.wireName());
+            columns.put(TASKS.ERROR_MESSAGE, "cancelled by request; its last attempt: "
+                    + (outcome.errorMessage() == null ? outcome.status().name().toLowerCase(java.util.Locale.ROOT) : outcome.errorMessage()));
+        }
+        new Transition(taskId, TaskStatus.RUNNING, attemptNo, to).applyOrRefuse(tx, columns, attemptNo, reason,
+                "attempt " + attemptNo + " of task " + taskId + " is no longer current");
+        int attemptsChanged = tx.update(ATTEMPTS)
+                .set(ATTEMPTS.STATUS, outcome.status().name())
+                .set(ATTEMPTS.FINISHED_AT, DSL.currentOffsetDateTime())
+                .set(ATTEMPTS.DURATION_MS, outcome.durationMs())
+                .set(ATTEMPTS.FUEL_CONSUMED, outcome.fuelConsumed())
+                .set(ATTEMPTS.RAM_USED, outcome.ramUsed())
+                .set(ATTEMPTS.EXIT_CODE, outcome.exitCode())
+                .set(ATTEMPTS.ERROR_TYPE, outcome.errorType())
+                .set(ATTEMPTS.ERROR_MESSAGE, outcome.errorMessage())
+                .set(ATTEMPTS.ERROR_DETAIL, outcome.errorDetail())
+                .where(ATTEMPTS.TASK_ID.eq(taskId))
+                .and(ATTEMPTS.ATTEMPT_NO.eq(attemptNo))
+                .and(ATTEMPTS.STATUS.eq(AttemptStatus.RUNNING.name()))
+                .execute();
+        if (attemptsChanged != 1) {
+            throw new StaleTransitionException("attempt " + attemptNo + " of task " + taskId + " is not running");
+        }
+        AttemptOutputs.insert(tx, taskId, attemptNo, outcome.output());
+        StepJournal.insert(tx, taskId, attemptNo, outcome.steps());
+        StepJournal.replayed(tx, taskId, attemptNo, outcome.replayedSteps());
+        for (HostRequest request : outcome.hostRequests()) {
+            tx.insertInto(HOST_REQUESTS)
+                    .set(HOST_REQUESTS.TASK_ID, taskId)
+                    .set(HOST_REQUESTS.ATTEMPT_NO, attemptNo)
+                    .set(HOST_REQUESTS.SEQ, request.seq())
+                    .set(HOST_REQUESTS.AT, OffsetDateTime.ofInstant(Instant.ofEpochMilli(request.atEpochMs()), ZoneOffset.UTC))
+                    .set(HOST_REQUESTS.METHOD, request.method())
+                    .set(HOST_REQUESTS.URL, request.url())
+                    .set(HOST_REQUESTS.HEADERS, HostRequestHeaders.toJson(request.headers()))
+                    .set(HOST_REQUESTS.STATUS, request.status())
+                    .set(HOST_REQUESTS.BYTES_SENT, request.bytesSent())
+                    .set(HOST_REQUESTS.BYTES_RECEIVED, request.bytesReceived())
+                    .set(HOST_REQUESTS.DURATION_MS, request.durationMs())
+                    .set(HOST_REQUESTS.ERROR, request.error())
                     .execute();
-            if (attemptsChanged != 1) {
-                throw new StaleTransitionException("attempt " + attemptNo + " of task " + taskId + " is not running");
-            }
-            AttemptOutputs.insert(tx, taskId, attemptNo, outcome.output());
-            StepJournal.insert(tx, taskId, attemptNo, outcome.steps());
-            StepJournal.replayed(tx, taskId, attemptNo, outcome.replayedSteps());
-            for (HostRequest request : outcome.hostRequests()) {
-                tx.insertInto(HOST_REQUESTS)
-                        .set(HOST_REQUESTS.TASK_ID, taskId)
-                        .set(HOST_REQUESTS.ATTEMPT_NO, attemptNo)
-                        .set(HOST_REQUESTS.SEQ, request.seq())
-                        .set(HOST_REQUESTS.AT, OffsetDateTime.ofInstant(Instant.ofEpochMilli(request.atEpochMs()), ZoneOffset.UTC))
-                        .set(HOST_REQUESTS.METHOD, request.method())
-                        .set(HOST_REQUESTS.URL, request.url())
-                        .set(HOST_REQUESTS.HEADERS, HostRequestHeaders.toJson(request.headers()))
-                        .set(HOST_REQUESTS.STATUS, request.status())
-                        .set(HOST_REQUESTS.BYTES_SENT, request.bytesSent())
-                        .set(HOST_REQUESTS.BYTES_RECEIVED, request.bytesReceived())
-                        .set(HOST_REQUESTS.DURATION_MS, request.durationMs())
-                        .set(HOST_REQUESTS.ERROR, request.error())
-                        .execute();
-            }
-            return to;
-        });
+        }
+        return to;
     }
 
 }

@@ -4,6 +4,7 @@ import run.capsule.protocol.ErrorType;
 import run.capsule.engine.pool.RunnerProcess;
 import run.capsule.protocol.Durability;
 import run.capsule.protocol.StepRecord;
+import run.capsule.store.AttemptEnd;
 import run.capsule.store.AttemptOutcome;
 import run.capsule.store.AttemptStatus;
 import run.capsule.store.Claim;
@@ -24,10 +25,12 @@ import run.capsule.engine.spec.TaskSpec;
  * Runs a claimed attempt and journals how it ended: success, failure, a retry scheduled per the task's
  * policy, or cancellation. The final write is fenced: a node that lost its claim meanwhile changes nothing.
  */
-public final class AttemptExecutor {
+public final class AttemptExecutor implements AutoCloseable {
     private final Journal journal;
     private final AttemptRunner runner;
     private final ActiveAttempts active;
+    private final GroupCommit ends;
+    private final FinishNotices notices;
 
     private volatile AttemptCalls children;
     private final boolean journalSteps;
@@ -37,18 +40,20 @@ public final class AttemptExecutor {
     private final OutcomeWrite outcomes;
 
     public AttemptExecutor(Journal journal, AttemptRunner runner, ActiveAttempts active) {
-        this(journal, runner, active, true, Duration.ofSeconds(30), StepLimits.DEFAULTS);
+        this(journal, runner, active, true, Duration.ofSeconds(30), StepLimits.DEFAULTS, new FinishNotices());
     }
 
     public AttemptExecutor(Journal journal, AttemptRunner runner, ActiveAttempts active, boolean journalSteps, Duration suspendAfter,
-                    StepLimits stepLimits) {
+                    StepLimits stepLimits, FinishNotices notices) {
+        this.notices = notices;
         this.journalSteps = journalSteps;
         this.suspendAfter = suspendAfter;
         this.stepLimits = stepLimits;
         this.journal = journal;
         this.runner = runner;
         this.active = active;
-        this.outcomes = new OutcomeWrite(journal, outage);
+        this.ends = new GroupCommit(journal.tasks());
+        this.outcomes = new OutcomeWrite(journal, outage, ends);
     }
 
     public void serveChildren(AttemptCalls children) {
@@ -147,6 +152,28 @@ public final class AttemptExecutor {
 
     private Finished record(Claim claim, AttemptOutcome outcome, OffsetDateTime retryAt, String reason) throws InterruptedException {
         TaskStatus status = outcomes.write(claim, outcome, retryAt, reason);
-        return status == null ? new Finished(outcome, null, null) : new Finished(outcome, status, retryAt);
+        if (status == null) {
+            return new Finished(outcome, null, null);
+        }
+        if (status.isFinal()) {
+            notices.ended(claim.taskId());
+        }
+        return new Finished(outcome, status, retryAt);
+    }
+
+    /** Has the group commit claim due tasks for {@code claims} with the ends it writes. */
+    public void claimWithEnds(NextClaims claims) {
+        ends.claimNextWith(claims);
+    }
+
+    /** Stops claiming for {@code claims} (its worker closes). */
+    public void stopClaimingWithEnds(NextClaims claims) {
+        ends.stopClaimingFor(claims);
+    }
+
+    /** Writes the attempt ends still queued for the group commit; later ones are written one transaction each. */
+    @Override
+    public void close() {
+        ends.close();
     }
 }

@@ -2,6 +2,7 @@ package run.capsule.engine.execution;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import run.capsule.store.AttemptEnd;
 import run.capsule.store.AttemptOutcome;
 import run.capsule.store.AttemptRow;
 import run.capsule.store.Claim;
@@ -14,7 +15,7 @@ import java.time.OffsetDateTime;
 import java.util.Optional;
 
 /**
- * Journals how an attempt ended, through a database outage: the fenced write is retried until the journal is back
+ * Journals how an attempt ended, through a database outage: the fenced write (in a group commit) is retried until the journal is back
  * (never reported as done when it was not committed). A retry refused as stale after a try whose commit may have
  * gone through before the connection broke is told apart by reading the attempt back: if it holds this outcome, the
  * earlier try committed it.
@@ -23,17 +24,19 @@ final class OutcomeWrite {
     private static final Logger log = LoggerFactory.getLogger(OutcomeWrite.class);
     private final Journal journal;
     private final JournalOutage outage;
+    private final GroupCommit ends;
 
-    OutcomeWrite(Journal journal, JournalOutage outage) {
+    OutcomeWrite(Journal journal, JournalOutage outage, GroupCommit ends) {
         this.journal = journal;
         this.outage = outage;
+        this.ends = ends;
     }
 
     /** The task's status after the write, or null when it was fenced off (the attempt was no longer current). */
     TaskStatus write(Claim claim, AttemptOutcome outcome, OffsetDateTime retryAt, String reason) throws InterruptedException {
         for (int failures = 0; ; failures++) {
             try {
-                TaskStatus status = journal.tasks().finishAttempt(claim.taskId(), claim.attemptNo(), outcome, retryAt, reason);
+                TaskStatus status = ends.finish(new AttemptEnd(claim.taskId(), claim.attemptNo(), outcome, retryAt, reason));
                 outage.reached();
                 return status;
             } catch (StaleTransitionException e) {

@@ -4,6 +4,7 @@ import run.capsule.store.Claim;
 import run.capsule.store.Journal;
 
 import java.util.Map;
+import run.capsule.engine.execution.NextClaims;
 import run.capsule.engine.node.RetryTimers;
 import run.capsule.engine.spec.TaskListener;
 
@@ -28,4 +29,10 @@ public interface Node {
     default boolean holdsLease() {
         return true;
     }
+
+    /** Has the node's group commit claim due tasks for {@code claims} with the attempt ends it writes. */
+    void claimWithEnds(NextClaims claims);
+
+    /** Stops that, if {@code claims} is still the one it claims for. */
+    void stopClaimingWithEnds(NextClaims claims);
 }

@@ -3,15 +3,18 @@ package run.capsule.engine.queue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import run.capsule.store.Claim;
+import run.capsule.store.QueueSignals;
 
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import run.capsule.engine.execution.JournalOutage;
+import run.capsule.engine.execution.NextClaims;
 import run.capsule.engine.node.RetryTimers;
 import run.capsule.engine.spec.TaskListener;
 
@@ -30,6 +33,8 @@ public final class Worker implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Thread dispatcher;
     private final RetryTimers timers;
+    private final QueueSignals.Listener queued;
+    private final NextClaims claimsWithEnds = new ClaimsWithEnds();
     private volatile boolean running = true;
     private final JournalOutage outage;
     private int claimFailures;
@@ -41,6 +46,8 @@ public final class Worker implements AutoCloseable {
         this.attempts = Executors.newFixedThreadPool(slots, r -> new Thread(r, "capsule-attempt"));
         this.outage = new JournalOutage("node " + capsule.nodeId() + " claiming");
         this.timers = RetryTimers.start(capsule.journal(), capsule.nodeId(), this::wake);
+        this.queued = capsule.journal().queueSignals().listen(this::wake);
+        capsule.claimWithEnds(claimsWithEnds);
         this.dispatcher = new Thread(this::dispatch, "capsule-dispatcher");
         this.dispatcher.start();
     }
@@ -68,21 +75,7 @@ public final class Worker implements AutoCloseable {
                     }
                 }
             }
-            for (Claim claim : claims) {
-                inFlight.incrementAndGet();
-                attempts.execute(() -> {
-                    try {
-                        capsule.executeClaim(claim, TaskListener.NONE, timers);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    } catch (RuntimeException e) {
-                        log.error("attempt {} of task {} failed in the engine: {}", claim.attemptNo(), claim.taskId(), e.toString());
-                    } finally {
-                        inFlight.decrementAndGet();
-                        wake();
-                    }
-                });
-            }
+            start(claims);
             if (claims.size() < Math.max(1, free)) {
                 try {
                     long waitMs = options.pollInterval().toMillis();
@@ -95,6 +88,51 @@ public final class Worker implements AutoCloseable {
                     return;
                 }
             }
+        }
+    }
+
+    private void start(List<Claim> claims) {
+        for (Claim claim : claims) {
+            inFlight.incrementAndGet();
+            try {
+                attempts.execute(() -> {
+                    try {
+                        capsule.executeClaim(claim, TaskListener.NONE, timers);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } catch (RuntimeException e) {
+                        log.error("attempt {} of task {} failed in the engine: {}", claim.attemptNo(), claim.taskId(), e.toString());
+                    } finally {
+                        inFlight.decrementAndGet();
+                        wake();
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                inFlight.decrementAndGet();
+                capsule.journal().tasks().handBack(claim.taskId(), claim.attemptNo(), "node " + capsule.nodeId() + " stopping");
+            }
+        }
+    }
+
+    /**
+     * The claims the node's group commit makes with the attempt ends it writes: as many as the runners those ends free (so
+     * up to the ends of that group more than the runners, when some of them were not this worker's; the extra ones wait
+     * for a runner, claimed).
+     */
+    private final class ClaimsWithEnds implements NextClaims {
+        @Override
+        public String nodeId() {
+            return capsule.nodeId();
+        }
+
+        @Override
+        public int wanted(int ending) {
+            return running && capsule.holdsLease() ? Math.max(0, Math.min(slots, slots - inFlight.get() + ending)) : 0;
+        }
+
+        @Override
+        public void claimed(List<Claim> claims) {
+            start(claims);
         }
     }
 
@@ -115,6 +153,7 @@ public final class Worker implements AutoCloseable {
             return;
         }
         running = false;
+        capsule.stopClaimingWithEnds(claimsWithEnds);
         wake();
         try {
             dispatcher.join(5000);
@@ -132,6 +171,7 @@ public final class Worker implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            queued.close();
             timers.close();
         }
     }
