@@ -36,6 +36,7 @@ public final class SideBySide {
         if (!databases.equals("postgres")) {
             JournalConfig h2 = JournalConfig.embedded(work.resolve("h2")).withPoolSize(runners + 4);
             report("H2 file", drainAndLatency(module, h2, tasks, runners, latencyRuns), raw);
+            reference("H2 file", h2, tasks, runners, raw);
         }
         if (!databases.equals("h2")) {
             try (EmbeddedPostgres postgres = EmbeddedPostgres.builder().setDataDirectory(work.resolve("pg")).setCleanDataDirectory(true)
@@ -43,8 +44,17 @@ public final class SideBySide {
                 JournalConfig pg = JournalConfig.of(postgres.getJdbcUrl("postgres", "postgres"))
                         .withCredentials("postgres", "postgres").withPoolSize(runners + 4);
                 report("PostgreSQL (fsync=on, synchronous_commit=on)", drainAndLatency(module, pg, tasks, runners, latencyRuns), raw);
+                reference("PostgreSQL", pg, tasks, runners, raw);
             }
         }
+    }
+
+    /** db-scheduler on the same database (lock-and-fetch on PostgreSQL), as many threads as runners, each task burning the CPU of one sandbox run. */
+    private static void reference(String journal, JournalConfig config, int tasks, int runners, double raw) throws Exception {
+        long burnNanos = (long) (runners * 1e9 / raw);
+        double rate = DbSchedulerRate.measure(config, tasks, runners, burnNanos);
+        System.out.printf("%s: db-scheduler 16.7.1 (%d threads, %.2f ms CPU per task): %.0f executions/s%n", journal,
+                runners, burnNanos / 1e6, rate);
     }
 
     /** {@code engineCpuMsPerTask}: this JVM's CPU time (the engine node's) per drained task; less sensitive to a loaded machine than rates. */
