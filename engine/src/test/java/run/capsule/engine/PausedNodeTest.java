@@ -2,6 +2,7 @@ package run.capsule.engine;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import run.capsule.engine.cli.CliProcess;
 import run.capsule.engine.queue.Worker;
 import run.capsule.engine.queue.WorkerOptions;
 import run.capsule.engine.spec.Limits;
@@ -13,7 +14,6 @@ import run.capsule.store.JournalConfig;
 import run.capsule.store.NodeStatus;
 import run.capsule.store.TaskStatus;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,10 +37,8 @@ class PausedNodeTest {
     Path dir;
 
     private Process startWorker(JournalConfig journal) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "run.capsule.engine.cli.CapsuleCli",
-                "--db", journal.jdbcUrl(), "worker", "--node-id", PAUSED, "--runners", "2", "--lease", "2s", "--heartbeat", "300ms")
-                .redirectErrorStream(true).redirectOutput(new File(dir.resolve("paused.log").toString())).start();
+        return CliProcess.start(dir.resolve("paused.log"), "--db", journal.jdbcUrl(), "worker", "--node-id", PAUSED, "--runners", "2",
+                "--lease", "2s", "--heartbeat", "300ms");
     }
 
     private static void signal(Process process, String signal) throws Exception {

@@ -1,12 +1,15 @@
 package run.capsule.store;
 
 import org.jooq.DSLContext;
+import org.jooq.Field;
 import org.jooq.Record;
 import org.jooq.impl.DSL;
 
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import static run.capsule.store.jooq.Tables.NODES;
@@ -31,33 +34,22 @@ public final class NodeRegistry {
 
     /** Registers (or re-registers) a node as ALIVE with a fresh heartbeat, its host, pid and version. */
     public void register(NodeRegistration node) {
+        Map<Field<?>, Object> alive = new LinkedHashMap<>();
+        alive.put(NODES.STATUS, NodeStatus.ALIVE.name());
+        alive.put(NODES.RUNNERS, node.runners());
+        alive.put(NODES.RUNNERS_BUSY, 0);
+        alive.put(NODES.HOST, node.host());
+        alive.put(NODES.PID, node.pid());
+        alive.put(NODES.VERSION, node.version());
+        alive.put(NODES.STARTED_AT, DSL.currentOffsetDateTime());
+        alive.put(NODES.HEARTBEAT_AT, DSL.currentOffsetDateTime());
         dsl.transaction(cfg -> {
             DSLContext tx = DSL.using(cfg);
-            int updated = tx.update(NODES)
-                    .set(NODES.STATUS, NodeStatus.ALIVE.name())
-                    .set(NODES.RUNNERS, node.runners())
-                    .set(NODES.RUNNERS_BUSY, 0)
-                    .set(NODES.HOST, node.host())
-                    .set(NODES.PID, node.pid())
-                    .set(NODES.VERSION, node.version())
-                    .set(NODES.STARTED_AT, DSL.currentOffsetDateTime())
-                    .set(NODES.HEARTBEAT_AT, DSL.currentOffsetDateTime())
-                    .setNull(NODES.STOPPED_AT)
-                    .setNull(NODES.DRAIN_REQUESTED_AT)
+            int updated = tx.update(NODES).set(alive).setNull(NODES.STOPPED_AT).setNull(NODES.DRAIN_REQUESTED_AT)
                     .where(NODES.ID.eq(node.nodeId()))
                     .execute();
             if (updated == 0) {
-                tx.insertInto(NODES)
-                        .set(NODES.ID, node.nodeId())
-                        .set(NODES.STATUS, NodeStatus.ALIVE.name())
-                        .set(NODES.RUNNERS, node.runners())
-                        .set(NODES.RUNNERS_BUSY, 0)
-                        .set(NODES.HOST, node.host())
-                        .set(NODES.PID, node.pid())
-                        .set(NODES.VERSION, node.version())
-                        .set(NODES.STARTED_AT, DSL.currentOffsetDateTime())
-                        .set(NODES.HEARTBEAT_AT, DSL.currentOffsetDateTime())
-                        .execute();
+                tx.insertInto(NODES).set(NODES.ID, node.nodeId()).set(alive).execute();
             }
         });
     }

@@ -16,7 +16,6 @@ import run.capsule.store.JournalConfig;
 import run.capsule.store.NodeStatus;
 import run.capsule.store.TaskStatus;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -38,10 +37,8 @@ class ClusterOpsCliTest {
     Path dir;
 
     private Process startWorker(JournalConfig journal) throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), "run.capsule.engine.cli.CapsuleCli",
-                "--db", journal.jdbcUrl(), "worker", "--node-id", NODE, "--runners", "1", "--heartbeat", "300ms", "--drain-timeout", "30s")
-                .redirectErrorStream(true).redirectOutput(new File(dir.resolve("worker.log").toString())).start();
+        return CliProcess.start(dir.resolve("worker.log"), "--db", journal.jdbcUrl(), "worker", "--node-id", NODE, "--runners", "1",
+                "--heartbeat", "300ms", "--drain-timeout", "30s");
     }
 
     private CliOutcome capsule(String... args) {
@@ -113,27 +110,26 @@ class ClusterOpsCliTest {
             JournalConfig journal = JournalConfig.of(url).withCredentials("postgres", "postgres");
             Journal.open(journal).close();
             int newest = Journal.SCHEMA_VERSION;
-            sql(url, "ALTER TABLE nodes DROP CONSTRAINT nodes_status_check",
-                    "ALTER TABLE nodes ADD CONSTRAINT nodes_status_check CHECK (status IN ('ALIVE', 'STOPPED', 'LOST'))",
-                    "ALTER TABLE nodes DROP COLUMN host", "ALTER TABLE nodes DROP COLUMN pid", "ALTER TABLE nodes DROP COLUMN version",
-                    "ALTER TABLE nodes DROP COLUMN runners_busy", "ALTER TABLE nodes DROP COLUMN drain_requested_at",
-                    "DELETE FROM flyway_schema_history WHERE version = '" + newest + "'");
+            // undo the newest migration (V17) by hand, so the journal is as the version before left it
+            sql(url, "DROP VIEW usage_daily", "DROP VIEW failures_daily", "DROP INDEX attempts_started_on_idx", "DROP INDEX attempts_finished_idx",
+                    "ALTER TABLE attempts DROP COLUMN started_on", "DELETE FROM flyway_schema_history WHERE version = '" + newest + "'");
+            int previous = 14;
 
             CliOutcome refused = capsule("--db", url, "nodes");
             assertThat(refused.exitCode()).isEqualTo(CapsuleCli.FAILED);
-            assertThat(refused.err().strip()).startsWith("capsule: journal ").endsWith("is at schema version " + (newest - 1)
+            assertThat(refused.err().strip()).startsWith("capsule: journal ").endsWith("is at schema version " + previous
                     + ", this Capsule needs " + newest + ": run 'capsule migrate' once (docs/operations.md)");
             assertThat(refused.err().strip().lines()).hasSize(1);
 
             CliOutcome dry = capsule("--db", url, "migrate", "--dry-run");
             assertThat(dry.exitCode()).isZero();
-            assertThat(dry.out().strip()).isEqualTo("would migrate the journal from schema version " + (newest - 1) + " to schema version "
-                    + newest + ": V" + newest + " node operations");
+            assertThat(dry.out().strip()).isEqualTo("would migrate the journal from schema version " + previous + " to schema version "
+                    + newest + ": V" + newest + " attempt days");
             assertThat(capsule("--db", url, "nodes").exitCode()).isEqualTo(CapsuleCli.FAILED);
 
             CliOutcome migrated = capsule("--db", url, "migrate");
             assertThat(migrated.exitCode()).isZero();
-            assertThat(migrated.out()).startsWith("migrated the journal from schema version " + (newest - 1));
+            assertThat(migrated.out()).startsWith("migrated the journal from schema version " + previous);
             assertThat(capsule("--db", url, "nodes").exitCode()).isZero();
             assertThat(capsule("--db", url, "migrate").out().strip()).isEqualTo("the journal is at schema version " + newest + ": nothing to migrate");
 
