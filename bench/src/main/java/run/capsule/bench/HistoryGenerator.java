@@ -139,13 +139,13 @@ final class HistoryGenerator {
                 errorMessage = errorType == null ? null : message(errorType);
                 events.add(event(id, a, end, "RUNNING", status, status.equals("SUCCEEDED") ? "succeeded" : errorType + ": " + errorMessage));
             }
-            attempts.add(attempt(id, a, node, attemptStatus, at, end, duration,
+            attempts.add(attempt(id, "task" + name, a, node, attemptStatus, at, end, duration,
                     attemptStatus.equals("FAILED") ? (last ? errorType : "task_error") : attemptStatus.equals("CANCELLED") ? "cancelled" : null,
                     attemptStatus.equals("FAILED") ? (last ? errorMessage : "upstream returned 503") : null));
             if (random.nextInt(10) < 3) {
                 int n = 1 + random.nextInt(3);
                 for (int s = 1; s <= n; s++) {
-                    requests.add(request(id, a, s, at.plusNanos(s * 3_000_000L)));
+                    requests.add(request(id, "task" + name, a, s, at.plusNanos(s * 3_000_000L)));
                 }
             }
             at = end.plusSeconds(abandoned ? 10 : 3);
@@ -209,10 +209,11 @@ final class HistoryGenerator {
         return e;
     }
 
-    private AttemptsRecord attempt(String taskId, int no, String node, String status, OffsetDateTime start, OffsetDateTime end, long duration,
+    private AttemptsRecord attempt(String taskId, String taskName, int no, String node, String status, OffsetDateTime start, OffsetDateTime end, long duration,
                                    String errorType, String errorMessage) {
         AttemptsRecord a = journal.dsl().newRecord(ATTEMPTS);
         a.setTaskId(taskId);
+        a.setTaskName(taskName);
         a.setAttemptNo(no);
         a.setNodeId(node);
         a.setStatus(status);
@@ -229,10 +230,11 @@ final class HistoryGenerator {
         return a;
     }
 
-    private HostRequestsRecord request(String taskId, int attemptNo, int seq, OffsetDateTime at) {
+    private HostRequestsRecord request(String taskId, String taskName, int attemptNo, int seq, OffsetDateTime at) {
         HostRequestsRecord r = journal.dsl().newRecord(HOST_REQUESTS);
         String host = HOSTS[(int) Math.min(HOSTS.length - 1, Math.floor(Math.pow(random.nextDouble(), 2) * HOSTS.length))];
         r.setTaskId(taskId);
+        r.setTaskName(taskName);
         r.setAttemptNo(attemptNo);
         r.setSeq(seq);
         r.setAt(at);

@@ -72,7 +72,7 @@ final class BatchClaim {
         var events = tx.insertInto(TASK_EVENTS, TASK_EVENTS.TASK_ID, TASK_EVENTS.ATTEMPT_NO, TASK_EVENTS.AT,
                 TASK_EVENTS.FROM_STATUS, TASK_EVENTS.TO_STATUS, TASK_EVENTS.REASON);
         var attempts = tx.insertInto(ATTEMPTS, ATTEMPTS.TASK_ID, ATTEMPTS.ATTEMPT_NO, ATTEMPTS.NODE_ID, ATTEMPTS.STATUS,
-                ATTEMPTS.STARTED_AT);
+                ATTEMPTS.STARTED_AT, ATTEMPTS.TASK_NAME);
         List<Claim> claimed = new ArrayList<>();
         if (claims.isEmpty()) {
             return claimed;
@@ -82,7 +82,7 @@ final class BatchClaim {
             events = events.values(DSL.val(c.taskId()), DSL.val(attemptNo), DSL.currentOffsetDateTime(), DSL.val(c.from().name()),
                     DSL.val(c.to().name()), DSL.val("claimed by " + nodeId + ": attempt " + attemptNo + " started"));
             attempts = attempts.values(DSL.val(c.taskId()), DSL.val(attemptNo), DSL.val(nodeId),
-                    DSL.val(AttemptStatus.RUNNING.name()), DSL.currentOffsetDateTime());
+                    DSL.val(AttemptStatus.RUNNING.name()), DSL.currentOffsetDateTime(), DSL.val(read.get(c.taskId()).getName()));
             claimed.add(new Claim(c.taskId(), attemptNo, asClaimed(read.get(c.taskId()), attemptNo, nodeId)));
         }
         events.execute();

@@ -194,6 +194,7 @@ public final class TaskJournal extends TaskQueries {
                 .set(ATTEMPTS.NODE_ID, nodeId)
                 .set(ATTEMPTS.STATUS, AttemptStatus.RUNNING.name())
                 .set(ATTEMPTS.STARTED_AT, DSL.currentOffsetDateTime())
+                .set(ATTEMPTS.TASK_NAME, task.getName())
                 .execute();
         return Optional.of(attemptNo);
     }
@@ -460,6 +461,7 @@ public final class TaskJournal extends TaskQueries {
                     .set(HOST_REQUESTS.TASK_ID, taskId)
                     .set(HOST_REQUESTS.ATTEMPT_NO, attemptNo)
                     .set(HOST_REQUESTS.SEQ, request.seq())
+                    .set(HOST_REQUESTS.TASK_NAME, DSL.select(TASKS.NAME).from(TASKS).where(TASKS.ID.eq(taskId)))
                     .set(HOST_REQUESTS.AT, OffsetDateTime.ofInstant(Instant.ofEpochMilli(request.atEpochMs()), ZoneOffset.UTC))
                     .set(HOST_REQUESTS.METHOD, request.method())
                     .set(HOST_REQUESTS.URL, request.url())

@@ -93,15 +93,10 @@ class SchemaVersionCheckTest {
     }
 
     /**
-     * Undoes the newest migration (V17) by hand, so the journal is as the version before left it, less the two daily
-     * views (V17 recreates them); returns that version.
+     * Undoes the newest migration (V20) by forgetting it: it only recreates the two daily views, so running it again is
+     * harmless, and the journal is as the version before left it; returns that version.
      */
     private static int rollBackTheNewestMigration(JournalConfig config) throws Exception {
-        sql(config, "DROP VIEW usage_daily");
-        sql(config, "DROP VIEW failures_daily");
-        sql(config, "DROP INDEX attempts_started_on_idx");
-        sql(config, "DROP INDEX attempts_finished_idx");
-        sql(config, "ALTER TABLE attempts DROP COLUMN started_on");
         sql(config, "DELETE FROM flyway_schema_history WHERE version = '" + Journal.SCHEMA_VERSION + "'");
         try (Journal journal = Journal.open(config.withAutoMigrate(false))) {
             throw new AssertionError("an older journal opened without migrating");
