@@ -54,6 +54,13 @@ public final class HistoryAtScale {
             config = JournalConfig.embedded(work.resolve("h2"));
             cliUrl = null;
         }
+        if (Boolean.getBoolean("history.pruneOnly")) {
+            // prunes a journal generated before (a copy of it: the prune deletes 90%), with nothing else measured
+            try (Journal journal = Journal.open(config)) {
+                prune(journal);
+            }
+            return;
+        }
         long written;
         try (Journal journal = Journal.open(config)) {
             System.out.printf("database %s, %d tasks, load average %s%n", database, count, loadAverage());
@@ -131,7 +138,39 @@ public final class HistoryAtScale {
         int queryRuns = pageRuns > 5 ? 3 : 1;
         queries.forEach((title, sql) -> System.out.println("query, " + title + ": "
                 + Sample.repeat(queryRuns, () -> journal.readOnlySql().query(sql, 1000, Duration.ofMinutes(5)))));
+        if (Boolean.getBoolean("history.compareJoined")) {
+            JOINED_BEFORE_V18.forEach((title, sql) -> System.out.println("query joining tasks as before V18, " + title + ": "
+                    + Sample.repeat(queryRuns, () -> journal.readOnlySql().query(sql, 1000, Duration.ofMinutes(5)))));
+        }
     }
+
+    /** The documented queries that V18 changed, as they read the task name before it: through a join with tasks. */
+    private static final Map<String, String> JOINED_BEFORE_V18 = Map.of(
+            "the ten most fuel-hungry task names this week", """
+                    SELECT name, SUM(fuel_consumed) AS fuel, COUNT(*) AS attempts, AVG(duration_ms) AS avg_duration_ms
+                    FROM attempts_named WHERE started_at >= CURRENT_TIMESTAMP - INTERVAL '7' DAY
+                    GROUP BY name ORDER BY fuel DESC NULLS LAST, name LIMIT 10""",
+            "hosts called per task name this week", """
+                    SELECT t.name, r.host, COUNT(*) AS requests, SUM(r.bytes_sent) AS bytes_sent, SUM(r.bytes_received) AS bytes_received
+                    FROM host_requests_named r JOIN tasks t ON t.id = r.task_id WHERE r.at >= CURRENT_TIMESTAMP - INTERVAL '7' DAY
+                    GROUP BY t.name, r.host ORDER BY requests DESC, t.name, r.host""",
+            "retries that finally succeeded this week", """
+                    SELECT t.name, COUNT(*) AS tasks, MAX(t.attempts) AS most_attempts FROM tasks t
+                    WHERE t.status = 'SUCCEEDED' AND t.updated_at >= CURRENT_TIMESTAMP - INTERVAL '7' DAY
+                      AND EXISTS (SELECT 1 FROM attempts a WHERE a.task_id = t.id AND a.status = 'FAILED')
+                    GROUP BY t.name ORDER BY tasks DESC, t.name""",
+            "daily usage per task name this week", """
+                    SELECT a.started_on, t.name, COUNT(*) AS attempts, SUM(CASE WHEN a.status = 'FAILED' THEN 1 ELSE 0 END) AS failed,
+                           SUM(a.fuel_consumed) AS fuel, PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY a.duration_ms) AS duration_p50_ms,
+                           PERCENTILE_CONT(0.95) WITHIN GROUP (ORDER BY a.duration_ms) AS duration_p95_ms
+                    FROM attempts a JOIN tasks t ON t.id = a.task_id
+                    WHERE a.finished_at IS NOT NULL AND a.started_on >= CURRENT_DATE - INTERVAL '7' DAY
+                    GROUP BY a.started_on, t.name ORDER BY a.started_on DESC, fuel DESC NULLS LAST""",
+            "failures per day and error type this week", """
+                    SELECT a.started_on, t.name, a.error_type, COUNT(*) AS failures, MAX(a.error_message) AS sample_message
+                    FROM attempts a JOIN tasks t ON t.id = a.task_id
+                    WHERE a.status = 'FAILED' AND a.started_on >= CURRENT_DATE - INTERVAL '7' DAY
+                    GROUP BY a.started_on, t.name, a.error_type ORDER BY a.started_on DESC, failures DESC""");
 
     /** Time to claim one due task, each claimed task then finished through the store's own writes. */
     private static Sample claim(Journal journal, int n) {
