@@ -54,7 +54,7 @@ public final class HistoryAtScale {
             config = JournalConfig.embedded(work.resolve("h2"));
             cliUrl = null;
         }
-        if (Boolean.getBoolean("history.pruneOnly")) {
+        if (Boolean.getBoolean("history.pruneOnly") && config.isH2()) {
             // prunes a journal generated before (a copy of it: the prune deletes 90%), with nothing else measured
             try (Journal journal = Journal.open(config)) {
                 prune(journal);
@@ -83,6 +83,16 @@ public final class HistoryAtScale {
         }
         if (config.isH2()) {
             compactedSize(config, work, written);
+            if (System.getProperty("history.copyTo") != null) {
+                // a copy of the compacted journal, closed, for re-running the prune alone (-Dhistory.pruneOnly=true on the copy)
+                Path copy = Path.of(System.getProperty("history.copyTo")).resolve("h2");
+                Files.createDirectories(copy);
+                try (var files = Files.list(work.resolve("h2"))) {
+                    for (Path f : files.toList()) {
+                        Files.copy(f, copy.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
         }
         try (Journal journal = Journal.open(config)) {
             List<String> ids = sampleIds(journal, 200);
