@@ -57,6 +57,9 @@ public final class HistoryAtScale {
         if (Boolean.getBoolean("history.pruneOnly") && config.isH2()) {
             // prunes a journal generated before (a copy of it: the prune deletes 90%), with nothing else measured
             try (Journal journal = Journal.open(config)) {
+                if (Integer.getInteger("h2.cacheKb") != null) {
+                    journal.dsl().execute("SET CACHE_SIZE " + Integer.getInteger("h2.cacheKb"));
+                }
                 prune(journal);
             }
             return;

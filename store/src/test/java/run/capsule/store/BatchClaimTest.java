@@ -16,6 +16,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import run.capsule.store.jooq.Tables;
+
+import static run.capsule.store.jooq.Tables.ATTEMPTS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
@@ -89,6 +92,9 @@ class BatchClaimTest {
             }
             assertThat(tasks.events(retried)).extracting(e -> e.fromStatus() + ">" + e.toStatus())
                     .endsWith("RUNNING>RETRY_WAIT", "RETRY_WAIT>RUNNING");
+            // V18: both claim paths (one task by id, a batch of due ones) keep the task's name on the attempt
+            assertThat(journal.dsl().select(ATTEMPTS.TASK_NAME, Tables.TASKS.NAME).from(ATTEMPTS).join(Tables.TASKS).on(Tables.TASKS.ID.eq(ATTEMPTS.TASK_ID)).fetch())
+                    .hasSize(4).allSatisfy(r -> assertThat(r.value1()).isEqualTo(r.value2()).isNotBlank());
         }
     }
 
