@@ -12,6 +12,7 @@ import run.capsule.store.JournalConfig;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -19,11 +20,13 @@ import java.util.ServiceLoader;
 
 /** The {@code capsule} command line. Exit codes: 0 success, 1 task or command failed, 2 usage error. */
 @Command(name = "capsule", mixinStandardHelpOptions = true, version = "capsule " + NodeIdentity.VERSION,
-        description = "Runs untrusted WebAssembly in sandboxed runner processes and journals every task in SQL.",
-        subcommands = {RunCommand.class, BuildCommand.class, SubmitCommand.class, WorkerCommand.class, StatusCommand.class, WaitCommand.class,
-                CancelCommand.class, ScheduleCommand.class, HistoryCommand.class, SqlCommand.class, PruneCommand.class, ExportCommand.class,
-                NodesCommand.class, DrainCommand.class, MigrateCommand.class})
+        description = "Runs untrusted WebAssembly in sandboxed runner processes and journals every task in SQL.")
 public final class CapsuleCli implements Runnable {
+    /** The built-in subcommands, in the order of {@code capsule --help}; the other modules' follow ({@link CliCommands}). */
+    private static final List<Class<?>> COMMANDS = List.of(RunCommand.class, BuildCommand.class, SubmitCommand.class, WorkerCommand.class,
+            StatusCommand.class, WaitCommand.class, CancelCommand.class, ScheduleCommand.class, HistoryCommand.class, SqlCommand.class,
+            PruneCommand.class, ExportCommand.class, NodesCommand.class, DrainCommand.class, MigrateCommand.class);
+
     public static final int OK = 0;
     public static final int FAILED = 1;
     public static final int USAGE = 2;
@@ -59,9 +62,7 @@ public final class CapsuleCli implements Runnable {
 
     public int execute(String... args) {
         CommandLine commandLine = new CommandLine(this);
-        for (CliCommands extension : ServiceLoader.load(CliCommands.class)) {
-            extension.commands().forEach(commandLine::addSubcommand);
-        }
+        addCommands(commandLine, HandOffAddress.subcommand(args));
         commandLine.setOut(new PrintWriter(out, true));
         commandLine.setErr(new PrintWriter(err, true));
         commandLine.setExitCodeExceptionMapper(e -> FAILED);
@@ -86,6 +87,23 @@ public final class CapsuleCli implements Runnable {
             return FAILED;
         });
         return commandLine.execute(args);
+    }
+
+    /**
+     * Adds the subcommand a command line names, else all of them: picocli reads every added command's options from its
+     * annotations, which costs a one-shot {@code capsule run} about a tenth of a second for the commands it does not use.
+     */
+    private static void addCommands(CommandLine commandLine, String named) {
+        for (Class<?> command : COMMANDS) {
+            if (command.getAnnotation(Command.class).name().equals(named)) {
+                commandLine.addSubcommand(command);
+                return;
+            }
+        }
+        COMMANDS.forEach(commandLine::addSubcommand);
+        for (CliCommands extension : ServiceLoader.load(CliCommands.class)) {
+            extension.commands().forEach(commandLine::addSubcommand);
+        }
     }
 
     @Override
