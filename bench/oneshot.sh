@@ -72,7 +72,7 @@ share=(-Xshare:auto)
 marks=('run.capsule.engine.cli.CapsuleCli ' 'picocli.CommandLine ' 'run.capsule.engine.cli.RunCommand ' 'run.capsule.engine.Capsule '
   'run.capsule.engine.pool.RunnerPool ' 'org.h2.Driver ' 'org.flywaydb.' 'org.jooq.' 'run.capsule.store.NodeRegistry '
   'run.capsule.engine.programs.PreparedTask ' 'run.capsule.protocol.RunAttempt ' 'run.capsule.protocol.AttemptResult '
-  'org.quartz.' 'run.capsule.engine.cli.HandOffClient ' 'java.lang.Shutdown ')
+  'org.quartz.' 'run.capsule.engine.cli.HandOffClient ')
 breakdown() { # label, env assignment: one run, the uptime of each part's first class
   local label="$1" log="$work/classes-$1.log" start end
   start=$(date +%s%N)
