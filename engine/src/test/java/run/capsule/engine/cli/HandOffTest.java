@@ -220,6 +220,41 @@ class HandOffTest {
         assertThat(stale).doesNotExist();
     }
 
+    /** Many hand-offs at once to one node: each CLI gets its own task's output and exit code, never another's. */
+    @Test
+    void concurrentHandOffsEachGetTheirOwnOutput() throws Exception {
+        startWorker();
+        int threads = 8;
+        int each = 5;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        List<java.util.concurrent.Future<String>> taskIds = new java.util.ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            for (int i = 0; i < each; i++) {
+                String who = "n" + t + "-" + i;
+                taskIds.add(pool.submit(() -> {
+                    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+                    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+                    java.util.OptionalInt code = HandOffClient.tryRun(new String[] {"run", hello(), who}, dir, System.getenv(),
+                            new java.io.PrintStream(out, true, StandardCharsets.UTF_8), new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+                    assertThat(code).hasValue(0);
+                    assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("Hello, " + who + "!\n");
+                    assertThat(comparable(err.toString(StandardCharsets.UTF_8))).startsWith("✓ hello succeeded in N ms (task ID, 0 retries)");
+                    return taskId(err.toString(StandardCharsets.UTF_8));
+                }));
+            }
+        }
+        pool.shutdown();
+        List<String> ids = new java.util.ArrayList<>();
+        for (java.util.concurrent.Future<String> id : taskIds) {
+            ids.add(id.get(300, TimeUnit.SECONDS));
+        }
+        assertThat(ids).doesNotHaveDuplicates().hasSize(threads * each);
+        withClient(c -> {
+            ids.forEach(id -> assertThat(c.attempts(id)).singleElement().extracting(AttemptRow::nodeId).isEqualTo(NODE));
+            return null;
+        });
+    }
+
     /** The socket runs only run and submit, only of the same code and journal, and never with other caches or keys. */
     @Test
     void theSocketRefusesWhatTheCliWouldNotHaveRunOnThisNode() throws Exception {
