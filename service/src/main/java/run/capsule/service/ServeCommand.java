@@ -11,6 +11,7 @@ import run.capsule.engine.spec.InvalidInputException;
 import run.capsule.engine.spec.Sizes;
 import run.capsule.engine.queue.WorkerOptions;
 import run.capsule.engine.cli.CapsuleCli;
+import run.capsule.engine.cli.HandOffEndpoint;
 import run.capsule.engine.cli.StopSignals;
 import run.capsule.service.config.GrantBounds;
 import run.capsule.service.config.ServeConfigFile;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -130,10 +132,12 @@ final class ServeCommand implements Callable<Integer> {
         }
         cli.err().println("capsule serve " + options.nodeId() + " listening on " + service.url() + " with " + options.runners() + " runner(s); "
                 + (settings.tokenFile() == null ? "no token (loopback only)" : "tokens in " + settings.tokenFile().toAbsolutePath()));
+        Optional<HandOffEndpoint> handOff = HandOffEndpoint.open(service.capsule(), workerOptions.drainTimeout());
         CountDownLatch stopped = new CountDownLatch(1);
         Runnable stop = StopSignals.install(() -> {
             cli.err().println("capsule serve " + options.nodeId() + " stopping");
             try {
+                handOff.ifPresent(HandOffEndpoint::close);
                 service.close();
             } finally {
                 stopped.countDown();

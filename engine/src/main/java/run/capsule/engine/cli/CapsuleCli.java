@@ -12,16 +12,21 @@ import run.capsule.store.JournalConfig;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.ServiceLoader;
 
 /** The {@code capsule} command line. Exit codes: 0 success, 1 task or command failed, 2 usage error. */
 @Command(name = "capsule", mixinStandardHelpOptions = true, version = "capsule " + NodeIdentity.VERSION,
-        description = "Runs untrusted WebAssembly in sandboxed runner processes and journals every task in SQL.",
-        subcommands = {RunCommand.class, BuildCommand.class, SubmitCommand.class, WorkerCommand.class, StatusCommand.class, WaitCommand.class,
-                CancelCommand.class, ScheduleCommand.class, HistoryCommand.class, SqlCommand.class, PruneCommand.class, ExportCommand.class,
-                NodesCommand.class, DrainCommand.class, MigrateCommand.class})
+        description = "Runs untrusted WebAssembly in sandboxed runner processes and journals every task in SQL.")
 public final class CapsuleCli implements Runnable {
+    /** The built-in subcommands, in the order of {@code capsule --help}; the other modules' follow ({@link CliCommands}). */
+    private static final List<Class<?>> COMMANDS = List.of(RunCommand.class, BuildCommand.class, SubmitCommand.class, WorkerCommand.class,
+            StatusCommand.class, WaitCommand.class, CancelCommand.class, ScheduleCommand.class, HistoryCommand.class, SqlCommand.class,
+            PruneCommand.class, ExportCommand.class, NodesCommand.class, DrainCommand.class, MigrateCommand.class);
+
     public static final int OK = 0;
     public static final int FAILED = 1;
     public static final int USAGE = 2;
@@ -34,6 +39,9 @@ public final class CapsuleCli implements Runnable {
     final Map<String, String> env;
     final PrintStream out;
     final PrintStream err;
+    private Capsule handedTo;
+    private Path handedToJournal;
+    private HandOffRefusedException refusal;
 
     public CapsuleCli(Path workingDir, Map<String, String> env, PrintStream out, PrintStream err) {
         this.workingDir = workingDir;
@@ -44,17 +52,17 @@ public final class CapsuleCli implements Runnable {
 
     public static void main(String[] args) {
         System.setProperty("logback.statusListenerClass", "ch.qos.logback.core.status.NopStatusListener");
-        CapsuleCli cli = new CapsuleCli(Path.of("").toAbsolutePath(), System.getenv(), System.out, System.err);
-        int code = cli.execute(args);
+        Path workingDir = Path.of("").toAbsolutePath();
+        Map<String, String> env = System.getenv();
+        OptionalInt handedOff = HandOffClient.tryRun(args, workingDir, env, System.out, System.err);
+        int code = handedOff.isPresent() ? handedOff.getAsInt() : new CapsuleCli(workingDir, env, System.out, System.err).execute(args);
         System.out.flush();
         System.exit(code);
     }
 
     public int execute(String... args) {
         CommandLine commandLine = new CommandLine(this);
-        for (CliCommands extension : ServiceLoader.load(CliCommands.class)) {
-            extension.commands().forEach(commandLine::addSubcommand);
-        }
+        addCommands(commandLine, HandOffAddress.subcommand(args));
         commandLine.setOut(new PrintWriter(out, true));
         commandLine.setErr(new PrintWriter(err, true));
         commandLine.setExitCodeExceptionMapper(e -> FAILED);
@@ -71,10 +79,31 @@ public final class CapsuleCli implements Runnable {
             return USAGE;
         });
         commandLine.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            if (ex instanceof HandOffRefusedException refused) {
+                refusal = refused;
+                return FAILED;
+            }
             err.println("capsule: " + TerminalText.line(oneLine(ex)));
             return FAILED;
         });
         return commandLine.execute(args);
+    }
+
+    /**
+     * Adds the subcommand a command line names, else all of them: picocli reads every added command's options from its
+     * annotations, which costs a one-shot {@code capsule run} about a tenth of a second for the commands it does not use.
+     */
+    private static void addCommands(CommandLine commandLine, String named) {
+        for (Class<?> command : COMMANDS) {
+            if (command.getAnnotation(Command.class).name().equals(named)) {
+                commandLine.addSubcommand(command);
+                return;
+            }
+        }
+        COMMANDS.forEach(commandLine::addSubcommand);
+        for (CliCommands extension : ServiceLoader.load(CliCommands.class)) {
+            extension.commands().forEach(commandLine::addSubcommand);
+        }
     }
 
     @Override
@@ -124,6 +153,49 @@ public final class CapsuleCli implements Runnable {
     /** A node that runs one task at once: its runner starts while the journal opens. */
     Capsule openForRun() {
         return Capsule.open(CapsuleOptions.builder().journal(journalConfig()).runners(1).startRunnerEarly(true).build());
+    }
+
+    /**
+     * Runs {@code run} and {@code submit} on {@code node}, a running node on the H2 file journal {@code journalFile}
+     * that this command line was handed to ({@link HandOffEndpoint}), instead of opening the journal.
+     */
+    CapsuleCli onNode(Capsule node, Path journalFile) {
+        this.handedTo = node;
+        this.handedToJournal = journalFile;
+        return this;
+    }
+
+    /** Why the node this command was handed to declined it after all (then nothing was printed), or null. */
+    HandOffRefusedException refusal() {
+        return refusal;
+    }
+
+    /** The node {@code run} runs on: the one it was handed to, else a new one, closed with the lease. */
+    Lease<Capsule> nodeForRun() {
+        return handedTo != null ? new Lease<>(handedTo(), false) : new Lease<>(openForRun(), true);
+    }
+
+    /** The client {@code submit} journals through: the node it was handed to, else a new client, closed with the lease. */
+    Lease<CapsuleClient> clientForSubmit() {
+        return handedTo != null ? new Lease<>(handedTo(), false) : new Lease<>(openClient(), true);
+    }
+
+    private Capsule handedTo() {
+        String url = db != null ? db : env.get("CAPSULE_DB_URL");
+        if (!HandOffAddress.journalFile(url, workingDir).equals(Optional.of(handedToJournal))) {
+            throw new HandOffRefusedException("the command uses another journal than this node's");
+        }
+        return handedTo;
+    }
+
+    /** A node or client for one command; closed at its end only if the command opened it. */
+    record Lease<T extends CapsuleClient>(T capsule, boolean owned) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (owned) {
+                capsule.close();
+            }
+        }
     }
 
     /** A client of the journal that runs nothing (submit, status, wait, cancel, history, sql). */

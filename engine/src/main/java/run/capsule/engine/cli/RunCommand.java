@@ -44,7 +44,8 @@ final class RunCommand implements Callable<Integer> {
             return CapsuleCli.USAGE;
         }
         TaskResult result;
-        try (Capsule capsule = cli.openForRun()) {
+        try (CapsuleCli.Lease<Capsule> node = cli.nodeForRun()) {
+            Capsule capsule = node.capsule();
             try {
                 spec = capsule.resolve(spec, TaskFlags.envSources(cli.workingDir, cli.env));
             } catch (InvalidInputException e) {

@@ -49,7 +49,8 @@ final class SubmitCommand implements Callable<Integer> {
             cli.err.println("capsule: " + TerminalText.line(e.getMessage()));
             return CapsuleCli.USAGE;
         }
-        try (CapsuleClient capsule = cli.openClient()) {
+        try (CapsuleCli.Lease<CapsuleClient> client = cli.clientForSubmit()) {
+            CapsuleClient capsule = client.capsule();
             Capsule.SubmitResult submitted;
             try {
                 spec = capsule.resolve(spec, TaskFlags.envSources(cli.workingDir, cli.env));

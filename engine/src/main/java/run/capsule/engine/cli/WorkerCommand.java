@@ -14,6 +14,7 @@ import run.capsule.engine.retention.PeriodicPrune;
 import run.capsule.engine.retention.PruneRequest;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -87,12 +88,14 @@ final class WorkerCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         Capsule capsule = Capsule.open(options);
         Worker worker = capsule.startWorker(workerOptions);
+        Optional<HandOffEndpoint> handOff = HandOffEndpoint.open(capsule, workerOptions.drainTimeout());
         PeriodicPrune prune = pruneRequest == null ? null : PeriodicPrune.start(pruneRequest, pruneInterval, capsule::prune);
         cli.err.println("capsule worker " + options.nodeId() + " started with " + options.runners() + " runner(s)"
                 + (prune == null ? "" : "; pruning trees finished more than " + pruneFinishedBefore + " ago every " + pruneEvery));
         Runnable stop = StopSignals.install(() -> {
             cli.err.println("capsule worker " + options.nodeId() + " stopping");
             try {
+                handOff.ifPresent(HandOffEndpoint::close);
                 if (prune != null) {
                     prune.close();
                 }

@@ -228,6 +228,21 @@ class CapsuleCliTest {
                 .contains("tasks.default_max_retries must be a whole number");
     }
 
+    /** The CLI adds only the subcommand a command line names; help and the other commands still see all of them. */
+    @Test
+    void helpListsEveryCommandAndEachCommandStillParses() {
+        CliOutcome help = capsule("--help");
+        assertThat(help.exitCode()).isZero();
+        for (String command : List.of("run", "build", "submit", "worker", "status", "wait", "cancel", "schedule", "history", "sql", "prune",
+                "export", "nodes", "drain", "migrate")) {
+            assertThat(help.out()).containsPattern("(?m)^ +" + command + " ");
+        }
+        CliOutcome runHelp = capsule("--db", "jdbc:h2:mem:help", "run", "--help");
+        assertThat(runHelp.exitCode()).isZero();
+        assertThat(runHelp.out()).contains("Usage: capsule run").contains("--compute").contains("--db");
+        assertThat(capsule("status", "--help").out()).contains("Usage: capsule status");
+    }
+
     private static List<String> fieldNames(JsonNode node) {
         List<String> names = new java.util.ArrayList<>();
         node.fieldNames().forEachRemaining(names::add);

@@ -11,9 +11,14 @@ public final class CliProcess {
     }
 
     public static Process start(Path log, String... args) throws IOException {
+        return builder(args).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /** The command {@code capsule ARGS} as its own JVM, not yet started. */
+    public static ProcessBuilder builder(String... args) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), CapsuleCli.class.getName()));
         command.addAll(List.of(args));
-        return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return new ProcessBuilder(command);
     }
 }
