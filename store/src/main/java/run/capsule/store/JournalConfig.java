@@ -51,7 +51,7 @@ public record JournalConfig(String jdbcUrl, String user, String password, int po
         Path dir = PrivateFiles.directory(directory.toAbsolutePath().normalize());
         Path file = dir.resolve("journal");
         boolean olderJournal = Files.exists(dir.resolve("journal.mv.db")) && !Files.exists(dir.resolve(PASSWORD_FILE));
-        JournalConfig config = new JournalConfig("jdbc:h2:file:" + file + EMBEDDED_SETTINGS, "sa",
+        JournalConfig config = new JournalConfig("jdbc:h2:file:" + file + EMBEDDED_SETTINGS + ";CACHE_SIZE=" + embeddedCacheKilobytes(), "sa",
                 PrivateFiles.secret(dir.resolve(PASSWORD_FILE), 24), 4);
         if (olderJournal && !H2Password.setIfStillEmpty(config)) {
             // another process holds the older journal: keep its empty password until an open can set it
@@ -63,6 +63,15 @@ public record JournalConfig(String jdbcUrl, String user, String password, int po
             return config.withCredentials("sa", "");
         }
         return config;
+    }
+
+    /**
+     * H2's page cache for the embedded journal: 256 MiB, or a quarter of this JVM's maximum heap if that is less. H2's
+     * default (64 MiB) made history queries over a week of a million-task journal take 1-3 s (docs/performance.md); the
+     * cache fills only with pages the node reads, so a small journal never uses it all.
+     */
+    static long embeddedCacheKilobytes() {
+        return Math.min(256L * 1024, Runtime.getRuntime().maxMemory() / 4 / 1024);
     }
 
     /** The file name an H2 file journal's files start with ({@code journal} for {@code .../journal.mv.db}). */

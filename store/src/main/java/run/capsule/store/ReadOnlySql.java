@@ -111,7 +111,7 @@ public final class ReadOnlySql {
 
     /** The URL without settings only an administrator may apply (the reader connects to an open database). */
     static String readerUrl(String url) {
-        return url.replaceAll("(?i);WRITE_DELAY=[^;]*", "");
+        return url.replaceAll("(?i);(WRITE_DELAY|CACHE_SIZE)=[^;]*", "");
     }
 
     private static String singleStatement(String sql) {

@@ -28,4 +28,14 @@ class JournalSchemaTest {
             assertThat(again.tasks().recent(1)).isEmpty();
         }
     }
+
+    /** Issue 17: the embedded journal's H2 page cache is 256 MiB (a quarter of the heap if less), not H2's 64 MiB. */
+    @Test
+    void theEmbeddedJournalHasItsLargerPageCache() {
+        try (Journal journal = Journal.open(JournalConfig.embedded(dir))) {
+            long expectedMb = Math.min(256, Runtime.getRuntime().maxMemory() / 4 / 1024 / 1024);
+            assertThat(journal.dsl().fetchValue("SELECT SETTING_VALUE FROM INFORMATION_SCHEMA.SETTINGS WHERE SETTING_NAME = 'info.CACHE_MAX_SIZE'"))
+                    .isEqualTo(String.valueOf(expectedMb));
+        }
+    }
 }
