@@ -93,15 +93,13 @@ class SchemaVersionCheckTest {
     }
 
     /**
-     * Undoes the newest migration (V17) by hand, so the journal is as the version before left it, less the two daily
-     * views (V17 recreates them); returns that version.
+     * Undoes the newest migration (V19) by hand, so the journal is as the version before left it (on H2 V19 dropped
+     * tasks_due_idx; on PostgreSQL it changed nothing); returns that version.
      */
     private static int rollBackTheNewestMigration(JournalConfig config) throws Exception {
-        sql(config, "DROP VIEW usage_daily");
-        sql(config, "DROP VIEW failures_daily");
-        sql(config, "DROP INDEX attempts_started_on_idx");
-        sql(config, "DROP INDEX attempts_finished_idx");
-        sql(config, "ALTER TABLE attempts DROP COLUMN started_on");
+        if (config.isH2()) {
+            sql(config, "CREATE INDEX tasks_due_idx ON tasks (status, run_at)");
+        }
         sql(config, "DELETE FROM flyway_schema_history WHERE version = '" + Journal.SCHEMA_VERSION + "'");
         try (Journal journal = Journal.open(config.withAutoMigrate(false))) {
             throw new AssertionError("an older journal opened without migrating");
