@@ -89,10 +89,12 @@ public final class DrainVariants {
                 }
             }
             double rate = tasks / ((System.nanoTime() - start) / 1e9);
+            double engineMs = (SideBySide.processCpuNanos() - engineCpu) / 1e6 / tasks;
+            double runnerMs = (SideBySide.runnersCpuNanos(capsule) - runnerCpu) / 1e6 / tasks;
+            // a transaction's ends share finished_at (the transaction's timestamp on H2)
+            double endsPerCommit = (double) tasks / SideBySide.count(capsule, "select count(distinct finished_at) from attempts");
             System.out.printf("%-24s drain of %d: %6.0f tasks/s (%.2f x raw); CPU per task: engine %.2f ms, runners %.2f ms;"
-                            + " load %.2f%n", variant.label(), tasks, rate, rate / raw,
-                    (SideBySide.processCpuNanos() - engineCpu) / 1e6 / tasks,
-                    (SideBySide.runnersCpuNanos(capsule) - runnerCpu) / 1e6 / tasks,
+                            + " %.2f ends per commit; load %.2f%n", variant.label(), tasks, rate, rate / raw, engineMs, runnerMs, endsPerCommit,
                     ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         }
     }
