@@ -140,12 +140,12 @@ public final class SideBySide {
         return Percentiles.of(waits);
     }
 
-    private static long processCpuNanos() {
+    static long processCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
     }
 
-    private static long runnersCpuNanos(Capsule capsule) {
+    static long runnersCpuNanos(Capsule capsule) {
         return capsule.runnerPids().stream().map(ProcessHandle::of).flatMap(java.util.Optional::stream)
                 .mapToLong(p -> p.info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L)).sum();
     }
@@ -156,7 +156,7 @@ public final class SideBySide {
         }
     }
 
-    private static long count(Capsule capsule, String sql) {
+    static long count(Capsule capsule, String sql) {
         return ((Number) capsule.query(sql, 1).rows().get(0).get(0)).longValue();
     }
 }

@@ -145,10 +145,11 @@ public final class RunnerMain {
     }
 
     private void execute(BlockingQueue<RunAttempt> work) {
+        IdleHeapTrim trim = new IdleHeapTrim();
         while (true) {
             RunAttempt run;
             try {
-                run = work.take();
+                run = trim.next(work);
             } catch (InterruptedException e) {
                 return;
             }

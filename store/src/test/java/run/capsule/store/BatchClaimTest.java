@@ -114,6 +114,26 @@ class BatchClaimTest {
         }
     }
 
+    /**
+     * Tasks queued by one {@code createAll} share one run_at. Before V19 H2 chose tasks_due_idx (status, run_at) for the
+     * claim's candidate select and sorted every row of that run_at (scanCount 301 for a limit of 2: the drain of issue 15
+     * spent a quarter of the engine's CPU there); with V19 only tasks_due_order_idx is left and the select stops at the limit.
+     */
+    @org.junit.jupiter.api.Test
+    void h2ClaimsFromOneBatchOfEqualRunAtReadOnlyTheLimit() {
+        try (Journal journal = Journal.open(JournalDatabases.h2(dir))) {
+            List<NewTask> batch = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                batch.add(new NewTask(UUID.randomUUID().toString(), "t", null, ModuleStore.sha256(MODULE), 2, "{\"args\":[]}", null, null, null));
+            }
+            journal.tasks().createAll(batch, java.util.Map.of(ModuleStore.sha256(MODULE), MODULE));
+            assertThat(journal.dsl().fetchValue("SELECT COUNT(DISTINCT run_at) FROM tasks")).isEqualTo(1L);
+            String plan = String.valueOf(journal.dsl().fetchValue("EXPLAIN ANALYZE " + BatchClaim.oldestOfStatus(journal.dsl(), TaskStatus.PENDING, 2)
+                    .getSQL(org.jooq.conf.ParamType.INLINED)));
+            assertThat(plan).contains("tasks_due_order_idx").containsPattern("scanCount: [1-3] ");
+        }
+    }
+
     private static Callable<Void> drain(TaskJournal tasks, String node, List<Claim> claimed) {
         return () -> {
             int empty = 0;

@@ -27,11 +27,11 @@ public final class RunnerLauncher {
     /**
      * A small JVM: the serial collector, C1 only, class data sharing; a heap that starts at 8 MiB and is given back after
      * collections down to 20% free (an idle runner after hello tasks: 156 MiB RSS before these two, 139-145 after;
-     * docs/performance.md).
+     * docs/performance.md), in one step at the full collection an idle runner runs (IdleHeapTrim: 94-98 MiB).
      */
     public static RunnerLauncher forThisJvm(Path cacheDir) {
         return new RunnerLauncher(cacheDir, System.getProperty("java.class.path"),
-                List.of("-Xmx192m", "-Xms8m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-XX:+UseSerialGC",
+                List.of("-Xmx192m", "-Xms8m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-XX:-ShrinkHeapInSteps", "-XX:+UseSerialGC",
                         "-XX:TieredStopAtLevel=1", "-Xshare:auto"));
     }
 
