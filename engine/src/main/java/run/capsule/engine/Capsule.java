@@ -83,7 +83,7 @@ public final class Capsule extends CapsuleClient {
                 options.lease(), options.maxRecoveries(), active, this::drainRequested);
     }
 
-    /** Opens the journal (migrating it if needed) and registers this node. Runners start on first use. */
+    /** Opens the journal (migrating it if needed) and registers this node. Runners start on first use, the first one at once with {@code startRunnerEarly}. */
     public static Capsule open(CapsuleOptions options) {
         PrivateFiles.directory(options.cacheDir());
         RunnerPool pool = newPool(options);

@@ -64,7 +64,8 @@ final class WorkerCommand implements Callable<Integer> {
                     .journal(cli.journalConfig())
                     .lease(Durations.parse("--lease", lease))
                     .heartbeatInterval(Durations.parse("--heartbeat", heartbeat))
-                    .suspendAfter(Durations.parse("--suspend-after", suspendAfter));
+                    .suspendAfter(Durations.parse("--suspend-after", suspendAfter))
+                    .startRunnerEarly(true);
             if (runners != null) {
                 if (runners < 1 || runners > 256) {
                     throw new InvalidInputException("--runners must be between 1 and 256");

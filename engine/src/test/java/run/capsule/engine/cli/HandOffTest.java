@@ -143,6 +143,14 @@ class HandOffTest {
         return withClient(c -> c.nodes().stream().map(NodeRow::pid).anyMatch(p -> p != null && p == pid));
     }
 
+    /** A worker starts its first runner when it starts, so the first task handed to it does not wait for a runner JVM. */
+    @Test
+    void aWorkerHasARunnerBeforeItsFirstTask() throws Exception {
+        startWorker();
+        // the worker's only child processes are its runners
+        await().atMost(Duration.ofSeconds(60)).until(() -> worker.children().count() >= 1);
+    }
+
     @Test
     void runIsAnsweredByTheWorkerWithTheOutputOfItsOwnNode() throws Exception {
         startWorker();
