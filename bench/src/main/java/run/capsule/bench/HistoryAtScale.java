@@ -57,6 +57,10 @@ public final class HistoryAtScale {
         if (Boolean.getBoolean("history.pruneOnly") && config.isH2()) {
             // prunes a journal generated before (a copy of it: the prune deletes 90%), with nothing else measured
             try (Journal journal = Journal.open(config)) {
+                if (Boolean.getBoolean("history.indexesAfter")) {
+                    // a copy made by -Dhistory.copyTo has the indexes of the bulk load: give it those of now first
+                    HistoryIndexes.after(journal);
+                }
                 if (Integer.getInteger("h2.cacheKb") != null) {
                     journal.dsl().execute("SET CACHE_SIZE " + Integer.getInteger("h2.cacheKb"));
                 }
