@@ -25,16 +25,18 @@ import java.util.List;
  * engine's CPU per task (this JVM) and the runners', beside the raw sandbox rate with the same parallelism. The
  * variants run in turn, and the whole list {@code rounds} times (interleaved, so a change of load hits all of them).
  * A variant is {@code label|url settings|sql;sql}: settings appended to the embedded URL, statements run on the migrated
- * journal before the drain (e.g. re-creating an index a migration dropped, to measure the schema before it).
+ * journal before the drain (e.g. re-creating an index a migration dropped, to measure the schema before it); an optional
+ * fourth field sets the variant's number of runners (the raw rate stays measured with {@code runners} threads).
  * Needs {@code -Djava.library.path=<cache>/native/0.19.0-linux-x86_64}.
  * Usage: DrainVariants MODULE tasks runners rounds VARIANT...
  */
 public final class DrainVariants {
-    record Variant(String label, String urlSettings, List<String> statements) {
-        static Variant parse(String text) {
+    record Variant(String label, String urlSettings, List<String> statements, int runners) {
+        static Variant parse(String text, int defaultRunners) {
             String[] parts = text.split("\\|", -1);
             List<String> sql = parts.length > 2 && !parts[2].isBlank() ? List.of(parts[2].split(";")) : List.of();
-            return new Variant(parts[0], parts.length > 1 ? parts[1] : "", sql);
+            int runners = parts.length > 3 && !parts[3].isBlank() ? Integer.parseInt(parts[3].trim()) : defaultRunners;
+            return new Variant(parts[0], parts.length > 1 ? parts[1] : "", sql, runners);
         }
     }
 
@@ -45,14 +47,14 @@ public final class DrainVariants {
         int rounds = Integer.parseInt(args[3]);
         List<Variant> variants = new ArrayList<>();
         for (int i = 4; i < args.length; i++) {
-            variants.add(Variant.parse(args[i]));
+            variants.add(Variant.parse(args[i], runners));
         }
         System.out.printf("load average %.2f%n", ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         double raw = ParallelSandboxRate.measure(module, runners, 2000);
         System.out.printf("raw sandbox, %d threads (one sandbox each): %.0f runs/s%n", runners, raw);
         for (int round = 1; round <= rounds; round++) {
             for (Variant variant : variants) {
-                drain(module, variant, tasks, runners, raw);
+                drain(module, variant, tasks, variant.runners(), raw);
             }
         }
         raw = ParallelSandboxRate.measure(module, runners, 2000);
