@@ -90,6 +90,10 @@ public final class McpCommand implements Callable<Integer> {
             StdioServerTransportProvider transport = new StdioServerTransportProvider(CapsuleMcpServer.jsonMapper(), stdin, protocolOut);
             McpSyncServer server = CapsuleMcpServer.stdio(transport, stdio.parts());
             StopSignals.install(stopped::countDown, "capsule-mcp-stop");
+            stdio.capsule().onDrained(() -> {
+                cli.err().println("capsule mcp " + options.nodeId() + " drained on request (capsule drain); exiting");
+                stopped.countDown();
+            });
             cli.err().println("capsule mcp " + options.nodeId() + " on stdio with " + options.runners() + " runner(s)");
             stopped.await();
             server.closeGracefully();
