@@ -78,7 +78,7 @@ public final class RunnerMain {
             Path cacheDir = args.length == 2 && args[0].equals("--cache-dir") ? Path.of(args[1]) : NativeLibrary.defaultCacheDir();
             Path nativeDir = NativeLibrary.extract(cacheDir);
             NativeLibrary.requireOnLibraryPath(nativeDir);
-            Path workRoot = Files.createTempDirectory("capsule-runner-");
+            Path workRoot = WorkRoots.create(Path.of(System.getProperty("java.io.tmpdir")));
             WasmSandbox sandbox = WasmSandbox.create(cacheDir);
             EngineCalls engineCalls = new EngineCalls(message -> {
                 try {
@@ -190,8 +190,9 @@ public final class RunnerMain {
                 exit(70);
                 return;
             }
-            deleteTree(workDir);
+            // the result first: the engine journals it while this runner deletes the attempt's files
             send(result);
+            deleteTree(workDir);
         }
     }
 
