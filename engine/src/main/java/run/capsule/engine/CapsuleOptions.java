@@ -49,7 +49,17 @@ public record CapsuleOptions(JournalConfig journal, int runners, Path cacheDir, 
         private boolean journalSteps = true;
         private Duration suspendAfter = Duration.ofSeconds(30);
         private boolean startRunnerEarly;
+        private boolean poolSizedForRunners;
         private StepLimits stepLimits = StepLimits.DEFAULTS;
+
+        /**
+         * Widens the journal's connection pool to at least {@code runners + 4} (docs/operations.md, *Connection pool per
+         * node*): what {@code worker}, {@code serve} and {@code mcp} do, so that many runners do not queue for 4 connections.
+         */
+        public Builder poolSizedForRunners() {
+            this.poolSizedForRunners = true;
+            return this;
+        }
 
         /** Caps on each task's journaled steps and how a replay's steps travel (docs/steps.md); {@link StepLimits#DEFAULTS} by default. */
         public Builder stepLimits(StepLimits limits) {
@@ -138,7 +148,11 @@ public record CapsuleOptions(JournalConfig journal, int runners, Path cacheDir, 
 
         /** Builds the options; without a journal set, the embedded one in {@code ./.capsule} (created now, private). */
         public CapsuleOptions build() {
-            return new CapsuleOptions(journal != null ? journal : JournalConfig.embedded(Path.of(".capsule")), runners, cacheDir, nodeId, runnerStartTimeout, killGrace, heartbeatInterval, lease,
+            JournalConfig config = journal != null ? journal : JournalConfig.embedded(Path.of(".capsule"));
+            if (poolSizedForRunners && config.poolSize() < runners + 4) {
+                config = config.withPoolSize(runners + 4);
+            }
+            return new CapsuleOptions(config, runners, cacheDir, nodeId, runnerStartTimeout, killGrace, heartbeatInterval, lease,
                     maxRecoveries, journalSteps, suspendAfter, startRunnerEarly, stepLimits);
         }
     }

@@ -100,7 +100,8 @@ final class ServeCommand implements Callable<Integer> {
         try {
             ServeConfigFile file = ServeConfigFile.load(cli.workingDir());
             settings = settings(file);
-            CapsuleOptions.Builder builder = CapsuleOptions.builder().journal(cli.journalConfig()).startRunnerEarly(true);
+            CapsuleOptions.Builder builder = CapsuleOptions.builder().journal(cli.journalConfig()).startRunnerEarly(true)
+                    .poolSizedForRunners();
             String runnerCount = file.value(runners == null ? null : runners.toString(), "runners", null);
             if (runnerCount != null) {
                 int n = Integer.parseInt(runnerCount);

@@ -65,7 +65,8 @@ final class WorkerCommand implements Callable<Integer> {
                     .lease(Durations.parse("--lease", lease))
                     .heartbeatInterval(Durations.parse("--heartbeat", heartbeat))
                     .suspendAfter(Durations.parse("--suspend-after", suspendAfter))
-                    .startRunnerEarly(true);
+                    .startRunnerEarly(true)
+                    .poolSizedForRunners();
             if (runners != null) {
                 if (runners < 1 || runners > 256) {
                     throw new InvalidInputException("--runners must be between 1 and 256");

@@ -67,7 +67,8 @@ public final class McpCommand implements Callable<Integer> {
             if (runners < 1 || runners > 256) {
                 throw new InvalidInputException("--runners must be between 1 and 256");
             }
-            CapsuleOptions.Builder builder = CapsuleOptions.builder().journal(cli.journalConfig()).runners(runners);
+            CapsuleOptions.Builder builder = CapsuleOptions.builder().journal(cli.journalConfig()).runners(runners)
+                    .poolSizedForRunners();
             if (nodeId != null) {
                 builder.nodeId(nodeId);
             }
