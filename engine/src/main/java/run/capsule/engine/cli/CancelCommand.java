@@ -21,7 +21,8 @@ final class CancelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (CapsuleClient capsule = cli.openClient()) {
+        try (CapsuleCli.Lease<CapsuleClient> client = cli.client()) {
+            CapsuleClient capsule = client.capsule();
             Optional<TaskRow> task = StatusCommand.find(cli, capsule, taskId);
             if (task.isEmpty()) {
                 return CapsuleCli.FAILED;

@@ -156,7 +156,7 @@ public final class CapsuleCli implements Runnable {
     }
 
     /**
-     * Runs {@code run} and {@code submit} on {@code node}, a running node on the H2 file journal {@code journalFile}
+     * Runs a handed command ({@link HandOffAddress#HANDED_COMMANDS}) on {@code node}, a running node on the H2 file journal {@code journalFile}
      * that this command line was handed to ({@link HandOffEndpoint}), instead of opening the journal.
      */
     CapsuleCli onNode(Capsule node, Path journalFile) {
@@ -175,8 +175,11 @@ public final class CapsuleCli implements Runnable {
         return handedTo != null ? new Lease<>(handedTo(), false) : new Lease<>(openForRun(), true);
     }
 
-    /** The client {@code submit} journals through: the node it was handed to, else a new client, closed with the lease. */
-    Lease<CapsuleClient> clientForSubmit() {
+    /**
+     * The client {@code submit}, {@code status}, {@code history} and {@code cancel} use: the node the command was handed
+     * to, else a new client, closed with the lease.
+     */
+    Lease<CapsuleClient> client() {
         return handedTo != null ? new Lease<>(handedTo(), false) : new Lease<>(openClient(), true);
     }
 

@@ -70,6 +70,13 @@ final class HandOffAddress {
         return url == null || url.isBlank() ? null : url;
     }
 
+    /**
+     * The commands a running node takes over: running and queueing tasks, and the quick reads and the cancel of one task.
+     * Not {@code wait} (it would hold one of the node's few hand-off threads for as long as it waits) nor anything that
+     * opens its own kind of connection ({@code sql}) or writes files ({@code export}).
+     */
+    static final java.util.Set<String> HANDED_COMMANDS = java.util.Set.of("run", "submit", "status", "history", "cancel");
+
     /** The first word of a command line that is neither an option nor {@code --db}'s value, or null if an option comes first. */
     static String subcommand(String[] argv) {
         for (int i = 0; i < argv.length; i++) {

@@ -18,7 +18,8 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * The CLI's side of a hand-off (docs/cli.md): {@code capsule run} and {@code capsule submit} first offer their command
+ * The CLI's side of a hand-off (docs/cli.md): {@code capsule run}, {@code submit}, {@code status}, {@code history} and
+ * {@code cancel} first offer their command
  * line to a node already running on the same H2 file journal, and print what it answers. No node, a stale socket (its
  * node is gone) or a refusal: empty, and the CLI runs the command itself. Loads no JSON library, database or picocli.
  */
@@ -35,7 +36,7 @@ final class HandOffClient {
     static OptionalInt tryRun(String[] argv, Path workingDir, Map<String, String> env, PrintStream out, PrintStream err) {
         String optOut = env.get(NO_HAND_OFF);
         String command = HandOffAddress.subcommand(argv);
-        if (optOut != null && !optOut.isEmpty() && !optOut.equals("0") || !"run".equals(command) && !"submit".equals(command)) {
+        if (optOut != null && !optOut.isEmpty() && !optOut.equals("0") || !HandOffAddress.HANDED_COMMANDS.contains(command)) {
             return OptionalInt.empty();
         }
         Optional<Path> journal = HandOffAddress.journalFile(HandOffAddress.dbUrl(argv, env), workingDir);

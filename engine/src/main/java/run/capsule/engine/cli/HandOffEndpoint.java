@@ -182,8 +182,9 @@ public final class HandOffEndpoint implements AutoCloseable {
     private void checkRequest(HandOffRequest request) {
         String[] argv = request.argv().toArray(String[]::new);
         String command = HandOffAddress.subcommand(argv);
-        if (!"run".equals(command) && !"submit".equals(command)) {
-            throw new HandOffRefusedException("a node takes over capsule run and capsule submit only");
+        if (!HandOffAddress.HANDED_COMMANDS.contains(command)) {
+            throw new HandOffRefusedException("a node takes over capsule " + String.join(", ", new java.util.TreeSet<>(HandOffAddress.HANDED_COMMANDS))
+                    + " only");
         }
         if (!HandOffAddress.journalFile(HandOffAddress.dbUrl(argv, request.env()), request.workingDir()).equals(Optional.of(journalFile))) {
             throw new HandOffRefusedException("the command uses another journal than this node's");

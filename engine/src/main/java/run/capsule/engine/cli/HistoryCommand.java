@@ -43,7 +43,8 @@ final class HistoryCommand implements Callable<Integer> {
             cli.err.println("capsule: --limit must be between 1 and 10000");
             return CapsuleCli.USAGE;
         }
-        try (CapsuleClient capsule = cli.openClient()) {
+        try (CapsuleCli.Lease<CapsuleClient> client = cli.client()) {
+            CapsuleClient capsule = client.capsule();
             if (taskId == null) {
                 List<TaskRow> tasks = capsule.recentTasks(limit);
                 if (json) {

@@ -25,7 +25,8 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (CapsuleClient capsule = cli.openClient()) {
+        try (CapsuleCli.Lease<CapsuleClient> client = cli.client()) {
+            CapsuleClient capsule = client.capsule();
             Optional<TaskRow> task = find(cli, capsule, taskId);
             if (task.isEmpty()) {
                 return CapsuleCli.FAILED;

@@ -49,7 +49,7 @@ final class SubmitCommand implements Callable<Integer> {
             cli.err.println("capsule: " + TerminalText.line(e.getMessage()));
             return CapsuleCli.USAGE;
         }
-        try (CapsuleCli.Lease<CapsuleClient> client = cli.clientForSubmit()) {
+        try (CapsuleCli.Lease<CapsuleClient> client = cli.client()) {
             CapsuleClient capsule = client.capsule();
             Capsule.SubmitResult submitted;
             try {

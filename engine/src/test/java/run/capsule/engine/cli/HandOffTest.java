@@ -228,6 +228,35 @@ class HandOffTest {
         assertThat(stale).doesNotExist();
     }
 
+    /** status, history and cancel of one task are taken by the node too, and print what the CLI's own client prints. */
+    @Test
+    void statusHistoryAndCancelAreAnsweredByTheWorkerAsByTheCliOwnClient() throws Exception {
+        startWorker();
+        String id = taskId(handedOff("run", hello()).err());
+        for (List<String> args : List.of(List.of("status", id), List.of("status", "--json", id), List.of("history", id),
+                List.of("history", "--json", id), List.of("status", "no-such-task"), List.of("history", "--limit", "0"))) {
+            Ran handed = handedOff(args.toArray(String[]::new));
+            Ran own = ownNode(args.toArray(String[]::new));
+            assertThat(handed.exitCode()).as("%s", args).isEqualTo(own.exitCode());
+            assertThat(handed.out()).as("%s", args).isEqualTo(own.out());
+            assertThat(handed.err()).as("%s", args).isEqualTo(own.err());
+        }
+        assertThat(handedTo("status", id)).hasValue(0);
+
+        String sleeping = withClient(c -> c.submit(run.capsule.engine.spec.TaskSpec.builder(TestModules.wasm("probe.wasm"))
+                .args(List.of("sleep", "30")).build(), run.capsule.engine.spec.SubmitOptions.NOW).taskId());
+        await().atMost(Duration.ofSeconds(30)).until(() -> withClient(c -> c.task(sleeping).orElseThrow().status()) == TaskStatus.RUNNING);
+        assertThat(handedTo("cancel", sleeping)).hasValue(0);
+        await().atMost(Duration.ofSeconds(30)).until(() -> withClient(c -> c.task(sleeping).orElseThrow().status()) == TaskStatus.CANCELLED);
+    }
+
+    /** The exit code of a command line taken by the worker (empty if no node took it), run in this JVM's hand-off client. */
+    private java.util.OptionalInt handedTo(String... args) {
+        java.io.ByteArrayOutputStream sink = new java.io.ByteArrayOutputStream();
+        return HandOffClient.tryRun(args, dir, System.getenv(), new java.io.PrintStream(sink, true, StandardCharsets.UTF_8),
+                new java.io.PrintStream(sink, true, StandardCharsets.UTF_8));
+    }
+
     /** Many hand-offs at once to one node: each CLI gets its own task's output and exit code, never another's. */
     @Test
     void concurrentHandOffsEachGetTheirOwnOutput() throws Exception {
@@ -263,7 +292,7 @@ class HandOffTest {
         });
     }
 
-    /** The socket runs only run and submit, only of the same code and journal, and never with other caches or keys. */
+    /** The socket runs only the handed commands, only of the same code and journal, and never with other caches or keys. */
     @Test
     void theSocketRefusesWhatTheCliWouldNotHaveRunOnThisNode() throws Exception {
         startWorker();
@@ -272,7 +301,9 @@ class HandOffTest {
                 Charset.defaultCharset().name());
         assertThat(firstReply(plain)).containsKey("accepted");
         assertThat(firstReply(new HandOffRequest(List.of("sql", "select 1"), dir, env, plain.code(), plain.charset())))
-                .containsEntry("refused", "a node takes over capsule run and capsule submit only");
+                .containsEntry("refused", "a node takes over capsule cancel, history, run, status, submit only");
+        assertThat(firstReply(new HandOffRequest(List.of("wait", "some-task"), dir, env, plain.code(), plain.charset()))).containsKey("refused");
+        assertThat(firstReply(new HandOffRequest(List.of("export"), dir, env, plain.code(), plain.charset()))).containsKey("refused");
         assertThat(firstReply(new HandOffRequest(List.of("worker"), dir, env, plain.code(), plain.charset()))).containsKey("refused");
         assertThat(firstReply(new HandOffRequest(List.of("run", hello()), dir.resolve("elsewhere"), env, plain.code(), plain.charset())))
                 .containsEntry("refused", "the command uses another journal than this node's");
