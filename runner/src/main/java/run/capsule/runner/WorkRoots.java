@@ -14,6 +14,8 @@ import java.nio.file.attribute.PosixFilePermissions;
  */
 public final class WorkRoots {
     static final String PREFIX = "capsule-runner-";
+    /** How long an empty directory of an older runner (whose name carries no PID) is left alone. */
+    static final java.time.Duration UNNAMED_AGE = java.time.Duration.ofHours(1);
 
     private WorkRoots() {
     }
@@ -25,18 +27,34 @@ public final class WorkRoots {
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     }
 
-    /** Removes this user's {@code capsule-runner-PID-…} directories under {@code parent} whose PID names no live process. */
+    /**
+     * Removes this user's {@code capsule-runner-PID-…} directories under {@code parent} whose PID names no live process,
+     * and older runners' empty {@code capsule-runner-N} directories untouched for {@link #UNNAMED_AGE}.
+     */
     static void removeStale(Path parent) {
         try (DirectoryStream<Path> roots = Files.newDirectoryStream(parent, PREFIX + "*")) {
             for (Path root : roots) {
+                if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)
+                        || !Files.getOwner(root, LinkOption.NOFOLLOW_LINKS).getName().equals(System.getProperty("user.name"))) {
+                    continue;
+                }
                 Long pid = ownerPid(root.getFileName().toString());
-                if (pid != null && ProcessHandle.of(pid).isEmpty() && Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)
-                        && Files.getOwner(root, LinkOption.NOFOLLOW_LINKS).getName().equals(System.getProperty("user.name"))) {
+                if (pid != null && ProcessHandle.of(pid).isEmpty()) {
                     RunnerMain.deleteTree(root);
+                } else if (pid == null && isEmpty(root)
+                        && Files.getLastModifiedTime(root).toInstant().isBefore(java.time.Instant.now().minus(UNNAMED_AGE))) {
+                    // an older runner's directory (no PID in its name), empty and untouched for a while
+                    Files.deleteIfExists(root);
                 }
             }
         } catch (IOException | RuntimeException e) {
             // best effort: another runner may be removing the same directories
+        }
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            return !entries.iterator().hasNext();
         }
     }
 

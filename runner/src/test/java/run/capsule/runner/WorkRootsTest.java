@@ -15,13 +15,20 @@ class WorkRootsTest {
     Path tmp;
 
     @Test
-    void aNewRootRemovesThoseOfDeadRunnersOnly() throws Exception {
+    void aNewRootRemovesThoseOfDeadRunnersAndOldEmptyOnesOnly() throws Exception {
         Process exited = new ProcessBuilder("true").start();
         exited.waitFor();
         Path dead = Files.createDirectories(tmp.resolve("capsule-runner-" + exited.pid() + "-123").resolve("attempt-9"));
         Files.writeString(dead.resolve("stdout"), "the last attempt's output");
         Path live = Files.createDirectories(tmp.resolve("capsule-runner-" + ProcessHandle.current().pid() + "-456"));
         Path older = Files.createDirectories(tmp.resolve("capsule-runner-8812345678901234"));
+        Path olderUsed = Files.createDirectories(tmp.resolve("capsule-runner-8812345678901235"));
+        Files.writeString(olderUsed.resolve("stdout"), "kept: not empty");
+        Path olderEmpty = Files.createDirectories(tmp.resolve("capsule-runner-8812345678901236"));
+        Path olderUsedLongAgo = Files.createDirectories(tmp.resolve("capsule-runner-8812345678901237").resolve("attempt-1"));
+        java.nio.file.attribute.FileTime longAgo = java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(java.time.Duration.ofDays(2)));
+        Files.setLastModifiedTime(olderEmpty, longAgo);
+        Files.setLastModifiedTime(olderUsedLongAgo.getParent(), longAgo);
         Path other = Files.createDirectories(tmp.resolve("something-else-1"));
 
         Path created = WorkRoots.create(tmp);
@@ -29,6 +36,9 @@ class WorkRootsTest {
         assertThat(tmp.resolve("capsule-runner-" + exited.pid() + "-123")).doesNotExist();
         assertThat(live).isDirectory();
         assertThat(older).isDirectory();
+        assertThat(olderUsed).isDirectory();
+        assertThat(olderEmpty).doesNotExist();
+        assertThat(olderUsedLongAgo).isDirectory();
         assertThat(other).isDirectory();
         assertThat(created.getFileName().toString()).startsWith("capsule-runner-" + ProcessHandle.current().pid() + "-");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(created))).isEqualTo("rwx------");
