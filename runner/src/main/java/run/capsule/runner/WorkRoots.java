@@ -34,21 +34,29 @@ public final class WorkRoots {
     static void removeStale(Path parent) {
         try (DirectoryStream<Path> roots = Files.newDirectoryStream(parent, PREFIX + "*")) {
             for (Path root : roots) {
-                if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)
-                        || !Files.getOwner(root, LinkOption.NOFOLLOW_LINKS).getName().equals(System.getProperty("user.name"))) {
-                    continue;
-                }
-                Long pid = ownerPid(root.getFileName().toString());
-                if (pid != null && ProcessHandle.of(pid).isEmpty()) {
-                    RunnerMain.deleteTree(root);
-                } else if (pid == null && isEmpty(root)
-                        && Files.getLastModifiedTime(root).toInstant().isBefore(java.time.Instant.now().minus(UNNAMED_AGE))) {
-                    // an older runner's directory (no PID in its name), empty and untouched for a while
-                    Files.deleteIfExists(root);
+                try {
+                    removeIfStale(root);
+                } catch (IOException | RuntimeException e) {
+                    // best effort: another runner may be removing the same directory
                 }
             }
         } catch (IOException | RuntimeException e) {
-            // best effort: another runner may be removing the same directories
+            // the parent cannot be listed: nothing to clean
+        }
+    }
+
+    private static void removeIfStale(Path root) throws IOException {
+        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)
+                || !Files.getOwner(root, LinkOption.NOFOLLOW_LINKS).getName().equals(System.getProperty("user.name"))) {
+            return;
+        }
+        Long pid = ownerPid(root.getFileName().toString());
+        if (pid != null && ProcessHandle.of(pid).isEmpty()) {
+            RunnerMain.deleteTree(root);
+        } else if (pid == null && isEmpty(root)
+                && Files.getLastModifiedTime(root).toInstant().isBefore(java.time.Instant.now().minus(UNNAMED_AGE))) {
+            // an older runner's directory (no PID in its name), empty and untouched for a while
+            Files.deleteIfExists(root);
         }
     }
 
