@@ -154,8 +154,7 @@ class PythonTasksTest {
 
                 @task(name="main")
                 def main():
-                    # quick ends before forever starts: with 2 runners, main holding one while it waits and forever on
-                    # the other, quick would wait for a runner until main's timeout (docs/steps.md, "Known limit")
+                    # quick ends before forever starts (a wait starved by a sibling is the next test's)
                     done = quick.spawn().result()["result"]
                     left = forever.spawn()
                     time.sleep(1)
@@ -169,6 +168,43 @@ class PythonTasksTest {
                 node.capsule().children(parent).stream().allMatch(c -> c.status().isFinal()));
         assertThat(node.capsule().children(parent)).extracting(TaskRow::name, TaskRow::status).containsExactlyInAnyOrder(
                 org.assertj.core.groups.Tuple.tuple("quick", TaskStatus.SUCCEEDED), org.assertj.core.groups.Tuple.tuple("forever", TaskStatus.CANCELLED));
+    }
+
+    /**
+     * With 2 runners, a task that waits for a short child while a long sibling took the runner the pool kept free gives up
+     * its own runner (it is suspended and resumes by replay) instead of waiting until its timeout.
+     */
+    @Test
+    void aWaitingTaskGivesUpItsRunnerWhenASiblingItDoesNotWaitForTookTheFreeOne() throws Exception {
+        Path source = node.source("starved_child.py", """
+                import time
+                from capsule import task
+
+                @task(name="long", timeout="120s")
+                def long():
+                    while True:
+                        time.sleep(0.05)
+
+                @task(name="short")
+                def short():
+                    return 7
+
+                @task(name="main")
+                def main():
+                    left = long.spawn()
+                    time.sleep(2)
+                    return short.spawn().result()["result"]
+                """);
+        TaskResult result = node.capsule().run(TaskSpec.builder(source).build());
+
+        assertThat(result.success()).as(String.valueOf(result.error())).isTrue();
+        assertThat(result.result().asInt()).isEqualTo(7);
+        String parent = result.execution().taskId();
+        assertThat(node.capsule().attempts(parent)).extracting(AttemptRow::status).contains(run.capsule.store.AttemptStatus.SUSPENDED);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() ->
+                node.capsule().children(parent).stream().allMatch(c -> c.status().isFinal()));
+        assertThat(node.capsule().children(parent)).extracting(TaskRow::name, TaskRow::status).containsExactlyInAnyOrder(
+                org.assertj.core.groups.Tuple.tuple("short", TaskStatus.SUCCEEDED), org.assertj.core.groups.Tuple.tuple("long", TaskStatus.CANCELLED));
     }
 
     @Test

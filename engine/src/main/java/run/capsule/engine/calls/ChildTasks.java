@@ -45,6 +45,8 @@ public final class ChildTasks implements AttemptCalls {
     /** How the runner words an attempt suspended by a {@code suspend} reply (runner StepCalls); parents so suspended wake on a child's end. */
     /** The longest a parent suspended while waiting sleeps before its replay looks again (a child's end wakes it sooner). */
     private static final long SUSPENDED_RECHECK_MS = 1000;
+    /** How often a task that holds its runner while waiting checks that its children can still get one. */
+    private static final long STARVATION_CHECK_NS = 1_000_000_000L;
     /** The most distinct ids one wait may name (each is looked up while it waits). */
     private static final int MAX_WAIT_IDS = 10_000;
 
@@ -206,15 +208,13 @@ public final class ChildTasks implements AttemptCalls {
         // suspended and resumed by replay when its children end, so --runners bounds the node's runner processes at any
         // depth. A task that cannot be replayed gives its slot to its children instead (a process per waiting level).
         boolean holding = durable && pool.holdWhileWaiting();
-        if (durable && !holding && timeoutMs < 0 && journal.steps().journaledChildren(parentId, ids).size() == ids.size()) {
-            // only children the replay will adopt (journaled child steps): one started untracked would be started again
-            ObjectNode reply = error(ErrorType.SUSPEND, AttemptCalls.SUSPENDED_WAITING + ": no runner to spare on this node");
-            ((ObjectNode) reply.get("error")).put("retry_ms", SUSPENDED_RECHECK_MS);
-            return reply;
+        if (durable && !holding && suspendable(parentId, ids, timeoutMs)) {
+            return suspendReply();
         }
         if (!holding) {
             pool.park();
         }
+        long lastStarvationCheck = System.nanoTime();
         try {
             while (true) {
                 ready = ready(parentId, ids, any, timeoutMs >= 0 && System.nanoTime() >= deadline);
@@ -224,6 +224,18 @@ public final class ChildTasks implements AttemptCalls {
                 Optional<TaskRow> parent = journal.tasks().find(parentId);
                 if (parent.isEmpty() || parent.get().status() != TaskStatus.RUNNING || parent.get().attempts() != attemptNo) {
                     return error(ErrorType.CANCELLED, "the waiting attempt is no longer current");
+                }
+                if (holding && System.nanoTime() - lastStarvationCheck >= STARVATION_CHECK_NS) {
+                    lastStarvationCheck = System.nanoTime();
+                    if (starved(ids)) {
+                        // the runner kept free went to a task this one does not wait for: hold no longer
+                        if (suspendable(parentId, ids, timeoutMs)) {
+                            return suspendReply();
+                        }
+                        pool.endHold();
+                        holding = false;
+                        pool.park();
+                    }
                 }
                 synchronized (finished) {
                     finished.wait(timeoutMs < 0 ? POLL_MS : Math.max(1, Math.min(POLL_MS, (deadline - System.nanoTime()) / 1_000_000)));
@@ -241,6 +253,36 @@ public final class ChildTasks implements AttemptCalls {
                 pool.unparkNow();
             }
         }
+    }
+
+    /** An untimed wait on children the replay will adopt (journaled child steps): one started untracked would start again. */
+    private boolean suspendable(String parentId, List<String> ids, long timeoutMs) {
+        return timeoutMs < 0 && journal.steps().journaledChildren(parentId, ids).size() == ids.size();
+    }
+
+    private static ObjectNode suspendReply() {
+        ObjectNode reply = error(ErrorType.SUSPEND, AttemptCalls.SUSPENDED_WAITING + ": no runner to spare on this node");
+        ((ObjectNode) reply.get("error")).put("retry_ms", SUSPENDED_RECHECK_MS);
+        return reply;
+    }
+
+    /**
+     * Whether no child waited for is running while this task holds its runner: each unfinished one is queued or waits for
+     * a runner (a sibling this task does not wait for took the runner the pool kept free).
+     */
+    private boolean starved(List<String> ids) {
+        boolean anyWaiting = false;
+        for (String id : ids) {
+            Optional<TaskRow> child = journal.tasks().find(id);
+            if (child.isEmpty() || child.get().status().isFinal()) {
+                continue;
+            }
+            if (child.get().status() == TaskStatus.RUNNING && !pool.isWaitingForRunner(id)) {
+                return false;
+            }
+            anyWaiting = true;
+        }
+        return anyWaiting;
     }
 
     /** The reply to a wait when it can be given now (every child ended, any one with {@code any}, or {@code expired}); else null. */

@@ -91,7 +91,7 @@ public final class AttemptRunner {
         }
         RunnerProcess runner;
         try {
-            runner = pool.acquire();
+            runner = pool.acquire(taskId);
         } catch (RunnerCrashedException e) {
             return new Ran(AttemptOutcome.failed(elapsed(started), null, null, null, ErrorType.INTERNAL_ERROR.wireName(),
                     "no runner available: " + e.getMessage()), null);

@@ -33,6 +33,8 @@ public final class RunnerPool implements AutoCloseable {
     /** Tasks waiting for their children while keeping their runner and slot ({@link #holdWhileWaiting}). */
     private final AtomicInteger holding = new AtomicInteger();
     private final LinkedBlockingDeque<RunnerProcess> idle = new LinkedBlockingDeque<>();
+    /** Tasks whose attempt waits for a slot in {@link #acquire(String)}. */
+    private final java.util.Set<String> waitingTasks = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final List<RunnerProcess> all = new ArrayList<>();
     private volatile boolean closed;
     /** Runners found dead (crashed, killed at a deadline, exited) and dropped, so that a fresh one starts in their place. */
@@ -65,6 +67,25 @@ public final class RunnerPool implements AutoCloseable {
         }
         slots.acquire();
         return takeRunner();
+    }
+
+    /** As {@link #acquire()} for an attempt of {@code taskId}, which {@link #isWaitingForRunner} names while it blocks. */
+    public RunnerProcess acquire(String taskId) throws InterruptedException, RunnerCrashedException {
+        waitingTasks.add(taskId);
+        try {
+            if (closed) {
+                throw new IllegalStateException("runner pool is closed");
+            }
+            slots.acquire();
+        } finally {
+            waitingTasks.remove(taskId);
+        }
+        return takeRunner();
+    }
+
+    /** Whether an attempt of the task is blocked waiting for a runner slot. */
+    public boolean isWaitingForRunner(String taskId) {
+        return waitingTasks.contains(taskId);
     }
 
     /** A runner if a slot is free now, else empty: never waits for one. */
