@@ -82,20 +82,36 @@ public final class Exchange {
 
     private byte[] body() throws IOException {
         long declared = request.getContentLengthLong();
-        if (declared > maxBody) {
-            throw tooLarge();
-        }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         byte[] buffer = new byte[16384];
         try (InputStream in = request.getInputStream()) {
+            if (declared > maxBody) {
+                throw tooLargeAfterDiscarding(in, buffer, maxBody);
+            }
             for (int n; (n = in.read(buffer)) > 0; ) {
                 if (out.size() + n > maxBody) {
-                    throw tooLarge();
+                    throw tooLargeAfterDiscarding(in, buffer, maxBody);
                 }
                 out.write(buffer, 0, n);
             }
         }
         return out.toByteArray();
+    }
+
+    /**
+     * Reads and drops up to {@code budget} more bytes of the body, so that a client still sending it reads the 413
+     * instead of a connection reset (the server closes a connection whose body it did not read); a larger body is cut.
+     */
+    private ApiError tooLargeAfterDiscarding(InputStream in, byte[] buffer, long budget) {
+        try {
+            long left = budget;
+            for (int n; left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0; ) {
+                left -= n;
+            }
+        } catch (IOException e) {
+            // the client went away: the 413 goes nowhere either way
+        }
+        return tooLarge();
     }
 
     private ApiError tooLarge() {
