@@ -193,7 +193,7 @@ export function mountTask(root, id, ctx) {
   const body = h('div', {class: 'task'});
   replace(root, notice, body);
   const ancestorsCache = new Map();
-  const state = {cancelArmedUntil: 0, expanded: new Set(), output: null, outputKey: null};
+  const state = {cancelArmedUntil: 0, expanded: new Set(), output: null, outputKey: null, drawn: null};
   let stopped = false;
   let current = null;
   const loadChildren = (parentId) => api('/tasks' + query({parent: parentId, limit: 200}));
@@ -213,6 +213,10 @@ export function mountTask(root, id, ctx) {
       const ancestors = await ancestorsOf(task, ancestorsCache);
       if (stopped) return;
       current = task;
+      // an ended task that did not change is not drawn again (a sibling's event would otherwise reset the page)
+      const drawn = JSON.stringify(task) + state.outputKey + ancestors.map((a) => a.id).join();
+      if (fmt.ENDED.has(task.status) && state.expanded.size === 0 && drawn === state.drawn) return;
+      state.drawn = drawn;
       replace(body,
         lineage(task, ancestors),
         header(task, actionsFor(task, ctx, notice, reload, state)),

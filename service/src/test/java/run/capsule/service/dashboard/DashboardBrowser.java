@@ -121,9 +121,20 @@ final class DashboardBrowser implements AutoCloseable {
         });
     }
 
+    /** The text of the first element found by {@code by} ("" when there is none), read again if a re-render replaced it. */
     String text(By by) {
-        List<WebElement> all = driver.findElements(by);
-        return all.isEmpty() ? "" : all.get(0).getText();
+        return until(Duration.ofSeconds(30), "text of " + by, d -> {
+            List<WebElement> all = d.findElements(by);
+            return all.isEmpty() ? "" : all.get(0).getText();
+        });
+    }
+
+    /** Waits for the element found by {@code by} and reads it with {@code read}, again if a re-render replaced it. */
+    <T> T read(Duration timeout, By by, Function<WebElement, T> read) {
+        return until(timeout, "read " + by, d -> {
+            List<WebElement> all = d.findElements(by);
+            return all.isEmpty() || !all.get(0).isDisplayed() ? null : read.apply(all.get(0));
+        });
     }
 
     /** Saves a PNG of the window under {@code target/screenshots/} (not committed) and returns it. */

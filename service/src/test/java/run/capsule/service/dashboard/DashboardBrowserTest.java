@@ -73,7 +73,7 @@ class DashboardBrowserTest {
             By rootRow = By.cssSelector("tr[data-id='" + root + "']");
             browser.element(WAIT, rootRow);
             browser.until(WAIT, "root running", d -> "RUNNING".equals(statusIn(d.findElement(rootRow))));
-            assertThat(browser.driver().findElement(rootRow).getText()).contains("job " + HOSTILE);
+            assertThat(browser.text(rootRow)).contains("job " + HOSTILE);
             assertThat(browser.script("return window.__xss === undefined")).as("the name's markup did not run").isEqualTo(true);
             By childRows = By.xpath("//table[contains(@class,'tasks')]//tr[td[1]/a[text()='quick']]");
             browser.until(WAIT, "both quick children succeeded, live", d -> d.findElements(childRows).size() == 2
@@ -94,15 +94,15 @@ class DashboardBrowserTest {
             browser.click(WAIT, By.cssSelector("ul.tree > li[data-id='" + quick + "'] a.task-link"));
             browser.until(WAIT, "child page", d -> d.getCurrentUrl().endsWith("#/tasks/" + quick)
                     && "SUCCEEDED".equals(statusIn(d.findElement(By.cssSelector(".task-head h1")))));
-            WebElement attempt = browser.element(WAIT, By.cssSelector("table.attempts tbody tr"));
-            assertThat(attempt.getText()).contains("SUCCEEDED");
+            assertThat(browser.read(WAIT, By.cssSelector("table.attempts tbody tr"), WebElement::getText)).contains("SUCCEEDED");
             for (String limit : List.of("fuel", "ram_bytes", "time_ms")) {
-                WebElement bar = browser.element(WAIT, By.cssSelector(".usage[data-limit='" + limit + "']"));
-                assertThat(bar.findElement(By.className("usage-text")).getText()).as(limit).contains(" of ");
-                String width = bar.findElement(By.className("usage-fill")).getCssValue("width");
+                By bar = By.cssSelector(".usage[data-limit='" + limit + "']");
+                String text = browser.read(WAIT, bar, b -> b.findElement(By.className("usage-text")).getText());
+                assertThat(text).as(limit).contains(" of ");
+                String width = browser.read(WAIT, bar, b -> b.findElement(By.className("usage-fill")).getCssValue("width"));
                 assertThat(Double.parseDouble(width.replace("px", ""))).as(limit + " bar drawn").isGreaterThan(0);
             }
-            assertThat(browser.element(WAIT, By.cssSelector("pre.stdout")).getText()).contains("<img src=x onerror=\"window.__xss=3\">");
+            assertThat(browser.read(WAIT, By.cssSelector("pre.stdout"), WebElement::getText)).contains("<img src=x onerror=\"window.__xss=3\">");
             assertThat(browser.text(By.cssSelector(".tl-row[data-kind='attempt']"))).contains("attempt 1");
             browser.screenshot("child-task");
 
@@ -154,8 +154,9 @@ class DashboardBrowserTest {
             browser.click(WAIT, By.cssSelector(".count[data-status='FAILED']"));
             browser.until(WAIT, "failed tasks listed", d -> d.getCurrentUrl().endsWith("#/tasks?status=FAILED")
                     && d.findElements(By.cssSelector("table.tasks tbody tr")).size() == 2);
-            assertThat(browser.driver().findElements(By.cssSelector("table.tasks tbody tr")))
-                    .allSatisfy(row -> assertThat(statusIn(row)).isEqualTo("FAILED"));
+            List<String> listed = browser.until(WAIT, "statuses of the listed rows", d -> d.findElements(By.cssSelector("table.tasks tbody tr")).stream()
+                    .map(DashboardBrowserTest::statusIn).toList());
+            assertThat(listed).containsOnly("FAILED");
             assertThat(browser.script("return document.querySelector(\"form.filters select[name='status']\").value")).isEqualTo("FAILED");
             WebElement name = browser.element(WAIT, By.cssSelector("form.filters input[name='name']"));
             name.sendKeys("greeting");
@@ -230,7 +231,7 @@ class DashboardBrowserTest {
             assertThat(browser.text(By.id("role"))).startsWith("read-only");
             browser.until(WAIT, "live events with the token", d -> !d.findElement(By.id("live")).getAttribute("class").contains("off"));
             assertThat(browser.driver().findElements(By.cssSelector("#cancel-task, #rerun-task"))).isEmpty();
-            assertThat(browser.element(WAIT, By.cssSelector("pre.stdout")).getText()).contains("Hello, Ada!");
+            assertThat(browser.read(WAIT, By.cssSelector("pre.stdout"), WebElement::getText)).contains("Hello, Ada!");
 
             // the list updates live over the token-authenticated stream
             browser.click(WAIT, By.cssSelector("nav a[data-nav='tasks']"));
