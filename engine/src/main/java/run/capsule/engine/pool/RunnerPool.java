@@ -62,10 +62,7 @@ public final class RunnerPool implements AutoCloseable {
 
     /** Takes a live runner, starting one if none is idle; blocks while all {@code size} are busy. */
     public RunnerProcess acquire() throws InterruptedException, RunnerCrashedException {
-        if (closed) {
-            throw new IllegalStateException("runner pool is closed");
-        }
-        slots.acquire();
+        awaitSlot();
         return takeRunner();
     }
 
@@ -73,14 +70,18 @@ public final class RunnerPool implements AutoCloseable {
     public RunnerProcess acquire(String taskId) throws InterruptedException, RunnerCrashedException {
         waitingTasks.add(taskId);
         try {
-            if (closed) {
-                throw new IllegalStateException("runner pool is closed");
-            }
-            slots.acquire();
+            awaitSlot();
         } finally {
             waitingTasks.remove(taskId);
         }
         return takeRunner();
+    }
+
+    private void awaitSlot() throws InterruptedException {
+        if (closed) {
+            throw new IllegalStateException("runner pool is closed");
+        }
+        slots.acquire();
     }
 
     /** Whether an attempt of the task is blocked waiting for a runner slot. */

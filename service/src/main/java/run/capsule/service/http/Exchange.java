@@ -86,11 +86,11 @@ public final class Exchange {
         byte[] buffer = new byte[16384];
         try (InputStream in = request.getInputStream()) {
             if (declared > maxBody) {
-                throw tooLargeAfterDiscarding(in, buffer, maxBody);
+                throw tooLargeAfterDiscarding(in, buffer);
             }
             for (int n; (n = in.read(buffer)) > 0; ) {
                 if (out.size() + n > maxBody) {
-                    throw tooLargeAfterDiscarding(in, buffer, maxBody);
+                    throw tooLargeAfterDiscarding(in, buffer);
                 }
                 out.write(buffer, 0, n);
             }
@@ -99,12 +99,12 @@ public final class Exchange {
     }
 
     /**
-     * Reads and drops up to {@code budget} more bytes of the body, so that a client still sending it reads the 413
+     * Reads and drops up to {@code maxBody} more bytes of the body, so that a client still sending it reads the 413
      * instead of a connection reset (the server closes a connection whose body it did not read); a larger body is cut.
      */
-    private ApiError tooLargeAfterDiscarding(InputStream in, byte[] buffer, long budget) {
+    private ApiError tooLargeAfterDiscarding(InputStream in, byte[] buffer) {
         try {
-            long left = budget;
+            long left = maxBody;
             for (int n; left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) > 0; ) {
                 left -= n;
             }
