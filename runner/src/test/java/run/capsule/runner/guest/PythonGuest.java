@@ -88,13 +88,6 @@ final class PythonGuest implements AutoCloseable {
         return thread.submit(() -> sandbox.run(request, dir, WasmSandbox.StreamWatcher.NONE)).get(5, TimeUnit.MINUTES);
     }
 
-    /** Runs a plain interpreter command, no program. */
-    AttemptResult runRaw(RunAttempt request) throws Exception {
-        Path dir = work.resolve("attempt-" + attempts++);
-        Files.createDirectories(dir);
-        return thread.submit(() -> sandbox.run(request, dir, WasmSandbox.StreamWatcher.NONE)).get(5, TimeUnit.MINUTES);
-    }
-
     /** A fresh source directory holding {@code file}. */
     Path source(String file, String code) throws IOException {
         Path dir = Files.createTempDirectory(work, "src");
