@@ -12,6 +12,8 @@ import org.jooq.conf.RenderQuotedNames;
 import org.jooq.conf.Settings;
 import org.jooq.exception.DataAccessException;
 import org.jooq.impl.DSL;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -22,6 +24,7 @@ import javax.sql.DataSource;
  * Identifiers are rendered unquoted so that H2 and PostgreSQL each apply their own case folding.
  */
 public final class Journal implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
     static {
         System.setProperty("org.jooq.no-logo", "true");
         System.setProperty("org.jooq.no-tips", "true");
@@ -104,6 +107,10 @@ public final class Journal implements AutoCloseable {
                 throw new JournalException(refusal);
             }
             if (!schema.current()) {
+                if (!schema.fresh()) {
+                    LOG.warn("migrating the journal {} from schema version {} to {}; on a large journal this can take minutes (docs/operations.md)",
+                            config.redactedUrl(), schema.applied(), SCHEMA_VERSION);
+                }
                 flyway(dataSource).migrate();
             }
             if (config.isH2()) {

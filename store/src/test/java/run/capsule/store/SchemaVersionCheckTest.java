@@ -82,10 +82,21 @@ class SchemaVersionCheckTest {
     void anOlderH2FileJournalIsMigratedOnOpenAndANewPostgresDatabaseToo() throws Exception {
         JournalConfig h2 = JournalDatabases.h2(dir);
         assertThat(h2.autoMigrate()).isTrue();
-        Journal.open(h2).close();
-        rollBackTheNewestMigration(h2);
-        try (Journal journal = Journal.open(h2)) {
-            assertThat(Journal.appliedSchemaVersion(journal.dsl())).isEqualTo(Journal.SCHEMA_VERSION);
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Journal.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> said = new ch.qos.logback.core.read.ListAppender<>();
+        said.start();
+        log.addAppender(said);
+        try {
+            Journal.open(h2).close();
+            assertThat(said.list).as("a new journal is created without a word").isEmpty();
+            int older = rollBackTheNewestMigration(h2);
+            try (Journal journal = Journal.open(h2)) {
+                assertThat(Journal.appliedSchemaVersion(journal.dsl())).isEqualTo(Journal.SCHEMA_VERSION);
+            }
+            assertThat(said.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage).singleElement().asString()
+                    .contains("migrating the journal", "from schema version " + older + " to " + Journal.SCHEMA_VERSION, "can take minutes");
+        } finally {
+            log.detachAppender(said);
         }
         try (Journal fresh = Journal.open(JournalDatabases.postgres())) {
             assertThat(Journal.appliedSchemaVersion(fresh.dsl())).isEqualTo(Journal.SCHEMA_VERSION);
