@@ -1,6 +1,7 @@
 package run.capsule.service;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import run.capsule.engine.CapsuleOptions;
@@ -10,8 +11,11 @@ import run.capsule.engine.spec.HostPattern;
 import run.capsule.engine.spec.InvalidInputException;
 import run.capsule.engine.spec.Sizes;
 import run.capsule.engine.queue.WorkerOptions;
+import run.capsule.engine.retention.PeriodicPrune;
+import run.capsule.engine.retention.PruneSchedule;
 import run.capsule.engine.cli.CapsuleCli;
 import run.capsule.engine.cli.HandOffEndpoint;
+import run.capsule.engine.cli.PruneFlags;
 import run.capsule.engine.cli.StopSignals;
 import run.capsule.service.config.GrantBounds;
 import run.capsule.service.config.ServeConfigFile;
@@ -92,11 +96,15 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--drain-timeout", paramLabel = "DURATION", description = "How long a stop waits for running attempts (default 30s)")
     String drainTimeout = "30s";
 
+    @Mixin
+    PruneFlags pruneFlags = new PruneFlags();
+
     @Override
     public Integer call() throws Exception {
         CapsuleOptions options;
         ServeSettings settings;
         WorkerOptions workerOptions;
+        Optional<PruneSchedule> pruneSchedule;
         try {
             ServeConfigFile file = ServeConfigFile.load(cli.workingDir());
             settings = settings(file);
@@ -117,6 +125,8 @@ final class ServeCommand implements Callable<Integer> {
             settings = new ServeSettings(settings.bind(), settings.port(), options.runners(), settings.tokenFile(), settings.maxBodyBytes(),
                     settings.allowedHosts(), settings.allowedOrigins(), settings.bounds());
             workerOptions = WorkerOptions.DEFAULT.withDrainTimeout(Durations.parse("--drain-timeout", drainTimeout));
+            pruneSchedule = pruneFlags.schedule(new PruneFlags.Fallback(file.value(null, "prune_finished_before", null),
+                    Boolean.parseBoolean(file.value(null, "prune_keep_failed", "false")), file.value(null, "prune_every", null)));
         } catch (InvalidInputException e) {
             cli.err().println("capsule: " + e.getMessage());
             return CapsuleCli.USAGE;
@@ -131,14 +141,17 @@ final class ServeCommand implements Callable<Integer> {
             cli.err().println("capsule: cannot listen on " + settings.bind() + ":" + settings.port() + ": " + e.getMessage());
             return CapsuleCli.FAILED;
         }
+        Optional<PeriodicPrune> prune = pruneSchedule.map(schedule -> schedule.start(service.capsule()::prune));
         cli.err().println("capsule serve " + options.nodeId() + " listening on " + service.url() + " with " + options.runners() + " runner(s); "
-                + (settings.tokenFile() == null ? "no token (loopback only)" : "tokens in " + settings.tokenFile().toAbsolutePath()));
+                + (settings.tokenFile() == null ? "no token (loopback only)" : "tokens in " + settings.tokenFile().toAbsolutePath())
+                + pruneSchedule.map(schedule -> "; " + schedule.describe()).orElse(""));
         Optional<HandOffEndpoint> handOff = HandOffEndpoint.open(service.capsule(), workerOptions.drainTimeout());
         CountDownLatch stopped = new CountDownLatch(1);
         Runnable stop = StopSignals.install(() -> {
             cli.err().println("capsule serve " + options.nodeId() + " stopping");
             try {
                 handOff.ifPresent(HandOffEndpoint::close);
+                prune.ifPresent(PeriodicPrune::close);
                 service.close();
             } finally {
                 stopped.countDown();

@@ -67,5 +67,9 @@ class ServeCommandTest {
         assertThat(run(dir, "serve").err().strip()).isEqualTo("capsule: capsule.toml: unknown key serve.grant_everything");
         Files.writeString(dir.resolve("capsule.toml"), "[serve]\nbind = \"127.0.0.1\"\n");
         assertThat(run(dir, "serve", "--token-file", "missing.txt").err().strip()).isEqualTo("capsule: --token-file missing.txt: file not found");
+        Files.writeString(dir.resolve("capsule.toml"), "[serve]\nprune_keep_failed = \"yes\"\n");
+        assertThat(run(dir, "serve").err().strip()).isEqualTo("capsule: capsule.toml: serve.prune_keep_failed must be true or false");
+        Files.writeString(dir.resolve("capsule.toml"), "[serve]\nprune_every = \"10m\"\n");
+        assertThat(run(dir, "serve").err().strip()).isEqualTo("capsule: --prune-keep-failed and --prune-every need --prune-finished-before AGE");
     }
 }

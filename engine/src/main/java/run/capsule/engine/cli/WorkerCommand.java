@@ -1,6 +1,7 @@
 package run.capsule.engine.cli;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import run.capsule.engine.Capsule;
@@ -9,11 +10,9 @@ import run.capsule.engine.spec.Durations;
 import run.capsule.engine.spec.InvalidInputException;
 import run.capsule.engine.queue.Worker;
 import run.capsule.engine.queue.WorkerOptions;
-
 import run.capsule.engine.retention.PeriodicPrune;
-import run.capsule.engine.retention.PruneRequest;
+import run.capsule.engine.retention.PruneSchedule;
 
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -43,22 +42,14 @@ final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--suspend-after", paramLabel = "DURATION", description = "A capsule.sleep longer than this suspends the task and frees its runner (default 30s)")
     String suspendAfter = "30s";
 
-    @Option(names = "--prune-finished-before", paramLabel = "AGE",
-            description = "Also prune, every --prune-every, the task trees finished longer ago than AGE (e.g. 30d); see capsule prune")
-    String pruneFinishedBefore;
-
-    @Option(names = "--prune-keep-failed", description = "The periodic prune keeps trees that hold a FAILED task")
-    boolean pruneKeepFailed;
-
-    @Option(names = "--prune-every", paramLabel = "DURATION", description = "Interval of the periodic prune (default 1h)")
-    String pruneEvery = "1h";
+    @Mixin
+    PruneFlags pruneFlags = new PruneFlags();
 
     @Override
     public Integer call() throws InterruptedException {
         CapsuleOptions options;
         WorkerOptions workerOptions;
-        PruneRequest pruneRequest = null;
-        Duration pruneInterval = null;
+        Optional<PruneSchedule> pruneSchedule;
         try {
             CapsuleOptions.Builder builder = CapsuleOptions.builder()
                     .journal(cli.journalConfig())
@@ -78,11 +69,7 @@ final class WorkerCommand implements Callable<Integer> {
             }
             options = builder.build();
             workerOptions = WorkerOptions.DEFAULT.withDrainTimeout(Durations.parse("--drain-timeout", drainTimeout));
-            if (pruneFinishedBefore != null) {
-                pruneRequest = PruneRequest.olderThan(Durations.parse("--prune-finished-before", pruneFinishedBefore))
-                        .withKeepFailed(pruneKeepFailed);
-                pruneInterval = Durations.parse("--prune-every", pruneEvery);
-            }
+            pruneSchedule = pruneFlags.schedule();
         } catch (InvalidInputException e) {
             cli.err.println("capsule: " + TerminalText.line(e.getMessage()));
             return CapsuleCli.USAGE;
@@ -91,16 +78,14 @@ final class WorkerCommand implements Callable<Integer> {
         Capsule capsule = Capsule.open(options);
         Worker worker = capsule.startWorker(workerOptions);
         Optional<HandOffEndpoint> handOff = HandOffEndpoint.open(capsule, workerOptions.drainTimeout());
-        PeriodicPrune prune = pruneRequest == null ? null : PeriodicPrune.start(pruneRequest, pruneInterval, capsule::prune);
+        Optional<PeriodicPrune> prune = pruneSchedule.map(schedule -> schedule.start(capsule::prune));
         cli.err.println("capsule worker " + options.nodeId() + " started with " + options.runners() + " runner(s)"
-                + (prune == null ? "" : "; pruning trees finished more than " + pruneFinishedBefore + " ago every " + pruneEvery));
+                + pruneSchedule.map(schedule -> "; " + schedule.describe()).orElse(""));
         Runnable stop = StopSignals.install(() -> {
             cli.err.println("capsule worker " + options.nodeId() + " stopping");
             try {
                 handOff.ifPresent(HandOffEndpoint::close);
-                if (prune != null) {
-                    prune.close();
-                }
+                prune.ifPresent(PeriodicPrune::close);
                 worker.close();
                 capsule.close();
             } finally {

@@ -25,8 +25,10 @@ public final class ServeConfigFile {
         this.lists = lists;
     }
 
-    static final List<String> TEXT_KEYS = List.of("bind", "token_file", "max_body", "max_compute", "max_ram", "max_timeout", "write_quota");
+    static final List<String> TEXT_KEYS = List.of("bind", "token_file", "max_body", "max_compute", "max_ram", "max_timeout", "write_quota",
+            "prune_finished_before", "prune_every");
     static final List<String> NUMBER_KEYS = List.of("port", "runners", "max_retries", "max_depth", "max_children");
+    static final List<String> BOOLEAN_KEYS = List.of("prune_keep_failed");
     static final List<String> LIST_KEYS = List.of("allowed_hosts", "allowed_origins", "grant_dirs", "grant_env", "grant_hosts");
 
     public static ServeConfigFile load(Path workingDir) {
@@ -61,6 +63,11 @@ public final class ServeConfigFile {
             } else if (NUMBER_KEYS.contains(key)) {
                 if (!v.isIntegralNumber()) {
                     throw new InvalidInputException("capsule.toml: serve." + key + " must be a whole number");
+                }
+                values.put(key, v.asText());
+            } else if (BOOLEAN_KEYS.contains(key)) {
+                if (!v.isBoolean()) {
+                    throw new InvalidInputException("capsule.toml: serve." + key + " must be true or false");
                 }
                 values.put(key, v.asText());
             } else if (LIST_KEYS.contains(key)) {

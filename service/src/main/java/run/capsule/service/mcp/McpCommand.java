@@ -3,13 +3,17 @@ package run.capsule.service.mcp;
 import io.modelcontextprotocol.server.McpSyncServer;
 import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import run.capsule.engine.Capsule;
 import run.capsule.engine.CapsuleOptions;
 import run.capsule.engine.cli.CapsuleCli;
+import run.capsule.engine.cli.PruneFlags;
 import run.capsule.engine.cli.StopSignals;
 import run.capsule.engine.queue.WorkerOptions;
+import run.capsule.engine.retention.PeriodicPrune;
+import run.capsule.engine.retention.PruneSchedule;
 import run.capsule.engine.spec.Compute;
 import run.capsule.engine.spec.Durations;
 import run.capsule.engine.spec.HostPattern;
@@ -23,6 +27,7 @@ import java.io.FileInputStream;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -58,11 +63,15 @@ public final class McpCommand implements Callable<Integer> {
     @Option(names = "--drain-timeout", paramLabel = "DURATION", description = "How long a stop waits for running attempts (default 30s)")
     String drainTimeout = "30s";
 
+    @Mixin
+    PruneFlags pruneFlags = new PruneFlags();
+
     @Override
     public Integer call() throws Exception {
         CapsuleOptions options;
         GrantBounds bounds;
         WorkerOptions workerOptions;
+        Optional<PruneSchedule> pruneSchedule;
         try {
             if (runners < 1 || runners > 256) {
                 throw new InvalidInputException("--runners must be between 1 and 256");
@@ -78,6 +87,7 @@ public final class McpCommand implements Callable<Integer> {
                     Compute.parse(maxCompute), Sizes.parse("--max-ram", maxRam), Durations.parse("--max-timeout", maxTimeout),
                     d.maxRetries(), d.maxDepth(), d.maxChildren(), d.writeQuotaBytes());
             workerOptions = WorkerOptions.DEFAULT.withDrainTimeout(Durations.parse("--drain-timeout", drainTimeout));
+            pruneSchedule = pruneFlags.schedule();
         } catch (InvalidInputException e) {
             cli.err().println("capsule: " + e.getMessage());
             return CapsuleCli.USAGE;
@@ -95,8 +105,11 @@ public final class McpCommand implements Callable<Integer> {
                 cli.err().println("capsule mcp " + options.nodeId() + " drained on request (capsule drain); exiting");
                 stopped.countDown();
             });
-            cli.err().println("capsule mcp " + options.nodeId() + " on stdio with " + options.runners() + " runner(s)");
+            Optional<PeriodicPrune> prune = pruneSchedule.map(schedule -> schedule.start(stdio.capsule()::prune));
+            cli.err().println("capsule mcp " + options.nodeId() + " on stdio with " + options.runners() + " runner(s)"
+                    + pruneSchedule.map(schedule -> "; " + schedule.describe()).orElse(""));
             stopped.await();
+            prune.ifPresent(PeriodicPrune::close);
             server.closeGracefully();
         }
         return CapsuleCli.OK;
