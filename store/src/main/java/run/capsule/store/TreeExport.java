@@ -11,11 +11,13 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 import static run.capsule.store.jooq.Tables.ATTEMPTS;
+import static run.capsule.store.jooq.Tables.ATTEMPT_OUTPUT;
 import static run.capsule.store.jooq.Tables.HOST_REQUESTS;
 import static run.capsule.store.jooq.Tables.MODULES;
 import static run.capsule.store.jooq.Tables.STEPS;
 import static run.capsule.store.jooq.Tables.TASKS;
 import static run.capsule.store.jooq.Tables.TASK_EVENTS;
+import static run.capsule.store.jooq.Tables.TASK_LABELS;
 
 /**
  * Reads whole task trees for export: the trees whose root task was created in [since, until), oldest first, a page of
@@ -77,12 +79,17 @@ public final class TreeExport {
         List<Map<String, Object>> events = new ArrayList<>();
         List<Map<String, Object>> steps = new ArrayList<>();
         List<Map<String, Object>> requests = new ArrayList<>();
+        List<Map<String, Object>> labels = new ArrayList<>();
+        List<Map<String, Object>> output = new ArrayList<>();
         for (List<String> chunk : chunks(ids)) {
             attempts.addAll(dsl.selectFrom(ATTEMPTS).where(ATTEMPTS.TASK_ID.in(chunk)).orderBy(ATTEMPTS.TASK_ID, ATTEMPTS.ATTEMPT_NO).fetchMaps());
             events.addAll(dsl.selectFrom(TASK_EVENTS).where(TASK_EVENTS.TASK_ID.in(chunk)).orderBy(TASK_EVENTS.ID).fetchMaps());
             steps.addAll(dsl.selectFrom(STEPS).where(STEPS.TASK_ID.in(chunk)).orderBy(STEPS.TASK_ID, STEPS.STEP_NO).fetchMaps());
             requests.addAll(dsl.selectFrom(HOST_REQUESTS).where(HOST_REQUESTS.TASK_ID.in(chunk))
                     .orderBy(HOST_REQUESTS.TASK_ID, HOST_REQUESTS.ATTEMPT_NO, HOST_REQUESTS.SEQ).fetchMaps());
+            labels.addAll(dsl.selectFrom(TASK_LABELS).where(TASK_LABELS.TASK_ID.in(chunk)).orderBy(TASK_LABELS.TASK_ID, TASK_LABELS.NAME).fetchMaps());
+            output.addAll(dsl.selectFrom(ATTEMPT_OUTPUT).where(ATTEMPT_OUTPUT.TASK_ID.in(chunk))
+                    .orderBy(ATTEMPT_OUTPUT.TASK_ID, ATTEMPT_OUTPUT.ATTEMPT_NO).fetchMaps());
         }
         List<String> shas = tasks.stream().map(t -> (String) t.get(TASKS.MODULE_SHA256.getName())).distinct().toList();
         var moduleFields = new ArrayList<org.jooq.Field<?>>(List.of(MODULES.SHA256, MODULES.SIZE_BYTES, MODULES.CREATED_AT));
@@ -90,7 +97,7 @@ public final class TreeExport {
             moduleFields.add(MODULES.BYTES);
         }
         List<Map<String, Object>> modules = dsl.select(moduleFields).from(MODULES).where(MODULES.SHA256.in(shas)).orderBy(MODULES.SHA256).fetchMaps();
-        return new ExportedTree(rootId, tasks, attempts, events, steps, requests, modules);
+        return new ExportedTree(rootId, tasks, attempts, events, steps, requests, modules, labels, output);
     }
 
     private static List<List<String>> chunks(List<String> ids) {

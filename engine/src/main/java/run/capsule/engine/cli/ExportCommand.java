@@ -114,6 +114,8 @@ final class ExportCommand implements Callable<Integer> {
         rows(line.putArray("steps"), tree.steps());
         rows(line.putArray("host_requests"), tree.hostRequests());
         rows(line.putArray("modules"), tree.modules());
+        rows(line.putArray("labels"), tree.labels());
+        rows(line.putArray("output"), tree.output());
         return line;
     }
 

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import run.capsule.engine.TestModules;
 import run.capsule.store.AttemptOutcome;
+import run.capsule.store.AttemptOutput;
 import run.capsule.protocol.HostRequest;
 import run.capsule.store.Journal;
 import run.capsule.store.JournalConfig;
@@ -27,11 +28,13 @@ import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static run.capsule.store.jooq.Tables.ATTEMPTS;
+import static run.capsule.store.jooq.Tables.ATTEMPT_OUTPUT;
 import static run.capsule.store.jooq.Tables.HOST_REQUESTS;
 import static run.capsule.store.jooq.Tables.MODULES;
 import static run.capsule.store.jooq.Tables.STEPS;
 import static run.capsule.store.jooq.Tables.TASKS;
 import static run.capsule.store.jooq.Tables.TASK_EVENTS;
+import static run.capsule.store.jooq.Tables.TASK_LABELS;
 
 /**
  * capsule export (issue 17 item 6): every tree as one JSON line holds what the journal holds. The round trip loads the
@@ -39,7 +42,7 @@ import static run.capsule.store.jooq.Tables.TASK_EVENTS;
  */
 class ExportCliTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final List<Table<?>> TABLES = List.of(MODULES, TASKS, ATTEMPTS, TASK_EVENTS, STEPS, HOST_REQUESTS);
+    private static final List<Table<?>> TABLES = List.of(MODULES, TASKS, ATTEMPTS, TASK_EVENTS, STEPS, HOST_REQUESTS, TASK_LABELS, ATTEMPT_OUTPUT);
 
     @TempDir
     Path workDir;
@@ -54,15 +57,17 @@ class ExportCliTest {
         String sha = run.capsule.store.ModuleStore.sha256(module);
         String parent = UUID.randomUUID().toString();
         String child = UUID.randomUUID().toString();
-        journal.tasks().create(new NewTask(parent, "agent", null, sha, 0, "{\"args\":[\"a,b\"]}"), module);
+        journal.tasks().create(new NewTask(parent, "agent", null, sha, 0, "{\"args\":[\"a,b\"]}")
+                .withLabels(Map.of("team", "search", "run", "nightly"), null), module);
         int attempt = journal.tasks().startAttempt(parent, "node-a");
         journal.tasks().createChild(new NewTask(child, "fetch", parent, sha, 0, "{\"args\":[]}"), module, attempt,
                 List.of(new StepRecord(1, "child", "fetch", "{\"args\":[]}", "{\"id\":\"" + child + "\"}", child, 2)));
         HostRequest request = new HostRequest(1, System.currentTimeMillis(), "GET", "https://api.example.org/x", Map.of("accept", "*/*"), 200, 0L, 10L, 3L, null);
         journal.tasks().finishAttempt(child, journal.tasks().startAttempt(child, "node-a"),
-                AttemptOutcome.succeeded(4, 10L, 20L, 0, "\"é\\n\"").withHostRequests(List.of(request)), false, "succeeded");
-        journal.tasks().finishAttempt(parent, attempt, AttemptOutcome.failed(5, 11L, 21L, 1, "task_error", "boom").withHostRequests(List.of(request)),
-                false, "failed");
+                AttemptOutcome.succeeded(4, 10L, 20L, 0, "\"é\\n\"").withHostRequests(List.of(request))
+                        .withOutput(new AttemptOutput("fetched 3 bytes\n", false, "", false)), false, "succeeded");
+        journal.tasks().finishAttempt(parent, attempt, AttemptOutcome.failed(5, 11L, 21L, 1, "task_error", "boom").withHostRequests(List.of(request))
+                .withOutput(new AttemptOutput("a".repeat(64), true, "Traceback: boom\n", false)), false, "failed");
         return parent;
     }
 
@@ -78,7 +83,7 @@ class ExportCliTest {
 
     private static void load(DSLContext dsl, JsonNode line) {
         Map<Table<?>, String> arrays = Map.of(MODULES, "modules", TASKS, "tasks", ATTEMPTS, "attempts", TASK_EVENTS, "events", STEPS, "steps",
-                HOST_REQUESTS, "host_requests");
+                HOST_REQUESTS, "host_requests", TASK_LABELS, "labels", ATTEMPT_OUTPUT, "output");
         for (Table<?> table : TABLES) {
             for (JsonNode row : line.get(arrays.get(table))) {
                 Record record = dsl.newRecord(table);
@@ -127,12 +132,17 @@ class ExportCliTest {
         assertThat(tree.get("tasks").get(0).get("id").asText()).as("parents first").isEqualTo(parent);
         assertThat(tree.get("steps").get(0).get("child_id").asText()).isEqualTo(tree.get("tasks").get(1).get("id").asText());
         assertThat(tree.get("host_requests")).hasSize(2);
+        assertThat(tree.get("labels")).hasSize(2);
+        assertThat(tree.get("output")).hasSize(2);
+        assertThat(tree.get("output").findValuesAsText("stderr")).contains("Traceback: boom\n");
 
         try (Journal from = Journal.open(source); Journal into = Journal.open(JournalConfig.embedded(workDir.resolve("copy")))) {
             for (String line : lines) {
                 load(into.dsl(), JSON.readTree(line));
             }
             assertThat(contents(from.dsl()).get("tasks")).hasSize(4);
+            assertThat(contents(from.dsl()).get("task_labels")).hasSize(2);
+            assertThat(contents(from.dsl()).get("attempt_output")).as("the two trees run by the CLI printed too").hasSizeGreaterThanOrEqualTo(3);
             assertThat(contents(into.dsl())).isEqualTo(contents(from.dsl()));
         }
     }
