@@ -30,7 +30,8 @@ import static run.capsule.store.jooq.Tables.TASK_EVENTS;
  * Fills a journal with finished tasks of realistic shape (issue 17 item 1), through the store's jOOQ records in batched
  * inserts: 40 task names of skewed popularity, a third of jobs parents with 1-5 children started by child steps,
  * Python, JavaScript and WebAssembly configs, retries (a FAILED attempt, then the last), failures of every error type,
- * cancellations, node-loss recoveries, clock/random/http steps and host requests; times spread over {@code spanDays}.
+ * cancellations, node-loss recoveries, clock and random steps and host requests; times spread over {@code spanDays}. No
+ * labels and no guest output (attempt_output): the bytes per task it reports leave those out.
  */
 final class HistoryGenerator {
     static final String[] ERROR_TYPES = {"task_error", "timeout", "fuel_exhausted", "memory_limit", "nondeterminism", "runner_crashed", "lost",
@@ -169,6 +170,8 @@ final class HistoryGenerator {
         task.setErrorType(status.equals("SUCCEEDED") ? null : errorType);
         task.setErrorMessage(status.equals("SUCCEEDED") ? null : errorMessage);
         task.setConfig(config(name, language, parentId != null));
+        task.setLanguage(language == null ? "wasm" : language);
+        task.setRootId(parentId == null ? id : parentId);
         task.setRunAt(created);
         task.setClaimedBy(node);
         task.setRecoveries(recovered ? 1 : 0);

@@ -72,7 +72,7 @@ public final class Journal implements AutoCloseable {
      * {@link JournalConfig#autoMigrate()} says so (else it is refused until {@code capsule migrate}), a newer one is
      * refused (docs/operations.md). JournalSchemaTest keeps it in step with the migrations.
      */
-    public static final int SCHEMA_VERSION = 20;
+    public static final int SCHEMA_VERSION = 21;
 
     static Flyway flyway(DataSource dataSource) throws SQLException {
         return Flyway.configure().dataSource(dataSource).locations("classpath:db/migration", "classpath:db/vendor/" + vendor(dataSource)).load();

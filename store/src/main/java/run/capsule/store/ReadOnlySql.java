@@ -28,8 +28,10 @@ public final class ReadOnlySql {
     static final String H2_READER = "capsule_reader";
     private static final String H2_READER_PASSWORD = "capsule-journal-reader";
     private static final Set<String> QUERY_KEYWORDS = Set.of("select", "with", "values", "table", "explain", "show");
-    private static final List<String> JOURNAL_TABLES = List.of("tasks", "attempts", "task_events", "modules", "nodes", "host_requests", "crashed_modules", "steps", "prune_runs", "attempts_named", "usage_daily",
-            "failures_daily", "host_requests_named");
+    /** Every journal table and view but task_secrets, which no query may read. */
+    private static final List<String> JOURNAL_TABLES = List.of("tasks", "attempts", "task_events", "modules", "nodes", "host_requests",
+            "crashed_modules", "steps", "prune_runs", "task_labels", "attempt_output", "attempts_named", "usage_daily", "failures_daily",
+            "host_requests_named");
 
     private final JournalConfig config;
     private final DataSource dataSource;

@@ -116,8 +116,8 @@ public final class TaskListing {
             where.add(TASKS.ID.startsWith(filter.query()).or(TASKS.NAME.eq(filter.query())));
         }
         if (filter.after() != null) {
-            where.add(TASKS.CREATED_AT.lt(filter.after().createdAt())
-                    .or(TASKS.CREATED_AT.eq(filter.after().createdAt()).and(TASKS.ID.lt(filter.after().id()))));
+            // a row comparison, which both databases read as one range of the (…, created_at, id) index from the cursor on
+            where.add(DSL.row(TASKS.CREATED_AT, TASKS.ID).lt(filter.after().createdAt(), filter.after().id()));
         }
         return where;
     }

@@ -79,6 +79,35 @@ class DocumentedQueriesTest {
                     .contains("agent", "fetch", "summarize", "flaky", "long-haul");
             assertThat(answers.get("failures per day and error type this week")).extracting(r -> r.get(2)).contains("timeout", "task_error");
             assertThat(journal.dsl().fetchCount(ATTEMPTS)).as("one attempt each, two for the retried and the recovered task").isEqualTo(7);
+            assertThat(journal.readOnlySql().query("SELECT name, label_value FROM task_labels WHERE task_id = '" + parent + "'", 10).rows())
+                    .as("labels are readable by capsule sql").containsExactly(List.of("team", "history"));
+            assertThat(journal.readOnlySql().query("SELECT stdout FROM attempt_output WHERE task_id = '" + child + "'", 10).rows())
+                    .as("so is the guest's output").containsExactly(List.of("out of " + child));
+            if (database.equals("h2")) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> journal.readOnlySql().query("SELECT * FROM task_secrets", 1))
+                        .as("the H2 reader holds no grant on secrets").isInstanceOf(JournalException.class);
+            }
+        }
+    }
+
+    /** V21: attempts_named takes each task's language from tasks.language, also for a module whose path would have fooled V11. */
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void attemptsNamedTellsEachTasksLanguage(String database) {
+        try (Journal journal = Journal.open(database.equals("h2") ? JournalDatabases.h2(dir) : JournalDatabases.postgres())) {
+            Map<String, String> configs = new LinkedHashMap<>();
+            configs.put("py", "{\"program\":{\"language\":\"python\",\"file\":\"job.py\"},\"args\":[]}");
+            configs.put("js", "{\"program\":{\"language\":\"javascript\",\"file\":\"job.js\"},\"args\":[]}");
+            configs.put("module", "{\"module\":\"/var/lib/pipelines/score.wasm\",\"args\":[]}");
+            configs.put("module2", "{\"module\":\"/home/someone/jobs/x.wasm\",\"args\":[]}");
+            byte[] module = JournalTrees.MODULE;
+            for (var entry : configs.entrySet()) {
+                String id = java.util.UUID.randomUUID().toString();
+                journal.tasks().create(new NewTask(id, entry.getKey(), null, ModuleStore.sha256(module), 0, entry.getValue()), module);
+                journal.tasks().startAttempt(id, "node-a");
+            }
+            assertThat(journal.readOnlySql().query("SELECT name, language FROM attempts_named ORDER BY name", 10).rows())
+                    .containsExactly(List.of("js", "javascript"), List.of("module", "wasm"), List.of("module2", "wasm"), List.of("py", "python"));
         }
     }
 

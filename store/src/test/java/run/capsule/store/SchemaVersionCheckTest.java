@@ -104,7 +104,7 @@ class SchemaVersionCheckTest {
     }
 
     /**
-     * Undoes the newest migration (V20) by forgetting it: it only recreates the two daily views, so running it again is
+     * Undoes the newest migration (V21) by forgetting it: it only makes the attempts_named view again, so running it again is
      * harmless, and the journal is as the version before left it; returns that version.
      */
     private static int rollBackTheNewestMigration(JournalConfig config) throws Exception {

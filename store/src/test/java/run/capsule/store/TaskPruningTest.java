@@ -33,8 +33,8 @@ class TaskPruningTest {
     }
 
     private static long count(Journal journal, String table, String taskId) {
-        return ((Number) journal.readOnlySql().query("SELECT COUNT(*) FROM " + table + " WHERE task_id = '" + taskId + "'", 1)
-                .rows().get(0).get(0)).longValue();
+        return journal.dsl().fetchCount(org.jooq.impl.DSL.table(org.jooq.impl.DSL.name(table)),
+                org.jooq.impl.DSL.field(org.jooq.impl.DSL.name("task_id")).eq(taskId));
     }
 
     /** An old finished tree: a root whose attempt started a child, which started a grandchild; all with requests. */
@@ -99,6 +99,12 @@ class TaskPruningTest {
             trees.age(OLD, failedEarlierChildRunning, orphan);
             String pending = trees.root("pending", JournalTrees.MODULE);
             trees.age(OLD, pending);
+            String oldRootRecentChild = trees.root("old-root", JournalTrees.MODULE);
+            trees.start(oldRootRecentChild);
+            String recentChild = trees.child(oldRootRecentChild, "recent-child", 1);
+            trees.succeed(recentChild, null);
+            trees.succeedStarted(oldRootRecentChild, null);
+            trees.age(OLD, oldRootRecentChild);
 
             PruneReport report = journal.pruning().prune(olderThan30Days(journal, false, false, 100), Set.of(), () -> false);
 
@@ -107,14 +113,19 @@ class TaskPruningTest {
             for (String id : old) {
                 assertThat(journal.tasks().find(id)).isEmpty();
                 assertThat(count(journal, "attempts", id) + count(journal, "task_events", id) + count(journal, "steps", id)
-                        + count(journal, "host_requests", id)).isZero();
+                        + count(journal, "host_requests", id) + count(journal, "task_labels", id) + count(journal, "attempt_output", id)).isZero();
             }
             assertThat(journal.modules().contains(ModuleStore.sha256(ownModule))).as("unreferenced module deleted").isFalse();
             assertThat(journal.modules().contains(ModuleStore.sha256(JournalTrees.MODULE))).as("module still in use kept").isTrue();
-            for (String kept : new String[] {recent, unfinishedParent, runningChild, failedEarlierChildRunning, orphan, pending}) {
+            assertThat(count(journal, "task_labels", old[0]) + count(journal, "attempt_output", old[0]))
+                    .as("the deleted root had labels and output, so the zero above means they went").isZero();
+            assertThat(count(journal, "task_labels", recent)).as("a kept task keeps its labels").isEqualTo(1);
+            for (String kept : new String[] {recent, unfinishedParent, runningChild, failedEarlierChildRunning, orphan, pending,
+                    oldRootRecentChild, recentChild}) {
                 assertThat(journal.tasks().find(kept)).as(kept).isPresent();
             }
-            assertThat(report.treesSkipped()).as("the failed root whose child is still pending (running roots are no candidates)").isEqualTo(1);
+            assertThat(report.treesSkipped()).as("the failed root whose child is still pending, and the old root whose child finished"
+                    + " within 30 days (running roots are no candidates)").isEqualTo(2);
             var row = journal.dsl().selectFrom(PRUNE_RUNS).where(PRUNE_RUNS.ID.eq(report.runId())).fetchOne();
             assertThat(row.getOutcome()).isEqualTo("COMPLETED");
             assertThat(row.getTasksDeleted()).isEqualTo(3);

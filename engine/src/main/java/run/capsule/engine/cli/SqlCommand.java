@@ -13,7 +13,7 @@ import run.capsule.store.QueryResult;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
-@Command(name = "sql", mixinStandardHelpOptions = true, description = {"Runs one read-only SQL query over the journal (tables: tasks, attempts, task_events).",
+@Command(name = "sql", mixinStandardHelpOptions = true, description = {"Runs one read-only SQL query over the journal (tables and views: docs/sql.md).",
         "Writes are refused; a query running longer than --timeout is cancelled. See docs/sql.md."})
 final class SqlCommand implements Callable<Integer> {
     @ParentCommand
