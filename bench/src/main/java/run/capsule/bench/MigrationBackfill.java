@@ -1,6 +1,5 @@
 package run.capsule.bench;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.jooq.DSLContext;
 import run.capsule.store.Journal;
 import run.capsule.store.JournalConfig;
@@ -8,7 +7,6 @@ import run.capsule.store.JournalConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,17 +24,9 @@ public final class MigrationBackfill {
         String database = args[0];
         long count = Long.parseLong(args[1]);
         Path work = Path.of(args[2]);
-        Files.createDirectories(work);
-        EmbeddedPostgres postgres = null;
-        JournalConfig config;
-        if (database.equals("postgres")) {
-            postgres = EmbeddedPostgres.builder().setDataDirectory(work.resolve("pg")).setCleanDataDirectory(true).start();
-            config = JournalConfig.of(postgres.getJdbcUrl("postgres", "postgres")).withCredentials("postgres", "postgres");
-        } else {
-            config = JournalConfig.embedded(work.resolve("h2"));
-        }
-        String vendor = config.isH2() ? "h2" : "postgresql";
-        try (Journal journal = Journal.open(config)) {
+        try (BenchJournal bench = BenchJournal.open(database, work); Journal journal = Journal.open(bench.config())) {
+            JournalConfig config = bench.config();
+            String vendor = config.isH2() ? "h2" : "postgresql";
             DSLContext dsl = journal.dsl();
             long started = System.nanoTime();
             long written = new HistoryGenerator(journal, 18, 100).generate(count);
@@ -65,10 +55,6 @@ public final class MigrationBackfill {
             System.out.printf("after, before any vacuum: %s%n", sizes(dsl, config));
             vacuum(dsl, config);
             System.out.printf("after a vacuum: %s%n", sizes(dsl, config));
-        } finally {
-            if (postgres != null) {
-                postgres.close();
-            }
         }
     }
 

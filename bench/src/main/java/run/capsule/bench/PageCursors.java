@@ -1,6 +1,5 @@
 package run.capsule.bench;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.jooq.Condition;
 import org.jooq.DSLContext;
 import org.jooq.impl.DSL;
@@ -8,7 +7,6 @@ import run.capsule.store.Journal;
 import run.capsule.store.JournalConfig;
 import run.capsule.store.TaskFilter;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.util.LinkedHashMap;
@@ -30,16 +28,8 @@ public final class PageCursors {
         String database = args[0];
         long count = Long.parseLong(args[1]);
         Path work = Path.of(args[2]);
-        Files.createDirectories(work);
-        EmbeddedPostgres postgres = null;
-        JournalConfig config;
-        if (database.equals("postgres")) {
-            postgres = EmbeddedPostgres.builder().setDataDirectory(work.resolve("pg")).setCleanDataDirectory(true).start();
-            config = JournalConfig.of(postgres.getJdbcUrl("postgres", "postgres")).withCredentials("postgres", "postgres");
-        } else {
-            config = JournalConfig.embedded(work.resolve("h2"));
-        }
-        try (Journal journal = Journal.open(config)) {
+        try (BenchJournal bench = BenchJournal.open(database, work); Journal journal = Journal.open(bench.config())) {
+            JournalConfig config = bench.config();
             DSLContext dsl = journal.dsl();
             long written = new HistoryGenerator(journal, 19, 100).generate(count);
             if (!config.isH2()) {
@@ -61,10 +51,6 @@ public final class PageCursors {
                     System.out.printf("  cursor %d%% deep%s, TaskListing.page: %s%n", percent, failedOnly ? ", status FAILED" : "",
                             HistoryAtScale.Sample.repeat(RUNS, () -> journal.listing().page(listing)));
                 }
-            }
-        } finally {
-            if (postgres != null) {
-                postgres.close();
             }
         }
     }
