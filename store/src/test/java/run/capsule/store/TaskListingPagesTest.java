@@ -52,4 +52,29 @@ class TaskListingPagesTest {
             assertThat(pages).isEqualTo(5);
         }
     }
+
+    /** The export walks roots oldest first, 200 at a time: every tree once across pages and ties of creation time. */
+    @ParameterizedTest
+    @ValueSource(strings = {"h2", "postgres"})
+    void theExportWalksEveryRootOnceAcrossPagesAndTies(String database) {
+        try (Journal journal = Journal.open(database.equals("h2") ? JournalDatabases.h2(dir) : JournalDatabases.postgres())) {
+            OffsetDateTime base = journal.nodes().databaseNow().minusDays(400);
+            List<String> ids = new ArrayList<>();
+            for (int i = 0; i < 450; i++) {
+                String id = UUID.randomUUID().toString();
+                journal.tasks().create(new NewTask(id, "exported", null, ModuleStore.sha256(JournalTrees.MODULE), 0, "{}"), JournalTrees.MODULE);
+                // runs of 7 roots share one creation time, so page ends fall inside ties
+                journal.dsl().update(TASKS).set(TASKS.CREATED_AT, base.plusSeconds(i / 7)).where(TASKS.ID.eq(id)).execute();
+                ids.add(id);
+            }
+            List<String> expected = journal.dsl().select(TASKS.ID).from(TASKS).where(TASKS.ID.in(ids))
+                    .orderBy(TASKS.CREATED_AT, TASKS.ID).fetch(TASKS.ID);
+
+            List<String> exported = new ArrayList<>();
+            long trees = journal.export().export(base.minusSeconds(1), base.plusDays(1), false, tree -> exported.add(tree.rootId()));
+
+            assertThat(trees).isEqualTo(450);
+            assertThat(exported).as("every root once, oldest first, ties by id").isEqualTo(expected);
+        }
+    }
 }
