@@ -409,7 +409,8 @@ public class CapsuleClient implements AutoCloseable {
 
     /**
      * Hands each task tree whose root was created in [since, until) (null: open) to {@code sink}, oldest first, with
-     * its attempts, events, steps, host requests and modules (their bytes when {@code withModuleBytes}); docs/sql.md, "Export".
+     * its attempts, events, steps, host requests, labels, output and modules (their bytes when {@code withModuleBytes});
+     * docs/sql.md, "Export".
      */
     public long exportTrees(Instant since, Instant until, boolean withModuleBytes, Consumer<ExportedTree> sink) {
         return journal.export().export(since == null ? null : since.atOffset(ZoneOffset.UTC), until == null ? null : until.atOffset(ZoneOffset.UTC),

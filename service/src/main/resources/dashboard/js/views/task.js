@@ -231,6 +231,7 @@ export function mountTask(root, id, ctx) {
         section('Output', outputView(output)),
         section('Events', eventsTable(task.events)));
     } catch (e) {
+      state.drawn = null;
       if (!stopped && !(e instanceof Unauthorized)) replace(body, errorBox(e));
     }
   }

@@ -70,6 +70,7 @@ class ServeCommandTest {
         Files.writeString(dir.resolve("capsule.toml"), "[serve]\nprune_keep_failed = \"yes\"\n");
         assertThat(run(dir, "serve").err().strip()).isEqualTo("capsule: capsule.toml: serve.prune_keep_failed must be true or false");
         Files.writeString(dir.resolve("capsule.toml"), "[serve]\nprune_every = \"10m\"\n");
-        assertThat(run(dir, "serve").err().strip()).isEqualTo("capsule: --prune-keep-failed and --prune-every need --prune-finished-before AGE");
+        assertThat(run(dir, "serve").err().strip()).isEqualTo("capsule: --prune-keep-failed and --prune-every need --prune-finished-before AGE"
+                + " (with capsule.toml's [serve] prune_* keys)");
     }
 }

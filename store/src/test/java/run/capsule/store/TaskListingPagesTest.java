@@ -29,7 +29,7 @@ class TaskListingPagesTest {
                 String id = UUID.randomUUID().toString();
                 journal.tasks().create(new NewTask(id, "paged", null, ModuleStore.sha256(JournalTrees.MODULE), 0, "{}")
                         .withLabels(java.util.Map.of("batch", label), null), JournalTrees.MODULE);
-                // five share one creation time, the others are a minute apart around it
+                // six share one creation time (i < 5 and i = 6), the others are a minute apart around it
                 OffsetDateTime created = i < 5 ? tie : tie.plusMinutes(i - 6);
                 journal.dsl().update(TASKS).set(TASKS.CREATED_AT, created).where(TASKS.ID.eq(id)).execute();
                 ids.add(id);

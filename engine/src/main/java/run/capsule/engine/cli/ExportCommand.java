@@ -1,7 +1,6 @@
 package run.capsule.engine.cli;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonGenerator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -25,8 +24,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "export", mixinStandardHelpOptions = true, description = {
-        "Writes whole task trees (tasks, attempts, events, steps, host requests, modules) as JSON lines, one tree per",
-        "line, oldest first: for archiving before a prune or loading into another system. See docs/sql.md, \"Export\"."})
+        "Writes whole task trees (tasks, attempts, events, steps, host requests, labels, output, modules) as JSON lines,",
+        "one tree per line, oldest first: for archiving before a prune or loading into another system. See docs/sql.md, \"Export\"."})
 final class ExportCommand implements Callable<Integer> {
     static final String FORMAT = "capsule-tree/1";
 
@@ -69,10 +68,13 @@ final class ExportCommand implements Callable<Integer> {
             Writer sink = out;
             Instant now = capsule.databaseNow();
             long[] tasks = {0};
+            JsonGenerator json = Json.MAPPER.getFactory().createGenerator(sink)
+                    .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET).disable(JsonGenerator.Feature.FLUSH_PASSED_TO_STREAM);
             long trees = capsule.exportTrees(from == null ? null : from.resolve(now), to == null ? null : to.resolve(now), withModules, tree -> {
                 tasks[0] += tree.tasks().size();
                 try {
-                    sink.write(Json.MAPPER.writeValueAsString(line(tree)));
+                    writeLine(json, tree);
+                    json.flush();
                     sink.write('\n');
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
@@ -104,25 +106,32 @@ final class ExportCommand implements Callable<Integer> {
         }
     }
 
-    static ObjectNode line(ExportedTree tree) {
-        ObjectNode line = Json.object();
-        line.put("format", FORMAT);
-        line.put("root_id", tree.rootId());
-        rows(line.putArray("tasks"), tree.tasks());
-        rows(line.putArray("attempts"), tree.attempts());
-        rows(line.putArray("events"), tree.events());
-        rows(line.putArray("steps"), tree.steps());
-        rows(line.putArray("host_requests"), tree.hostRequests());
-        rows(line.putArray("modules"), tree.modules());
-        rows(line.putArray("labels"), tree.labels());
-        rows(line.putArray("output"), tree.output());
-        return line;
+    /** One tree as one JSON object, written as it is read (a tree's output can be megabytes: no copy of it is built). */
+    static void writeLine(JsonGenerator json, ExportedTree tree) throws IOException {
+        json.writeStartObject();
+        json.writeStringField("format", FORMAT);
+        json.writeStringField("root_id", tree.rootId());
+        rows(json, "tasks", tree.tasks());
+        rows(json, "attempts", tree.attempts());
+        rows(json, "events", tree.events());
+        rows(json, "steps", tree.steps());
+        rows(json, "host_requests", tree.hostRequests());
+        rows(json, "modules", tree.modules());
+        rows(json, "labels", tree.labels());
+        rows(json, "output", tree.output());
+        json.writeEndObject();
     }
 
-    private static void rows(ArrayNode array, List<Map<String, Object>> rows) {
+    private static void rows(JsonGenerator json, String name, List<Map<String, Object>> rows) throws IOException {
+        json.writeArrayFieldStart(name);
         for (Map<String, Object> row : rows) {
-            ObjectNode o = array.addObject();
-            row.forEach((column, value) -> o.set(column, Json.MAPPER.valueToTree(value instanceof OffsetDateTime t ? t.toInstant().toString() : value)));
+            json.writeStartObject();
+            for (Map.Entry<String, Object> column : row.entrySet()) {
+                json.writeFieldName(column.getKey());
+                json.writeObject(column.getValue() instanceof OffsetDateTime t ? t.toInstant().toString() : column.getValue());
+            }
+            json.writeEndObject();
         }
+        json.writeEndArray();
     }
 }

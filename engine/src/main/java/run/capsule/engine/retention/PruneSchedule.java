@@ -16,8 +16,11 @@ import java.util.function.BooleanSupplier;
 public record PruneSchedule(PruneRequest request, Duration every, String age, String interval) {
     public static final String DEFAULT_EVERY = "1h";
 
-    /** Empty when no age is given; the texts are the flags' (or the config keys') values, each may be null. */
+    /** Empty when no age is given, or {@code off}; the texts are the flags' (or the config keys') values, each may be null. */
     public static Optional<PruneSchedule> parse(String finishedBefore, boolean keepFailed, String every) {
+        if (finishedBefore != null && finishedBefore.strip().equalsIgnoreCase("off")) {
+            return Optional.empty();
+        }
         if (finishedBefore == null) {
             if (keepFailed || every != null) {
                 throw new InvalidInputException("--prune-keep-failed and --prune-every need --prune-finished-before AGE");

@@ -16,6 +16,12 @@ class PruneScheduleTest {
     }
 
     @Test
+    void offIsNoPeriodicPruneWhateverElseIsSet() {
+        assertThat(PruneSchedule.parse("off", true, "10m")).isEmpty();
+        assertThat(PruneSchedule.parse("OFF", false, null)).isEmpty();
+    }
+
+    @Test
     void anAgeAloneIsPrunedHourly() {
         PruneSchedule schedule = PruneSchedule.parse("30d", false, null).orElseThrow();
         assertThat(schedule.request().olderThan()).isEqualTo(Duration.ofDays(30));
