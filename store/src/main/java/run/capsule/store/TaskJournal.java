@@ -45,7 +45,8 @@ public final class TaskJournal extends TaskQueries {
     /**
      * Journals a new PENDING task together with its module bytes, in one transaction, and returns its id. With
      * an idempotency key already used, nothing is created and the first task's id is returned. Two tasks of
-     * the same new module may race to insert it; the loser retries and then finds it there.
+     * the same new module may race to insert it; the loser retries and then finds it there. A prune may delete the
+     * module between its check and the task's insert; the retry stores it again.
      */
     public String create(NewTask task, byte[] moduleBytes) {
         for (int attempt = 1; ; attempt++) {
@@ -59,9 +60,8 @@ public final class TaskJournal extends TaskQueries {
                 createOnce(task, moduleBytes);
                 return task.id();
             } catch (IntegrityConstraintViolationException e) {
-                boolean keyTaken = task.idempotencyKey() != null && findByIdempotencyKey(task.idempotencyKey()).isPresent();
-                boolean moduleRace = ModuleStore.contains(dsl, task.moduleSha256());
-                if (attempt >= 3 || !(keyTaken || moduleRace)) {
+                // the key was taken meanwhile (the loop returns that task), or the module was inserted or pruned meanwhile
+                if (attempt >= 3) {
                     throw e;
                 }
             }
@@ -90,7 +90,8 @@ public final class TaskJournal extends TaskQueries {
                 });
                 return;
             } catch (IntegrityConstraintViolationException e) {
-                if (attempt >= 3 || !ModuleStore.contains(dsl, child.moduleSha256())) {
+                // the module was inserted by another task, or pruned, between its check and the insert: the retry stores it
+                if (attempt >= 3) {
                     throw e;
                 }
             }
