@@ -110,7 +110,7 @@ class ClusterOpsCliTest {
             JournalConfig journal = JournalConfig.of(url).withCredentials("postgres", "postgres");
             Journal.open(journal).close();
             int newest = Journal.SCHEMA_VERSION;
-            // forget the newest migration (V20 only recreates two views, so running it again is harmless): the journal is
+            // forget the newest migration (V21 only replaces a view, so running it again is harmless): the journal is
             // as the version before left it
             sql(url, "DELETE FROM flyway_schema_history WHERE version = '" + newest + "'");
             int previous = newestApplied(url);
@@ -124,7 +124,7 @@ class ClusterOpsCliTest {
             CliOutcome dry = capsule("--db", url, "migrate", "--dry-run");
             assertThat(dry.exitCode()).isZero();
             assertThat(dry.out().strip()).isEqualTo("would migrate the journal from schema version " + previous + " to schema version "
-                    + newest + ": V" + newest + " daily views without join");
+                    + newest + ": V" + newest + " attempt language from task");
             assertThat(capsule("--db", url, "nodes").exitCode()).isEqualTo(CapsuleCli.FAILED);
 
             CliOutcome migrated = capsule("--db", url, "migrate");
