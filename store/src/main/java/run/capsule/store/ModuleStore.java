@@ -87,10 +87,6 @@ public final class ModuleStore {
     }
 
     public boolean contains(String digest) {
-        return contains(dsl, digest);
-    }
-
-    static boolean contains(DSLContext dsl, String digest) {
         return dsl.fetchExists(MODULES, MODULES.SHA256.eq(digest));
     }
 }

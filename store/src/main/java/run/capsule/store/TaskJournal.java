@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import static run.capsule.store.jooq.Tables.ATTEMPTS;
 import static run.capsule.store.jooq.Tables.HOST_REQUESTS;
@@ -49,18 +50,28 @@ public final class TaskJournal extends TaskQueries {
      * module between its check and the task's insert; the retry stores it again.
      */
     public String create(NewTask task, byte[] moduleBytes) {
-        for (int attempt = 1; ; attempt++) {
+        return retryingCreate(() -> {
             if (task.idempotencyKey() != null) {
                 Optional<String> existing = findByIdempotencyKey(task.idempotencyKey());
                 if (existing.isPresent()) {
                     return existing.get();
                 }
             }
+            createOnce(task, moduleBytes);
+            return task.id();
+        });
+    }
+
+    /**
+     * Runs a create again, at most three times in all, after an integrity violation: its module inserted by another
+     * task or deleted by a prune between the create's check and its insert (the next try stores it), or its
+     * idempotency key taken meanwhile (the next try returns that task).
+     */
+    private static <T> T retryingCreate(Supplier<T> create) {
+        for (int attempt = 1; ; attempt++) {
             try {
-                createOnce(task, moduleBytes);
-                return task.id();
+                return create.get();
             } catch (IntegrityConstraintViolationException e) {
-                // the key was taken meanwhile (the loop returns that task), or the module was inserted or pruned meanwhile
                 if (attempt >= 3) {
                     throw e;
                 }
@@ -82,20 +93,13 @@ public final class TaskJournal extends TaskQueries {
      * (nothing written) when {@code parentAttemptNo} is no longer the parent's current attempt.
      */
     public void createChild(NewTask child, byte[] moduleBytes, int parentAttemptNo, List<StepRecord> parentSteps) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                createOnce(child, moduleBytes, tx -> {
-                    AttemptFence.require(tx, child.parentId(), parentAttemptNo);
-                    StepJournal.insert(tx, child.parentId(), parentAttemptNo, parentSteps);
-                });
-                return;
-            } catch (IntegrityConstraintViolationException e) {
-                // the module was inserted by another task, or pruned, between its check and the insert: the retry stores it
-                if (attempt >= 3) {
-                    throw e;
-                }
-            }
-        }
+        retryingCreate(() -> {
+            createOnce(child, moduleBytes, tx -> {
+                AttemptFence.require(tx, child.parentId(), parentAttemptNo);
+                StepJournal.insert(tx, child.parentId(), parentAttemptNo, parentSteps);
+            });
+            return null;
+        });
     }
 
     private void createOnce(NewTask task, byte[] moduleBytes) {
@@ -156,17 +160,11 @@ public final class TaskJournal extends TaskQueries {
      * submits it ({@code Capsule.run}), one commit fewer than create then claim. Returns the attempt number, 1.
      */
     public int createClaimed(NewTask task, byte[] moduleBytes, String nodeId) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                createOnce(task, moduleBytes, tx -> claimIn(tx, task.id(), nodeId, false)
-                        .orElseThrow(() -> new StaleTransitionException("task " + task.id() + " could not be claimed")));
-                return 1;
-            } catch (IntegrityConstraintViolationException e) {
-                if (attempt >= 3 || !ModuleStore.contains(dsl, task.moduleSha256())) {
-                    throw e;
-                }
-            }
-        }
+        return retryingCreate(() -> {
+            createOnce(task, moduleBytes, tx -> claimIn(tx, task.id(), nodeId, false)
+                    .orElseThrow(() -> new StaleTransitionException("task " + task.id() + " could not be claimed")));
+            return 1;
+        });
     }
 
     private static Optional<Integer> claimIn(DSLContext tx, String taskId, String nodeId, boolean onlyIfDue) {
